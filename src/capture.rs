@@ -1,0 +1,6 @@
+//! Captures: response -> variables. (Being written.)
+
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub var: String,
+}

@@ -1,0 +1,3 @@
+//! Collections: the YAML file, checked and resolved into a model.
+
+pub mod model;

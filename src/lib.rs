@@ -1,0 +1,12 @@
+//! baton: run declarative HTTP request collections written in YAML.
+
+pub mod capture;
+pub mod collection;
+pub mod diag;
+pub mod event;
+pub mod expect;
+pub mod response;
+pub mod secret;
+pub mod source;
+pub mod template;
+pub mod yaml;

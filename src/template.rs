@@ -1,0 +1,378 @@
+//! MiniJinja templates: the environment with baton's functions and filters, compiled
+//! templates that keep a whole-value expression's JSON type, and the values they render.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, LazyLock};
+
+use base64::Engine as _;
+use minijinja::value::{Rest, Value as MjValue};
+use minijinja::{Environment, Error as MjError, ErrorKind, Expression, Template, UndefinedBehavior};
+use serde_json::Value as Json;
+use sha2::Digest as _;
+
+use crate::source::Pos;
+
+/// Variables in scope while rendering: name -> value, cheap to clone and share.
+#[derive(Clone, Debug, Default)]
+pub struct Vars {
+    map: Arc<HashMap<String, MjValue>>,
+}
+
+impl Vars {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn set(&mut self, name: impl Into<String>, value: &Json) {
+        Arc::make_mut(&mut self.map).insert(name.into(), MjValue::from_serialize(value));
+    }
+    pub fn set_if_absent(&mut self, name: &str, value: &Json) {
+        if !self.contains(name) {
+            self.set(name, value);
+        }
+    }
+    pub fn contains(&self, name: &str) -> bool {
+        self.map.contains_key(name)
+    }
+    pub fn get(&self, name: &str) -> Option<Json> {
+        self.map.get(name).and_then(|v| serde_json::to_value(v).ok())
+    }
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.map.keys().map(String::as_str)
+    }
+    fn context(&self) -> MjValue {
+        MjValue::from_dyn_object(Arc::clone(&self.map))
+    }
+}
+
+/// Names that templates may call without defining them.
+pub const GLOBALS: [&str; 5] = ["env", "secret", "uuid", "now", "random_int"];
+
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(build_env);
+
+fn build_env() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_keep_trailing_newline(true);
+    env.add_function("env", fn_env);
+    env.add_function("secret", fn_secret);
+    env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
+    env.add_function("now", || jiff::Timestamp::now().to_string());
+    env.add_function("random_int", fn_random_int);
+    env.add_filter("b64encode", |s: String| base64::engine::general_purpose::STANDARD.encode(s));
+    env.add_filter("b64decode", filter_b64decode);
+    env.add_filter("sha256", |s: String| {
+        let d = sha2::Sha256::digest(s.as_bytes());
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    });
+    env.add_filter("format", filter_format);
+    env
+}
+
+fn fn_env(name: String, default: Option<MjValue>) -> Result<MjValue, MjError> {
+    match std::env::var(&name) {
+        Ok(v) => Ok(MjValue::from(v)),
+        Err(_) => default.ok_or_else(|| {
+            MjError::new(
+                ErrorKind::InvalidOperation,
+                format!("environment variable `{name}` is not set (give a default: env('{name}', '...'), or set it, e.g. in an --env-file)"),
+            )
+        }),
+    }
+}
+
+fn fn_secret(name: String) -> Result<String, MjError> {
+    match std::env::var(&name) {
+        Ok(v) => {
+            crate::secret::register(&v);
+            Ok(v)
+        }
+        Err(_) => Err(MjError::new(
+            ErrorKind::InvalidOperation,
+            format!("environment variable `{name}` is not set (set it, or load it with --env-file)"),
+        )),
+    }
+}
+
+fn fn_random_int(lo: i64, hi: i64) -> Result<i64, MjError> {
+    if lo > hi {
+        return Err(MjError::new(ErrorKind::InvalidOperation, format!("random_int({lo}, {hi}): low is above high")));
+    }
+    Ok(rand::random_range(lo..=hi))
+}
+
+fn filter_b64decode(s: String) -> Result<String, MjError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s.trim()))
+        .map_err(|e| MjError::new(ErrorKind::InvalidOperation, format!("b64decode: {e}")))?;
+    String::from_utf8(bytes).map_err(|_| MjError::new(ErrorKind::InvalidOperation, "b64decode: result is not UTF-8 text"))
+}
+
+/// `now() | format("%Y-%m-%d")` formats a timestamp (strftime); any other value is
+/// formatted printf-style (`"%s-%s" | format(a, b)`), as MiniJinja's own `format` does.
+fn filter_format(value: MjValue, args: Rest<MjValue>) -> Result<String, MjError> {
+    let text = value.to_string();
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        let fmt = args.first().map_or("%Y-%m-%dT%H:%M:%SZ".to_string(), ToString::to_string);
+        return Ok(ts.strftime(&fmt).to_string());
+    }
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '%' {
+            match chars.next() {
+                Some('%') => out.push('%'),
+                Some(_) => out.push_str(&args.next().map(ToString::to_string).unwrap_or_default()),
+                None => out.push('%'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// A template string from a collection, compiled once at load time.
+#[derive(Clone)]
+pub struct Tmpl {
+    pub source: Arc<str>,
+    pub pos: Pos,
+    kind: Compiled,
+    /// Top-level variable names the template reads (functions excluded).
+    vars: Arc<[String]>,
+}
+
+#[derive(Clone)]
+enum Compiled {
+    /// No `{{` or `{%`: the text itself.
+    Literal,
+    /// Exactly one `{{ expr }}`: the value keeps its type.
+    Expr(Arc<Expression<'static, 'static>>),
+    /// Anything else: rendered to a string.
+    Text(Arc<Template<'static, 'static>>),
+}
+
+impl std::fmt::Debug for Tmpl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tmpl({:?})", self.source)
+    }
+}
+
+/// A template that does not compile, or a render that fails.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template syntax error: {0}")]
+    Syntax(String),
+    #[error("variable `{name}` is not defined")]
+    Undefined { name: String },
+    #[error("{0}")]
+    Render(String),
+}
+
+impl Tmpl {
+    /// Compile a string found at `pos`. Strings without template syntax cost nothing to render.
+    pub fn compile(source: &str, pos: Pos) -> Result<Self, TemplateError> {
+        let src: Arc<str> = Arc::from(source);
+        if !source.contains("{{") && !source.contains("{%") && !source.contains("{#") {
+            return Ok(Self { source: src, pos, kind: Compiled::Literal, vars: Arc::from([]) });
+        }
+        if let Some(inner) = whole_expression(source) {
+            let expr = ENV
+                .compile_expression_owned(inner.to_string())
+                .map_err(|e| TemplateError::Syntax(describe(&e)))?;
+            let vars = names(expr.undeclared_variables(false));
+            return Ok(Self { source: src, pos, kind: Compiled::Expr(Arc::new(expr)), vars });
+        }
+        // Compiled templates borrow their source; collections live for the whole process.
+        let leaked: &'static str = Box::leak(source.to_string().into_boxed_str());
+        let tmpl = ENV
+            .template_from_str(leaked)
+            .map_err(|e| TemplateError::Syntax(describe(&e)))?;
+        let vars = names(tmpl.undeclared_variables(false));
+        Ok(Self { source: src, pos, kind: Compiled::Text(Arc::new(tmpl)), vars })
+    }
+
+    /// A bare expression (for `when`): `{{ x }}` or just `x`.
+    pub fn compile_condition(source: &str, pos: Pos) -> Result<Self, TemplateError> {
+        let inner = whole_expression(source).unwrap_or(source).trim();
+        Self::compile(&format!("{{{{ {inner} }}}}"), pos)
+    }
+
+    pub fn is_literal(&self) -> bool {
+        matches!(self.kind, Compiled::Literal)
+    }
+
+    /// The variables this template reads, in no particular order.
+    pub fn variables(&self) -> &[String] {
+        &self.vars
+    }
+
+    fn check_defined(&self, vars: &Vars) -> Result<(), TemplateError> {
+        for name in self.vars.iter() {
+            if !vars.contains(name) {
+                return Err(TemplateError::Undefined { name: name.clone() });
+            }
+        }
+        Ok(())
+    }
+
+    /// Render keeping the JSON type of a whole-value expression.
+    pub fn render_value(&self, vars: &Vars) -> Result<Json, TemplateError> {
+        match &self.kind {
+            Compiled::Literal => Ok(Json::String(self.source.to_string())),
+            Compiled::Expr(e) => {
+                self.check_defined(vars)?;
+                let v = e.eval(vars.context()).map_err(|e| render_error(&e))?;
+                to_json(&v)
+            }
+            Compiled::Text(_) => self.render_string(vars).map(Json::String),
+        }
+    }
+
+    /// Render as text (numbers and booleans in their plain form).
+    pub fn render_string(&self, vars: &Vars) -> Result<String, TemplateError> {
+        match &self.kind {
+            Compiled::Literal => Ok(self.source.to_string()),
+            Compiled::Expr(_) => Ok(json_text(&self.render_value(vars)?)),
+            Compiled::Text(t) => {
+                self.check_defined(vars)?;
+                t.render(vars.context()).map_err(|e| render_error(&e))
+            }
+        }
+    }
+
+    /// Render as a condition: Jinja truthiness.
+    pub fn render_bool(&self, vars: &Vars) -> Result<bool, TemplateError> {
+        match &self.kind {
+            Compiled::Expr(e) => {
+                self.check_defined(vars)?;
+                e.eval(vars.context()).map(|v| v.is_true()).map_err(|e| render_error(&e))
+            }
+            _ => Ok(truthy(&self.render_value(vars)?)),
+        }
+    }
+}
+
+fn truthy(v: &Json) -> bool {
+    match v {
+        Json::Null => false,
+        Json::Bool(b) => *b,
+        Json::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Json::String(s) => !s.is_empty(),
+        Json::Array(a) => !a.is_empty(),
+        Json::Object(o) => !o.is_empty(),
+    }
+}
+
+/// The plain text of a JSON value: strings without quotes, the rest as JSON.
+pub fn json_text(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        Json::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn to_json(v: &MjValue) -> Result<Json, TemplateError> {
+    serde_json::to_value(v).map_err(|e| TemplateError::Render(format!("value cannot be used as JSON: {e}")))
+}
+
+fn names(set: std::collections::HashSet<String>) -> Arc<[String]> {
+    let sorted: BTreeSet<String> = set.into_iter().filter(|n| !GLOBALS.contains(&n.as_str())).collect();
+    sorted.into_iter().collect::<Vec<_>>().into()
+}
+
+/// `{{ expr }}` with nothing around it and no other tag inside.
+fn whole_expression(s: &str) -> Option<&str> {
+    let t = s.trim();
+    let inner = t.strip_prefix("{{")?.strip_suffix("}}")?;
+    if inner.contains("{{") || inner.contains("}}") || inner.contains("{%") {
+        return None;
+    }
+    Some(inner.trim().trim_start_matches('-').trim_end_matches('-').trim())
+}
+
+fn describe(e: &MjError) -> String {
+    match e.detail() {
+        Some(d) => format!("{d}"),
+        None => e.kind().to_string(),
+    }
+}
+
+fn render_error(e: &MjError) -> TemplateError {
+    match e.kind() {
+        ErrorKind::UndefinedError => TemplateError::Render(format!("undefined value: {}", describe(e))),
+        _ => TemplateError::Render(describe(e)),
+    }
+}
+
+/// Render a one-off template string with a JSON context (used by the mock server).
+pub fn render_str(source: &str, ctx: &Json) -> Result<Json, TemplateError> {
+    let t = Tmpl::compile(source, Pos::default())?;
+    let mut vars = Vars::new();
+    if let Json::Object(map) = ctx {
+        for (k, v) in map {
+            vars.set(k.clone(), v);
+        }
+    }
+    t.render_value(&vars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, Json)]) -> Vars {
+        let mut v = Vars::new();
+        for (k, j) in pairs {
+            v.set(*k, j);
+        }
+        v
+    }
+
+    #[test]
+    fn whole_value_keeps_type() {
+        let t = Tmpl::compile("{{ n }}", Pos::default()).unwrap();
+        assert_eq!(t.render_value(&vars(&[("n", Json::from(3))])).unwrap(), Json::from(3));
+        let t = Tmpl::compile("n={{ n }}", Pos::default()).unwrap();
+        assert_eq!(t.render_value(&vars(&[("n", Json::from(3))])).unwrap(), Json::from("n=3"));
+    }
+
+    #[test]
+    fn undefined_names_the_variable() {
+        let t = Tmpl::compile("Bearer {{ Auth_Token }}", Pos::default()).unwrap();
+        assert_eq!(t.variables(), ["Auth_Token".to_string()]);
+        let e = t.render_string(&Vars::new()).unwrap_err();
+        assert!(matches!(e, TemplateError::Undefined { name } if name == "Auth_Token"));
+    }
+
+    #[test]
+    fn filters_and_functions() {
+        let v = vars(&[("s", Json::from("a b"))]);
+        let r = |src: &str| Tmpl::compile(src, Pos::default()).unwrap().render_string(&v).unwrap();
+        assert_eq!(r("{{ s | b64encode }}"), "YSBi");
+        assert_eq!(r("{{ 'YSBi' | b64decode }}"), "a b");
+        assert_eq!(r("{{ s | urlencode }}"), "a%20b");
+        assert_eq!(r("{{ s | tojson }}"), "\"a b\"");
+        assert_eq!(r("{{ 'abc' | sha256 }}"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(r("{{ uuid() | length }}"), "36");
+        let n: i64 = r("{{ random_int(3, 5) }}").parse().unwrap();
+        assert!((3..=5).contains(&n));
+        assert_eq!(r("{{ now() | format('%Y') }}").len(), 4);
+        assert_eq!(r("{{ env('BATON_SURELY_UNSET_X', 'd') }}"), "d");
+    }
+
+    #[test]
+    fn syntax_errors_are_reported() {
+        assert!(matches!(Tmpl::compile("{{ a + }}", Pos::default()), Err(TemplateError::Syntax(_))));
+        assert!(matches!(Tmpl::compile("{% if %}", Pos::default()), Err(TemplateError::Syntax(_))));
+    }
+
+    #[test]
+    fn conditions() {
+        let v = vars(&[("a", Json::from(true)), ("n", Json::from(2))]);
+        assert!(Tmpl::compile_condition("a and n > 1", Pos::default()).unwrap().render_bool(&v).unwrap());
+        assert!(!Tmpl::compile_condition("{{ n > 5 }}", Pos::default()).unwrap().render_bool(&v).unwrap());
+    }
+}

@@ -3,6 +3,7 @@
 pub mod capture;
 pub mod collection;
 pub mod diag;
+pub mod duration;
 pub mod event;
 pub mod expect;
 pub mod response;

@@ -11,3 +11,7 @@ pub mod secret;
 pub mod source;
 pub mod template;
 pub mod yaml;
+pub mod import;
+pub mod mock;
+pub mod oauth2;
+pub mod report;

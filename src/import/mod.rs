@@ -1,0 +1,1 @@
+//! Importers: Postman collections and curl commands into baton collections (being written).

@@ -1,0 +1,1 @@
+//! The mock server: serves a mock file's routes (being written).

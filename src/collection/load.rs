@@ -267,7 +267,7 @@ impl Loader {
                 }
             }
             if !c.vars.is_empty() {
-                steps.push(Step::IncludeVars(c.vars));
+                steps.push(Step::IncludeVars { file: Arc::clone(&inc_file), vars: c.vars });
             }
             steps.extend(c.steps);
         }

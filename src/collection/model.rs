@@ -33,7 +33,10 @@ pub struct Collection {
 #[derive(Debug, Clone)]
 pub enum Step {
     /// An included file's `vars`: they fill in only names not yet defined.
-    IncludeVars(Vec<(String, TValue)>),
+    IncludeVars {
+        file: Arc<SourceFile>,
+        vars: Vec<(String, TValue)>,
+    },
     Request(Box<Request>),
 }
 
@@ -41,7 +44,7 @@ impl Collection {
     pub fn requests(&self) -> impl Iterator<Item = &Request> {
         self.steps.iter().filter_map(|s| match s {
             Step::Request(r) => Some(r.as_ref()),
-            Step::IncludeVars(_) => None,
+            Step::IncludeVars { .. } => None,
         })
     }
 }

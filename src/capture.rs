@@ -19,7 +19,11 @@ pub fn parse_captures(node: &Node, diags: &mut Diags) -> Vec<Capture> {
     node.as_map()
         .unwrap_or_default()
         .iter()
-        .map(|(k, _)| Capture { var: k.name.clone(), pos: k.pos, secret: false })
+        .map(|(k, _)| Capture {
+            var: k.name.clone(),
+            pos: k.pos,
+            secret: false,
+        })
         .collect()
 }
 

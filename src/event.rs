@@ -10,13 +10,22 @@ use serde_json::Value as Json;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    RunStarted { collections: usize },
+    RunStarted {
+        collections: usize,
+    },
     CollectionStarted(CollectionInfo),
     /// A request is about to be sent (after its `when` and templates passed).
-    RequestStarted { collection: usize, name: String },
+    RequestStarted {
+        collection: usize,
+        name: String,
+    },
     /// A request's whole outcome: exchange, captures, expectations, or why it was skipped.
     RequestFinished(Box<RequestResult>),
-    CollectionFinished { collection: usize, counts: Counts, duration: Duration },
+    CollectionFinished {
+        collection: usize,
+        counts: Counts,
+        duration: Duration,
+    },
     RunFinished(RunSummary),
 }
 

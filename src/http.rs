@@ -63,7 +63,11 @@ pub struct MultipartPart {
 #[derive(Debug, Clone)]
 pub enum MultipartValue {
     Text(String),
-    File { file_name: String, bytes: Arc<Vec<u8>>, content_type: Option<String> },
+    File {
+        file_name: String,
+        bytes: Arc<Vec<u8>>,
+        content_type: Option<String>,
+    },
 }
 
 impl PreparedBody {
@@ -80,7 +84,9 @@ impl PreparedBody {
                     .iter()
                     .map(|p| match &p.value {
                         MultipartValue::Text(t) => format!("{}={t}", p.name),
-                        MultipartValue::File { file_name, bytes, .. } => {
+                        MultipartValue::File {
+                            file_name, bytes, ..
+                        } => {
                             format!("{}=@{file_name} ({} bytes)", p.name, bytes.len())
                         }
                     })
@@ -94,7 +100,11 @@ impl PreparedBody {
 impl Http {
     pub fn new(options: ClientOptions) -> Result<Self, HttpError> {
         let follow = build_client(&options, true)?;
-        Ok(Self { options, follow, no_follow: OnceLock::new() })
+        Ok(Self {
+            options,
+            follow,
+            no_follow: OnceLock::new(),
+        })
     }
 
     fn client(&self, follow: bool) -> Result<&reqwest::Client, HttpError> {
@@ -133,14 +143,20 @@ impl Http {
                 }
             }
         }
-        let mut rb = client.request(method, p.url.clone()).headers(headers).timeout(p.timeout);
+        let mut rb = client
+            .request(method, p.url.clone())
+            .headers(headers)
+            .timeout(p.timeout);
         rb = match &p.body {
             PreparedBody::None => rb,
             PreparedBody::Bytes(b) => rb.body(b.clone()),
             PreparedBody::Multipart(parts) => rb.multipart(multipart_form(parts)?),
         };
         let start = Instant::now();
-        let resp = rb.send().await.map_err(|e| HttpError::Send(describe(&e, p)))?;
+        let resp = rb
+            .send()
+            .await
+            .map_err(|e| HttpError::Send(describe(&e, p)))?;
         let status = resp.status().as_u16();
         if let Some(jar) = jar {
             let mut set = resp.headers().get_all(reqwest::header::SET_COOKIE).iter();
@@ -149,10 +165,23 @@ impl Http {
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
-        let body = resp.bytes().await.map_err(|e| HttpError::Send(describe(&e, p)))?;
-        Ok(Response::new(status, headers, body.to_vec(), start.elapsed()))
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| HttpError::Send(describe(&e, p)))?;
+        Ok(Response::new(
+            status,
+            headers,
+            body.to_vec(),
+            start.elapsed(),
+        ))
     }
 }
 
@@ -161,12 +190,17 @@ fn multipart_form(parts: &[MultipartPart]) -> Result<reqwest::multipart::Form, H
     for p in parts {
         form = match &p.value {
             MultipartValue::Text(t) => form.text(p.name.clone(), t.clone()),
-            MultipartValue::File { file_name, bytes, content_type } => {
-                let mut part = reqwest::multipart::Part::bytes(bytes.as_ref().clone()).file_name(file_name.clone());
+            MultipartValue::File {
+                file_name,
+                bytes,
+                content_type,
+            } => {
+                let mut part = reqwest::multipart::Part::bytes(bytes.as_ref().clone())
+                    .file_name(file_name.clone());
                 if let Some(ct) = content_type {
-                    part = part
-                        .mime_str(ct)
-                        .map_err(|_| HttpError::Setup(format!("`{ct}` is not a valid content type")))?;
+                    part = part.mime_str(ct).map_err(|_| {
+                        HttpError::Setup(format!("`{ct}` is not a valid content type"))
+                    })?;
                 }
                 form.part(p.name.clone(), part)
             }
@@ -180,39 +214,55 @@ fn build_client(o: &ClientOptions, follow: bool) -> Result<reqwest::Client, Http
         .user_agent(concat!("baton/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(64)
         .tcp_nodelay(true)
-        .redirect(if follow { reqwest::redirect::Policy::limited(10) } else { reqwest::redirect::Policy::none() });
+        .redirect(if follow {
+            reqwest::redirect::Policy::limited(10)
+        } else {
+            reqwest::redirect::Policy::none()
+        });
     if o.insecure {
         b = b.danger_accept_invalid_certs(true);
     }
     if let Some(path) = &o.cacert {
-        let pem = std::fs::read(path).map_err(|e| HttpError::Setup(format!("--cacert {}: {e}", path.display())))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| HttpError::Setup(format!("--cacert {}: not a PEM certificate: {e}", path.display())))?;
+        let pem = std::fs::read(path)
+            .map_err(|e| HttpError::Setup(format!("--cacert {}: {e}", path.display())))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            HttpError::Setup(format!(
+                "--cacert {}: not a PEM certificate: {e}",
+                path.display()
+            ))
+        })?;
         for c in certs {
             b = b.add_root_certificate(c);
         }
     }
     match (&o.cert, &o.key) {
         (Some(cert), key) => {
-            let mut pem = std::fs::read(cert).map_err(|e| HttpError::Setup(format!("--cert {}: {e}", cert.display())))?;
+            let mut pem = std::fs::read(cert)
+                .map_err(|e| HttpError::Setup(format!("--cert {}: {e}", cert.display())))?;
             if let Some(key) = key {
                 pem.push(b'\n');
-                pem.extend(std::fs::read(key).map_err(|e| HttpError::Setup(format!("--key {}: {e}", key.display())))?);
+                pem.extend(
+                    std::fs::read(key)
+                        .map_err(|e| HttpError::Setup(format!("--key {}: {e}", key.display())))?,
+                );
             }
-            let id = reqwest::Identity::from_pem(&pem)
-                .map_err(|e| HttpError::Setup(format!("--cert/--key: not a PEM certificate and key: {e}")))?;
+            let id = reqwest::Identity::from_pem(&pem).map_err(|e| {
+                HttpError::Setup(format!("--cert/--key: not a PEM certificate and key: {e}"))
+            })?;
             b = b.identity(id);
         }
         (None, Some(_)) => return Err(HttpError::Setup("--key needs --cert".into())),
         (None, None) => {}
     }
     if let Some(p) = &o.proxy {
-        let proxy = reqwest::Proxy::all(p).map_err(|e| HttpError::Setup(format!("--proxy {p}: {e}")))?;
+        let proxy =
+            reqwest::Proxy::all(p).map_err(|e| HttpError::Setup(format!("--proxy {p}: {e}")))?;
         b = b.proxy(proxy);
     } else {
         b = b.no_proxy();
     }
-    b.build().map_err(|e| HttpError::Setup(format!("cannot set up the HTTP client: {e}")))
+    b.build()
+        .map_err(|e| HttpError::Setup(format!("cannot set up the HTTP client: {e}")))
 }
 
 fn describe(e: &reqwest::Error, p: &Prepared) -> String {

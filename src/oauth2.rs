@@ -33,7 +33,11 @@ pub enum TokenError {
 }
 
 impl TokenCache {
-    pub async fn token(&self, client: &reqwest::Client, req: &TokenRequest) -> Result<Token, TokenError> {
+    pub async fn token(
+        &self,
+        client: &reqwest::Client,
+        req: &TokenRequest,
+    ) -> Result<Token, TokenError> {
         let _ = (client, req);
         Err(TokenError::Failed("not yet".into()))
     }

@@ -17,8 +17,19 @@ pub struct Response {
 }
 
 impl Response {
-    pub fn new(status: u16, headers: Vec<(String, String)>, body: Vec<u8>, duration: Duration) -> Self {
-        Self { status, headers, body, duration, json: OnceLock::new() }
+    pub fn new(
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        duration: Duration,
+    ) -> Self {
+        Self {
+            status,
+            headers,
+            body,
+            duration,
+            json: OnceLock::new(),
+        }
     }
 
     /// The first header of that name (case-insensitive).

@@ -17,8 +17,8 @@ use tokio::sync::{mpsc, watch};
 use crate::capture;
 use crate::collection::model::{ApiKeyIn, Auth, Body, Collection, Part, Request, Step};
 use crate::event::{
-    AssertionResult, CaptureResult, CollectionInfo, Counts, Event, Outcome, ReceivedResponse, RequestResult,
-    RunSummary, SentRequest,
+    AssertionResult, CaptureResult, CollectionInfo, Counts, Event, Outcome, ReceivedResponse,
+    RequestResult, RunSummary, SentRequest,
 };
 use crate::http::{Http, MultipartPart, MultipartValue, Prepared, PreparedBody};
 use crate::oauth2::{TokenCache, TokenRequest};
@@ -85,9 +85,17 @@ pub async fn run(
     mut emit: impl FnMut(&Event),
 ) -> RunSummary {
     let started = Instant::now();
-    emit(&Event::RunStarted { collections: plan.len() });
+    emit(&Event::RunStarted {
+        collections: plan.len(),
+    });
     let jobs = opts.jobs.max(1);
-    let ctx = Arc::new(Ctx { http, tokens, opts, stop: AtomicBool::new(false), cancel });
+    let ctx = Arc::new(Ctx {
+        http,
+        tokens,
+        opts,
+        stop: AtomicBool::new(false),
+        cancel,
+    });
     let (tx, mut rx) = mpsc::unbounded_channel::<(usize, Event)>();
     let total = plan.len();
     let producer = {
@@ -129,12 +137,21 @@ pub async fn run(
         }
     };
     tokio::join!(producer, consumer);
-    let summary = RunSummary { counts, duration: started.elapsed(), interrupted: ctx.cancelled() };
+    let summary = RunSummary {
+        counts,
+        duration: started.elapsed(),
+        interrupted: ctx.cancelled(),
+    };
     emit(&Event::RunFinished(summary.clone()));
     summary
 }
 
-async fn run_collection(index: usize, p: Planned, ctx: Arc<Ctx>, tx: mpsc::UnboundedSender<(usize, Event)>) {
+async fn run_collection(
+    index: usize,
+    p: Planned,
+    ctx: Arc<Ctx>,
+    tx: mpsc::UnboundedSender<(usize, Event)>,
+) {
     let started = Instant::now();
     let c = &p.collection;
     let send = |ev: Event| {
@@ -168,7 +185,10 @@ async fn run_collection(index: usize, p: Planned, ctx: Arc<Ctx>, tx: mpsc::Unbou
                 if !selected(c, r, &ctx.opts) {
                     continue;
                 }
-                send(Event::RequestStarted { collection: index, name: r.name.clone() });
+                send(Event::RequestStarted {
+                    collection: index,
+                    name: r.name.clone(),
+                });
                 let mut state = RequestRun {
                     ctx: &ctx,
                     collection: c,
@@ -179,14 +199,19 @@ async fn run_collection(index: usize, p: Planned, ctx: Arc<Ctx>, tx: mpsc::Unbou
                 };
                 let result = state.run(r).await;
                 counts.add(result.outcome);
-                if ctx.opts.fail_fast && matches!(result.outcome, Outcome::Failed | Outcome::Error) {
+                if ctx.opts.fail_fast && matches!(result.outcome, Outcome::Failed | Outcome::Error)
+                {
                     ctx.stop.store(true, Ordering::Relaxed);
                 }
                 send(Event::RequestFinished(Box::new(result)));
             }
         }
     }
-    send(Event::CollectionFinished { collection: index, counts, duration: started.elapsed() });
+    send(Event::CollectionFinished {
+        collection: index,
+        counts,
+        duration: started.elapsed(),
+    });
 }
 
 fn selected(c: &Collection, r: &Request, opts: &RunOptions) -> bool {
@@ -250,7 +275,9 @@ impl RequestRun<'_> {
     fn render_error(&self, what: &str, e: TemplateError) -> Stop {
         if let TemplateError::Undefined { name } = &e {
             if let Some(req) = self.failed_captures.get(name) {
-                return Stop::Failed(format!("`{name}` is not set: capture in request `{req}` failed"));
+                return Stop::Failed(format!(
+                    "`{name}` is not set: capture in request `{req}` failed"
+                ));
             }
         }
         Stop::Failed(format!("{what}: {e}"))
@@ -258,10 +285,19 @@ impl RequestRun<'_> {
 
     async fn run_inner(&mut self, r: &Request, res: &mut RequestResult) -> Result<(), Stop> {
         if let Some(w) = &r.when {
-            let go = w.render_bool(self.scope).map_err(|e| self.render_error("when", e))?;
+            let go = w
+                .render_bool(self.scope)
+                .map_err(|e| self.render_error("when", e))?;
             if !go {
                 res.outcome = Outcome::Skipped;
-                res.message = Some(format!("skipped: `when` is false ({})", w.source.trim()));
+                res.message = Some(format!(
+                    "skipped: `when` is false ({})",
+                    w.source
+                        .trim()
+                        .trim_start_matches("{{")
+                        .trim_end_matches("}}")
+                        .trim()
+                ));
                 return Ok(());
             }
         }
@@ -272,14 +308,23 @@ impl RequestRun<'_> {
         res.url = secret::redact(prepared.url.as_str());
         let oauth = match &r.auth {
             Auth::OAuth2(o) => Some(TokenRequest {
-                token_url: o.token_url.render_string(self.scope).map_err(|e| self.render_error("oauth2 token_url", e))?,
-                client_id: o.client_id.render_string(self.scope).map_err(|e| self.render_error("oauth2 client_id", e))?,
+                token_url: o
+                    .token_url
+                    .render_string(self.scope)
+                    .map_err(|e| self.render_error("oauth2 token_url", e))?,
+                client_id: o
+                    .client_id
+                    .render_string(self.scope)
+                    .map_err(|e| self.render_error("oauth2 client_id", e))?,
                 client_secret: o
                     .client_secret
                     .render_string(self.scope)
                     .map_err(|e| self.render_error("oauth2 client_secret", e))?,
                 scope: match &o.scope {
-                    Some(s) => Some(s.render_string(self.scope).map_err(|e| self.render_error("oauth2 scope", e))?),
+                    Some(s) => Some(
+                        s.render_string(self.scope)
+                            .map_err(|e| self.render_error("oauth2 scope", e))?,
+                    ),
                     None => None,
                 },
                 client_auth: o.client_auth,
@@ -305,7 +350,11 @@ impl RequestRun<'_> {
                     .await
                     .map_err(|e| Stop::Failed(e.to_string()))?;
                 secret::register(&token.value);
-                set_header(&mut prepared.headers, "Authorization", format!("Bearer {}", token.value));
+                set_header(
+                    &mut prepared.headers,
+                    "Authorization",
+                    format!("Bearer {}", token.value),
+                );
                 token_used = Some(token.value);
             }
             res.attempts += 1;
@@ -350,7 +399,12 @@ impl RequestRun<'_> {
                     }
                     self.scope.set(c.var.clone(), &v);
                     self.failed_captures.remove(&c.var);
-                    res.captures.push(CaptureResult { name: c.var.clone(), value: None, secret: c.secret, error: None });
+                    res.captures.push(CaptureResult {
+                        name: c.var.clone(),
+                        value: None,
+                        secret: c.secret,
+                        error: None,
+                    });
                     // Keep the value only after every secret of this response is known.
                     if let Some(last) = res.captures.last_mut() {
                         last.value = Some(v);
@@ -359,12 +413,23 @@ impl RequestRun<'_> {
                 Err(msg) => {
                     failed = true;
                     self.failed_captures.insert(c.var.clone(), r.name.clone());
-                    res.captures.push(CaptureResult { name: c.var.clone(), value: None, secret: c.secret, error: Some(msg) });
+                    res.captures.push(CaptureResult {
+                        name: c.var.clone(),
+                        value: None,
+                        secret: c.secret,
+                        error: Some(msg),
+                    });
                 }
             }
         }
         for cap in &mut res.captures {
-            cap.value = cap.value.take().map(|v| if cap.secret { Json::String(secret::MASK.into()) } else { secret::redact_json(&v) });
+            cap.value = cap.value.take().map(|v| {
+                if cap.secret {
+                    Json::String(secret::MASK.into())
+                } else {
+                    secret::redact_json(&v)
+                }
+            });
             cap.error = cap.error.take().map(|e| secret::redact(&e));
         }
         res.assertions = assertions.into_iter().map(redact_assertion).collect();
@@ -375,7 +440,11 @@ impl RequestRun<'_> {
             res.request = Some(self.sent(&prepared));
             res.response = Some(received(&response));
         } else {
-            res.response = Some(ReceivedResponse { status: response.status, headers: Vec::new(), body: String::new() });
+            res.response = Some(ReceivedResponse {
+                status: response.status,
+                headers: Vec::new(),
+                body: String::new(),
+            });
         }
         Ok(())
     }
@@ -395,7 +464,11 @@ impl RequestRun<'_> {
         SentRequest {
             method: p.method.clone(),
             url: secret::redact(p.url.as_str()),
-            headers: p.headers.iter().map(|(k, v)| (k.clone(), secret::redact_header(k, v))).collect(),
+            headers: p
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), secret::redact_header(k, v)))
+                .collect(),
             body: p.body.display().map(|b| secret::redact(&b)),
         }
     }
@@ -403,37 +476,59 @@ impl RequestRun<'_> {
     /// Render everything but OAuth2 into a request ready to send.
     fn prepare(&self, r: &Request) -> Result<Prepared, Stop> {
         let scope = &*self.scope;
-        let url_text = r.url.render_string(scope).map_err(|e| self.render_error("url", e))?;
+        let url_text = r
+            .url
+            .render_string(scope)
+            .map_err(|e| self.render_error("url", e))?;
         let mut url = url::Url::parse(url_text.trim()).map_err(|e| {
-            Stop::Failed(format!("`{}` is not a valid URL: {e} (write it with a scheme: https://...)", secret::redact(&url_text)))
+            Stop::Failed(format!(
+                "`{}` is not a valid URL: {e} (write it with a scheme: https://...)",
+                secret::redact(&url_text)
+            ))
         })?;
         let mut query: Vec<(String, String)> = Vec::new();
         for (k, v) in &r.query {
-            let value = v.render(scope).map_err(|e| self.render_error(&format!("query `{k}`"), e))?;
+            let value = v
+                .render(scope)
+                .map_err(|e| self.render_error(&format!("query `{k}`"), e))?;
             push_values(&mut query, k, &value);
         }
         let mut headers: Vec<(String, String)> = Vec::with_capacity(r.headers.len() + 2);
         for (k, v) in &r.headers {
-            let value = v.render_string(scope).map_err(|e| self.render_error(&format!("header `{k}`"), e))?;
+            let value = v
+                .render_string(scope)
+                .map_err(|e| self.render_error(&format!("header `{k}`"), e))?;
             headers.push((k.clone(), value));
         }
         match &r.auth {
             Auth::None | Auth::OAuth2(_) => {}
             Auth::Basic { username, password } => {
-                let u = username.render_string(scope).map_err(|e| self.render_error("basic auth username", e))?;
-                let p = password.render_string(scope).map_err(|e| self.render_error("basic auth password", e))?;
+                let u = username
+                    .render_string(scope)
+                    .map_err(|e| self.render_error("basic auth username", e))?;
+                let p = password
+                    .render_string(scope)
+                    .map_err(|e| self.render_error("basic auth password", e))?;
                 secret::register(&p);
                 let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
                 secret::register(&token);
                 set_default_header(&mut headers, "Authorization", format!("Basic {token}"));
             }
             Auth::Bearer(t) => {
-                let token = t.render_string(scope).map_err(|e| self.render_error("bearer token", e))?;
+                let token = t
+                    .render_string(scope)
+                    .map_err(|e| self.render_error("bearer token", e))?;
                 secret::register(&token);
                 set_default_header(&mut headers, "Authorization", format!("Bearer {token}"));
             }
-            Auth::ApiKey { location, name, value } => {
-                let v = value.render_string(scope).map_err(|e| self.render_error("api_key value", e))?;
+            Auth::ApiKey {
+                location,
+                name,
+                value,
+            } => {
+                let v = value
+                    .render_string(scope)
+                    .map_err(|e| self.render_error("api_key value", e))?;
                 secret::register(&v);
                 match location {
                     ApiKeyIn::Header => set_default_header(&mut headers, name, v),
@@ -450,47 +545,76 @@ impl RequestRun<'_> {
         let body = match &r.body {
             None => PreparedBody::None,
             Some(Body::Json(v)) => {
-                let value = v.render(scope).map_err(|e| self.render_error("json body", e))?;
+                let value = v
+                    .render(scope)
+                    .map_err(|e| self.render_error("json body", e))?;
                 set_default_header(&mut headers, "Content-Type", "application/json".into());
                 PreparedBody::Bytes(serde_json::to_vec(&value).unwrap_or_default())
             }
             Some(Body::Form(fields)) => {
                 let mut pairs: Vec<(String, String)> = Vec::new();
                 for (k, v) in fields {
-                    let value = v.render(scope).map_err(|e| self.render_error(&format!("form field `{k}`"), e))?;
+                    let value = v
+                        .render(scope)
+                        .map_err(|e| self.render_error(&format!("form field `{k}`"), e))?;
                     push_values(&mut pairs, k, &value);
                 }
-                let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
-                set_default_header(&mut headers, "Content-Type", "application/x-www-form-urlencoded".into());
+                let encoded = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(&pairs)
+                    .finish();
+                set_default_header(
+                    &mut headers,
+                    "Content-Type",
+                    "application/x-www-form-urlencoded".into(),
+                );
                 PreparedBody::Bytes(encoded.into_bytes())
             }
             Some(Body::Multipart(parts)) => {
                 let mut out = Vec::new();
                 for (name, part) in parts {
                     let value = match part {
-                        Part::Text(v) => MultipartValue::Text(json_text(
-                            &v.render(scope).map_err(|e| self.render_error(&format!("multipart field `{name}`"), e))?,
-                        )),
+                        Part::Text(v) => {
+                            MultipartValue::Text(json_text(&v.render(scope).map_err(|e| {
+                                self.render_error(&format!("multipart field `{name}`"), e)
+                            })?))
+                        }
                         Part::File { path, content_type } => MultipartValue::File {
-                            file_name: path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
-                            bytes: Arc::new(
-                                std::fs::read(path).map_err(|e| Stop::Failed(format!("cannot read {}: {e}", path.display())))?,
-                            ),
+                            file_name: path
+                                .file_name()
+                                .map(|f| f.to_string_lossy().into_owned())
+                                .unwrap_or_default(),
+                            bytes: Arc::new(std::fs::read(path).map_err(|e| {
+                                Stop::Failed(format!("cannot read {}: {e}", path.display()))
+                            })?),
                             content_type: content_type.clone(),
                         },
                     };
-                    out.push(MultipartPart { name: name.clone(), value });
+                    out.push(MultipartPart {
+                        name: name.clone(),
+                        value,
+                    });
                 }
                 PreparedBody::Multipart(out)
             }
             Some(Body::Raw(t)) => {
-                let text = t.render_string(scope).map_err(|e| self.render_error("body", e))?;
-                set_default_header(&mut headers, "Content-Type", "text/plain; charset=utf-8".into());
+                let text = t
+                    .render_string(scope)
+                    .map_err(|e| self.render_error("body", e))?;
+                set_default_header(
+                    &mut headers,
+                    "Content-Type",
+                    "text/plain; charset=utf-8".into(),
+                );
                 PreparedBody::Bytes(text.into_bytes())
             }
             Some(Body::File(path)) => {
-                let bytes = std::fs::read(path).map_err(|e| Stop::Failed(format!("cannot read {}: {e}", path.display())))?;
-                set_default_header(&mut headers, "Content-Type", "application/octet-stream".into());
+                let bytes = std::fs::read(path)
+                    .map_err(|e| Stop::Failed(format!("cannot read {}: {e}", path.display())))?;
+                set_default_header(
+                    &mut headers,
+                    "Content-Type",
+                    "application/octet-stream".into(),
+                );
                 PreparedBody::Bytes(bytes)
             }
         };
@@ -508,7 +632,9 @@ impl RequestRun<'_> {
 /// Lists become repeated parameters; everything else its plain text.
 fn push_values(out: &mut Vec<(String, String)>, key: &str, value: &Json) {
     match value {
-        Json::Array(items) => items.iter().for_each(|i| out.push((key.to_string(), json_text(i)))),
+        Json::Array(items) => items
+            .iter()
+            .for_each(|i| out.push((key.to_string(), json_text(i)))),
         Json::Null => {}
         v => out.push((key.to_string(), json_text(v))),
     }
@@ -537,7 +663,11 @@ fn register_json(v: &Json) {
 fn received(r: &Response) -> ReceivedResponse {
     ReceivedResponse {
         status: r.status,
-        headers: r.headers.iter().map(|(k, v)| (k.clone(), secret::redact_header(k, v))).collect(),
+        headers: r
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), secret::redact_header(k, v)))
+            .collect(),
         body: secret::redact(&r.text()),
     }
 }

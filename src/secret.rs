@@ -10,7 +10,12 @@ use base64::Engine as _;
 static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
 /// Headers whose whole value is always masked.
-pub const SECRET_HEADERS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
+pub const SECRET_HEADERS: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+];
 
 pub const MASK: &str = "***";
 
@@ -67,7 +72,9 @@ pub fn redact_json(v: &serde_json::Value) -> serde_json::Value {
     match v {
         Value::String(s) => Value::String(redact(s)),
         Value::Array(a) => Value::Array(a.iter().map(redact_json).collect()),
-        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), redact_json(v))).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), redact_json(v))).collect())
+        }
         other => other.clone(),
     }
 }

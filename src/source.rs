@@ -61,7 +61,12 @@ impl Span {
 
     /// `path:line:col`
     pub fn location(&self) -> String {
-        format!("{}:{}:{}", self.file.path.display(), self.pos.line, self.pos.col)
+        format!(
+            "{}:{}:{}",
+            self.file.path.display(),
+            self.pos.line,
+            self.pos.col
+        )
     }
 }
 
@@ -118,7 +123,10 @@ fn caret_width(line: &str, col: usize) -> usize {
 }
 
 /// The closest candidate to `word`, if any is close enough to be a plausible typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(&str, f64)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase());
@@ -136,14 +144,22 @@ mod tests {
     #[test]
     fn caret_under_key() {
         let f = SourceFile::new("a.yaml", "requests:\n  - methd: GET\n".into());
-        let s = render_snippet(&Span::new(&f, Pos::new(2, 5)), "unknown key `methd`", "", &[]);
+        let s = render_snippet(
+            &Span::new(&f, Pos::new(2, 5)),
+            "unknown key `methd`",
+            "",
+            &[],
+        );
         assert!(s.contains("--> a.yaml:2:5"), "{s}");
         assert!(s.contains("2 |   - methd: GET\n  |     ^^^^^\n"), "{s}");
     }
 
     #[test]
     fn suggestions() {
-        assert_eq!(did_you_mean("methd", ["method", "url", "name"]), Some("method"));
+        assert_eq!(
+            did_you_mean("methd", ["method", "url", "name"]),
+            Some("method")
+        );
         assert_eq!(did_you_mean("zzz", ["method", "url"]), None);
     }
 }

@@ -6,7 +6,9 @@ use std::sync::{Arc, LazyLock};
 
 use base64::Engine as _;
 use minijinja::value::{Rest, Value as MjValue};
-use minijinja::{Environment, Error as MjError, ErrorKind, Expression, Template, UndefinedBehavior};
+use minijinja::{
+    Environment, Error as MjError, ErrorKind, Expression, Template, UndefinedBehavior,
+};
 use serde_json::Value as Json;
 use sha2::Digest as _;
 
@@ -34,7 +36,9 @@ impl Vars {
         self.map.contains_key(name)
     }
     pub fn get(&self, name: &str) -> Option<Json> {
-        self.map.get(name).and_then(|v| serde_json::to_value(v).ok())
+        self.map
+            .get(name)
+            .and_then(|v| serde_json::to_value(v).ok())
     }
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.map.keys().map(String::as_str)
@@ -58,7 +62,9 @@ fn build_env() -> Environment<'static> {
     env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
     env.add_function("now", || jiff::Timestamp::now().to_string());
     env.add_function("random_int", fn_random_int);
-    env.add_filter("b64encode", |s: String| base64::engine::general_purpose::STANDARD.encode(s));
+    env.add_filter("b64encode", |s: String| {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    });
     env.add_filter("b64decode", filter_b64decode);
     env.add_filter("sha256", |s: String| {
         let d = sha2::Sha256::digest(s.as_bytes());
@@ -88,14 +94,19 @@ fn fn_secret(name: String) -> Result<String, MjError> {
         }
         Err(_) => Err(MjError::new(
             ErrorKind::InvalidOperation,
-            format!("environment variable `{name}` is not set (set it, or load it with --env-file)"),
+            format!(
+                "environment variable `{name}` is not set (set it, or load it with --env-file)"
+            ),
         )),
     }
 }
 
 fn fn_random_int(lo: i64, hi: i64) -> Result<i64, MjError> {
     if lo > hi {
-        return Err(MjError::new(ErrorKind::InvalidOperation, format!("random_int({lo}, {hi}): low is above high")));
+        return Err(MjError::new(
+            ErrorKind::InvalidOperation,
+            format!("random_int({lo}, {hi}): low is above high"),
+        ));
     }
     Ok(rand::random_range(lo..=hi))
 }
@@ -105,7 +116,12 @@ fn filter_b64decode(s: String) -> Result<String, MjError> {
         .decode(s.trim())
         .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s.trim()))
         .map_err(|e| MjError::new(ErrorKind::InvalidOperation, format!("b64decode: {e}")))?;
-    String::from_utf8(bytes).map_err(|_| MjError::new(ErrorKind::InvalidOperation, "b64decode: result is not UTF-8 text"))
+    String::from_utf8(bytes).map_err(|_| {
+        MjError::new(
+            ErrorKind::InvalidOperation,
+            "b64decode: result is not UTF-8 text",
+        )
+    })
 }
 
 /// `now() | format("%Y-%m-%d")` formats a timestamp (strftime); any other value is
@@ -113,7 +129,9 @@ fn filter_b64decode(s: String) -> Result<String, MjError> {
 fn filter_format(value: MjValue, args: Rest<MjValue>) -> Result<String, MjError> {
     let text = value.to_string();
     if let Ok(ts) = text.parse::<jiff::Timestamp>() {
-        let fmt = args.first().map_or("%Y-%m-%dT%H:%M:%SZ".to_string(), ToString::to_string);
+        let fmt = args
+            .first()
+            .map_or("%Y-%m-%dT%H:%M:%SZ".to_string(), ToString::to_string);
         return Ok(ts.strftime(&fmt).to_string());
     }
     let mut out = String::new();
@@ -175,14 +193,24 @@ impl Tmpl {
     pub fn compile(source: &str, pos: Pos) -> Result<Self, TemplateError> {
         let src: Arc<str> = Arc::from(source);
         if !source.contains("{{") && !source.contains("{%") && !source.contains("{#") {
-            return Ok(Self { source: src, pos, kind: Compiled::Literal, vars: Arc::from([]) });
+            return Ok(Self {
+                source: src,
+                pos,
+                kind: Compiled::Literal,
+                vars: Arc::from([]),
+            });
         }
         if let Some(inner) = whole_expression(source) {
             let expr = ENV
                 .compile_expression_owned(inner.to_string())
                 .map_err(|e| TemplateError::Syntax(describe(&e)))?;
             let vars = names(expr.undeclared_variables(false));
-            return Ok(Self { source: src, pos, kind: Compiled::Expr(Arc::new(expr)), vars });
+            return Ok(Self {
+                source: src,
+                pos,
+                kind: Compiled::Expr(Arc::new(expr)),
+                vars,
+            });
         }
         // Compiled templates borrow their source; collections live for the whole process.
         let leaked: &'static str = Box::leak(source.to_string().into_boxed_str());
@@ -190,7 +218,12 @@ impl Tmpl {
             .template_from_str(leaked)
             .map_err(|e| TemplateError::Syntax(describe(&e)))?;
         let vars = names(tmpl.undeclared_variables(false));
-        Ok(Self { source: src, pos, kind: Compiled::Text(Arc::new(tmpl)), vars })
+        Ok(Self {
+            source: src,
+            pos,
+            kind: Compiled::Text(Arc::new(tmpl)),
+            vars,
+        })
     }
 
     /// A bare expression (for `when`): `{{ x }}` or just `x`.
@@ -247,7 +280,9 @@ impl Tmpl {
         match &self.kind {
             Compiled::Expr(e) => {
                 self.check_defined(vars)?;
-                e.eval(vars.context()).map(|v| v.is_true()).map_err(|e| render_error(&e))
+                e.eval(vars.context())
+                    .map(|v| v.is_true())
+                    .map_err(|e| render_error(&e))
             }
             _ => Ok(truthy(&self.render_value(vars)?)),
         }
@@ -275,11 +310,15 @@ pub fn json_text(v: &Json) -> String {
 }
 
 fn to_json(v: &MjValue) -> Result<Json, TemplateError> {
-    serde_json::to_value(v).map_err(|e| TemplateError::Render(format!("value cannot be used as JSON: {e}")))
+    serde_json::to_value(v)
+        .map_err(|e| TemplateError::Render(format!("value cannot be used as JSON: {e}")))
 }
 
 fn names(set: std::collections::HashSet<String>) -> Arc<[String]> {
-    let sorted: BTreeSet<String> = set.into_iter().filter(|n| !GLOBALS.contains(&n.as_str())).collect();
+    let sorted: BTreeSet<String> = set
+        .into_iter()
+        .filter(|n| !GLOBALS.contains(&n.as_str()))
+        .collect();
     sorted.into_iter().collect::<Vec<_>>().into()
 }
 
@@ -290,7 +329,13 @@ fn whole_expression(s: &str) -> Option<&str> {
     if inner.contains("{{") || inner.contains("}}") || inner.contains("{%") {
         return None;
     }
-    Some(inner.trim().trim_start_matches('-').trim_end_matches('-').trim())
+    Some(
+        inner
+            .trim()
+            .trim_start_matches('-')
+            .trim_end_matches('-')
+            .trim(),
+    )
 }
 
 fn describe(e: &MjError) -> String {
@@ -302,7 +347,9 @@ fn describe(e: &MjError) -> String {
 
 fn render_error(e: &MjError) -> TemplateError {
     match e.kind() {
-        ErrorKind::UndefinedError => TemplateError::Render(format!("undefined value: {}", describe(e))),
+        ErrorKind::UndefinedError => {
+            TemplateError::Render(format!("undefined value: {}", describe(e)))
+        }
         _ => TemplateError::Render(describe(e)),
     }
 }
@@ -334,9 +381,15 @@ mod tests {
     #[test]
     fn whole_value_keeps_type() {
         let t = Tmpl::compile("{{ n }}", Pos::default()).unwrap();
-        assert_eq!(t.render_value(&vars(&[("n", Json::from(3))])).unwrap(), Json::from(3));
+        assert_eq!(
+            t.render_value(&vars(&[("n", Json::from(3))])).unwrap(),
+            Json::from(3)
+        );
         let t = Tmpl::compile("n={{ n }}", Pos::default()).unwrap();
-        assert_eq!(t.render_value(&vars(&[("n", Json::from(3))])).unwrap(), Json::from("n=3"));
+        assert_eq!(
+            t.render_value(&vars(&[("n", Json::from(3))])).unwrap(),
+            Json::from("n=3")
+        );
     }
 
     #[test]
@@ -350,12 +403,20 @@ mod tests {
     #[test]
     fn filters_and_functions() {
         let v = vars(&[("s", Json::from("a b"))]);
-        let r = |src: &str| Tmpl::compile(src, Pos::default()).unwrap().render_string(&v).unwrap();
+        let r = |src: &str| {
+            Tmpl::compile(src, Pos::default())
+                .unwrap()
+                .render_string(&v)
+                .unwrap()
+        };
         assert_eq!(r("{{ s | b64encode }}"), "YSBi");
         assert_eq!(r("{{ 'YSBi' | b64decode }}"), "a b");
         assert_eq!(r("{{ s | urlencode }}"), "a%20b");
         assert_eq!(r("{{ s | tojson }}"), "\"a b\"");
-        assert_eq!(r("{{ 'abc' | sha256 }}"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            r("{{ 'abc' | sha256 }}"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(r("{{ uuid() | length }}"), "36");
         let n: i64 = r("{{ random_int(3, 5) }}").parse().unwrap();
         assert!((3..=5).contains(&n));
@@ -365,14 +426,30 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_reported() {
-        assert!(matches!(Tmpl::compile("{{ a + }}", Pos::default()), Err(TemplateError::Syntax(_))));
-        assert!(matches!(Tmpl::compile("{% if %}", Pos::default()), Err(TemplateError::Syntax(_))));
+        assert!(matches!(
+            Tmpl::compile("{{ a + }}", Pos::default()),
+            Err(TemplateError::Syntax(_))
+        ));
+        assert!(matches!(
+            Tmpl::compile("{% if %}", Pos::default()),
+            Err(TemplateError::Syntax(_))
+        ));
     }
 
     #[test]
     fn conditions() {
         let v = vars(&[("a", Json::from(true)), ("n", Json::from(2))]);
-        assert!(Tmpl::compile_condition("a and n > 1", Pos::default()).unwrap().render_bool(&v).unwrap());
-        assert!(!Tmpl::compile_condition("{{ n > 5 }}", Pos::default()).unwrap().render_bool(&v).unwrap());
+        assert!(
+            Tmpl::compile_condition("a and n > 1", Pos::default())
+                .unwrap()
+                .render_bool(&v)
+                .unwrap()
+        );
+        assert!(
+            !Tmpl::compile_condition("{{ n > 5 }}", Pos::default())
+                .unwrap()
+                .render_bool(&v)
+                .unwrap()
+        );
     }
 }

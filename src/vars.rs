@@ -32,14 +32,18 @@ impl Overrides {
     /// Read an `--env FILE`: a YAML map of names to values; string values may use templates
     /// (functions such as `secret('NAME')`, and names set earlier in the same file).
     pub fn load_env_file(&mut self, path: &Path) -> Result<(), Vec<Diag>> {
-        let text = std::fs::read_to_string(path).map_err(|e| vec![crate::collection::load::io_error(path, &e)])?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| vec![crate::collection::load::io_error(path, &e)])?;
         let file = SourceFile::new(path, text);
         let node = parse_yaml(&file).map_err(|d| vec![d])?;
         let mut d = Diags::new(&file);
         let Some(map) = node.as_map() else {
             if !matches!(node.kind, crate::yaml::Kind::Null) {
-                d.error(node.pos, "an --env file must be a map of variable names to values")
-                    .help("write one `name: value` per line");
+                d.error(
+                    node.pos,
+                    "an --env file must be a map of variable names to values",
+                )
+                .help("write one `name: value` per line");
             }
             return if d.is_empty() { Ok(()) } else { Err(d.list) };
         };
@@ -201,4 +205,3 @@ pub fn parse_var_arg(arg: &str) -> Result<(String, String), String> {
     }
     Ok((k.to_string(), v.to_string()))
 }
-

@@ -245,7 +245,9 @@ mod tests {
         assert_eq!(m[0].0.name, "a");
         assert_eq!(m[0].0.pos, Pos::new(1, 1));
         assert_eq!(m[0].1.pos, Pos::new(1, 4));
-        let Kind::Seq(items) = &m[1].1.kind else { panic!() };
+        let Kind::Seq(items) = &m[1].1.kind else {
+            panic!()
+        };
         assert_eq!(items[0].pos.line, 3);
         let inner = items[0].as_map().unwrap();
         assert_eq!(inner[1].0.pos, Pos::new(4, 5));

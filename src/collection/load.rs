@@ -77,7 +77,11 @@ pub fn load(path: &Path) -> Result<Collection, LoadErrors> {
 /// Load a collection from text already read (`path` is used for messages and relative paths).
 pub fn load_str(path: &Path, text: String) -> Result<Collection, LoadErrors> {
     let file = SourceFile::new(path, text);
-    let mut loader = Loader { errors: Vec::new(), stack: Vec::new(), includes: Vec::new() };
+    let mut loader = Loader {
+        errors: Vec::new(),
+        stack: Vec::new(),
+        includes: Vec::new(),
+    };
     let collection = loader.collection(&file);
     if loader.errors.is_empty() {
         collection.ok_or(LoadErrors(Vec::new()))
@@ -92,7 +96,9 @@ pub fn parse_yaml(file: &Arc<SourceFile>) -> Result<Node, Diag> {
         span: Span::new(file, e.pos),
         message: format!("invalid YAML: {}", e.message),
         label: String::new(),
-        notes: vec!["help: check the indentation and quoting on this line and the one before".into()],
+        notes: vec![
+            "help: check the indentation and quoting on this line and the one before".into(),
+        ],
     })
 }
 
@@ -133,8 +139,14 @@ impl Loader {
             }
         };
         let Some(map) = root.as_map() else {
-            d.error(root.pos, format!("a collection must be a map with `requests:`, found {}", root.type_name()))
-                .help("start the file with `requests:` followed by a list of requests");
+            d.error(
+                root.pos,
+                format!(
+                    "a collection must be a map with `requests:`, found {}",
+                    root.type_name()
+                ),
+            )
+            .help("start the file with `requests:` followed by a list of requests");
             return None;
         };
         check_keys(map, &TOP_KEYS, "collection", d);
@@ -150,10 +162,19 @@ impl Loader {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "collection".into());
-        let name = root.get("name").and_then(|n| string(n, "name", d)).unwrap_or(stem);
+        let name = root
+            .get("name")
+            .and_then(|n| string(n, "name", d))
+            .unwrap_or(stem);
         let vars = root.get("vars").map(|n| vars_map(n, d)).unwrap_or_default();
-        let cookies = root.get("cookies").and_then(|n| boolean(n, "cookies", d)).unwrap_or(true);
-        let defaults = root.get("defaults").map(|n| self.defaults(n, file, d)).unwrap_or_default();
+        let cookies = root
+            .get("cookies")
+            .and_then(|n| boolean(n, "cookies", d))
+            .unwrap_or(true);
+        let defaults = root
+            .get("defaults")
+            .map(|n| self.defaults(n, file, d))
+            .unwrap_or_default();
         let steps = match root.get("requests") {
             Some(n) => self.requests(n, file, &defaults, d),
             None => {
@@ -181,18 +202,35 @@ impl Loader {
         let base = base_dir(file);
         let _ = base;
         Defaults {
-            headers: node.get("headers").map(|n| headers(n, d)).unwrap_or_default(),
-            query: node.get("query").map(|n| tvalue_map(n, "query", d)).unwrap_or_default(),
+            headers: node
+                .get("headers")
+                .map(|n| headers(n, d))
+                .unwrap_or_default(),
+            query: node
+                .get("query")
+                .map(|n| tvalue_map(n, "query", d))
+                .unwrap_or_default(),
             timeout: node.get("timeout").and_then(|n| duration(n, d)),
             auth: node.get("auth").and_then(|n| auth(n, d)),
-            follow_redirects: node.get("follow_redirects").and_then(|n| boolean(n, "follow_redirects", d)),
+            follow_redirects: node
+                .get("follow_redirects")
+                .and_then(|n| boolean(n, "follow_redirects", d)),
         }
     }
 
-    fn requests(&mut self, node: &Node, file: &Arc<SourceFile>, defaults: &Defaults, d: &mut Diags) -> Vec<Step> {
+    fn requests(
+        &mut self,
+        node: &Node,
+        file: &Arc<SourceFile>,
+        defaults: &Defaults,
+        d: &mut Diags,
+    ) -> Vec<Step> {
         let Kind::Seq(items) = &node.kind else {
-            d.error(node.pos, format!("`requests` must be a list, found {}", node.type_name()))
-                .help("write each request as a list item starting with `- name: ...`");
+            d.error(
+                node.pos,
+                format!("`requests` must be a list, found {}", node.type_name()),
+            )
+            .help("write each request as a list item starting with `- name: ...`");
             return Vec::new();
         };
         let mut steps = Vec::new();
@@ -201,8 +239,11 @@ impl Loader {
             if let Some(inc) = item.get("include") {
                 if let Some(map) = item.as_map() {
                     for (k, _) in map.iter().filter(|(k, _)| k.name != "include") {
-                        d.error(k.pos, format!("unexpected key `{}` next to `include`", k.name))
-                            .help("an include item has only `include: path/to/file.yaml`");
+                        d.error(
+                            k.pos,
+                            format!("unexpected key `{}` next to `include`", k.name),
+                        )
+                        .help("an include item has only `include: path/to/file.yaml`");
                     }
                 }
                 self.include(inc, file, &mut steps, d);
@@ -227,7 +268,13 @@ impl Loader {
         steps
     }
 
-    fn include(&mut self, node: &Node, file: &Arc<SourceFile>, steps: &mut Vec<Step>, d: &mut Diags) {
+    fn include(
+        &mut self,
+        node: &Node,
+        file: &Arc<SourceFile>,
+        steps: &mut Vec<Step>,
+        d: &mut Diags,
+    ) {
         let Some(rel) = string(node, "include", d) else {
             return;
         };
@@ -236,13 +283,19 @@ impl Loader {
             Ok(p) => p,
             Err(e) => {
                 d.error(node.pos, format!("cannot include `{rel}`: {e}"))
-                    .help(format!("paths are relative to this file's directory ({})", base_dir(file).display()));
+                    .help(format!(
+                        "paths are relative to this file's directory ({})",
+                        base_dir(file).display()
+                    ));
                 return;
             }
         };
         if self.stack.contains(&canonical) {
-            d.error(node.pos, format!("`{rel}` includes itself (directly or through other files)"))
-                .help("remove the include that closes the cycle");
+            d.error(
+                node.pos,
+                format!("`{rel}` includes itself (directly or through other files)"),
+            )
+            .help("remove the include that closes the cycle");
             return;
         }
         let text = match std::fs::read_to_string(&path) {
@@ -267,23 +320,36 @@ impl Loader {
                 }
             }
             if !c.vars.is_empty() {
-                steps.push(Step::IncludeVars { file: Arc::clone(&inc_file), vars: c.vars });
+                steps.push(Step::IncludeVars {
+                    file: Arc::clone(&inc_file),
+                    vars: c.vars,
+                });
             }
             steps.extend(c.steps);
         }
     }
 
-    fn request(&mut self, node: &Node, file: &Arc<SourceFile>, defaults: &Defaults, d: &mut Diags) -> Option<Request> {
+    fn request(
+        &mut self,
+        node: &Node,
+        file: &Arc<SourceFile>,
+        defaults: &Defaults,
+        d: &mut Diags,
+    ) -> Option<Request> {
         let Some(map) = node.as_map() else {
-            d.error(node.pos, format!("a request must be a map, found {}", node.type_name()))
-                .help("write `- name: ...` and `url: ...` on the following lines");
+            d.error(
+                node.pos,
+                format!("a request must be a map, found {}", node.type_name()),
+            )
+            .help("write `- name: ...` and `url: ...` on the following lines");
             return None;
         };
         check_keys(map, &REQUEST_KEYS, "request", d);
         let name = match node.get("name") {
             Some(n) => string(n, "name", d),
             None => {
-                d.error(node.pos, "this request has no `name`").help("add `name: ...`: names identify requests in reports and --filter");
+                d.error(node.pos, "this request has no `name`")
+                    .help("add `name: ...`: names identify requests in reports and --filter");
                 None
             }
         };
@@ -291,7 +357,8 @@ impl Loader {
             Some(n) => match string(n, "method", d) {
                 Some(m) if !m.is_empty() && m.bytes().all(is_token_char) => m,
                 Some(m) => {
-                    d.error(n.pos, format!("`{m}` is not an HTTP method")).help("write a method such as GET, POST, PUT, PATCH, DELETE");
+                    d.error(n.pos, format!("`{m}` is not an HTTP method"))
+                        .help("write a method such as GET, POST, PUT, PATCH, DELETE");
                     "GET".into()
                 }
                 None => "GET".into(),
@@ -301,7 +368,8 @@ impl Loader {
         let url = match node.get("url") {
             Some(n) => template(n, "url", d),
             None => {
-                d.error(node.pos, "this request has no `url`").help("add `url: https://...` (it may use variables: \"{{ base_url }}/path\")");
+                d.error(node.pos, "this request has no `url`")
+                    .help("add `url: https://...` (it may use variables: \"{{ base_url }}/path\")");
                 None
             }
         };
@@ -317,11 +385,24 @@ impl Loader {
                 hdrs.push((k, v));
             }
         }
-        let headers = hdrs.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
-        let bodies: Vec<&Key> = map.iter().map(|(k, _)| k).filter(|k| BODY_KEYS.contains(&k.name.as_str())).collect();
+        let headers = hdrs
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+        let bodies: Vec<&Key> = map
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| BODY_KEYS.contains(&k.name.as_str()))
+            .collect();
         if bodies.len() > 1 {
-            d.error(bodies[1].pos, format!("a request has at most one body; `{}` and `{}` are both set", bodies[0].name, bodies[1].name))
-                .help("keep one of json, form, multipart, body");
+            d.error(
+                bodies[1].pos,
+                format!(
+                    "a request has at most one body; `{}` and `{}` are both set",
+                    bodies[0].name, bodies[1].name
+                ),
+            )
+            .help("keep one of json, form, multipart, body");
         }
         let body = bodies.first().and_then(|k| {
             let v = node.get(&k.name)?;
@@ -332,9 +413,18 @@ impl Loader {
             None => defaults.auth.clone(),
         }
         .unwrap_or(Auth::None);
-        let expect = node.get("expect").map(|n| expect::parse_expect(n, &base, d)).unwrap_or_default();
-        let captures = node.get("capture").map(|n| capture::parse_captures(n, d)).unwrap_or_default();
-        let timeout = node.get("timeout").and_then(|n| duration(n, d)).or(defaults.timeout);
+        let expect = node
+            .get("expect")
+            .map(|n| expect::parse_expect(n, &base, d))
+            .unwrap_or_default();
+        let captures = node
+            .get("capture")
+            .map(|n| capture::parse_captures(n, d))
+            .unwrap_or_default();
+        let timeout = node
+            .get("timeout")
+            .and_then(|n| duration(n, d))
+            .or(defaults.timeout);
         let follow_redirects = node
             .get("follow_redirects")
             .and_then(|n| boolean(n, "follow_redirects", d))
@@ -383,12 +473,18 @@ fn is_token_char(b: u8) -> bool {
 }
 
 fn base_dir(file: &SourceFile) -> PathBuf {
-    file.path.parent().map(Path::to_path_buf).unwrap_or_default()
+    file.path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// An included file's path as shown in messages: relative to where the user is, like its includer.
 fn display_join(includer: &Path, rel: &str) -> PathBuf {
-    let joined = includer.parent().map(|p| p.join(rel)).unwrap_or_else(|| PathBuf::from(rel));
+    let joined = includer
+        .parent()
+        .map(|p| p.join(rel))
+        .unwrap_or_else(|| PathBuf::from(rel));
     // Drop `./` and `dir/../` noise without touching the file system.
     let mut out = PathBuf::new();
     for c in joined.components() {
@@ -408,13 +504,16 @@ fn check_keys(map: &[(Key, Node)], allowed: &[&str], what: &str, d: &mut Diags) 
     let mut seen: HashSet<&str> = HashSet::new();
     for (k, _) in map {
         if !seen.insert(&k.name) {
-            d.error(k.pos, format!("`{}` is given twice in this {what}", k.name)).help("keep one of them");
+            d.error(k.pos, format!("`{}` is given twice in this {what}", k.name))
+                .help("keep one of them");
             continue;
         }
         if !allowed.contains(&k.name.as_str()) {
             let diag = d.error(k.pos, format!("unknown key `{}` in {what}", k.name));
             match did_you_mean(&k.name, allowed.iter().copied()) {
-                Some(s) => diag.label(format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+                Some(s) => diag
+                    .label(format!("did you mean `{s}`?"))
+                    .help(format!("rename it to `{s}`")),
                 None => diag.help(format!("the keys of a {what} are: {}", allowed.join(", "))),
             };
         }
@@ -425,8 +524,13 @@ fn expect_map<'a>(node: &'a Node, what: &str, d: &mut Diags) -> Option<&'a [(Key
     match &node.kind {
         Kind::Map(m) => Some(m),
         _ => {
-            d.error(node.pos, format!("`{what}` must be a map, found {}", node.type_name()))
-                .help(format!("write `{what}:` followed by indented `key: value` lines"));
+            d.error(
+                node.pos,
+                format!("`{what}` must be a map, found {}", node.type_name()),
+            )
+            .help(format!(
+                "write `{what}:` followed by indented `key: value` lines"
+            ));
             None
         }
     }
@@ -437,7 +541,10 @@ fn string(node: &Node, what: &str, d: &mut Diags) -> Option<String> {
         Kind::Str(s) => Some(s.clone()),
         Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => node.scalar_text(),
         _ => {
-            d.error(node.pos, format!("`{what}` must be a string, found {}", node.type_name()));
+            d.error(
+                node.pos,
+                format!("`{what}` must be a string, found {}", node.type_name()),
+            );
             None
         }
     }
@@ -447,7 +554,10 @@ fn boolean(node: &Node, what: &str, d: &mut Diags) -> Option<bool> {
     match &node.kind {
         Kind::Bool(b) => Some(*b),
         _ => {
-            d.error(node.pos, format!("`{what}` must be true or false, found {}", node.type_name()));
+            d.error(
+                node.pos,
+                format!("`{what}` must be true or false, found {}", node.type_name()),
+            );
             None
         }
     }
@@ -469,8 +579,14 @@ fn duration(node: &Node, d: &mut Diags) -> Option<Duration> {
     let text = match &node.kind {
         Kind::Str(s) => s.clone(),
         _ => {
-            d.error(node.pos, format!("a duration must be text like 250ms, 10s or 1m, found {}", node.type_name()))
-                .help("add a unit: `10s`, `500ms`");
+            d.error(
+                node.pos,
+                format!(
+                    "a duration must be text like 250ms, 10s or 1m, found {}",
+                    node.type_name()
+                ),
+            )
+            .help("add a unit: `10s`, `500ms`");
             return None;
         }
     };
@@ -501,14 +617,17 @@ fn vars_map(node: &Node, d: &mut Diags) -> Vec<(String, TValue)> {
 
 pub fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
 fn tvalue_map(node: &Node, what: &str, d: &mut Diags) -> Vec<(String, TValue)> {
     let Some(map) = expect_map(node, what, d) else {
         return Vec::new();
     };
-    map.iter().map(|(k, v)| (k.name.clone(), TValue::from_node(v, d))).collect()
+    map.iter()
+        .map(|(k, v)| (k.name.clone(), TValue::from_node(v, d)))
+        .collect()
 }
 
 fn headers(node: &Node, d: &mut Diags) -> Vec<(String, Option<Tmpl>)> {
@@ -529,7 +648,14 @@ fn headers(node: &Node, d: &mut Diags) -> Vec<(String, Option<Tmpl>)> {
                 }
             }
             _ => {
-                d.error(v.pos, format!("header `{}` must be a string (or null to remove a default), found {}", k.name, v.type_name()));
+                d.error(
+                    v.pos,
+                    format!(
+                        "header `{}` must be a string (or null to remove a default), found {}",
+                        k.name,
+                        v.type_name()
+                    ),
+                );
             }
         }
     }
@@ -548,8 +674,11 @@ fn body(key: &str, node: &Node, base: &Path, d: &mut Diags) -> Option<Body> {
                     if let Some(m) = v.as_map() {
                         check_keys(m, &["file", "content_type"], "multipart file part", d);
                     }
-                    let path = string(file, "file", d).and_then(|p| existing_file(&p, file.pos, base, d));
-                    let content_type = v.get("content_type").and_then(|c| string(c, "content_type", d));
+                    let path =
+                        string(file, "file", d).and_then(|p| existing_file(&p, file.pos, base, d));
+                    let content_type = v
+                        .get("content_type")
+                        .and_then(|c| string(c, "content_type", d));
                     if let Some(path) = path {
                         parts.push((k.name.clone(), Part::File { path, content_type }));
                     }
@@ -577,7 +706,10 @@ fn existing_file(rel: &str, pos: Pos, base: &Path, d: &mut Diags) -> Option<Path
         Some(path)
     } else {
         d.error(pos, format!("file `{rel}` not found"))
-            .help(format!("paths are relative to the collection's directory; looked for {}", path.display()));
+            .help(format!(
+                "paths are relative to the collection's directory; looked for {}",
+                path.display()
+            ));
         None
     }
 }
@@ -589,12 +721,16 @@ fn auth(node: &Node, d: &mut Diags) -> Option<Auth> {
         Kind::Map(m) if m.len() == 1 => {}
         Kind::Map(m) if m.is_empty() => {}
         Kind::Map(m) => {
-            d.error(m[1].0.pos, "`auth` takes exactly one kind").help("keep one of none, basic, bearer, api_key, oauth2");
+            d.error(m[1].0.pos, "`auth` takes exactly one kind")
+                .help("keep one of none, basic, bearer, api_key, oauth2");
             return None;
         }
         _ => {
-            d.error(node.pos, "`auth` must be `none` or a map with one of basic, bearer, api_key, oauth2")
-                .help("e.g. `auth: { bearer: \"{{ token }}\" }`");
+            d.error(
+                node.pos,
+                "`auth` must be `none` or a map with one of basic, bearer, api_key, oauth2",
+            )
+            .help("e.g. `auth: { bearer: \"{{ token }}\" }`");
             return None;
         }
     }
@@ -610,8 +746,16 @@ fn auth(node: &Node, d: &mut Diags) -> Option<Auth> {
     };
     match k.name.as_str() {
         "basic" => {
-            check_keys(expect_map(v, "basic", d)?, &["username", "password"], "basic auth", d);
-            Some(Auth::Basic { username: field("username", d)?, password: field("password", d)? })
+            check_keys(
+                expect_map(v, "basic", d)?,
+                &["username", "password"],
+                "basic auth",
+                d,
+            );
+            Some(Auth::Basic {
+                username: field("username", d)?,
+                password: field("password", d)?,
+            })
         }
         "bearer" => template(v, "bearer", d).map(Auth::Bearer),
         "api_key" => {
@@ -621,15 +765,34 @@ fn auth(node: &Node, d: &mut Diags) -> Option<Auth> {
                 (Some(h), None) => (ApiKeyIn::Header, string(h, "header", d)?),
                 (None, Some(q)) => (ApiKeyIn::Query, string(q, "query", d)?),
                 _ => {
-                    d.error(v.pos, "`api_key` needs exactly one of `header: NAME` or `query: NAME`");
+                    d.error(
+                        v.pos,
+                        "`api_key` needs exactly one of `header: NAME` or `query: NAME`",
+                    );
                     return None;
                 }
             };
-            Some(Auth::ApiKey { location, name, value: field("value", d)? })
+            Some(Auth::ApiKey {
+                location,
+                name,
+                value: field("value", d)?,
+            })
         }
         "oauth2" => {
             let m = expect_map(v, "oauth2", d)?;
-            check_keys(m, &["token_url", "client_id", "client_secret", "scope", "client_auth", "grant_type"], "oauth2 auth", d);
+            check_keys(
+                m,
+                &[
+                    "token_url",
+                    "client_id",
+                    "client_secret",
+                    "scope",
+                    "client_auth",
+                    "grant_type",
+                ],
+                "oauth2 auth",
+                d,
+            );
             if let Some(g) = v.get("grant_type") {
                 if g.as_str() != Some("client_credentials") {
                     d.error(g.pos, "only the client_credentials grant is supported");
@@ -669,7 +832,10 @@ fn retry(node: &Node, d: &mut Diags) -> Option<Retry> {
     let attempts = match node.get("attempts").map(|n| (n, &n.kind)) {
         Some((_, Kind::Int(i))) if *i >= 1 && *i <= 1000 => *i as u32,
         Some((n, _)) => {
-            d.error(n.pos, "`attempts` must be a whole number from 1 to 1000 (sends in all)");
+            d.error(
+                n.pos,
+                "`attempts` must be a whole number from 1 to 1000 (sends in all)",
+            );
             return None;
         }
         None => {
@@ -677,7 +843,10 @@ fn retry(node: &Node, d: &mut Diags) -> Option<Retry> {
             return None;
         }
     };
-    let interval = node.get("interval").and_then(|n| duration(n, d)).unwrap_or(Duration::from_secs(1));
+    let interval = node
+        .get("interval")
+        .and_then(|n| duration(n, d))
+        .unwrap_or(Duration::from_secs(1));
     Some(Retry { attempts, interval })
 }
 
@@ -699,13 +868,21 @@ mod tests {
     fn errors(text: &str) -> Vec<String> {
         match load_str(Path::new("t.yaml"), text.to_string()) {
             Ok(_) => Vec::new(),
-            Err(e) => e.0.iter().map(|d| format!("{}:{} {}", d.span.pos.line, d.span.pos.col, d.message)).collect(),
+            Err(e) => {
+                e.0.iter()
+                    .map(|d| format!("{}:{} {}", d.span.pos.line, d.span.pos.col, d.message))
+                    .collect()
+            }
         }
     }
 
     #[test]
     fn minimal_collection_loads() {
-        let c = load_str(Path::new("dir/smoke.yaml"), "requests:\n  - name: a\n    url: http://x/\n".into()).unwrap();
+        let c = load_str(
+            Path::new("dir/smoke.yaml"),
+            "requests:\n  - name: a\n    url: http://x/\n".into(),
+        )
+        .unwrap();
         assert_eq!(c.name, "smoke");
         assert_eq!(c.requests().count(), 1);
         assert_eq!(c.requests().next().unwrap().method, "GET");
@@ -721,7 +898,10 @@ mod tests {
         assert!(e.iter().any(|m| m.contains("duplicate request name `a`")));
         assert!(e.iter().any(|m| m.contains("at most one body")));
         assert!(e.iter().any(|m| m.contains("`soon` is not a duration")));
-        assert!(e.iter().any(|m| m.starts_with("6:10 `url`: template syntax error")));
+        assert!(
+            e.iter()
+                .any(|m| m.starts_with("6:10 `url`: template syntax error"))
+        );
     }
 
     #[test]
@@ -740,8 +920,13 @@ mod tests {
 
     #[test]
     fn bad_version_and_auth() {
-        let e = errors("version: 2\nrequests:\n  - name: a\n    url: http://x/\n    auth: { bearr: x }\n");
-        assert!(e[0].starts_with("1:10 unsupported collection version"), "{e:#?}");
+        let e = errors(
+            "version: 2\nrequests:\n  - name: a\n    url: http://x/\n    auth: { bearr: x }\n",
+        );
+        assert!(
+            e[0].starts_with("1:10 unsupported collection version"),
+            "{e:#?}"
+        );
         assert!(e[1].contains("unknown auth kind `bearr`"), "{e:#?}");
     }
 }

@@ -93,9 +93,16 @@ pub enum Part {
 #[derive(Debug, Clone)]
 pub enum Auth {
     None,
-    Basic { username: Tmpl, password: Tmpl },
+    Basic {
+        username: Tmpl,
+        password: Tmpl,
+    },
     Bearer(Tmpl),
-    ApiKey { location: ApiKeyIn, name: String, value: Tmpl },
+    ApiKey {
+        location: ApiKeyIn,
+        name: String,
+        value: Tmpl,
+    },
     OAuth2(OAuth2),
 }
 
@@ -149,13 +156,15 @@ impl TValue {
             Kind::Str(s) => match Tmpl::compile(s, node.pos) {
                 Ok(t) => TValue::Str(t),
                 Err(e) => {
-                    diags
-                        .error(node.pos, e.to_string())
-                        .help("templates use MiniJinja syntax: {{ variable }}, {{ value | filter }}");
+                    diags.error(node.pos, e.to_string()).help(
+                        "templates use MiniJinja syntax: {{ variable }}, {{ value | filter }}",
+                    );
                     TValue::Null
                 }
             },
-            Kind::Seq(items) => TValue::Seq(items.iter().map(|n| TValue::from_node(n, diags)).collect()),
+            Kind::Seq(items) => {
+                TValue::Seq(items.iter().map(|n| TValue::from_node(n, diags)).collect())
+            }
             Kind::Map(entries) => TValue::Map(
                 entries
                     .iter()
@@ -171,7 +180,12 @@ impl TValue {
             TValue::Bool(b) => Json::Bool(*b),
             TValue::Number(n) => Json::Number(n.clone()),
             TValue::Str(t) => t.render_value(vars)?,
-            TValue::Seq(items) => Json::Array(items.iter().map(|i| i.render(vars)).collect::<Result<_, _>>()?),
+            TValue::Seq(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|i| i.render(vars))
+                    .collect::<Result<_, _>>()?,
+            ),
             TValue::Map(entries) => Json::Object(
                 entries
                     .iter()

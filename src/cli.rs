@@ -44,9 +44,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run collections (files or directories; default: .)
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Check collections as `run` would, sending nothing
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Serve a mock file until interrupted
     Mock {
         file: PathBuf,
@@ -405,8 +405,11 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     Ok((k, n))
 }
 
+/// One row of a `--data` file: field name -> value.
+type Row = Vec<(String, Json)>;
+
 /// Rows of a `--data` file: CSV with a header row, or a JSON array of objects.
-fn load_data(path: &Path) -> Result<Vec<Vec<(String, Json)>>, String> {
+fn load_data(path: &Path) -> Result<Vec<Row>, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("--data {}: {e}", path.display()))?;
     let is_json =
@@ -575,7 +578,7 @@ fn cmd_run(args: &RunArgs) -> i32 {
         // Every collection's starting scope is computed before anything is sent.
         let mut plan = Vec::new();
         let mut diags = Vec::new();
-        let rows: Vec<Option<(usize, Vec<(String, Json)>)>> = match &rows {
+        let rows: Vec<Option<(usize, Row)>> = match &rows {
             Some(rows) => rows
                 .iter()
                 .cloned()
@@ -641,10 +644,10 @@ fn cmd_run(args: &RunArgs) -> i32 {
         )
         .await;
         for r in reporters.iter_mut() {
-            if let Err(e) = r.finish() {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    let _ = writeln!(std::io::stderr(), "error: writing a report: {e}");
-                }
+            if let Err(e) = r.finish()
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                let _ = writeln!(std::io::stderr(), "error: writing a report: {e}");
             }
         }
         for m in running {

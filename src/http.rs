@@ -136,12 +136,11 @@ impl Http {
                 .map_err(|_| HttpError::Setup(format!("header `{k}`: the value is not valid in a header (control characters or non-ASCII?)")))?;
             headers.append(name, value);
         }
-        if let Some(jar) = jar {
-            if !headers.contains_key(reqwest::header::COOKIE) {
-                if let Some(c) = jar.cookies(&p.url) {
-                    headers.insert(reqwest::header::COOKIE, c);
-                }
-            }
+        if let Some(jar) = jar
+            && !headers.contains_key(reqwest::header::COOKIE)
+            && let Some(c) = jar.cookies(&p.url)
+        {
+            headers.insert(reqwest::header::COOKIE, c);
         }
         let mut rb = client
             .request(method, p.url.clone())

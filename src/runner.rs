@@ -174,10 +174,10 @@ async fn run_collection(
         match step {
             Step::IncludeVars { vars, .. } => {
                 for (name, value) in vars {
-                    if !scope.contains(name) {
-                        if let Ok(v) = value.render(&scope) {
-                            scope.set(name.clone(), &v);
-                        }
+                    if !scope.contains(name)
+                        && let Ok(v) = value.render(&scope)
+                    {
+                        scope.set(name.clone(), &v);
                     }
                 }
             }
@@ -215,10 +215,10 @@ async fn run_collection(
 }
 
 fn selected(c: &Collection, r: &Request, opts: &RunOptions) -> bool {
-    if let Some(f) = &opts.filter {
-        if !format!("{}/{}", c.name, r.name).contains(f.as_str()) {
-            return false;
-        }
+    if let Some(f) = &opts.filter
+        && !format!("{}/{}", c.name, r.name).contains(f.as_str())
+    {
+        return false;
     }
     opts.tags.is_empty() || r.tags.iter().any(|t| opts.tags.contains(t))
 }
@@ -273,12 +273,12 @@ impl RequestRun<'_> {
     }
 
     fn render_error(&self, what: &str, e: TemplateError) -> Stop {
-        if let TemplateError::Undefined { name } = &e {
-            if let Some(req) = self.failed_captures.get(name) {
-                return Stop::Failed(format!(
-                    "`{name}` is not set: capture in request `{req}` failed"
-                ));
-            }
+        if let TemplateError::Undefined { name } = &e
+            && let Some(req) = self.failed_captures.get(name)
+        {
+            return Stop::Failed(format!(
+                "`{name}` is not set: capture in request `{req}` failed"
+            ));
         }
         Stop::Failed(format!("{what}: {e}"))
     }
@@ -376,13 +376,14 @@ impl RequestRun<'_> {
                     return Err(Stop::Error(e.to_string()));
                 }
             };
-            if response.status == 401 && !resent_after_401 {
-                if let (Some(t), Some(tok)) = (&oauth, &token_used) {
-                    self.ctx.tokens.invalidate(t, tok);
-                    resent_after_401 = true;
-                    attempt -= 1;
-                    continue;
-                }
+            if response.status == 401
+                && !resent_after_401
+                && let (Some(t), Some(tok)) = (&oauth, &token_used)
+            {
+                self.ctx.tokens.invalidate(t, tok);
+                resent_after_401 = true;
+                attempt -= 1;
+                continue;
             }
             let assertions = r.expect.check(&response, self.scope);
             if attempt >= attempts || assertions.iter().all(|a| a.passed) {

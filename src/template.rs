@@ -340,7 +340,7 @@ fn whole_expression(s: &str) -> Option<&str> {
 
 fn describe(e: &MjError) -> String {
     match e.detail() {
-        Some(d) => format!("{d}"),
+        Some(d) => d.to_string(),
         None => e.kind().to_string(),
     }
 }

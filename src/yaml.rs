@@ -47,7 +47,9 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             pos: Pos::new(1, 1),
         });
     }
+    // YAML 1.2 core booleans: `n`, `no`, `on` stay strings (a variable named `n` is common).
     let options = serde_saphyr::options! {
+        strict_booleans: true,
         budget: serde_saphyr::budget! { max_nodes: 50_000_000, max_events: 100_000_000, max_total_scalar_bytes: 1 << 30 },
     };
     serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| {
@@ -262,7 +264,9 @@ mod tests {
 
     #[test]
     fn quoted_number_stays_string() {
-        let n = parse("a: \"1\"\nb: 1\nc: ~\nd: yes\n").unwrap();
+        let n = parse("a: \"1\"\nb: 1\nc: ~\nd: yes\nn: 5\n").unwrap();
+        assert_eq!(n.get("d").unwrap().kind, Kind::Str("yes".into()));
+        assert_eq!(n.get("n").unwrap().kind, Kind::Int(5));
         assert_eq!(n.get("a").unwrap().kind, Kind::Str("1".into()));
         assert_eq!(n.get("b").unwrap().kind, Kind::Int(1));
         assert_eq!(n.get("c").unwrap().kind, Kind::Null);

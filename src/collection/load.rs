@@ -150,12 +150,12 @@ impl Loader {
             return None;
         };
         check_keys(map, &TOP_KEYS, "collection", d);
-        if let Some(v) = root.get("version") {
-            if !matches!(v.kind, Kind::Int(1)) {
-                d.error(v.pos, "unsupported collection version")
-                    .label("only version 1 exists")
-                    .help("write `version: 1` or leave the key out");
-            }
+        if let Some(v) = root.get("version")
+            && !matches!(v.kind, Kind::Int(1))
+        {
+            d.error(v.pos, "unsupported collection version")
+                .label("only version 1 exists")
+                .help("write `version: 1` or leave the key out");
         }
         let stem = file
             .path
@@ -249,16 +249,16 @@ impl Loader {
                 self.include(inc, file, &mut steps, d);
                 continue;
             }
-            if let Some(name_node) = item.get("name") {
-                if let Some(name) = name_node.scalar_text() {
-                    if let Some(first) = names.get(&name) {
-                        d.error(name_node.pos, format!("duplicate request name `{name}`"))
-                            .label("used again here")
-                            .note(format!("first used on line {}", first.line))
-                            .help("request names must be unique within a file");
-                    } else {
-                        names.insert(name, name_node.pos);
-                    }
+            if let Some(name_node) = item.get("name")
+                && let Some(name) = name_node.scalar_text()
+            {
+                if let Some(first) = names.get(&name) {
+                    d.error(name_node.pos, format!("duplicate request name `{name}`"))
+                        .label("used again here")
+                        .note(format!("first used on line {}", first.line))
+                        .help("request names must be unique within a file");
+                } else {
+                    names.insert(name, name_node.pos);
                 }
             }
             if let Some(req) = self.request(item, file, defaults, d) {
@@ -793,10 +793,10 @@ fn auth(node: &Node, d: &mut Diags) -> Option<Auth> {
                 "oauth2 auth",
                 d,
             );
-            if let Some(g) = v.get("grant_type") {
-                if g.as_str() != Some("client_credentials") {
-                    d.error(g.pos, "only the client_credentials grant is supported");
-                }
+            if let Some(g) = v.get("grant_type")
+                && g.as_str() != Some("client_credentials")
+            {
+                d.error(g.pos, "only the client_credentials grant is supported");
             }
             let client_auth = match v.get("client_auth").map(|n| (n, n.as_str())) {
                 None | Some((_, Some("basic"))) => ClientAuth::Basic,

@@ -102,19 +102,19 @@ impl TerminalReporter {
             if let Some(req) = &r.request {
                 self.exchange_request(req)?;
             }
-            if let Some(resp) = &r.response {
-                if r.request.is_some() {
-                    self.exchange_response(resp, r)?;
-                }
+            if let Some(resp) = &r.response
+                && r.request.is_some()
+            {
+                self.exchange_response(resp, r)?;
             }
         }
-        if let Some(m) = &r.message {
-            if r.outcome != Outcome::Passed {
-                let style = if bad { RED } else { DIM };
-                for l in m.lines() {
-                    let text = self.paint(style, l);
-                    writeln!(self.out, "      {text}")?;
-                }
+        if let Some(m) = &r.message
+            && r.outcome != Outcome::Passed
+        {
+            let style = if bad { RED } else { DIM };
+            for l in m.lines() {
+                let text = self.paint(style, l);
+                writeln!(self.out, "      {text}")?;
             }
         }
         for c in r.captures.iter().filter(|c| c.error.is_some()) {

@@ -66,9 +66,14 @@ fn first_line(s: &str) -> String {
     // serde-saphyr appends its own location and snippet; we render ours.
     let line = s.lines().next().unwrap_or(s).trim();
     let line = line.strip_prefix("error: ").unwrap_or(line);
-    match line.find(" at line ") {
-        Some(i) => line[..i].to_string(),
-        None => line.to_string(),
+    let line = match line.find(" at line ") {
+        Some(i) => &line[..i],
+        None => line,
+    };
+    // "line 4 column 9: message": the position is shown by the caret already.
+    match line.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+        Some((pos, msg)) if pos.contains("column") => msg.to_string(),
+        _ => line.to_string(),
     }
 }
 

@@ -83,6 +83,16 @@ pub fn load_str(path: &Path, text: String) -> Result<Collection, LoadErrors> {
         includes: Vec::new(),
     };
     let collection = loader.collection(&file);
+    // Report in reading order: by file (as first met), then line and column.
+    let mut order: Vec<PathBuf> = Vec::new();
+    for d in &loader.errors {
+        if !order.contains(&d.span.file.path) {
+            order.push(d.span.file.path.clone());
+        }
+    }
+    loader.errors.sort_by_key(|d| {
+        (order.iter().position(|p| *p == d.span.file.path), d.span.pos)
+    });
     if loader.errors.is_empty() {
         collection.ok_or(LoadErrors(Vec::new()))
     } else {

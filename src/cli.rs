@@ -186,6 +186,7 @@ fn load_and_check(
     v: &VarArgs,
     verbose: bool,
     placeholder_mocks: bool,
+    data_fields: &[String],
 ) -> Result<Checked, i32> {
     for f in &v.env_file {
         if let Err(e) = dotenvy::from_path(f) {
@@ -236,6 +237,13 @@ fn load_and_check(
         Ok(f) => f,
         Err(e) => return Err(usage_error(&e)),
     };
+    // `--data` fields are defined for every collection, whatever their row's values.
+    let mut defined = overrides.clone();
+    for f in data_fields {
+        if !defined.contains(f) {
+            defined.set(f.clone(), Json::Null);
+        }
+    }
     let mut collections = Vec::new();
     for (path, c) in files {
         let c = match c {
@@ -248,7 +256,7 @@ fn load_and_check(
                 }
             },
         };
-        diags.extend(vars::check_undefined(&c, &overrides));
+        diags.extend(vars::check_undefined(&c, &defined));
         collections.push(c);
     }
     // A file that another collection of the run includes is not also run on its own.
@@ -364,7 +372,7 @@ fn classify(path: &Path) -> FileKind {
 }
 
 fn cmd_check(args: &CheckArgs) -> i32 {
-    match load_and_check(&args.paths, &args.vars, args.verbose > 0, true) {
+    match load_and_check(&args.paths, &args.vars, args.verbose > 0, true, &[]) {
         Ok(checked) => {
             for c in &checked.collections {
                 if let Err(d) = vars::initial_scope(c, &checked.overrides) {
@@ -503,7 +511,18 @@ fn cmd_run(args: &RunArgs) -> i32 {
             Err(e) => return usage_error(&e),
         }
     }
-    let checked = match load_and_check(&args.paths, &args.vars, args.verbose > 0, false) {
+    let data_fields: Vec<String> = rows
+        .iter()
+        .flatten()
+        .flat_map(|r| r.iter().map(|(k, _)| k.clone()))
+        .collect();
+    let checked = match load_and_check(
+        &args.paths,
+        &args.vars,
+        args.verbose > 0,
+        false,
+        &data_fields,
+    ) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -627,6 +646,12 @@ fn cmd_run(args: &RunArgs) -> i32 {
                 let _ = cancel_tx.send(true);
             }
         });
+        if std::io::stderr().is_terminal() && verbosity > Verbosity::Quiet {
+            let total: usize = plan.iter().map(|p| p.collection.requests().count()).sum();
+            reporters.push(Box::new(crate::report::progress::ProgressReporter::new(
+                total as u64,
+            )));
+        }
         let mut broken_pipe = false;
         let summary = runner::run(
             plan,

@@ -71,7 +71,10 @@ fn first_line(s: &str) -> String {
         None => line,
     };
     // "line 4 column 9: message": the position is shown by the caret already.
-    match line.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+    match line
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
         Some((pos, msg)) if pos.contains("column") => msg.to_string(),
         _ => line.to_string(),
     }

@@ -10,19 +10,29 @@ fn check_stderr(name: &str, text: &str) -> String {
     write(dir.path(), name, text);
     let out = run(dir.path(), &["check", name]);
     assert_eq!(out.code, 2, "expected exit 2 for {name}:\n{}", out.stderr);
-    assert!(out.stdout.is_empty(), "check wrote to stdout: {}", out.stdout);
+    assert!(
+        out.stdout.is_empty(),
+        "check wrote to stdout: {}",
+        out.stdout
+    );
     out.stderr
 }
 
 #[test]
 fn unknown_key_with_did_you_mean() {
-    let err = check_stderr("smoke.yaml", "requests:\n  - name: list\n    methd: GET\n    url: http://localhost/\n");
+    let err = check_stderr(
+        "smoke.yaml",
+        "requests:\n  - name: list\n    methd: GET\n    url: http://localhost/\n",
+    );
     insta::assert_snapshot!("unknown_key", err);
 }
 
 #[test]
 fn yaml_syntax_error() {
-    let err = check_stderr("broken.yaml", "requests:\n  - name: list\n    url: [http://localhost/\n  - name: b\n");
+    let err = check_stderr(
+        "broken.yaml",
+        "requests:\n  - name: list\n    url: [http://localhost/\n  - name: b\n",
+    );
     insta::assert_snapshot!("yaml_syntax", err);
 }
 
@@ -47,9 +57,16 @@ fn undefined_variable_with_did_you_mean() {
 #[test]
 fn variables_from_the_command_line_count_as_defined() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "c.yaml", "requests:\n  - name: a\n    url: \"{{ host }}/x\"\n");
+    write(
+        dir.path(),
+        "c.yaml",
+        "requests:\n  - name: a\n    url: \"{{ host }}/x\"\n",
+    );
     assert_eq!(run(dir.path(), &["check", "c.yaml"]).code, 2);
-    let out = run(dir.path(), &["check", "c.yaml", "--var", "host=http://localhost"]);
+    let out = run(
+        dir.path(),
+        &["check", "c.yaml", "--var", "host=http://localhost"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("ok: 1 collection, 1 request"));
 }
@@ -71,11 +88,27 @@ fn no_panic_on_broken_inputs() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         for cmd in ["check", "run"] {
-            let out = common::baton(&dir).args([cmd, path.to_str().unwrap()]).output().unwrap();
+            let out = common::baton(&dir)
+                .args([cmd, path.to_str().unwrap()])
+                .output()
+                .unwrap();
             let stderr = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(2), "{cmd} {}: {stderr}", path.display());
-            assert!(!stderr.contains("panicked"), "{cmd} {} panicked: {stderr}", path.display());
-            assert!(stderr.contains("error"), "{cmd} {}: no error shown: {stderr}", path.display());
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{cmd} {}: {stderr}",
+                path.display()
+            );
+            assert!(
+                !stderr.contains("panicked"),
+                "{cmd} {} panicked: {stderr}",
+                path.display()
+            );
+            assert!(
+                stderr.contains("error"),
+                "{cmd} {}: no error shown: {stderr}",
+                path.display()
+            );
         }
         n += 1;
     }

@@ -91,7 +91,10 @@ pub fn load_str(path: &Path, text: String) -> Result<Collection, LoadErrors> {
         }
     }
     loader.errors.sort_by_key(|d| {
-        (order.iter().position(|p| *p == d.span.file.path), d.span.pos)
+        (
+            order.iter().position(|p| *p == d.span.file.path),
+            d.span.pos,
+        )
     });
     if loader.errors.is_empty() {
         collection.ok_or(LoadErrors(Vec::new()))

@@ -4,4 +4,5 @@ pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod progress;
 pub mod terminal;

@@ -47,12 +47,34 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Check collections as `run` would, sending nothing
     Check(Box<CheckArgs>),
+    /// Print a collection's requests in another tool's form
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Serve a mock file until interrupted
     Mock {
         file: PathBuf,
         /// Port on 127.0.0.1 (0 picks a free one)
         #[arg(long, default_value_t = 0)]
         port: u16,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Print runnable curl commands (variables as shell `${NAME}` unless --render)
+    Curl {
+        path: PathBuf,
+        /// Only the request with this name
+        #[arg(long, value_name = "NAME")]
+        request: Option<String>,
+        /// Fill in the values known before the run (vars, --env, --var)
+        #[arg(long)]
+        render: bool,
+        /// Write secret values instead of `${NAME}` references (with --render)
+        #[arg(long)]
+        show_secrets: bool,
+        #[command(flatten)]
+        vars: VarArgs,
     },
 }
 
@@ -157,6 +179,13 @@ pub fn main() -> i32 {
         Command::Run(args) => cmd_run(&args),
         Command::Check(args) => cmd_check(&args),
         Command::Mock { file, port } => crate::mock::cmd_mock(&file, port),
+        Command::Export(ExportCommand::Curl {
+            path,
+            request,
+            render,
+            show_secrets,
+            vars,
+        }) => cmd_export_curl(&path, request.as_deref(), render, show_secrets, &vars),
     }
 }
 
@@ -399,6 +428,44 @@ fn cmd_check(args: &CheckArgs) -> i32 {
             EXIT_OK
         }
         Err(code) => code,
+    }
+}
+
+fn cmd_export_curl(
+    path: &Path,
+    request: Option<&str>,
+    render: bool,
+    show_secrets: bool,
+    v: &VarArgs,
+) -> i32 {
+    let checked = match load_and_check(&[path.to_path_buf()], v, false, true, &[]) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let Some(c) = checked.collections.first() else {
+        return usage_error(&format!("{} is included by itself", path.display()));
+    };
+    let scope = if render {
+        match vars::initial_scope(c, &checked.overrides) {
+            Ok(s) => Some(s),
+            Err(d) => {
+                print_diags(&d);
+                return EXIT_INVALID;
+            }
+        }
+    } else {
+        None
+    };
+    let opts = crate::export::ExportOptions {
+        render: scope,
+        show_secrets,
+    };
+    match crate::export::curl(c, request, &opts) {
+        Ok(text) => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            EXIT_OK
+        }
+        Err(e) => usage_error(&e),
     }
 }
 

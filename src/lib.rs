@@ -7,6 +7,7 @@ pub mod diag;
 pub mod duration;
 pub mod event;
 pub mod expect;
+pub mod export;
 pub mod http;
 pub mod import;
 pub mod mock;

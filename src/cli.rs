@@ -50,6 +50,8 @@ pub enum Command {
     /// Print a collection's requests in another tool's form
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Print the JSON Schema of the collection format (for editors)
+    Schema,
     /// Serve a mock file until interrupted
     Mock {
         file: PathBuf,
@@ -179,6 +181,10 @@ pub fn main() -> i32 {
         Command::Run(args) => cmd_run(&args),
         Command::Check(args) => cmd_check(&args),
         Command::Mock { file, port } => crate::mock::cmd_mock(&file, port),
+        Command::Schema => {
+            let _ = std::io::stdout().write_all(crate::collection::raw::schema_text().as_bytes());
+            EXIT_OK
+        }
         Command::Export(ExportCommand::Curl {
             path,
             request,

@@ -230,12 +230,11 @@ fn text(t: &Tmpl, opts: &ExportOptions) -> String {
     if t.is_literal() {
         return t.source.to_string();
     }
-    if let Some(vars) = &opts.render {
-        if let Ok(s) = t.render_string(vars) {
-            if opts.show_secrets || crate::secret::redact(&s) == s {
-                return s;
-            }
-        }
+    if let Some(vars) = &opts.render
+        && let Ok(s) = t.render_string(vars)
+        && (opts.show_secrets || crate::secret::redact(&s) == s)
+    {
+        return s;
     }
     shell_refs(&t.source)
 }
@@ -246,12 +245,12 @@ fn json_value(v: &TValue, opts: &ExportOptions) -> Json {
         TValue::Bool(b) => Json::Bool(*b),
         TValue::Number(n) => Json::Number(n.clone()),
         TValue::Str(t) => {
-            if let Some(vars) = &opts.render {
-                if let Ok(v) = t.render_value(vars) {
-                    let shown = json_text(&v);
-                    if opts.show_secrets || crate::secret::redact(&shown) == shown {
-                        return v;
-                    }
+            if let Some(vars) = &opts.render
+                && let Ok(v) = t.render_value(vars)
+            {
+                let shown = json_text(&v);
+                if opts.show_secrets || crate::secret::redact(&shown) == shown {
+                    return v;
                 }
             }
             Json::String(text(

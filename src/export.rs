@@ -197,7 +197,7 @@ fn encode(s: &str) -> String {
     let mut rest = s;
     while let Some(i) = rest.find("${") {
         out.push_str(
-            &url::form_urlencoded::byte_serialize(rest[..i].as_bytes()).collect::<String>(),
+            &url::form_urlencoded::byte_serialize(&rest.as_bytes()[..i]).collect::<String>(),
         );
         match rest[i..].find('}') {
             Some(j) => {

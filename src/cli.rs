@@ -52,6 +52,13 @@ pub enum Command {
     Export(ExportCommand),
     /// Print the JSON Schema of the collection format (for editors)
     Schema,
+    /// Rewrite collections with their keys in the canonical order (comments kept)
+    Fmt {
+        paths: Vec<PathBuf>,
+        /// Change nothing; exit 1 if a file is not formatted
+        #[arg(long)]
+        check: bool,
+    },
     /// Serve a mock file until interrupted
     Mock {
         file: PathBuf,
@@ -181,6 +188,7 @@ pub fn main() -> i32 {
         Command::Run(args) => cmd_run(&args),
         Command::Check(args) => cmd_check(&args),
         Command::Mock { file, port } => crate::mock::cmd_mock(&file, port),
+        Command::Fmt { paths, check } => cmd_fmt(&paths, check),
         Command::Schema => {
             let _ = std::io::stdout().write_all(crate::collection::raw::schema_text().as_bytes());
             EXIT_OK
@@ -472,6 +480,51 @@ fn cmd_export_curl(
             EXIT_OK
         }
         Err(e) => usage_error(&e),
+    }
+}
+
+fn cmd_fmt(paths: &[PathBuf], check: bool) -> i32 {
+    let files = match discover(paths, false) {
+        Ok(f) => f,
+        Err(e) => return usage_error(&e),
+    };
+    let mut unformatted = 0;
+    let mut errors = 0;
+    let mut out = std::io::stdout().lock();
+    for (path, _) in files {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "error: {}: {e}", path.display());
+                errors += 1;
+                continue;
+            }
+        };
+        match crate::fmt::format(&text) {
+            Ok(formatted) if formatted == text => {}
+            Ok(formatted) => {
+                unformatted += 1;
+                if check {
+                    let _ = writeln!(out, "would reformat {}", path.display());
+                } else if let Err(e) = std::fs::write(&path, formatted) {
+                    let _ = writeln!(std::io::stderr(), "error: {}: {e}", path.display());
+                    errors += 1;
+                } else {
+                    let _ = writeln!(out, "formatted {}", path.display());
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "error: {}: {e}", path.display());
+                errors += 1;
+            }
+        }
+    }
+    if errors > 0 {
+        EXIT_INVALID
+    } else if check && unformatted > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
     }
 }
 

@@ -8,6 +8,7 @@ pub mod duration;
 pub mod event;
 pub mod expect;
 pub mod export;
+pub mod fmt;
 pub mod http;
 pub mod import;
 pub mod mock;

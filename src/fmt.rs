@@ -49,8 +49,8 @@ pub fn format(text: &str) -> Result<String, String> {
             e.pos.line, e.message
         )
     })?;
-    if let Some(requests) = root2.get("requests") {
-        if let Kind::Seq(items) = &requests.kind {
+    if let Some(requests) = root2.get("requests")
+        && let Kind::Seq(items) = &requests.kind {
             let seq_end = next_top_key_line(&root2, requests).unwrap_or(lines.len());
             let starts: Vec<usize> = items.iter().map(|i| item_line(&lines, i)).collect();
             for (idx, item) in items.iter().enumerate().rev() {
@@ -61,7 +61,6 @@ pub fn format(text: &str) -> Result<String, String> {
                 }
             }
         }
-    }
     let mut out = lines.join("\n");
     while out.ends_with("\n\n") {
         out.pop();

@@ -50,17 +50,18 @@ pub fn format(text: &str) -> Result<String, String> {
         )
     })?;
     if let Some(requests) = root2.get("requests")
-        && let Kind::Seq(items) = &requests.kind {
-            let seq_end = next_top_key_line(&root2, requests).unwrap_or(lines.len());
-            let starts: Vec<usize> = items.iter().map(|i| item_line(&lines, i)).collect();
-            for (idx, item) in items.iter().enumerate().rev() {
-                let start = starts[idx];
-                let end = starts.get(idx + 1).copied().unwrap_or(seq_end);
-                if item.as_map().is_some() {
-                    reorder_map(&mut lines, item, start, end, &REQUEST_ORDER, true);
-                }
+        && let Kind::Seq(items) = &requests.kind
+    {
+        let seq_end = next_top_key_line(&root2, requests).unwrap_or(lines.len());
+        let starts: Vec<usize> = items.iter().map(|i| item_line(&lines, i)).collect();
+        for (idx, item) in items.iter().enumerate().rev() {
+            let start = starts[idx];
+            let end = starts.get(idx + 1).copied().unwrap_or(seq_end);
+            if item.as_map().is_some() {
+                reorder_map(&mut lines, item, start, end, &REQUEST_ORDER, true);
             }
         }
+    }
     let mut out = lines.join("\n");
     while out.ends_with("\n\n") {
         out.pop();

@@ -165,10 +165,61 @@ pub struct Tmpl {
 enum Compiled {
     /// No `{{` or `{%`: the text itself.
     Literal,
+    /// Exactly `{{ name }}`: the variable's value, type kept (no template engine needed).
+    Var(Arc<str>),
+    /// Text and `{{ name }}` references only: concatenated without the template engine.
+    Simple(Arc<[Seg]>),
     /// Exactly one `{{ expr }}`: the value keeps its type.
     Expr(Arc<Expression<'static, 'static>>),
     /// Anything else: rendered to a string.
     Text(Arc<Template<'static, 'static>>),
+}
+
+#[derive(Clone)]
+enum Seg {
+    Lit(Box<str>),
+    Var(Box<str>),
+}
+
+/// Split `text` into literal and `{{ name }}` segments, if that is all it holds.
+fn simple_segments(text: &str) -> Option<Vec<Seg>> {
+    if text.contains("{%") || text.contains("{#") || text.contains("}}}") {
+        return None;
+    }
+    let mut segs = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        if i > 0 {
+            segs.push(Seg::Lit(rest[..i].into()));
+        }
+        let after = &rest[i + 2..];
+        let j = after.find("}}")?;
+        let name = after[..j].trim();
+        if !is_plain_name(name) {
+            return None;
+        }
+        segs.push(Seg::Var(name.into()));
+        rest = &after[j + 2..];
+    }
+    if rest.contains("}}") {
+        return None;
+    }
+    if !rest.is_empty() {
+        segs.push(Seg::Lit(rest.into()));
+    }
+    Some(segs)
+}
+
+fn is_plain_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(
+            s,
+            "true" | "false" | "none" | "True" | "False" | "None" | "loop" | "self"
+        )
 }
 
 impl std::fmt::Debug for Tmpl {
@@ -198,6 +249,27 @@ impl Tmpl {
                 pos,
                 kind: Compiled::Literal,
                 vars: Arc::from([]),
+            });
+        }
+        if let Some(segs) = simple_segments(source) {
+            let names: Vec<String> = segs
+                .iter()
+                .filter_map(|s| match s {
+                    Seg::Var(n) => Some(n.to_string()),
+                    Seg::Lit(_) => None,
+                })
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let kind = match segs.as_slice() {
+                [Seg::Var(n)] if source.trim() == source => Compiled::Var(Arc::from(&**n)),
+                _ => Compiled::Simple(segs.into()),
+            };
+            return Ok(Self {
+                source: src,
+                pos,
+                kind,
+                vars: names.into(),
             });
         }
         if let Some(inner) = whole_expression(source) {
@@ -254,6 +326,13 @@ impl Tmpl {
     pub fn render_value(&self, vars: &Vars) -> Result<Json, TemplateError> {
         match &self.kind {
             Compiled::Literal => Ok(Json::String(self.source.to_string())),
+            Compiled::Var(name) => match vars.map.get(&**name) {
+                Some(v) => to_json(v),
+                None => Err(TemplateError::Undefined {
+                    name: name.to_string(),
+                }),
+            },
+            Compiled::Simple(_) => self.render_string(vars).map(Json::String),
             Compiled::Expr(e) => {
                 self.check_defined(vars)?;
                 let v = e.eval(vars.context()).map_err(|e| render_error(&e))?;
@@ -267,6 +346,29 @@ impl Tmpl {
     pub fn render_string(&self, vars: &Vars) -> Result<String, TemplateError> {
         match &self.kind {
             Compiled::Literal => Ok(self.source.to_string()),
+            Compiled::Var(name) => match vars.map.get(&**name) {
+                Some(v) => Ok(plain_text(v)),
+                None => Err(TemplateError::Undefined {
+                    name: name.to_string(),
+                }),
+            },
+            Compiled::Simple(segs) => {
+                let mut out = String::with_capacity(self.source.len() + 32);
+                for seg in segs.iter() {
+                    match seg {
+                        Seg::Lit(t) => out.push_str(t),
+                        Seg::Var(n) => match vars.map.get(&**n) {
+                            Some(v) => out.push_str(&plain_text(v)),
+                            None => {
+                                return Err(TemplateError::Undefined {
+                                    name: n.to_string(),
+                                });
+                            }
+                        },
+                    }
+                }
+                Ok(out)
+            }
             Compiled::Expr(_) => Ok(json_text(&self.render_value(vars)?)),
             Compiled::Text(t) => {
                 self.check_defined(vars)?;
@@ -287,6 +389,11 @@ impl Tmpl {
             _ => Ok(truthy(&self.render_value(vars)?)),
         }
     }
+}
+
+/// A value as `{{ x }}` prints it (strings bare, the rest as MiniJinja displays it).
+fn plain_text(v: &MjValue) -> String {
+    v.to_string()
 }
 
 fn truthy(v: &Json) -> bool {
@@ -434,6 +541,34 @@ mod tests {
             Tmpl::compile("{% if %}", Pos::default()),
             Err(TemplateError::Syntax(_))
         ));
+    }
+
+    #[test]
+    fn fast_path_renders_like_minijinja() {
+        for value in [
+            serde_json::json!("text"),
+            serde_json::json!(42),
+            serde_json::json!(1.5),
+            serde_json::json!(true),
+            serde_json::json!(null),
+            serde_json::json!([1, "a"]),
+            serde_json::json!({"k": 1}),
+        ] {
+            let v = vars(&[("x", value.clone())]);
+            let fast = Tmpl::compile("a{{ x }}b", Pos::default()).unwrap();
+            assert!(matches!(fast.kind, Compiled::Simple(_)));
+            let engine =
+                Tmpl::compile("a{{ x }}b{% if false %}{% endif %}", Pos::default()).unwrap();
+            assert!(matches!(engine.kind, Compiled::Text(_)));
+            assert_eq!(
+                fast.render_string(&v).unwrap(),
+                engine.render_string(&v).unwrap(),
+                "{value}"
+            );
+            let whole = Tmpl::compile("{{ x }}", Pos::default()).unwrap();
+            assert!(matches!(whole.kind, Compiled::Var(_)));
+            assert_eq!(whole.render_value(&v).unwrap(), value);
+        }
     }
 
     #[test]

@@ -1,0 +1,96 @@
+//! Micro-benchmarks of the per-request hot paths and of loading a large collection.
+//! `cargo bench --bench hot_paths`; figures are in bench/README.md.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::json;
+
+use baton::collection::load::load_str;
+use baton::collection::model::Step;
+use baton::response::Response;
+use baton::template::Vars;
+
+fn collection_text(n: usize) -> String {
+    let mut s = String::from("name: big\nvars:\n  base_url: http://127.0.0.1:18080\nrequests:\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "  - name: r{i}\n    method: POST\n    url: \"{{{{ base_url }}}}/api/v1/endpoint\"\n    headers: {{ Authorization: \"Bearer {{{{ token }}}}\" }}\n    json: {{ id: {i}, token: \"{{{{ token }}}}\" }}\n    expect:\n      status: 200\n      json:\n        $[0].name: arduino01\n    capture:\n      endpoint_id: $[0].id\n"
+        ));
+    }
+    s
+}
+
+fn scope() -> Vars {
+    let mut v = Vars::new();
+    v.set("base_url", &json!("http://127.0.0.1:18080"));
+    v.set("token", &json!("eyJhbGciOiJIUzI1NiJ9.YmVuY2g.c2lnbmF0dXJl"));
+    v
+}
+
+fn response() -> Response {
+    let body = br#"[{"id":1,"name":"arduino01","status":{"id":1,"description":"Disabled"}},{"id":2,"name":"arduino02","status":{"id":2,"description":"Enabled"}},{"id":3,"name":"esp32-01","status":{"id":2,"description":"Enabled"}}]"#;
+    Response::new(
+        200,
+        vec![("content-type".into(), "application/json".into())],
+        body.to_vec(),
+        std::time::Duration::from_millis(1),
+    )
+}
+
+fn benches(c: &mut Criterion) {
+    let text = collection_text(1000);
+    c.bench_function("load and check a 1000-request collection", |b| {
+        b.iter(|| load_str(Path::new("big.yaml"), black_box(text.clone())).expect("loads"))
+    });
+
+    let col = load_str(Path::new("one.yaml"), collection_text(1)).expect("loads");
+    let Some(Step::Request(req)) = col.steps.first() else {
+        panic!("a request")
+    };
+    let vars = scope();
+    c.bench_function(
+        "render a request's templates (url, header, json body)",
+        |b| {
+            b.iter(|| {
+                let url = req.url.render_string(&vars).expect("url");
+                let h: Vec<String> = req
+                    .headers
+                    .iter()
+                    .map(|(_, t)| t.render_string(&vars).expect("header"))
+                    .collect();
+                let body = match &req.body {
+                    Some(baton::collection::model::Body::Json(v)) => v.render(&vars).expect("body"),
+                    _ => json!(null),
+                };
+                black_box((url, h, body))
+            })
+        },
+    );
+
+    c.bench_function("JSONPath capture from a response", |b| {
+        b.iter(|| {
+            let resp = response();
+            for cap in &req.captures {
+                black_box(baton::capture::run(cap, &resp).ok());
+            }
+        })
+    });
+
+    c.bench_function("check expectations on a response", |b| {
+        b.iter(|| {
+            let resp = response();
+            black_box(req.expect.check(&resp, &vars))
+        })
+    });
+
+    c.bench_function("redact a response body", |b| {
+        baton::secret::register("eyJhbGciOiJIUzI1NiJ9.YmVuY2g.c2lnbmF0dXJl");
+        let body = String::from_utf8(response().body).expect("utf8");
+        b.iter(|| black_box(baton::secret::redact(black_box(&body))))
+    });
+}
+
+criterion_group!(hot, benches);
+criterion_main!(hot);

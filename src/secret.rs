@@ -25,6 +25,10 @@ pub fn register(value: &str) {
     if value.chars().count() < 3 {
         return;
     }
+    // The same token is registered again on every request that sends it: keep that cheap.
+    if SECRETS.read().unwrap_or_else(|e| e.into_inner()).iter().any(|s| s == value) {
+        return;
+    }
     let mut forms = vec![value.to_string()];
     forms.push(base64::engine::general_purpose::STANDARD.encode(value));
     let url = percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)

@@ -19,8 +19,8 @@ requests:
 AUTH = """  - name: authenticate {i}
     method: POST
     url: "{{{{ base_url }}}}/api/v1/authenticate"
-    json: {{ username: admin, password: secret }}
     auth: none
+    json: {{ username: admin, password: secret }}
     expect:
       status: 200
     capture:

@@ -50,6 +50,9 @@ pub enum Command {
     /// Print a collection's requests in another tool's form
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Convert Postman collections and environments, or curl commands, into baton YAML
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Print the JSON Schema of the collection format (for editors)
     Schema,
     /// Rewrite collections with their keys in the canonical order (comments kept)
@@ -66,6 +69,21 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// A Postman collection (v2.0/v2.1 JSON) -> a collection on stdout, or files with -o
+    Postman {
+        file: PathBuf,
+        /// Write one file per top-level folder into this directory
+        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// A Postman environment -> an --env YAML file (secret values become secret() references)
+    PostmanEnv { file: PathBuf },
+    /// A curl command line -> a one-request collection (reads stdin when CMD is - or absent)
+    Curl { command: Option<String> },
 }
 
 #[derive(Subcommand, Debug)]
@@ -189,6 +207,7 @@ pub fn main() -> i32 {
         Command::Check(args) => cmd_check(&args),
         Command::Mock { file, port } => crate::mock::cmd_mock(&file, port),
         Command::Fmt { paths, check } => cmd_fmt(&paths, check),
+        Command::Import(cmd) => cmd_import(cmd),
         Command::Schema => {
             let _ = std::io::stdout().write_all(crate::collection::raw::schema_text().as_bytes());
             EXIT_OK
@@ -479,6 +498,65 @@ fn cmd_export_curl(
             let _ = std::io::stdout().write_all(text.as_bytes());
             EXIT_OK
         }
+        Err(e) => usage_error(&e),
+    }
+}
+
+fn cmd_import(cmd: ImportCommand) -> i32 {
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    let warn = |warnings: &[String]| {
+        let mut err = std::io::stderr().lock();
+        for w in warnings {
+            let _ = writeln!(err, "warning: {w}");
+        }
+    };
+    let result: Result<(), String> = (|| match cmd {
+        ImportCommand::Postman { file, out } => {
+            let imported =
+                crate::import::postman(&read(&file)?, out.is_some()).map_err(|e| e.to_string())?;
+            warn(&imported.warnings);
+            match out {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                    for (name, yaml) in &imported.files {
+                        let path = dir.join(name);
+                        std::fs::write(&path, yaml)
+                            .map_err(|e| format!("{}: {e}", path.display()))?;
+                        let _ = writeln!(std::io::stdout(), "wrote {}", path.display());
+                    }
+                }
+                None => {
+                    for (_, yaml) in &imported.files {
+                        let _ = std::io::stdout().write_all(yaml.as_bytes());
+                    }
+                }
+            }
+            Ok(())
+        }
+        ImportCommand::PostmanEnv { file } => {
+            let c = crate::import::postman_env(&read(&file)?).map_err(|e| e.to_string())?;
+            warn(&c.warnings);
+            let _ = std::io::stdout().write_all(c.yaml.as_bytes());
+            Ok(())
+        }
+        ImportCommand::Curl { command } => {
+            let text = match command.as_deref() {
+                Some("-") | None => {
+                    let mut s = String::new();
+                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                        .map_err(|e| format!("stdin: {e}"))?;
+                    s
+                }
+                Some(c) => c.to_string(),
+            };
+            let c = crate::import::curl(&text).map_err(|e| e.to_string())?;
+            warn(&c.warnings);
+            let _ = std::io::stdout().write_all(c.yaml.as_bytes());
+            Ok(())
+        }
+    })();
+    match result {
+        Ok(()) => EXIT_OK,
         Err(e) => usage_error(&e),
     }
 }

@@ -26,7 +26,12 @@ pub fn register(value: &str) {
         return;
     }
     // The same token is registered again on every request that sends it: keep that cheap.
-    if SECRETS.read().unwrap_or_else(|e| e.into_inner()).iter().any(|s| s == value) {
+    if SECRETS
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|s| s == value)
+    {
         return;
     }
     let mut forms = vec![value.to_string()];

@@ -31,17 +31,38 @@ fn sigint_stops_the_run_and_exits_130() {
     // Wait until the slow request is in flight, then interrupt.
     let start = Instant::now();
     while server.count_path("/slow") == 0 {
-        assert!(start.elapsed() < Duration::from_secs(10), "the slow request never arrived");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the slow request never arrived"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let code = child.wait().unwrap().code();
     let mut stdout = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
     assert_eq!(code, Some(130), "{stdout}");
-    assert!(start.elapsed() < Duration::from_secs(10), "the run did not stop promptly");
-    assert!(stdout.contains("^C slow"), "the interrupted request is marked:\n{stdout}");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "the run did not stop promptly"
+    );
+    assert!(
+        stdout.contains("^C slow"),
+        "the interrupted request is marked:\n{stdout}"
+    );
     assert!(stdout.contains("(interrupted)"), "{stdout}");
-    assert_eq!(server.count_path("/status/200"), 1, "nothing is sent after the interrupt");
+    assert_eq!(
+        server.count_path("/status/200"),
+        1,
+        "nothing is sent after the interrupt"
+    );
 }

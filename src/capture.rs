@@ -43,7 +43,13 @@ pub fn parse_path(text: &str) -> Result<JsonPath, String> {
 pub fn parse_captures(node: &Node, diags: &mut Diags) -> Vec<Capture> {
     let Some(map) = node.as_map() else {
         diags
-            .error(node.pos, format!("`capture` must be a map of variable names to sources, found {}", node.type_name()))
+            .error(
+                node.pos,
+                format!(
+                    "`capture` must be a map of variable names to sources, found {}",
+                    node.type_name()
+                ),
+            )
             .help("e.g. `capture: { Auth_Token: $.auth_token }`");
         return Vec::new();
     };
@@ -63,17 +69,25 @@ pub fn parse_captures(node: &Node, diags: &mut Diags) -> Vec<Capture> {
 }
 
 fn parse_one(var: &str, pos: Pos, v: &Node, d: &mut Diags) -> Option<Capture> {
-    let mut cap = Capture { var: var.to_string(), pos, source: Source::Status, regex: None, default: None, secret: false };
+    let mut cap = Capture {
+        var: var.to_string(),
+        pos,
+        source: Source::Status,
+        regex: None,
+        default: None,
+        secret: false,
+    };
     match &v.kind {
         Kind::Str(s) if s.starts_with('$') => {
             match parse_path(s) {
                 Ok(p) => cap.source = Source::Json(p, s.clone()),
                 Err(e) => {
-                    d.error(v.pos, e).help("JSONPath starts with `$`, e.g. `$.data[0].id`");
+                    d.error(v.pos, e)
+                        .help("JSONPath starts with `$`, e.g. `$.data[0].id`");
                     return None;
                 }
             }
-            return Some(cap);
+            Some(cap)
         }
         Kind::Map(entries) => {
             let mut source: Option<Source> = None;
@@ -134,8 +148,14 @@ fn parse_one(var: &str, pos: Pos, v: &Node, d: &mut Diags) -> Option<Capture> {
             ok.then_some(cap)
         }
         _ => {
-            d.error(v.pos, format!("capture `{var}` must be a JSONPath (`$...`) or a map, found {}", v.type_name()))
-                .help("e.g. `$.auth_token` or `{ header: Location }`");
+            d.error(
+                v.pos,
+                format!(
+                    "capture `{var}` must be a JSONPath (`$...`) or a map, found {}",
+                    v.type_name()
+                ),
+            )
+            .help("e.g. `$.auth_token` or `{ header: Location }`");
             None
         }
     }
@@ -151,13 +171,18 @@ fn source_of(name: &str, val: &Node, d: &mut Diags) -> Option<Source> {
             match parse_path(s) {
                 Ok(p) => Some(Source::Json(p, s.to_string())),
                 Err(e) => {
-                    d.error(val.pos, e).help("JSONPath starts with `$`, e.g. `$.data[0].id`");
+                    d.error(val.pos, e)
+                        .help("JSONPath starts with `$`, e.g. `$.data[0].id`");
                     None
                 }
             }
         }
         "header" | "cookie" => match val.as_str() {
-            Some(s) if !s.is_empty() => Some(if name == "header" { Source::Header(s.to_string()) } else { Source::Cookie(s.to_string()) }),
+            Some(s) if !s.is_empty() => Some(if name == "header" {
+                Source::Header(s.to_string())
+            } else {
+                Source::Cookie(s.to_string())
+            }),
             _ => {
                 d.error(val.pos, format!("`{name}` must be a {name} name"));
                 None
@@ -170,7 +195,10 @@ fn source_of(name: &str, val: &Node, d: &mut Diags) -> Option<Source> {
                 _ => Source::Duration,
             }),
             _ => {
-                d.error(val.pos, format!("write `{name}: true` to capture the response's {name}"));
+                d.error(
+                    val.pos,
+                    format!("write `{name}: true` to capture the response's {name}"),
+                );
                 None
             }
         },
@@ -180,7 +208,11 @@ fn source_of(name: &str, val: &Node, d: &mut Diags) -> Option<Source> {
 /// The regex crate's message is a multi-line picture; keep its last line, the reason.
 pub fn regex_reason(e: &regex::Error) -> String {
     let s = e.to_string();
-    let last = s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(&s).trim();
+    let last = s
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or(&s)
+        .trim();
     last.strip_prefix("error: ").unwrap_or(last).to_string()
 }
 
@@ -200,7 +232,12 @@ fn nothing(c: &Capture) -> String {
         Source::Cookie(n) => format!("the response sets no `{n}` cookie"),
         Source::Status | Source::Body | Source::Duration => "nothing matched".into(),
     };
-    if c.regex.is_some() && !matches!(c.source, Source::Json(..) | Source::Header(_) | Source::Cookie(_)) {
+    if c.regex.is_some()
+        && !matches!(
+            c.source,
+            Source::Json(..) | Source::Header(_) | Source::Cookie(_)
+        )
+    {
         return "the regex does not match".into();
     }
     what
@@ -237,10 +274,18 @@ fn extract(c: &Capture, r: &Response) -> Result<Option<Json>, String> {
             let text = json_text(&value);
             match re.captures(&text) {
                 Some(caps) => {
-                    let m = caps.get(1).or_else(|| caps.get(0)).map(|m| m.as_str()).unwrap_or_default();
+                    let m = caps
+                        .get(1)
+                        .or_else(|| caps.get(0))
+                        .map(|m| m.as_str())
+                        .unwrap_or_default();
                     Ok(Some(Json::String(m.to_string())))
                 }
-                None => Err(format!("regex `{}` does not match `{}`", re.as_str(), shorten(&text))),
+                None => Err(format!(
+                    "regex `{}` does not match `{}`",
+                    re.as_str(),
+                    shorten(&text)
+                )),
             }
         }
     }
@@ -250,11 +295,21 @@ fn extract(c: &Capture, r: &Response) -> Result<Option<Json>, String> {
 pub fn preview(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned();
     let text = text.replace('\n', " ");
-    if body.len() > 80 { format!("{text}...") } else if text.is_empty() { "(empty body)".into() } else { text }
+    if body.len() > 80 {
+        format!("{text}...")
+    } else if text.is_empty() {
+        "(empty body)".into()
+    } else {
+        text
+    }
 }
 
 fn shorten(s: &str) -> String {
-    if s.chars().count() > 80 { format!("{}...", s.chars().take(80).collect::<String>()) } else { s.to_string() }
+    if s.chars().count() > 80 {
+        format!("{}...", s.chars().take(80).collect::<String>())
+    } else {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -268,7 +323,13 @@ mod tests {
         let node = crate::yaml::parse(text).unwrap();
         let mut d = Diags::new(&file);
         let caps = parse_captures(node.get("capture").unwrap(), &mut d);
-        (caps, d.list.iter().map(|x| format!("{}:{} {}", x.span.pos.line, x.span.pos.col, x.message)).collect())
+        (
+            caps,
+            d.list
+                .iter()
+                .map(|x| format!("{}:{} {}", x.span.pos.line, x.span.pos.col, x.message))
+                .collect(),
+        )
     }
 
     fn resp() -> Response {
@@ -305,13 +366,28 @@ mod tests {
 
     #[test]
     fn failures() {
-        let (caps, _) = parse("capture:\n  a: $.missing\n  b: { header: X-None }\n  c: { body: true, regex: 'zzz(\\d)' }\n");
+        let (caps, _) = parse(
+            "capture:\n  a: $.missing\n  b: { header: X-None }\n  c: { body: true, regex: 'zzz(\\d)' }\n",
+        );
         let r = resp();
-        assert_eq!(run(&caps[0], &r).unwrap_err(), "JSONPath `$.missing` selects nothing");
-        assert_eq!(run(&caps[1], &r).unwrap_err(), "no `X-None` header in the response");
-        assert!(run(&caps[2], &r).unwrap_err().starts_with("regex `zzz(\\d)` does not match"));
+        assert_eq!(
+            run(&caps[0], &r).unwrap_err(),
+            "JSONPath `$.missing` selects nothing"
+        );
+        assert_eq!(
+            run(&caps[1], &r).unwrap_err(),
+            "no `X-None` header in the response"
+        );
+        assert!(
+            run(&caps[2], &r)
+                .unwrap_err()
+                .starts_with("regex `zzz(\\d)` does not match")
+        );
         let text = Response::new(200, vec![], b"<html>".to_vec(), Duration::ZERO);
-        assert_eq!(run(&caps[0], &text).unwrap_err(), "response is not JSON: <html>");
+        assert_eq!(
+            run(&caps[0], &text).unwrap_err(),
+            "response is not JSON: <html>"
+        );
     }
 
     #[test]

@@ -18,7 +18,14 @@ fn fixtures() -> PathBuf {
 }
 
 fn import_to(dir: &Path, fixture: &str) -> String {
-    let out = run(dir, &["import", "postman", fixtures().join(fixture).to_str().unwrap()]);
+    let out = run(
+        dir,
+        &[
+            "import",
+            "postman",
+            fixtures().join(fixture).to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let name = fixture.replace(".postman_collection.json", ".yaml");
     write(dir, &name, &out.stdout);
@@ -39,7 +46,11 @@ fn every_imported_fixture_passes_check() {
         }
         let file = import_to(dir.path(), &name);
         // Imported credentials become secret('NAME') references, read from the environment.
-        let out = common::baton(dir.path()).args(["check", &file]).env("API_KEY", "k").output().unwrap();
+        let out = common::baton(dir.path())
+            .args(["check", &file])
+            .env("API_KEY", "k")
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{name} -> {file}:\n{stderr}");
         n += 1;
@@ -58,7 +69,10 @@ fn seed_flow_runs_green_against_a_mock() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let hits = server.hits();
     assert_eq!(hits.len(), 2);
-    assert_eq!(hits[1].headers["authorization"], format!("Bearer {AUTH_TOKEN}"));
+    assert_eq!(
+        hits[1].headers["authorization"],
+        format!("Bearer {AUTH_TOKEN}")
+    );
     assert!(!out.stdout.contains(AUTH_TOKEN));
 }
 
@@ -77,7 +91,10 @@ fn restful_booker() -> (String, tokio::runtime::Runtime) {
         }
     }
     async fn update(headers: HeaderMap, body: axum::body::Bytes) -> impl IntoResponse {
-        let cookie = headers.get("cookie").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let cookie = headers
+            .get("cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         if cookie != "token=abc123token" {
             return StatusCode::FORBIDDEN.into_response();
         }
@@ -86,10 +103,19 @@ fn restful_booker() -> (String, tokio::runtime::Runtime) {
     }
     let app = Router::new()
         .route("/booking/", post(create))
-        .route("/booking/17", get(|| async { axum::Json(json!({ "firstname": "Jim" })) }).put(update))
+        .route(
+            "/booking/17",
+            get(|| async { axum::Json(json!({ "firstname": "Jim" })) }).put(update),
+        )
         .route("/auth", post(auth));
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     rt.spawn(async move { axum::serve(listener, app).await });
     (url, rt)
@@ -110,7 +136,10 @@ fn restful_booker_conversion_runs_green() {
     let out = run(dir.path(), &["run", &file, "--env", "env.yaml"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("5 passed"), "{}", out.stdout);
-    assert!(!out.stdout.contains("abc123token"), "the captured token is secret");
+    assert!(
+        !out.stdout.contains("abc123token"),
+        "the captured token is secret"
+    );
 }
 
 /// export curl -> import curl gives back the same request, for a table of requests.
@@ -141,7 +170,12 @@ fn export_then_import_curl_round_trips() {
         write(dir.path(), "orig.yaml", &original);
         let exported = run(dir.path(), &["export", "curl", "orig.yaml"]);
         assert_eq!(exported.code, 0, "case {i}: {}", exported.stderr);
-        let cmd: String = exported.stdout.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
+        let cmd: String = exported
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
         let imported = run(dir.path(), &["import", "curl", &cmd]);
         assert_eq!(imported.code, 0, "case {i}: {cmd}\n{}", imported.stderr);
         write(dir.path(), "back.yaml", &imported.stdout);
@@ -156,6 +190,12 @@ fn export_then_import_curl_round_trips() {
 fn request_json(path: &Path) -> serde_json::Value {
     let c = baton::collection::load::load(path).unwrap_or_else(|e| panic!("{}", e.render()));
     let r = c.requests().next().unwrap();
-    let text = baton::export::request(r, &baton::export::ExportOptions { render: None, show_secrets: true });
+    let text = baton::export::request(
+        r,
+        &baton::export::ExportOptions {
+            render: None,
+            show_secrets: true,
+        },
+    );
     json!({ "curl": text })
 }

@@ -322,6 +322,8 @@ fn predicates(v: &Node, duration: bool, d: &mut Diags) -> Vec<Check> {
                     continue;
                 }
             },
+            // `type: null` unquoted is YAML's null: it still means the type name.
+            "type" if matches!(val.kind, Kind::Null) => Pred::Type("null"),
             "type" => match val.as_str().and_then(|s| TYPES.iter().find(|t| **t == s)) {
                 Some(t) => Pred::Type(t),
                 None => {

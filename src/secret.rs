@@ -36,9 +36,18 @@ pub fn register(value: &str) {
     }
     let mut forms = vec![value.to_string()];
     forms.push(base64::engine::general_purpose::STANDARD.encode(value));
-    let url = percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-        .to_string();
-    forms.push(url);
+    // URL-encoded as query strings and forms write it, and as strict percent-encoding does.
+    const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    forms.push(percent_encoding::utf8_percent_encode(value, COMPONENT).to_string());
+    forms.push(
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+    );
+    forms.push(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
     let mut list = SECRETS.write().unwrap_or_else(|e| e.into_inner());
     for f in forms {
         if !list.contains(&f) {

@@ -73,6 +73,8 @@ pub struct RequestResult {
     pub duration: Duration,
     pub captures: Vec<CaptureResult>,
     pub assertions: Vec<AssertionResult>,
+    /// Things shown with -v that are not steps of their own (an OAuth2 token fetch).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1,9 +1,21 @@
-//! OAuth2 client credentials and the run-wide token cache. (Being written on another branch; this is the interface.)
+//! OAuth2 client credentials (RFC 6749 4.4) and the run-wide token cache.
+//!
+//! One cache serves the whole run (all collections, all jobs). Concurrent requests that need
+//! the same token share one fetch; a token is refreshed shortly before `expires_in` runs out,
+//! and dropped on a 401 so the next use fetches a new one.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::Value as Json;
 
 use crate::collection::model::ClientAuth;
+use crate::secret;
 
+/// A token request with every template already rendered.
+#[derive(Debug, Clone)]
 pub struct TokenRequest {
     pub token_url: String,
     pub client_id: String,
@@ -12,14 +24,35 @@ pub struct TokenRequest {
     pub client_auth: ClientAuth,
 }
 
+impl TokenRequest {
+    fn key(&self) -> (String, String, String) {
+        (
+            self.token_url.clone(),
+            self.client_id.clone(),
+            self.scope.clone().unwrap_or_default(),
+        )
+    }
+}
+
 #[derive(Clone, Default)]
-pub struct TokenCache {}
+pub struct TokenCache {
+    slots: Arc<Mutex<HashMap<(String, String, String), Arc<tokio::sync::Mutex<Option<Cached>>>>>>,
+}
+
+#[derive(Clone)]
+struct Cached {
+    value: String,
+    /// When to stop using it (already shortened by the refresh margin).
+    refresh_at: Option<Instant>,
+}
 
 pub struct Token {
     pub value: String,
+    /// Set when this call fetched the token (for verbose output).
     pub fetched: Option<FetchInfo>,
 }
 
+#[derive(Debug, Clone)]
 pub struct FetchInfo {
     pub url: String,
     pub status: u16,
@@ -28,20 +61,296 @@ pub struct FetchInfo {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    #[error("token request failed: {0}")]
-    Failed(String),
+    #[error("token request to {url} failed: {reason}")]
+    Failed { url: String, reason: String },
 }
 
 impl TokenCache {
+    /// A valid token for `req`: cached, or fetched now (once for all concurrent callers).
     pub async fn token(
         &self,
         client: &reqwest::Client,
         req: &TokenRequest,
     ) -> Result<Token, TokenError> {
-        let _ = (client, req);
-        Err(TokenError::Failed("not yet".into()))
+        secret::register(&req.client_secret);
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(slots.entry(req.key()).or_default())
+        };
+        let mut guard = slot.lock().await;
+        if let Some(c) = guard.as_ref() {
+            if c.refresh_at.is_none_or(|t| Instant::now() < t) {
+                return Ok(Token {
+                    value: c.value.clone(),
+                    fetched: None,
+                });
+            }
+        }
+        let (cached, info) = fetch(client, req).await?;
+        let value = cached.value.clone();
+        *guard = Some(cached);
+        Ok(Token {
+            value,
+            fetched: Some(info),
+        })
     }
+
+    /// After a 401 with `token`: forget it so the next `token()` fetches a new one.
     pub fn invalidate(&self, req: &TokenRequest, token: &str) {
-        let _ = (req, token);
+        let slot = {
+            let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            slots.get(&req.key()).cloned()
+        };
+        if let Some(slot) = slot {
+            if let Ok(mut guard) = slot.try_lock() {
+                if guard.as_ref().is_some_and(|c| c.value == token) {
+                    *guard = None;
+                }
+            }
+        }
+    }
+}
+
+async fn fetch(
+    client: &reqwest::Client,
+    req: &TokenRequest,
+) -> Result<(Cached, FetchInfo), TokenError> {
+    let url = secret::redact(&req.token_url);
+    let fail = |reason: String| TokenError::Failed {
+        url: url.clone(),
+        reason: secret::redact(&reason),
+    };
+    let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
+    if let Some(s) = &req.scope {
+        form.push(("scope", s));
+    }
+    let mut rb = client
+        .post(&req.token_url)
+        .header("Accept", "application/json");
+    match req.client_auth {
+        ClientAuth::Basic => {
+            let basic = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", req.client_id, req.client_secret));
+            secret::register(&basic);
+            rb = rb.header("Authorization", format!("Basic {basic}"));
+        }
+        ClientAuth::Body => {
+            form.push(("client_id", &req.client_id));
+            form.push(("client_secret", &req.client_secret));
+        }
+    }
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let started = Instant::now();
+    let resp = rb
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .map_err(|e| fail(root_cause(&e)))?;
+    let status = resp.status();
+    let text = resp.text().await.map_err(|e| fail(root_cause(&e)))?;
+    let duration = started.elapsed();
+    let json: Option<Json> = serde_json::from_str(&text).ok();
+    if !status.is_success() {
+        return Err(fail(format!(
+            "{status}{}",
+            error_detail(json.as_ref(), &text)
+        )));
+    }
+    let Some(json) = json else {
+        return Err(fail(format!(
+            "{status}, but the response is not JSON: {}",
+            crate::capture::preview(text.as_bytes())
+        )));
+    };
+    let Some(token) = json.get("access_token").and_then(Json::as_str) else {
+        return Err(fail(format!(
+            "{status}, but the response has no `access_token`{}",
+            error_detail(Some(&json), &text)
+        )));
+    };
+    secret::register(token);
+    let expires_in = json.get("expires_in").and_then(|v| {
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    });
+    let refresh_at = expires_in.map(|secs| {
+        let lifetime = Duration::from_secs_f64(secs.max(0.0));
+        // Refresh a little early: 10% of the lifetime, at most 30 s.
+        let margin = (lifetime / 10).min(Duration::from_secs(30));
+        started + lifetime - margin
+    });
+    Ok((
+        Cached {
+            value: token.to_string(),
+            refresh_at,
+        },
+        FetchInfo {
+            url,
+            status: status.as_u16(),
+            duration,
+        },
+    ))
+}
+
+/// `: invalid_client: description` from an RFC 6749 5.2 error body, or the body itself.
+fn error_detail(json: Option<&Json>, text: &str) -> String {
+    if let Some(j) = json {
+        let error = j.get("error");
+        if let Some(code) = error.and_then(Json::as_str) {
+            let desc = j.get("error_description").and_then(Json::as_str);
+            return match desc {
+                Some(d) => format!(": {code}: {d}"),
+                None => format!(": {code}"),
+            };
+        }
+        let compact = serde_json::to_string(j).unwrap_or_default();
+        return format!(": {}", truncate(&compact));
+    }
+    if text.trim().is_empty() {
+        String::new()
+    } else {
+        format!(": {}", truncate(text.trim()))
+    }
+}
+
+fn truncate(s: &str) -> String {
+    if s.chars().count() > 200 {
+        format!("{}...", s.chars().take(200).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::Router;
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+    use axum::routing::post;
+
+    struct Server {
+        url: String,
+        calls: Arc<AtomicUsize>,
+        last: Arc<Mutex<(String, String)>>,
+    }
+
+    async fn server(expires_in: u64, fail: bool) -> Server {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let last = Arc::new(Mutex::new((String::new(), String::new())));
+        let (c, l) = (calls.clone(), last.clone());
+        let app = Router::new().route(
+            "/token",
+            post(move |headers: HeaderMap, body: String| {
+                let (c, l) = (c.clone(), l.clone());
+                async move {
+                    let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+                    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                    *l.lock().unwrap() = (auth, body);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    if fail {
+                        return (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({"error": "invalid_client", "error_description": "bad client credentials"})))
+                            .into_response();
+                    }
+                    axum::Json(serde_json::json!({"access_token": format!("tok-{n}-abcdef"), "expires_in": expires_in, "token_type": "Bearer"}))
+                        .into_response()
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Server { url, calls, last }
+    }
+
+    fn req(url: &str, client_auth: ClientAuth) -> TokenRequest {
+        TokenRequest {
+            token_url: url.to_string(),
+            client_id: "client-1".into(),
+            client_secret: "very-secret-value".into(),
+            scope: Some("sms groups".into()),
+            client_auth,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_fetch_for_many_concurrent_callers() {
+        let s = server(3600, false).await;
+        let cache = TokenCache::default();
+        let client = reqwest::Client::new();
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (cache, client, r) = (
+                cache.clone(),
+                client.clone(),
+                req(&s.url, ClientAuth::Basic),
+            );
+            tasks.push(tokio::spawn(async move {
+                cache.token(&client, &r).await.map(|t| t.value)
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), "tok-1-abcdef");
+        }
+        assert_eq!(s.calls.load(Ordering::SeqCst), 1);
+        let (auth, body) = s.last.lock().unwrap().clone();
+        let expected =
+            base64::engine::general_purpose::STANDARD.encode("client-1:very-secret-value");
+        assert_eq!(auth, format!("Basic {expected}"));
+        assert_eq!(body, "grant_type=client_credentials&scope=sms+groups");
+    }
+
+    #[tokio::test]
+    async fn refetch_after_expiry_and_after_invalidate() {
+        let s = server(1, false).await;
+        let cache = TokenCache::default();
+        let client = reqwest::Client::new();
+        let r = req(&s.url, ClientAuth::Body);
+        let t1 = cache.token(&client, &r).await.unwrap();
+        assert!(t1.fetched.is_some());
+        let (auth, body) = s.last.lock().unwrap().clone();
+        assert_eq!(auth, "");
+        assert!(
+            body.contains("client_id=client-1") && body.contains("client_secret=very-secret-value")
+        );
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let t2 = cache.token(&client, &r).await.unwrap();
+        assert_ne!(t1.value, t2.value);
+        assert_eq!(s.calls.load(Ordering::SeqCst), 2);
+        cache.invalidate(&r, &t2.value);
+        let t3 = cache.token(&client, &r).await.unwrap();
+        assert_eq!(s.calls.load(Ordering::SeqCst), 3);
+        assert_eq!(t3.value, "tok-3-abcdef");
+    }
+
+    #[tokio::test]
+    async fn failure_names_the_error_but_never_the_secret() {
+        let s = server(60, true).await;
+        let cache = TokenCache::default();
+        let e = cache
+            .token(&reqwest::Client::new(), &req(&s.url, ClientAuth::Basic))
+            .await
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("401 Unauthorized: invalid_client: bad client credentials"),
+            "{e}"
+        );
+        assert!(!e.contains("very-secret-value"), "{e}");
     }
 }

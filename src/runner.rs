@@ -258,6 +258,7 @@ impl RequestRun<'_> {
             duration: Duration::ZERO,
             captures: Vec::new(),
             assertions: Vec::new(),
+            notes: Vec::new(),
         };
         if let Err(stop) = self.run_inner(r, &mut res).await {
             let (outcome, message) = match stop {
@@ -350,6 +351,14 @@ impl RequestRun<'_> {
                     .await
                     .map_err(|e| Stop::Failed(e.to_string()))?;
                 secret::register(&token.value);
+                if let Some(f) = &token.fetched {
+                    res.notes.push(format!(
+                        "OAuth2 token: POST {} -> {} ({})",
+                        f.url,
+                        f.status,
+                        crate::duration::human(f.duration)
+                    ));
+                }
                 set_header(
                     &mut prepared.headers,
                     "Authorization",

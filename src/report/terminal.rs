@@ -99,6 +99,10 @@ impl TerminalReporter {
         );
         writeln!(self.out, "{line}")?;
         if self.verbosity >= Verbosity::Verbose {
+            for n in &r.notes {
+                let n = self.paint(DIM, n);
+                writeln!(self.out, "      {n}")?;
+            }
             if let Some(req) = &r.request {
                 self.exchange_request(req)?;
             }

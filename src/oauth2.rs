@@ -25,7 +25,7 @@ pub struct TokenRequest {
 }
 
 impl TokenRequest {
-    fn key(&self) -> (String, String, String) {
+    fn key(&self) -> Key {
         (
             self.token_url.clone(),
             self.client_id.clone(),
@@ -34,9 +34,14 @@ impl TokenRequest {
     }
 }
 
+/// (token_url, client_id, scope): what a cached token is for.
+type Key = (String, String, String);
+/// One slot per key; its async lock makes concurrent callers share one fetch.
+type Slot = Arc<tokio::sync::Mutex<Option<Cached>>>;
+
 #[derive(Clone, Default)]
 pub struct TokenCache {
-    slots: Arc<Mutex<HashMap<(String, String, String), Arc<tokio::sync::Mutex<Option<Cached>>>>>>,
+    slots: Arc<Mutex<HashMap<Key, Slot>>>,
 }
 
 #[derive(Clone)]
@@ -78,13 +83,13 @@ impl TokenCache {
             Arc::clone(slots.entry(req.key()).or_default())
         };
         let mut guard = slot.lock().await;
-        if let Some(c) = guard.as_ref() {
-            if c.refresh_at.is_none_or(|t| Instant::now() < t) {
-                return Ok(Token {
-                    value: c.value.clone(),
-                    fetched: None,
-                });
-            }
+        if let Some(c) = guard.as_ref()
+            && c.refresh_at.is_none_or(|t| Instant::now() < t)
+        {
+            return Ok(Token {
+                value: c.value.clone(),
+                fetched: None,
+            });
         }
         let (cached, info) = fetch(client, req).await?;
         let value = cached.value.clone();
@@ -101,12 +106,11 @@ impl TokenCache {
             let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
             slots.get(&req.key()).cloned()
         };
-        if let Some(slot) = slot {
-            if let Ok(mut guard) = slot.try_lock() {
-                if guard.as_ref().is_some_and(|c| c.value == token) {
-                    *guard = None;
-                }
-            }
+        if let Some(slot) = slot
+            && let Ok(mut guard) = slot.try_lock()
+            && guard.as_ref().is_some_and(|c| c.value == token)
+        {
+            *guard = None;
         }
     }
 }

@@ -125,10 +125,10 @@ impl Route {
                 return None;
             }
         }
-        if let Some(want) = &self.json {
-            if !json.is_some_and(|got| subset(want, got)) {
-                return None;
-            }
+        if let Some(want) = &self.json
+            && !json.is_some_and(|got| subset(want, got))
+        {
+            return None;
         }
         Some(params)
     }

@@ -676,7 +676,9 @@ fn file_reporter(spec: &str) -> Result<Box<dyn Reporter>, String> {
         return Err(format!("--report `{spec}`: the path is empty"));
     }
     match kind {
-        "junit" | "json" | "html" => Err(format!("--report {kind}: not available in this build")),
+        "junit" => Ok(Box::new(crate::report::junit::reporter(path))),
+        "json" => Ok(Box::new(crate::report::json::reporter(path))),
+        "html" => Ok(Box::new(crate::report::html::reporter(path))),
         other => Err(format!(
             "--report `{other}`: unknown kind (use junit, json or html)"
         )),
@@ -750,6 +752,10 @@ fn cmd_run(args: &RunArgs) -> i32 {
     };
     let stdout: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(std::io::stdout()));
     reporters.insert(0, Box::new(TerminalReporter::new(stdout, color, verbosity)));
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        let out: Box<dyn Write + Send> = Box::new(std::io::stdout());
+        reporters.push(Box::new(crate::report::github::GithubReporter::new(out)));
+    }
     let keep_exchange = verbosity >= Verbosity::Verbose || !args.report.is_empty();
     let opts = RunOptions {
         jobs: args.jobs,

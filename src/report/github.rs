@@ -1,1 +1,62 @@
-//! (being written)
+//! GitHub Actions annotations: `::error file=...,line=...::message` for each failed request,
+//! so failures show on the collection's line in the pull request.
+
+use std::io::Write;
+
+use crate::event::{Event, Outcome, Reporter};
+
+pub struct GithubReporter {
+    out: Box<dyn Write + Send>,
+}
+
+impl GithubReporter {
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        Self { out }
+    }
+}
+
+/// Escape a message per the workflow-command rules.
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escape a property value (also `:` and `,`).
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+impl Reporter for GithubReporter {
+    fn event(&mut self, event: &Event) -> std::io::Result<()> {
+        if let Event::RequestFinished(r) = event {
+            if matches!(r.outcome, Outcome::Failed | Outcome::Error) {
+                let message = super::failure_lines(r).join("\n");
+                writeln!(
+                    self.out,
+                    "::error file={},line={},title={}::{}",
+                    property(&r.file.display().to_string()),
+                    r.line,
+                    property(&format!("{} / {}", r.collection_name, r.name)),
+                    data(&message)
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(data("a%b\nc"), "a%25b%0Ac");
+        assert_eq!(property("x: y, z"), "x%3A y%2C z");
+    }
+}

@@ -1,1 +1,100 @@
-//! (being written)
+//! `--report json=PATH`: one JSON document with every collection, request, response status and
+//! timing, capture (secrets `***`) and expectation result. Shape: docs/report-json.md;
+//! JSON Schema: schema/report.schema.json.
+
+use std::path::PathBuf;
+
+use serde_json::{Value as Json, json};
+
+use super::{Collected, FileReporter};
+use crate::event::{Outcome, RequestResult};
+
+pub fn reporter(path: PathBuf) -> FileReporter {
+    FileReporter::new(path, render)
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+fn outcome(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Passed => "passed",
+        Outcome::Failed => "failed",
+        Outcome::Skipped => "skipped",
+        Outcome::Error => "error",
+        Outcome::Interrupted => "interrupted",
+    }
+}
+
+fn headers(h: &[(String, String)]) -> Json {
+    Json::Array(
+        h.iter()
+            .map(|(k, v)| json!({ "name": k, "value": v }))
+            .collect(),
+    )
+}
+
+fn request(r: &RequestResult) -> Json {
+    json!({
+        "name": r.name,
+        "file": r.file.display().to_string(),
+        "line": r.line,
+        "method": r.method,
+        "url": r.url,
+        "outcome": outcome(r.outcome),
+        "message": r.message,
+        "attempts": r.attempts,
+        "duration_ms": ms(r.duration),
+        "request": r.request.as_ref().map(|q| json!({
+            "method": q.method, "url": q.url, "headers": headers(&q.headers), "body": q.body,
+        })),
+        "response": r.response.as_ref().map(|p| json!({
+            "status": p.status, "headers": headers(&p.headers), "body": p.body,
+        })),
+        "captures": r.captures.iter().map(|c| json!({
+            "name": c.name, "value": c.value, "secret": c.secret, "error": c.error,
+        })).collect::<Vec<_>>(),
+        "assertions": r.assertions.iter().map(|a| json!({
+            "subject": a.subject, "predicate": a.predicate, "passed": a.passed,
+            "expected": a.expected, "actual": a.actual, "diff": a.diff, "message": a.message, "line": a.line,
+        })).collect::<Vec<_>>(),
+        "notes": r.notes,
+    })
+}
+
+/// The report document.
+pub fn document(c: &Collected) -> Json {
+    let s = c.summary();
+    json!({
+        "version": 1,
+        "tool": "baton",
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "summary": {
+            "passed": s.counts.passed,
+            "failed": s.counts.failed,
+            "skipped": s.counts.skipped,
+            "errors": s.counts.errors,
+            "interrupted": s.counts.interrupted,
+            "total": s.counts.passed + s.counts.failed + s.counts.skipped + s.counts.errors + s.counts.interrupted,
+            "duration_ms": ms(s.duration),
+            "run_interrupted": s.interrupted,
+        },
+        "collections": c.collections.iter().map(|col| json!({
+            "name": col.info.name,
+            "path": col.info.path.display().to_string(),
+            "iteration": col.info.iteration,
+            "duration_ms": ms(col.duration),
+            "passed": col.counts.passed,
+            "failed": col.counts.failed + col.counts.errors + col.counts.interrupted,
+            "skipped": col.counts.skipped,
+            "requests": col.requests.iter().map(request).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn render(c: &Collected) -> String {
+    let mut s = serde_json::to_string_pretty(&document(c)).unwrap_or_default();
+    s.push('\n');
+    s
+}

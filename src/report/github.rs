@@ -29,18 +29,18 @@ fn property(s: &str) -> String {
 
 impl Reporter for GithubReporter {
     fn event(&mut self, event: &Event) -> std::io::Result<()> {
-        if let Event::RequestFinished(r) = event {
-            if matches!(r.outcome, Outcome::Failed | Outcome::Error) {
-                let message = super::failure_lines(r).join("\n");
-                writeln!(
-                    self.out,
-                    "::error file={},line={},title={}::{}",
-                    property(&r.file.display().to_string()),
-                    r.line,
-                    property(&format!("{} / {}", r.collection_name, r.name)),
-                    data(&message)
-                )?;
-            }
+        if let Event::RequestFinished(r) = event
+            && matches!(r.outcome, Outcome::Failed | Outcome::Error)
+        {
+            let message = super::failure_lines(r).join("\n");
+            writeln!(
+                self.out,
+                "::error file={},line={},title={}::{}",
+                property(&r.file.display().to_string()),
+                r.line,
+                property(&format!("{} / {}", r.collection_name, r.name)),
+                data(&message)
+            )?;
         }
         Ok(())
     }

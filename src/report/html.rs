@@ -109,9 +109,9 @@ pub fn render(c: &Collected) -> String {
         }
     );
     for col in &c.collections {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<section><h2>{} <small>{} &middot; {}</small></h2>\n",
+            "<section><h2>{} <small>{} &middot; {}</small></h2>",
             escape(&col.title()),
             escape(&col.info.path.display().to_string()),
             escape(&human(col.duration))

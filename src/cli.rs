@@ -742,14 +742,14 @@ fn cmd_run(args: &RunArgs) -> i32 {
             .map(|(_, c)| c)
             .collect();
     }
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    // NO_COLOR wins even over --color always: colour is never written when it is set.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = !no_color
+        && match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::io::stdout().is_terminal(),
+        };
     let stdout: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(std::io::stdout()));
     reporters.insert(0, Box::new(TerminalReporter::new(stdout, color, verbosity)));
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {

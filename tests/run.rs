@@ -494,3 +494,36 @@ fn env_file_var_and_env_precedence() {
         "who=env-file&which=cli&dot=from-dotenv"
     );
 }
+
+#[test]
+fn colour_only_when_asked_and_never_with_no_color() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "requests:\n  - name: ok\n    url: {}/status/200\n",
+            server.url
+        ),
+    );
+    // Not a terminal: no colour by default.
+    let plain = common::baton(dir.path())
+        .env_remove("NO_COLOR")
+        .args(["run", "c.yaml"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains('\u{1b}'));
+    let forced = common::baton(dir.path())
+        .env_remove("NO_COLOR")
+        .args(["run", "c.yaml", "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&forced.stdout).contains('\u{1b}'));
+    let no_color = common::baton(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["run", "c.yaml", "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&no_color.stdout).contains('\u{1b}'));
+}

@@ -7,29 +7,7 @@
 
 use crate::yaml::{self, Kind, Node};
 
-pub const TOP_ORDER: [&str; 6] = ["version", "name", "vars", "cookies", "defaults", "requests"];
-pub const REQUEST_ORDER: [&str; 20] = [
-    "include",
-    "name",
-    "description",
-    "method",
-    "url",
-    "query",
-    "headers",
-    "auth",
-    "json",
-    "form",
-    "multipart",
-    "body",
-    "expect",
-    "capture",
-    "timeout",
-    "follow_redirects",
-    "retry",
-    "when",
-    "delay",
-    "tags",
-];
+use crate::collection::load::{REQUEST_KEYS as REQUEST_ORDER, TOP_KEYS as TOP_ORDER};
 
 /// The canonical text of a collection, or why it cannot be formatted.
 pub fn format(text: &str) -> Result<String, String> {

@@ -108,17 +108,7 @@ fn restful_booker() -> (String, tokio::runtime::Runtime) {
             get(|| async { axum::Json(json!({ "firstname": "Jim" })) }).put(update),
         )
         .route("/auth", post(auth));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(async move { axum::serve(listener, app).await });
-    (url, rt)
+    common::serve(app)
 }
 
 #[test]

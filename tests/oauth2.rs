@@ -88,16 +88,7 @@ fn server(expires_in: u64, reject_first: bool) -> Server {
     let app = Router::new()
         .route("/oauth/token", post(token))
         .route("/groups", get(api));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(async move { axum::serve(listener, app).await });
+    let (url, rt) = common::serve(app);
     Server {
         url,
         state,

@@ -16,19 +16,23 @@ use crate::source::{Pos, SourceFile, Span, did_you_mean};
 use crate::template::Tmpl;
 use crate::yaml::{self, Key, Kind, Node};
 
-const TOP_KEYS: [&str; 6] = ["version", "name", "vars", "cookies", "defaults", "requests"];
+/// Top-level keys, in the canonical order `baton fmt` writes them.
+pub const TOP_KEYS: [&str; 6] = ["version", "name", "vars", "cookies", "defaults", "requests"];
 const DEFAULT_KEYS: [&str; 5] = ["headers", "query", "timeout", "auth", "follow_redirects"];
-const REQUEST_KEYS: [&str; 20] = [
+/// Request keys (and `include`), in the canonical order `baton fmt` writes them.
+pub const REQUEST_KEYS: [&str; 20] = [
+    "include",
     "name",
+    "description",
     "method",
     "url",
     "query",
     "headers",
+    "auth",
     "json",
     "form",
     "multipart",
     "body",
-    "auth",
     "expect",
     "capture",
     "timeout",
@@ -37,8 +41,6 @@ const REQUEST_KEYS: [&str; 20] = [
     "when",
     "delay",
     "tags",
-    "include",
-    "description",
 ];
 const BODY_KEYS: [&str; 4] = ["json", "form", "multipart", "body"];
 

@@ -41,24 +41,29 @@ pub struct TestServer {
     _runtime: tokio::runtime::Runtime,
 }
 
+/// Serve `app` on 127.0.0.1:0 from a runtime of its own; the server lives as long as the runtime.
+pub fn serve(app: Router) -> (String, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    runtime.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), runtime)
+}
+
 impl TestServer {
     pub fn start() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
         let shared = Shared::default();
-        let app = router(shared.clone());
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        runtime.spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (url, runtime) = serve(router(shared.clone()));
         Self {
-            url: format!("http://{addr}"),
+            url,
             shared,
             _runtime: runtime,
         }

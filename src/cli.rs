@@ -247,7 +247,6 @@ fn load_and_check(
     paths: &[PathBuf],
     v: &VarArgs,
     verbose: bool,
-    placeholder_mocks: bool,
     data_fields: &[String],
 ) -> Result<Checked, i32> {
     for f in &v.env_file {
@@ -272,27 +271,18 @@ fn load_and_check(
     for m in &v.mock {
         match crate::mock::load(m) {
             Ok(mock) => {
-                if placeholder_mocks {
-                    overrides.set(
-                        mock.serves().to_string(),
-                        Json::String("http://127.0.0.1:0".into()),
-                    );
-                }
+                // `run` sets the real URL once the server listens; until then (and for
+                // `check`, which starts nothing) the variable is defined with a placeholder.
+                overrides.set(
+                    mock.serves().to_string(),
+                    Json::String("http://127.0.0.1:0".into()),
+                );
                 mocks.push(mock);
             }
             Err(rendered) => {
                 let _ = writeln!(std::io::stderr(), "{rendered}");
                 return Err(EXIT_INVALID);
             }
-        }
-    }
-    if !placeholder_mocks {
-        // The real URLs are set once the servers listen; names must count as defined for the check.
-        for m in &mocks {
-            overrides.set(
-                m.serves().to_string(),
-                Json::String("http://127.0.0.1:0".into()),
-            );
         }
     }
     let files = match discover(paths, verbose) {
@@ -434,7 +424,7 @@ fn classify(path: &Path) -> FileKind {
 }
 
 fn cmd_check(args: &CheckArgs) -> i32 {
-    match load_and_check(&args.paths, &args.vars, args.verbose > 0, true, &[]) {
+    match load_and_check(&args.paths, &args.vars, args.verbose > 0, &[]) {
         Ok(checked) => {
             for c in &checked.collections {
                 if let Err(d) = vars::initial_scope(c, &checked.overrides) {
@@ -471,7 +461,7 @@ fn cmd_export_curl(
     show_secrets: bool,
     v: &VarArgs,
 ) -> i32 {
-    let checked = match load_and_check(&[path.to_path_buf()], v, false, true, &[]) {
+    let checked = match load_and_check(&[path.to_path_buf()], v, false, &[]) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -722,13 +712,7 @@ fn cmd_run(args: &RunArgs) -> i32 {
         .flatten()
         .flat_map(|r| r.iter().map(|(k, _)| k.clone()))
         .collect();
-    let checked = match load_and_check(
-        &args.paths,
-        &args.vars,
-        args.verbose > 0,
-        false,
-        &data_fields,
-    ) {
+    let checked = match load_and_check(&args.paths, &args.vars, args.verbose > 0, &data_fields) {
         Ok(c) => c,
         Err(code) => return code,
     };

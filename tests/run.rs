@@ -527,3 +527,38 @@ fn colour_only_when_asked_and_never_with_no_color() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&no_color.stdout).contains('\u{1b}'));
 }
+
+#[test]
+fn default_timeout_flag_and_proxy_flag() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "slow.yaml",
+        &format!(
+            "requests:\n  - name: slow\n    url: \"{}/slow?ms=2000\"\n",
+            server.url
+        ),
+    );
+    let out = run(dir.path(), &["run", "slow.yaml", "--timeout", "100ms"]);
+    assert_eq!(out.code, 3, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("timed out after 100ms"),
+        "{}",
+        out.stdout
+    );
+    // Through --proxy, a request for another host reaches the proxy (our server) in absolute form.
+    write(
+        dir.path(),
+        "proxied.yaml",
+        "requests:\n  - name: via proxy\n    url: http://api.example.invalid/echo\n    expect: { status: 200 }\n",
+    );
+    let before = server.count_path("/echo");
+    let out = run(dir.path(), &["run", "proxied.yaml", "--proxy", &server.url]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(server.count_path("/echo") - before, 1);
+    assert_eq!(
+        server.hits().last().unwrap().headers["host"],
+        "api.example.invalid"
+    );
+}

@@ -258,7 +258,7 @@ fn github_annotations_point_at_the_request_line() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains(
-            "::error file=demo.yaml,line=11,title=reports demo / endpoints::json $[0].name eq"
+            "::error file=demo.yaml,line=11::reports demo / endpoints: json $[0].name eq"
         ),
         "{stdout}"
     );

@@ -33,13 +33,13 @@ impl Reporter for GithubReporter {
             && matches!(r.outcome, Outcome::Failed | Outcome::Error)
         {
             let message = super::failure_lines(r).join("\n");
+            // Exactly `::error file=...,line=...::` as SPEC 2 shows; the names lead the message.
             writeln!(
                 self.out,
-                "::error file={},line={},title={}::{}",
+                "::error file={},line={}::{}",
                 property(&r.file.display().to_string()),
                 r.line,
-                property(&format!("{} / {}", r.collection_name, r.name)),
-                data(&message)
+                data(&format!("{} / {}: {message}", r.collection_name, r.name))
             )?;
         }
         Ok(())

@@ -70,6 +70,8 @@ impl Subject {
 struct Check {
     pred: Pred,
     negated: bool,
+    /// `length: { gt: 0 }`: the predicate applies to the subject's length.
+    of_length: bool,
     line: u32,
 }
 
@@ -137,11 +139,13 @@ pub fn parse_expect(node: &Node, base_dir: &Path, d: &mut Diags) -> Expect {
                     Kind::Int(_) => vec![Check {
                         pred: Pred::Eq(TValue::from_node(v, d)),
                         negated: false,
+                        of_length: false,
                         line: v.pos.line,
                     }],
                     Kind::Seq(_) => vec![Check {
                         pred: Pred::OneOf(TValue::from_node(v, d)),
                         negated: false,
+                        of_length: false,
                         line: v.pos.line,
                     }],
                     Kind::Map(_) => predicates(v, false, d),
@@ -266,6 +270,7 @@ fn plain_or_predicates(v: &Node, duration: bool, d: &mut Diags) -> Vec<Check> {
         _ => vec![Check {
             pred: Pred::Eq(TValue::from_node(v, d)),
             negated: false,
+            of_length: false,
             line: v.pos.line,
         }],
     }
@@ -340,8 +345,18 @@ fn predicates(v: &Node, duration: bool, d: &mut Diags) -> Vec<Check> {
             "length" => match &val.kind {
                 Kind::Int(i) if *i >= 0 => Pred::Length(TValue::from_node(val, d)),
                 Kind::Str(_) => Pred::Length(TValue::from_node(val, d)),
+                Kind::Map(_) => {
+                    for mut c in predicates(val, false, d) {
+                        c.of_length = true;
+                        out.push(c);
+                    }
+                    continue;
+                }
                 _ => {
-                    d.error(val.pos, "`length` takes a whole number");
+                    d.error(
+                        val.pos,
+                        "`length` takes a whole number or predicates, e.g. `length: { gt: 0 }`",
+                    );
                     continue;
                 }
             },
@@ -388,6 +403,7 @@ fn predicates(v: &Node, duration: bool, d: &mut Diags) -> Vec<Check> {
         out.push(Check {
             pred,
             negated: false,
+            of_length: false,
             line,
         });
     }
@@ -556,10 +572,22 @@ fn evaluate(
     c: &Check,
     vars: &Vars,
 ) -> AssertionResult {
-    let predicate = if c.negated {
-        format!("not {}", c.pred.name())
+    let name = if c.of_length {
+        format!("length {}", c.pred.name())
     } else {
         c.pred.name().to_string()
+    };
+    let predicate = if c.negated {
+        format!("not {name}")
+    } else {
+        name
+    };
+    let measured;
+    let actual = if c.of_length {
+        measured = length_of(actual);
+        &measured
+    } else {
+        actual
     };
     let mut res = AssertionResult {
         subject: subject.describe(),
@@ -588,7 +616,12 @@ fn evaluate(
     let actual = match actual {
         Ok(a) => a,
         Err(m) => {
-            res.actual = "not JSON".into();
+            res.actual = if m.starts_with("response is not JSON") {
+                "not JSON"
+            } else {
+                "(no length)"
+            }
+            .into();
             res.message = Some(m.clone());
             return res;
         }
@@ -621,6 +654,21 @@ fn evaluate(
         res.diff = diff(e, a);
     }
     res
+}
+
+/// The length of a string (characters), array (items) or object (keys), as a number.
+fn length_of(actual: &Result<Option<Json>, String>) -> Result<Option<Json>, String> {
+    match actual {
+        Ok(Some(Json::String(s))) => Ok(Some(Json::from(s.chars().count()))),
+        Ok(Some(Json::Array(a))) => Ok(Some(Json::from(a.len()))),
+        Ok(Some(Json::Object(o))) => Ok(Some(Json::from(o.len()))),
+        Ok(Some(other)) => Err(format!(
+            "`length` needs a string, array or object, got {}",
+            kind(other)
+        )),
+        Ok(None) => Ok(None),
+        Err(e) => Err(e.clone()),
+    }
 }
 
 /// Render the predicate's operand (None for predicates without one).
@@ -840,12 +888,17 @@ mod tests {
     #[test]
     fn every_predicate_passes() {
         let r = results(
-            "expect:\n  status: 201\n  headers: { Location: { matches: '/sms/\\d+$' }, content-type: { contains: json } }\n  json:\n    $.name: arduino01\n    $.count: { gt: 2, ge: 3, lt: 4, le: 3, ne: 5, eq: \"{{ want }}\", one_of: [1, 3] }\n    $.tags: { length: 2, contains: b, type: array }\n    $.data[*].id: [1, 2]\n    $.missing: { exists: false }\n    $.n: { type: 'null', exists: true }\n    $.f: { eq: 1, type: integer }\n    $['name']: { not: { contains: esp } }\n  body: { contains: arduino }\n  duration: { lt: 1s, gt: 10ms }\n",
+            "expect:\n  status: 201\n  headers: { Location: { matches: '/sms/\\d+$' }, content-type: { contains: json } }\n  json:\n    $.name: arduino01\n    $.count: { gt: 2, ge: 3, lt: 4, le: 3, ne: 5, eq: \"{{ want }}\", one_of: [1, 3] }\n    $.tags: { length: 2, contains: b, type: array }\n    $.data: { length: { gt: 1, not: { gt: 5 } } }\n    $.data[*].id: [1, 2]\n    $.missing: { exists: false }\n    $.n: { type: 'null', exists: true }\n    $.f: { eq: 1, type: integer }\n    $['name']: { not: { contains: esp } }\n  body: { contains: arduino }\n  duration: { lt: 1s, gt: 10ms }\n",
             BODY,
         );
         let failed: Vec<_> = r.iter().filter(|a| !a.passed).collect();
         assert!(failed.is_empty(), "{failed:#?}");
-        assert_eq!(r.len(), 24);
+        assert_eq!(r.len(), 26);
+        assert!(
+            r.iter()
+                .any(|a| a.predicate == "length gt" && a.subject == "json $.data")
+        );
+        assert!(r.iter().any(|a| a.predicate == "not length gt"));
     }
 
     #[test]

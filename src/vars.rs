@@ -37,6 +37,7 @@ impl Overrides {
         let file = SourceFile::new(path, text);
         let node = parse_yaml(&file).map_err(|d| vec![d])?;
         let mut d = Diags::new(&file);
+        crate::collection::load::duplicate_keys(&node, &mut d);
         let Some(map) = node.as_map() else {
             if !matches!(node.kind, crate::yaml::Kind::Null) {
                 d.error(

@@ -50,6 +50,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     // YAML 1.2 core booleans: `n`, `no`, `on` stay strings (a variable named `n` is common).
     let options = serde_saphyr::options! {
         strict_booleans: true,
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
         budget: serde_saphyr::budget! { max_nodes: 50_000_000, max_events: 100_000_000, max_total_scalar_bytes: 1 << 30 },
     };
     serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| {
@@ -278,5 +279,22 @@ mod tests {
         assert_eq!(n.get("a").unwrap().kind, Kind::Str("1".into()));
         assert_eq!(n.get("b").unwrap().kind, Kind::Int(1));
         assert_eq!(n.get("c").unwrap().kind, Kind::Null);
+    }
+}
+
+#[cfg(test)]
+mod duplicate_tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_keys_reach_the_checker() {
+        let n = parse("a: 1\nb: 2\na: 3\n").unwrap();
+        let keys: Vec<&str> = n
+            .as_map()
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k.name.as_str())
+            .collect();
+        assert_eq!(keys, ["a", "b", "a"]);
     }
 }

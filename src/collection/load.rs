@@ -153,6 +153,7 @@ impl Loader {
                 return None;
             }
         };
+        duplicate_keys(&root, d);
         let Some(map) = root.as_map() else {
             d.error(
                 root.pos,
@@ -514,13 +515,31 @@ fn display_join(includer: &Path, rel: &str) -> PathBuf {
     out
 }
 
+/// A key given twice in any map of the file (YAML would silently keep one of them).
+pub fn duplicate_keys(node: &Node, d: &mut Diags) {
+    match &node.kind {
+        Kind::Map(entries) => {
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if let Some((first, _)) = entries[..i].iter().find(|(f, _)| f.name == k.name) {
+                    d.error(k.pos, format!("`{}` is given twice", k.name))
+                        .label("again here")
+                        .note(format!("first given on line {}", first.pos.line))
+                        .help("keep one of them");
+                }
+                duplicate_keys(v, d);
+            }
+        }
+        Kind::Seq(items) => items.iter().for_each(|i| duplicate_keys(i, d)),
+        _ => {}
+    }
+}
+
 /// Unknown keys, with a did-you-mean.
 fn check_keys(map: &[(Key, Node)], allowed: &[&str], what: &str, d: &mut Diags) {
     let mut seen: HashSet<&str> = HashSet::new();
     for (k, _) in map {
+        // Duplicates are reported once, by `duplicate_keys`, for every map of the file.
         if !seen.insert(&k.name) {
-            d.error(k.pos, format!("`{}` is given twice in this {what}", k.name))
-                .help("keep one of them");
             continue;
         }
         if !allowed.contains(&k.name.as_str()) {

@@ -156,6 +156,7 @@ pub fn load_str(path: &Path, text: String) -> Result<MockFile, String> {
     let file = SourceFile::new(path, text);
     let root = parse_yaml(&file).map_err(|d| d.render())?;
     let mut d = Diags::new(&file);
+    crate::collection::load::duplicate_keys(&root, &mut d);
     let mock = read(&root, &mut d);
     if d.is_empty() {
         Ok(mock)

@@ -846,7 +846,9 @@ fn cmd_run(args: &RunArgs) -> i32 {
                 total as u64,
             )));
         }
-        let mut broken_pipe = false;
+        // A reporter that cannot write (a closed pipe: `baton run | head`) is skipped from
+        // then on; the run goes on and the exit code still tells the outcome.
+        let mut dead = vec![false; reporters.len()];
         let summary = runner::run(
             plan,
             opts,
@@ -854,15 +856,15 @@ fn cmd_run(args: &RunArgs) -> i32 {
             TokenCache::default(),
             cancel_rx,
             |ev: &Event| {
-                for r in reporters.iter_mut() {
-                    if let Err(e) = r.event(ev) {
-                        broken_pipe |= e.kind() == std::io::ErrorKind::BrokenPipe;
+                for (r, dead) in reporters.iter_mut().zip(dead.iter_mut()) {
+                    if !*dead && r.event(ev).is_err() {
+                        *dead = true;
                     }
                 }
             },
         )
         .await;
-        for r in reporters.iter_mut() {
+        for (r, _) in reporters.iter_mut().zip(&dead).filter(|(_, d)| !**d) {
             if let Err(e) = r.finish()
                 && e.kind() != std::io::ErrorKind::BrokenPipe
             {

@@ -31,7 +31,7 @@ pub fn format(text: &str) -> Result<String, String> {
         && let Kind::Seq(items) = &requests.kind
     {
         let seq_end = next_top_key_line(&root2, requests).unwrap_or(lines.len());
-        let starts: Vec<usize> = items.iter().map(|i| item_line(&lines, i)).collect();
+        let starts: Vec<usize> = items.iter().map(item_line).collect();
         for (idx, item) in items.iter().enumerate().rev() {
             let start = starts[idx];
             let end = starts.get(idx + 1).copied().unwrap_or(seq_end);
@@ -58,7 +58,7 @@ pub fn format(text: &str) -> Result<String, String> {
 }
 
 /// The 0-based line of a sequence item's `- ` (its first key's line).
-fn item_line(_lines: &[String], item: &Node) -> usize {
+fn item_line(item: &Node) -> usize {
     item.pos.line.saturating_sub(1) as usize
 }
 

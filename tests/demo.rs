@@ -134,3 +134,35 @@ fn a_bad_mock_file_is_an_error_with_its_place() {
     let out = common::run(dir.path(), &["run", "--mock", "m.yaml", "x.yaml"]);
     assert_eq!(out.code, 2);
 }
+
+#[test]
+fn a_closed_stdout_pipe_is_not_a_crash() {
+    // Like `baton run ... | head -1`: the reader goes away before baton finishes writing.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.contains("cargo run --release -- run"))
+        .unwrap();
+    let args: Vec<&str> = line
+        .split(" -- ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(&args)
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the exit code still tells the outcome: {stderr}"
+    );
+}

@@ -189,7 +189,7 @@ impl Loader {
             .unwrap_or(true);
         let defaults = root
             .get("defaults")
-            .map(|n| self.defaults(n, file, d))
+            .map(|n| self.defaults(n, d))
             .unwrap_or_default();
         let steps = match root.get("requests") {
             Some(n) => self.requests(n, file, &defaults, d),
@@ -210,13 +210,11 @@ impl Loader {
         })
     }
 
-    fn defaults(&mut self, node: &Node, file: &Arc<SourceFile>, d: &mut Diags) -> Defaults {
+    fn defaults(&mut self, node: &Node, d: &mut Diags) -> Defaults {
         let Some(map) = expect_map(node, "defaults", d) else {
             return Defaults::default();
         };
         check_keys(map, &DEFAULT_KEYS, "defaults", d);
-        let base = base_dir(file);
-        let _ = base;
         Defaults {
             headers: node
                 .get("headers")

@@ -114,3 +114,12 @@ fn no_panic_on_broken_inputs() {
     }
     assert!(n >= 20, "the corpus has {n} files");
 }
+
+#[test]
+fn unquoted_template_gets_the_quoted_fix() {
+    let err = check_stderr(
+        "unquoted.yaml",
+        "requests:\n  - name: list\n    url: {{ base_url }}/list\n",
+    );
+    insta::assert_snapshot!("unquoted_template", err);
+}

@@ -107,14 +107,35 @@ pub fn load_str(path: &Path, text: String) -> Result<Collection, LoadErrors> {
 
 /// Parse a YAML file into the spanned tree, or one diagnostic for its syntax error.
 pub fn parse_yaml(file: &Arc<SourceFile>) -> Result<Node, Diag> {
-    yaml::parse(&file.text).map_err(|e| Diag {
-        span: Span::new(file, e.pos),
-        message: format!("invalid YAML: {}", e.message),
-        label: String::new(),
-        notes: vec![
-            "help: check the indentation and quoting on this line and the one before".into(),
-        ],
+    yaml::parse(&file.text).map_err(|e| {
+        let help = file
+            .line(e.pos.line)
+            .and_then(unquoted_template_fix)
+            .unwrap_or_else(|| {
+                "help: check the indentation and quoting on this line and the one before".into()
+            });
+        Diag {
+            span: Span::new(file, e.pos),
+            message: format!("invalid YAML: {}", e.message),
+            label: String::new(),
+            notes: vec![help],
+        }
     })
+}
+
+/// `url: {{ base }}/x` is the most common YAML mistake in a collection: a value starting
+/// with `{{` reads as a YAML map. Suggest the quoted form.
+fn unquoted_template_fix(line: &str) -> Option<String> {
+    let (key, value) = line.split_once(": ")?;
+    let value = value.trim();
+    if !value.starts_with("{{") {
+        return None;
+    }
+    let quoted = serde_json::to_string(value).ok()?;
+    let key = key.trim().trim_start_matches("- ");
+    Some(format!(
+        "help: a value that starts with `{{{{` must be quoted: {key}: {quoted}"
+    ))
 }
 
 struct Loader {

@@ -562,3 +562,51 @@ fn default_timeout_flag_and_proxy_flag() {
         "api.example.invalid"
     );
 }
+
+#[test]
+fn directory_runs_skip_mocks_and_other_yaml_and_say_so_with_v() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "api/a.yaml",
+        &format!(
+            "requests:\n  - name: a\n    url: {}/status/200\n",
+            server.url
+        ),
+    );
+    write(
+        dir.path(),
+        "api/mock.yaml",
+        "routes:\n  - when: { path: /x }\n    respond: { status: 200 }\n",
+    );
+    write(dir.path(), "api/env.yaml", "base_url: http://localhost\n");
+    let out = run(dir.path(), &["run", "api", "-v"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(server.count(), 1);
+    assert!(
+        out.stderr
+            .contains("skipped api/env.yaml (not a collection)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("skipped api/mock.yaml (mock file)"),
+        "{}",
+        out.stderr
+    );
+    let quiet = run(dir.path(), &["run", "api"]);
+    assert!(!quiet.stderr.contains("skipped"));
+    // check takes --mock too: the variable it serves counts as defined.
+    write(
+        dir.path(),
+        "uses_mock.yaml",
+        "requests:\n  - name: a\n    url: \"{{ base_url }}/x\"\n",
+    );
+    assert_eq!(run(dir.path(), &["check", "uses_mock.yaml"]).code, 2);
+    let out = run(
+        dir.path(),
+        &["check", "uses_mock.yaml", "--mock", "api/mock.yaml"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

@@ -11,19 +11,24 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-#[test]
-fn readme_demo_runs_both_collections_offline() {
+/// The arguments of the README's demo command (what follows `cargo run --release --`).
+fn demo_args() -> Vec<String> {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let line = readme
         .lines()
         .find(|l| l.contains("cargo run --release -- run"))
         .expect("the demo command is in the README");
-    let args: Vec<&str> = line
-        .split(" -- ")
+    line.split(" -- ")
         .nth(1)
         .unwrap()
         .split_whitespace()
-        .collect();
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn readme_demo_runs_both_collections_offline() {
+    let args = demo_args();
     // The same arguments, through the test build of the binary, with no credentials set.
     let out = common::baton(&root())
         .args(&args)
@@ -138,17 +143,7 @@ fn a_bad_mock_file_is_an_error_with_its_place() {
 #[test]
 fn a_closed_stdout_pipe_is_not_a_crash() {
     // Like `baton run ... | head -1`: the reader goes away before baton finishes writing.
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let line = readme
-        .lines()
-        .find(|l| l.contains("cargo run --release -- run"))
-        .unwrap();
-    let args: Vec<&str> = line
-        .split(" -- ")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .collect();
+    let args = demo_args();
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(&args)
         .current_dir(root())

@@ -1,0 +1,167 @@
+//! TLS: an https server whose certificate comes from an unknown CA is refused (exit 3),
+//! accepted with --insecure, and trusted with --cacert naming that CA.
+
+mod common;
+
+use std::io::Read as _;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use common::write;
+
+/// A test CA (`ca.pem`) and a server certificate for 127.0.0.1 it signed (`cert.pem`,
+/// `key.pem`), made with the openssl command; None when it is missing.
+fn certificates(dir: &Path) -> Option<()> {
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .ok()?;
+    let steps: [&[&str]; 3] = [
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=baton test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ],
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "leaf.csr",
+        ],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "cert.pem",
+        ],
+    ];
+    for args in steps {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            return None;
+        }
+    }
+    Some(())
+}
+
+/// An HTTPS server answering every request with 200 `ok`.
+fn serve_tls(dir: &Path) -> (String, tokio::runtime::Runtime) {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("cert.pem"))
+        .unwrap()
+        .map(|c| c.unwrap())
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(dir.join("key.pem")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("https://{}/", listener.local_addr().unwrap());
+    rt.spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut buf = vec![0u8; 4096];
+                let mut got = Vec::new();
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = tls
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                    )
+                    .await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (url, rt)
+}
+
+#[test]
+fn self_signed_certificates_need_insecure_or_cacert() {
+    let dir = tempfile::tempdir().unwrap();
+    if certificates(dir.path()).is_none() {
+        assert!(std::env::var("CI").is_err(), "openssl is missing in CI");
+        eprintln!("skipped: no openssl command to make a certificate");
+        return;
+    }
+    let (url, _rt) = serve_tls(dir.path());
+    write(
+        dir.path(),
+        "c.yaml",
+        &format!("requests:\n  - name: tls\n    url: \"{url}\"\n    expect: {{ body: ok }}\n"),
+    );
+    let refused = common::run(dir.path(), &["run", "c.yaml"]);
+    assert_eq!(refused.code, 3, "{}", refused.stdout);
+    let insecure = common::run(dir.path(), &["run", "c.yaml", "--insecure"]);
+    assert_eq!(insecure.code, 0, "{}", insecure.stdout);
+    let trusted = common::run(dir.path(), &["run", "c.yaml", "--cacert", "ca.pem"]);
+    assert_eq!(trusted.code, 0, "{}", trusted.stdout);
+    let missing = common::run(dir.path(), &["run", "c.yaml", "--cacert", "nope.pem"]);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    let mut s = String::new();
+    std::fs::File::open(dir.path().join("cert.pem"))
+        .unwrap()
+        .read_to_string(&mut s)
+        .unwrap();
+    assert!(s.contains("BEGIN CERTIFICATE"));
+}

@@ -336,6 +336,18 @@ impl Tmpl {
             Compiled::Expr(e) => {
                 self.check_defined(vars)?;
                 let v = e.eval(vars.context()).map_err(|e| render_error(&e))?;
+                // An expression's value is not printed, so strict mode does not trip on a
+                // missing attribute by itself: `{{ resp.missing }}` must fail, not send null.
+                if v.is_undefined() {
+                    return Err(TemplateError::Render(format!(
+                        "`{}` is undefined (a missing attribute or key?)",
+                        self.source
+                            .trim()
+                            .trim_start_matches("{{")
+                            .trim_end_matches("}}")
+                            .trim()
+                    )));
+                }
                 to_json(&v)
             }
             Compiled::Text(_) => self.render_string(vars).map(Json::String),
@@ -569,6 +581,30 @@ mod tests {
             assert!(matches!(whole.kind, Compiled::Var(_)));
             assert_eq!(whole.render_value(&v).unwrap(), value);
         }
+    }
+
+    #[test]
+    fn a_missing_attribute_in_a_whole_value_expression_fails() {
+        let v = vars(&[("resp", serde_json::json!({"id": 1}))]);
+        let t = Tmpl::compile("{{ resp.missing }}", Pos::default()).unwrap();
+        let e = t.render_value(&v).unwrap_err().to_string();
+        assert!(e.contains("`resp.missing` is undefined"), "{e}");
+        assert!(
+            Tmpl::compile("x{{ resp.missing }}", Pos::default())
+                .unwrap()
+                .render_string(&v)
+                .is_err()
+        );
+        assert_eq!(
+            Tmpl::compile("{{ resp.id }}", Pos::default())
+                .unwrap()
+                .render_value(&v)
+                .unwrap(),
+            serde_json::json!(1)
+        );
+        // `default` still works for optional values.
+        let d = Tmpl::compile("{{ resp.missing | default('x') }}", Pos::default()).unwrap();
+        assert_eq!(d.render_value(&v).unwrap(), serde_json::json!("x"));
     }
 
     #[test]

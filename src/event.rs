@@ -70,11 +70,39 @@ pub struct RequestResult {
     pub response: Option<ReceivedResponse>,
     /// Sends in all (more than 1 with `retry`).
     pub attempts: u32,
+    /// When the request started, counted from the start of the run.
+    pub started: Duration,
     pub duration: Duration,
+    /// What the time went on (delay, token fetch, each send, waits between retries, a
+    /// receive wait), for the HTML report's timeline.
+    pub phases: Vec<Phase>,
     pub captures: Vec<CaptureResult>,
     pub assertions: Vec<AssertionResult>,
     /// Things shown with -v that are not steps of their own (an OAuth2 token fetch).
     pub notes: Vec<String>,
+}
+
+/// One stretch of a request's time; `start` counts from the start of the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase {
+    pub kind: PhaseKind,
+    pub start: Duration,
+    pub duration: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseKind {
+    /// `delay:` before sending.
+    Delay,
+    /// An OAuth2 token request made for this request.
+    Token,
+    /// One send, from the first byte out to the last byte in.
+    Send,
+    /// The `retry.interval` wait between two sends.
+    Wait,
+    /// Waiting for an inbound request (`receive`).
+    Receive,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -17,8 +17,8 @@ use tokio::sync::{mpsc, watch};
 use crate::capture;
 use crate::collection::model::{ApiKeyIn, Auth, Body, Collection, Part, Request, Step};
 use crate::event::{
-    AssertionResult, CaptureResult, CollectionInfo, Counts, Event, Outcome, ReceivedResponse,
-    RequestResult, RunSummary, SentRequest,
+    AssertionResult, CaptureResult, CollectionInfo, Counts, Event, Outcome, Phase, PhaseKind,
+    ReceivedResponse, RequestResult, RunSummary, SentRequest,
 };
 use crate::http::{Http, MultipartPart, MultipartValue, Prepared, PreparedBody};
 use crate::oauth2::{TokenCache, TokenRequest};
@@ -62,6 +62,7 @@ impl Default for RunOptions {
 }
 
 struct Ctx {
+    started: Instant,
     http: Arc<Http>,
     tokens: TokenCache,
     opts: RunOptions,
@@ -90,6 +91,7 @@ pub async fn run(
     });
     let jobs = opts.jobs.max(1);
     let ctx = Arc::new(Ctx {
+        started,
         http,
         tokens,
         opts,
@@ -255,7 +257,9 @@ impl RequestRun<'_> {
             request: None,
             response: None,
             attempts: 0,
+            started: started.duration_since(self.ctx.started),
             duration: Duration::ZERO,
+            phases: Vec::new(),
             captures: Vec::new(),
             assertions: Vec::new(),
             notes: Vec::new(),
@@ -303,7 +307,9 @@ impl RequestRun<'_> {
             }
         }
         if let Some(d) = r.delay {
+            let t = Instant::now();
             self.sleep(d).await?;
+            self.phase(res, PhaseKind::Delay, t);
         }
         let mut prepared = self.prepare(r)?;
         res.url = secret::redact(prepared.url.as_str());
@@ -344,12 +350,16 @@ impl RequestRun<'_> {
             attempt += 1;
             let mut token_used = None;
             if let Some(t) = &oauth {
+                let t0 = Instant::now();
                 let token = self
                     .ctx
                     .tokens
                     .token(self.ctx.http.raw(), t)
                     .await
                     .map_err(|e| Stop::Failed(e.to_string()))?;
+                if token.fetched.is_some() {
+                    self.phase(res, PhaseKind::Token, t0);
+                }
                 secret::register(&token.value);
                 if let Some(f) = &token.fetched {
                     res.notes.push(format!(
@@ -367,6 +377,7 @@ impl RequestRun<'_> {
                 token_used = Some(token.value);
             }
             res.attempts += 1;
+            let t0 = Instant::now();
             let sent = {
                 let mut cancel = self.ctx.cancel.clone();
                 tokio::select! {
@@ -374,11 +385,14 @@ impl RequestRun<'_> {
                     _ = cancel.wait_for(|c| *c) => return Err(Stop::Interrupted),
                 }
             };
+            self.phase(res, PhaseKind::Send, t0);
             let response = match sent {
                 Ok(resp) => resp,
                 Err(e) => {
                     if attempt < attempts {
+                        let t = Instant::now();
                         self.sleep(interval).await?;
+                        self.phase(res, PhaseKind::Wait, t);
                         continue;
                     }
                     res.request = Some(self.sent(&prepared));
@@ -398,7 +412,9 @@ impl RequestRun<'_> {
             if attempt >= attempts || assertions.iter().all(|a| a.passed) {
                 break (response, assertions);
             }
+            let t = Instant::now();
             self.sleep(interval).await?;
+            self.phase(res, PhaseKind::Wait, t);
         };
         let mut failed = assertions.iter().any(|a| !a.passed);
         for c in &r.captures {
@@ -457,6 +473,14 @@ impl RequestRun<'_> {
             });
         }
         Ok(())
+    }
+
+    fn phase(&self, res: &mut RequestResult, kind: PhaseKind, since: Instant) {
+        res.phases.push(Phase {
+            kind,
+            start: since.duration_since(self.ctx.started),
+            duration: since.elapsed(),
+        });
     }
 
     async fn sleep(&self, d: Duration) -> Result<(), Stop> {

@@ -17,7 +17,9 @@ use crate::source::did_you_mean;
 use crate::template::{Tmpl, Vars, json_text};
 use crate::yaml::{Kind, Node};
 
-const KEYS: [&str; 6] = ["status", "headers", "json", "body", "duration", "schema"];
+const KEYS: [&str; 7] = [
+    "status", "headers", "json", "body", "duration", "schema", "openapi",
+];
 const PREDICATES: [&str; 13] = [
     "eq", "ne", "gt", "ge", "lt", "le", "contains", "matches", "exists", "type", "length",
     "one_of", "not",
@@ -26,9 +28,20 @@ const TYPES: [&str; 7] = [
     "null", "boolean", "number", "integer", "string", "array", "object",
 ];
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Expect {
     items: Vec<Item>,
+    /// `openapi: false` opts the request out of the collection's contract check.
+    pub openapi: bool,
+}
+
+impl Default for Expect {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            openapi: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -132,8 +145,18 @@ pub fn parse_expect(node: &Node, base_dir: &Path, d: &mut Diags) -> Expect {
         return Expect::default();
     };
     let mut items = Vec::new();
+    let mut openapi = true;
     for (k, v) in map {
         match k.name.as_str() {
+            "openapi" => match v.kind {
+                Kind::Bool(b) => openapi = b,
+                _ => {
+                    d.error(
+                        v.pos,
+                        "`openapi` is `false` (opt this request out of the contract check)",
+                    );
+                }
+            },
             "status" => {
                 let checks = match &v.kind {
                     Kind::Int(_) => vec![Check {
@@ -260,7 +283,7 @@ pub fn parse_expect(node: &Node, base_dir: &Path, d: &mut Diags) -> Expect {
             }
         }
     }
-    Expect { items }
+    Expect { items, openapi }
 }
 
 /// A plain value means `eq`; a map holds predicates.

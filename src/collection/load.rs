@@ -17,7 +17,9 @@ use crate::template::Tmpl;
 use crate::yaml::{self, Key, Kind, Node};
 
 /// Top-level keys, in the canonical order `baton fmt` writes them.
-pub const TOP_KEYS: [&str; 6] = ["version", "name", "vars", "cookies", "defaults", "requests"];
+pub const TOP_KEYS: [&str; 7] = [
+    "version", "name", "openapi", "vars", "cookies", "defaults", "requests",
+];
 const DEFAULT_KEYS: [&str; 5] = ["headers", "query", "timeout", "auth", "follow_redirects"];
 /// Request keys (and `include`), in the canonical order `baton fmt` writes them.
 pub const REQUEST_KEYS: [&str; 20] = [
@@ -203,6 +205,10 @@ impl Loader {
             .get("name")
             .and_then(|n| string(n, "name", d))
             .unwrap_or(stem);
+        let openapi = root.get("openapi").and_then(|n| {
+            let rel = string(n, "openapi", d)?;
+            existing_file(&rel, n.pos, &base_dir(file), d)
+        });
         let vars = root.get("vars").map(|n| vars_map(n, d)).unwrap_or_default();
         let cookies = root
             .get("cookies")
@@ -228,6 +234,7 @@ impl Loader {
             cookies,
             steps,
             includes: std::mem::take(&mut self.includes),
+            openapi,
         })
     }
 

@@ -28,6 +28,8 @@ pub struct Collection {
     pub steps: Vec<Step>,
     /// Canonical paths of every file this collection includes (directly or not).
     pub includes: Vec<PathBuf>,
+    /// `openapi:`: the OpenAPI document every response is checked against (resolved path).
+    pub openapi: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]

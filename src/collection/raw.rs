@@ -21,6 +21,8 @@ pub struct RawCollection {
     pub version: Option<u32>,
     /// Defaults to the file stem.
     pub name: Option<String>,
+    /// An OpenAPI document (relative to this file): every response is checked against it.
+    pub openapi: Option<String>,
     /// Collection variables (lowest precedence). String values are MiniJinja templates.
     pub vars: Option<BTreeMap<String, Json>>,
     /// One cookie jar per collection (default true).
@@ -212,6 +214,8 @@ pub struct RawExpect {
     pub duration: Option<Json>,
     /// A JSON Schema file (relative to this file) or an inline schema.
     pub schema: Option<Json>,
+    /// `false`: do not check this response against the collection's `openapi` document.
+    pub openapi: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -7,9 +7,10 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 
-use baton::collection::load::load_str;
-use baton::collection::model::Step;
+use baton::collection::load_str;
+use baton::collection::model::{Action, Step};
 use baton::response::Response;
+use baton::secret::Secrets;
 use baton::template::Vars;
 
 fn collection_text(n: usize) -> String {
@@ -49,18 +50,22 @@ fn benches(c: &mut Criterion) {
     let Some(Step::Request(req)) = col.steps.first() else {
         panic!("a request")
     };
+    let Action::Send(send) = &req.action else {
+        panic!("a send")
+    };
     let vars = scope();
+    let secrets = Secrets::new();
     c.bench_function(
         "render a request's templates (url, header, json body)",
         |b| {
             b.iter(|| {
-                let url = req.url.render_string(&vars).expect("url");
-                let h: Vec<String> = req
+                let url = send.url.render_string(&vars).expect("url");
+                let h: Vec<String> = send
                     .headers
                     .iter()
                     .map(|(_, t)| t.render_string(&vars).expect("header"))
                     .collect();
-                let body = match &req.body {
+                let body = match &send.body {
                     Some(baton::collection::model::Body::Json(v)) => v.render(&vars).expect("body"),
                     _ => json!(null),
                 };
@@ -73,7 +78,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let resp = response();
             for cap in &req.captures {
-                black_box(baton::capture::run(cap, &resp).ok());
+                black_box(baton::capture::run(cap, &resp, &secrets).ok());
             }
         })
     });
@@ -81,14 +86,14 @@ fn benches(c: &mut Criterion) {
     c.bench_function("check expectations on a response", |b| {
         b.iter(|| {
             let resp = response();
-            black_box(req.expect.check(&resp, &vars))
+            black_box(baton::expect::check(&req.expect, &resp, &vars, &secrets))
         })
     });
 
     c.bench_function("redact a response body", |b| {
-        baton::secret::register("eyJhbGciOiJIUzI1NiJ9.YmVuY2g.c2lnbmF0dXJl");
+        secrets.register("eyJhbGciOiJIUzI1NiJ9.YmVuY2g.c2lnbmF0dXJl");
         let body = String::from_utf8(response().body).expect("utf8");
-        b.iter(|| black_box(baton::secret::redact(black_box(&body))))
+        b.iter(|| black_box(secrets.redact(black_box(&body))))
     });
 }
 

@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use std::path::Path;
+
 use crate::source::{Pos, SourceFile, Span, render_snippet};
 
 /// One problem in an input file: where, what, and what to do about it.
@@ -35,10 +37,6 @@ impl Diags {
             file: Arc::clone(file),
             list: Vec::new(),
         }
-    }
-
-    pub fn span(&self, pos: Pos) -> Span {
-        Span::new(&self.file, pos)
     }
 
     /// Record a problem; returns a builder to add a label or notes.
@@ -77,5 +75,45 @@ impl Diag {
     pub fn note(&mut self, note: impl Into<String>) -> &mut Self {
         self.notes.push(format!("note: {}", note.into()));
         self
+    }
+}
+
+/// A file that cannot be read at all.
+pub fn io_error(path: &Path, e: &std::io::Error) -> Diag {
+    let file = SourceFile::new(path, String::new());
+    Diag {
+        span: Span::new(&file, Pos::default()),
+        message: format!("cannot read {}: {e}", path.display()),
+        label: String::new(),
+        notes: Vec::new(),
+    }
+}
+
+/// Read a text file. A file that is not UTF-8 is an error at the line and column of its
+/// first bad byte, not at `0:0`.
+pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, Diag> {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    source_from_bytes(path, bytes)
+}
+
+pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Arc<SourceFile>, Diag> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(path, text)),
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let good = String::from_utf8_lossy(&bytes[..at]);
+            let line = good.matches('\n').count() as u32 + 1;
+            let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            // Show the file as far as it is readable, so the caret has a line to stand under.
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let file = SourceFile::new(path, text);
+            Err(Diag {
+                span: Span::new(&file, Pos::new(line, col)),
+                message: format!("{} is not UTF-8 text", path.display()),
+                label: format!("byte 0x{:02x} here", bytes[at]),
+                notes: vec!["help: save the file as UTF-8".into()],
+            })
+        }
     }
 }

@@ -48,7 +48,7 @@ pub enum Outcome {
     Skipped,
     /// The request could not complete: connect, TLS, timeout, too many redirects.
     Error,
-    /// Stopped by Ctrl-C while in flight.
+    /// Stopped by SIGINT or SIGTERM while in flight.
     Interrupted,
 }
 
@@ -68,6 +68,10 @@ pub struct RequestResult {
     pub message: Option<String>,
     pub request: Option<SentRequest>,
     pub response: Option<ReceivedResponse>,
+    /// Redirect hops before the final request, in order (each with what it sent).
+    pub redirects: Vec<Redirect>,
+    /// The OAuth2 token exchange this request made, redacted.
+    pub token_exchange: Option<TokenExchange>,
     /// Sends in all (more than 1 with `retry`).
     pub attempts: u32,
     /// When the request started, counted from the start of the run.
@@ -112,6 +116,28 @@ pub struct SentRequest {
     pub headers: Vec<(String, String)>,
     /// Text of the body (binary shown as a size note).
     pub body: Option<String>,
+}
+
+/// A redirect that was followed: the request that got it, and where it pointed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Redirect {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub status: u16,
+    pub location: String,
+}
+
+/// An OAuth2 client credentials exchange as it went over the wire, redacted.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenExchange {
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: String,
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: String,
+    pub duration: Duration,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1,16 +1,19 @@
-//! `baton export curl`: a collection's requests as runnable curl command lines.
+//! `baton export curl`: a collection's requests as runnable curl command lines. The request
+//! is built by `build` (the same code `run` sends with); this file only decides what a
+//! template becomes and writes curl's flags.
 //!
-//! Without `--render`, template variables become shell variables (`{{ base_url }}` ->
-//! `${base_url}`), so the commands run after `export base_url=...`. With `--render`, the
-//! collection's initial values are filled in; captured variables stay shell variables.
-//! Secret values are never written unless `--show-secrets`: they stay `${NAME}` references.
+//! A template becomes a shell variable (`{{ base_url }}` -> `${base_url}`,
+//! `{{ secret('X') }}` -> `${X}`) unless `--render` gives it a value known before the run.
+//! A secret value (what `run` would mask) is never written unless `--show-secrets`.
 
 use std::fmt::Write as _;
 
 use serde_json::Value as Json;
 
-use crate::collection::model::{ApiKeyIn, Auth, Body, Collection, Part, Request, Step, TValue};
-use crate::template::{Tmpl, Vars, json_text};
+use crate::build::{self, Built, BuiltBody, BuiltPart, Render};
+use crate::collection::model::{Action, Collection, Request, Step};
+use crate::secret::Secrets;
+use crate::template::{TValue, Tmpl, Vars, is_identifier, json_text};
 
 pub struct ExportOptions {
     /// Fill in values known before the run (collection vars, --env, --var).
@@ -47,61 +50,149 @@ pub fn curl(c: &Collection, only: Option<&str>, opts: &ExportOptions) -> Result<
     Ok(out)
 }
 
-/// A request as one curl command.
+/// A request as one curl command (a comment for a `receive` step, which sends nothing).
 pub fn request(r: &Request, opts: &ExportOptions) -> String {
-    // One flag (with its value) per line.
+    let s = match &r.action {
+        Action::Send(s) => s,
+        Action::Receive(rc) => {
+            return format!(
+                "# (receive step: waits for {} {} on baton's listener; nothing to send)\n",
+                rc.method, rc.path.text
+            );
+        }
+    };
+    let secrets = opts
+        .render
+        .as_ref()
+        .map(|v| v.host().secrets.clone())
+        .unwrap_or_default();
+    let mut shell = Shell {
+        vars: opts.render.as_ref(),
+        secrets,
+        show_secrets: opts.show_secrets,
+    };
+    match build::build(s, &mut shell) {
+        Ok(b) => write(&b),
+        Err(never) => match never {},
+    }
+}
+
+/// Renders templates for a shell: values where known and shown, `${name}` otherwise.
+struct Shell<'a> {
+    vars: Option<&'a Vars>,
+    secrets: Secrets,
+    show_secrets: bool,
+}
+
+impl Shell<'_> {
+    fn hidden(&self, text: &str) -> bool {
+        !self.show_secrets && self.secrets.redact(text) != text
+    }
+}
+
+impl Render for Shell<'_> {
+    type Error = std::convert::Infallible;
+
+    fn text(&mut self, _what: &str, t: &Tmpl) -> Result<String, Self::Error> {
+        if t.is_literal() {
+            return Ok(t.source.to_string());
+        }
+        let Some(vars) = self.vars else {
+            return Ok(shell_refs(&t.source));
+        };
+        // Text and names: each name filled in or left a shell variable, on its own.
+        let secrets = self.secrets.clone();
+        let show = self.show_secrets;
+        let mut lookup = |name: &str| match vars.get(name) {
+            Some(v) => {
+                let text = json_text(&v);
+                if !show && secrets.redact(&text) != text {
+                    format!("${{{name}}}")
+                } else {
+                    text
+                }
+            }
+            None => format!("${{{name}}}"),
+        };
+        if let Some(s) = t.render_with(&mut lookup) {
+            return Ok(s);
+        }
+        match t.render_string(vars) {
+            Ok(s) if !self.hidden(&s) => Ok(s),
+            _ => Ok(shell_refs(&t.source)),
+        }
+    }
+
+    fn value(&mut self, what: &str, v: &TValue) -> Result<Json, Self::Error> {
+        Ok(match v {
+            TValue::Null => Json::Null,
+            TValue::Bool(b) => Json::Bool(*b),
+            TValue::Number(n) => Json::Number(n.clone()),
+            TValue::Str(t) => {
+                if let Some(vars) = self.vars
+                    && let Ok(v) = t.render_value(vars)
+                    && !self.hidden(&json_text(&v))
+                {
+                    return Ok(v);
+                }
+                Json::String(self.text(what, t)?)
+            }
+            TValue::Seq(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|i| {
+                        let Ok(v) = self.value(what, i);
+                        v
+                    })
+                    .collect(),
+            ),
+            TValue::Map(m) => Json::Object(
+                m.iter()
+                    .map(|(k, v)| {
+                        let Ok(v) = self.value(what, v);
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            ),
+        })
+    }
+
+    fn credential(&mut self, what: &str, t: &Tmpl) -> Result<String, Self::Error> {
+        let text = self.text(what, t)?;
+        if self.show_secrets || what.ends_with("username") {
+            return Ok(text);
+        }
+        // What `run` would mask is never written: a template becomes its shell variables,
+        // a literal a variable named after what it is.
+        self.secrets.register(&text);
+        if !self.hidden(&text) {
+            return Ok(text);
+        }
+        if t.is_literal() {
+            let name = match what {
+                "basic auth password" => "BASIC_PASSWORD",
+                "bearer token" => "BEARER_TOKEN",
+                "api_key value" => "API_KEY",
+                "oauth2 client_id" => "CLIENT_ID",
+                _ => "CLIENT_SECRET",
+            };
+            return Ok(format!("${{{name}}}"));
+        }
+        Ok(shell_refs(&t.source))
+    }
+}
+
+/// Write a built request as curl flags, one per line.
+fn write(b: &Built) -> String {
     let mut args: Vec<String> = vec!["curl".into()];
-    if r.method != "GET" || r.body.is_some() {
-        args.push(format!("-X {}", quote(&r.method)));
+    let mut comments: Vec<String> = Vec::new();
+    if b.method != "GET" || b.body != BuiltBody::None {
+        args.push(format!("-X {}", quote(&b.method)));
     }
-    let mut url = text(&r.url, opts);
-    let mut query: Vec<(String, String)> = r
-        .query
-        .iter()
-        .flat_map(|(k, v)| values(k, v, opts))
-        .collect();
-    let mut headers: Vec<(String, String)> = r
-        .headers
-        .iter()
-        .map(|(k, v)| (k.clone(), text(v, opts)))
-        .collect();
-    let mut extra: Vec<String> = Vec::new();
-    match &r.auth {
-        Auth::None => {}
-        Auth::Basic { username, password } => {
-            extra.push(format!(
-                "-u {}",
-                quote(&format!(
-                    "{}:{}",
-                    text(username, opts),
-                    text(password, opts)
-                ))
-            ));
-        }
-        Auth::Bearer(t) => {
-            headers.push(("Authorization".into(), format!("Bearer {}", text(t, opts))))
-        }
-        Auth::ApiKey {
-            location: ApiKeyIn::Header,
-            name,
-            value,
-        } => headers.push((name.clone(), text(value, opts))),
-        Auth::ApiKey {
-            location: ApiKeyIn::Query,
-            name,
-            value,
-        } => query.push((name.clone(), text(value, opts))),
-        Auth::OAuth2(o) => {
-            // curl cannot run the client credentials grant itself: the token is a shell variable.
-            headers.push(("Authorization".into(), "Bearer ${OAUTH2_TOKEN}".into()));
-            extra.push(format!(
-                "# token from {} (client credentials)",
-                text(&o.token_url, opts)
-            ));
-        }
-    }
-    if !query.is_empty() {
-        let encoded: Vec<String> = query
+    let mut url = b.url.clone();
+    if !b.query.is_empty() {
+        let encoded: Vec<String> = b
+            .query
             .iter()
             .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
             .collect();
@@ -109,38 +200,39 @@ pub fn request(r: &Request, opts: &ExportOptions) -> String {
         url.push_str(&encoded.join("&"));
     }
     args.push(quote(&url));
-    let has = |h: &[(String, String)], n: &str| h.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
-    match &r.body {
-        None => {}
-        Some(Body::Json(v)) => {
-            if !has(&headers, "content-type") {
-                headers.push(("Content-Type".into(), "application/json".into()));
+    let mut headers = b.headers.clone();
+    if let Some(o) = &b.oauth2 {
+        // curl cannot run the client credentials grant itself: the token is a shell variable.
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+        headers.push(("Authorization".into(), "Bearer ${OAUTH2_TOKEN}".into()));
+        comments.push(format!("# token from {} (client credentials)", o.token_url));
+    }
+    let mut extra: Vec<String> = Vec::new();
+    // Basic auth reads better (and survives shell variables) as `-u user:password`.
+    if let Some(i) = headers
+        .iter()
+        .position(|(k, v)| k.eq_ignore_ascii_case("authorization") && v.starts_with("Basic "))
+        && let Some((u, p)) = basic_parts(&headers[i].1)
+    {
+        headers.remove(i);
+        extra.push(format!("-u {}", quote(&format!("{u}:{p}"))));
+    }
+    match &b.body {
+        BuiltBody::None => {}
+        BuiltBody::Json(v) => extra.push(format!(
+            "--data-raw {}",
+            quote(&serde_json::to_string(v).unwrap_or_default())
+        )),
+        BuiltBody::Form(pairs) => {
+            for (k, v) in pairs {
+                extra.push(format!("--data-urlencode {}", quote(&format!("{k}={v}"))));
             }
-            let json = json_value(v, opts);
-            extra.push(format!(
-                "--data-raw {}",
-                quote(&serde_json::to_string(&json).unwrap_or_default())
-            ));
         }
-        Some(Body::Form(fields)) => {
-            for (k, v) in fields {
-                for (k, v) in values(k, v, opts) {
-                    extra.push(format!("--data-urlencode {}", quote(&format!("{k}={v}"))));
-                }
-            }
-        }
-        Some(Body::Multipart(parts)) => {
+        BuiltBody::Multipart(parts) => {
             for (name, p) in parts {
                 let value = match p {
-                    Part::Text(v) => {
-                        let v = values(name, v, opts)
-                            .into_iter()
-                            .next()
-                            .map(|(_, v)| v)
-                            .unwrap_or_default();
-                        format!("{name}={v}")
-                    }
-                    Part::File { path, content_type } => {
+                    BuiltPart::Text(v) => format!("{name}={v}"),
+                    BuiltPart::File { path, content_type } => {
                         let ct = content_type
                             .as_ref()
                             .map(|c| format!(";type={c}"))
@@ -151,37 +243,22 @@ pub fn request(r: &Request, opts: &ExportOptions) -> String {
                 extra.push(format!("-F {}", quote(&value)));
             }
         }
-        Some(Body::Raw(t)) => {
-            if !has(&headers, "content-type") {
-                headers.push(("Content-Type".into(), "text/plain; charset=utf-8".into()));
-            }
-            extra.push(format!("--data-raw {}", quote(&text(t, opts))));
-        }
-        Some(Body::File(p)) => {
-            if !has(&headers, "content-type") {
-                headers.push(("Content-Type".into(), "application/octet-stream".into()));
-            }
-            extra.push(format!(
-                "--data-binary {}",
-                quote(&format!("@{}", p.display()))
-            ));
-        }
+        BuiltBody::Text(t) => extra.push(format!("--data-raw {}", quote(t))),
+        BuiltBody::File(p) => extra.push(format!(
+            "--data-binary {}",
+            quote(&format!("@{}", p.display()))
+        )),
     }
     for (k, v) in &headers {
         args.push(format!("-H {}", quote(&format!("{k}: {v}"))));
     }
-    if r.follow_redirects {
+    if b.follow_redirects {
         args.push("-L".into());
     }
-    if let Some(t) = r.timeout {
+    if let Some(t) = b.timeout {
         args.push(format!("--max-time {}", t.as_secs_f64()));
     }
-    let comments: Vec<String> = extra
-        .iter()
-        .filter(|e| e.starts_with('#'))
-        .cloned()
-        .collect();
-    args.extend(extra.into_iter().filter(|e| !e.starts_with('#')));
+    args.extend(extra);
     let mut out = String::new();
     for c in comments {
         let _ = writeln!(out, "{c}");
@@ -189,6 +266,17 @@ pub fn request(r: &Request, opts: &ExportOptions) -> String {
     out.push_str(&args.join(" \\\n  "));
     out.push('\n');
     out
+}
+
+/// `Basic base64(user:password)` back to its parts, when it decodes to text.
+fn basic_parts(value: &str) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(value.strip_prefix("Basic ")?.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (u, p) = text.split_once(':')?;
+    Some((u.to_string(), p.to_string()))
 }
 
 fn encode(s: &str) -> String {
@@ -214,68 +302,13 @@ fn encode(s: &str) -> String {
     out
 }
 
-fn values(k: &str, v: &TValue, opts: &ExportOptions) -> Vec<(String, String)> {
-    match json_value(v, opts) {
-        Json::Array(items) => items
-            .iter()
-            .map(|i| (k.to_string(), json_text(i)))
-            .collect(),
-        Json::Null => Vec::new(),
-        other => vec![(k.to_string(), json_text(&other))],
-    }
-}
-
-/// A template as text: rendered when possible and allowed, else with `${var}` references.
-fn text(t: &Tmpl, opts: &ExportOptions) -> String {
-    if t.is_literal() {
-        return t.source.to_string();
-    }
-    if let Some(vars) = &opts.render
-        && let Ok(s) = t.render_string(vars)
-        && (opts.show_secrets || crate::secret::redact(&s) == s)
-    {
-        return s;
-    }
-    shell_refs(&t.source)
-}
-
-fn json_value(v: &TValue, opts: &ExportOptions) -> Json {
-    match v {
-        TValue::Null => Json::Null,
-        TValue::Bool(b) => Json::Bool(*b),
-        TValue::Number(n) => Json::Number(n.clone()),
-        TValue::Str(t) => {
-            if let Some(vars) = &opts.render
-                && let Ok(v) = t.render_value(vars)
-            {
-                let shown = json_text(&v);
-                if opts.show_secrets || crate::secret::redact(&shown) == shown {
-                    return v;
-                }
-            }
-            Json::String(text(
-                t,
-                &ExportOptions {
-                    render: None,
-                    show_secrets: opts.show_secrets,
-                },
-            ))
-        }
-        TValue::Seq(items) => Json::Array(items.iter().map(|i| json_value(i, opts)).collect()),
-        TValue::Map(m) => Json::Object(
-            m.iter()
-                .map(|(k, v)| (k.clone(), json_value(v, opts)))
-                .collect(),
-        ),
-    }
-}
-
 /// `{{ name }}` -> `${name}`; `{{ secret('X') }}` / `{{ env('X') }}` -> `${X}`; other expressions kept.
 fn shell_refs(src: &str) -> String {
-    let re = regex_lite();
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"\{\{-?\s*(.*?)\s*-?\}\}").expect("valid regex"));
     re.replace_all(src, |caps: &regex::Captures| {
         let inner = caps[1].trim();
-        if crate::collection::load::is_identifier(inner) {
+        if is_identifier(inner) {
             return format!("${{{inner}}}");
         }
         for f in ["secret(", "env("] {
@@ -287,7 +320,7 @@ fn shell_refs(src: &str) -> String {
                     .unwrap_or("")
                     .trim()
                     .trim_matches(['\'', '"']);
-                if crate::collection::load::is_identifier(name) {
+                if is_identifier(name) {
                     return format!("${{{name}}}");
                 }
             }
@@ -295,11 +328,6 @@ fn shell_refs(src: &str) -> String {
         caps[0].to_string()
     })
     .into_owned()
-}
-
-fn regex_lite() -> &'static regex::Regex {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| regex::Regex::new(r"\{\{-?\s*(.*?)\s*-?\}\}").expect("valid regex"))
 }
 
 /// Quote for a POSIX shell: single quotes, except where `${...}` must expand (double quotes).
@@ -316,9 +344,9 @@ fn quote(s: &str) -> String {
             .replace('"', "\\\"")
             .replace('`', "\\`");
         // `$` outside `${name}` must not expand.
-        let escaped = regex::Regex::new(r"\$([^{]|$)")
-            .map(|re| re.replace_all(&escaped, "\\$$$1").into_owned())
-            .unwrap_or(escaped);
+        static DOLLAR: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        let re = DOLLAR.get_or_init(|| regex::Regex::new(r"\$([^{]|$)").expect("valid regex"));
+        let escaped = re.replace_all(&escaped, "\\$$$1").into_owned();
         return format!("\"{escaped}\"");
     }
     format!("'{}'", s.replace('\'', "'\\''"))
@@ -329,13 +357,13 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    fn export(yaml: &str) -> String {
-        let c = crate::collection::load::load_str(Path::new("t.yaml"), yaml.to_string()).unwrap();
+    fn export(yaml: &str, render: Option<Vars>) -> String {
+        let c = crate::collection::load_str(Path::new("t.yaml"), yaml.to_string()).unwrap();
         curl(
             &c,
             None,
             &ExportOptions {
-                render: None,
+                render,
                 show_secrets: false,
             },
         )
@@ -346,12 +374,39 @@ mod tests {
     fn variables_become_shell_references() {
         let out = export(
             "requests:\n  - name: a\n    method: POST\n    url: \"{{ base_url }}/x\"\n    headers: { X-Key: \"{{ secret('API_KEY') }}\" }\n    json: { a: 1 }\n",
+            None,
         );
         assert!(out.contains("-X POST"), "{out}");
         assert!(out.contains("\"${base_url}/x\""), "{out}");
         assert!(out.contains("\"X-Key: ${API_KEY}\""), "{out}");
         assert!(out.contains("--data-raw '{\"a\":1}'"), "{out}");
         assert!(out.contains("-L"), "{out}");
+    }
+
+    #[test]
+    fn one_authorization_header_and_credentials_as_variables() {
+        let out = export(
+            "requests:\n  - name: a\n    url: http://x/\n    headers: { Authorization: \"Bearer {{ mine }}\" }\n    auth: { bearer: \"{{ tok }}\" }\n  - name: b\n    url: http://x/\n    auth: { basic: { username: ann, password: hunter2 } }\n",
+            None,
+        );
+        assert_eq!(out.matches("Authorization").count(), 1, "{out}");
+        assert!(out.contains("Bearer ${mine}"), "{out}");
+        assert!(out.contains("-u \"ann:${BASIC_PASSWORD}\""), "{out}");
+        assert!(!out.contains("hunter2"), "{out}");
+    }
+
+    #[test]
+    fn render_fills_in_known_parts_and_leaves_captures() {
+        let mut vars = Vars::new();
+        vars.set("base", &serde_json::json!("http://127.0.0.1:18081"));
+        let out = export(
+            "requests:\n  - name: a\n    url: \"{{ base }}/anything/{{ request_id }}\"\n",
+            Some(vars),
+        );
+        assert!(
+            out.contains("\"http://127.0.0.1:18081/anything/${request_id}\""),
+            "{out}"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use crate::yaml::{self, Kind, Node};
 
-use crate::collection::load::{REQUEST_KEYS as REQUEST_ORDER, TOP_KEYS as TOP_ORDER};
+use crate::collection::keys::{REQUEST as REQUEST_ORDER, TOP as TOP_ORDER};
 
 /// The canonical text of a collection, or why it cannot be formatted.
 pub fn format(text: &str) -> Result<String, String> {
@@ -18,7 +18,7 @@ pub fn format(text: &str) -> Result<String, String> {
         return Err("not a collection (the top level is not a map)".into());
     }
     let n = lines.len();
-    reorder_map(&mut lines, &root, 0, n, &TOP_ORDER, false);
+    reorder_map(&mut lines, &root, 0, n, TOP_ORDER, false);
     // Positions moved: read again before touching the requests.
     let joined = lines.join("\n");
     let root2 = yaml::parse(&joined).map_err(|e| {
@@ -36,7 +36,7 @@ pub fn format(text: &str) -> Result<String, String> {
             let start = starts[idx];
             let end = starts.get(idx + 1).copied().unwrap_or(seq_end);
             if item.as_map().is_some() {
-                reorder_map(&mut lines, item, start, end, &REQUEST_ORDER, true);
+                reorder_map(&mut lines, item, start, end, REQUEST_ORDER, true);
             }
         }
     }

@@ -11,28 +11,24 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::Value as Json;
 
+use crate::build::TokenSpec;
 use crate::collection::model::ClientAuth;
-use crate::secret;
+use crate::response::cut;
+use crate::secret::Secrets;
 
 /// A token request with every template already rendered.
-#[derive(Debug, Clone)]
-pub struct TokenRequest {
-    pub token_url: String,
-    pub client_id: String,
-    pub client_secret: String,
-    pub scope: Option<String>,
-    pub client_auth: ClientAuth,
+pub type TokenRequest = TokenSpec;
+
+fn key(r: &TokenRequest) -> Key {
+    (
+        r.token_url.clone(),
+        r.client_id.clone(),
+        r.scope.clone().unwrap_or_default(),
+    )
 }
 
-impl TokenRequest {
-    fn key(&self) -> Key {
-        (
-            self.token_url.clone(),
-            self.client_id.clone(),
-            self.scope.clone().unwrap_or_default(),
-        )
-    }
-}
+/// The longest lifetime a token is trusted for, whatever `expires_in` says.
+const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
 
 /// (token_url, client_id, scope): what a cached token is for.
 type Key = (String, String, String);
@@ -57,11 +53,16 @@ pub struct Token {
     pub fetched: Option<FetchInfo>,
 }
 
+/// The token exchange as it went over the wire (not yet redacted: the runner masks it).
 #[derive(Debug, Clone)]
 pub struct FetchInfo {
     pub url: String,
     pub status: u16,
     pub duration: Duration,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: String,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,15 +73,18 @@ pub enum TokenError {
 
 impl TokenCache {
     /// A valid token for `req`: cached, or fetched now (once for all concurrent callers).
+    /// The request is bounded by `timeout`; the caller cancels it by dropping the future.
     pub async fn token(
         &self,
         client: &reqwest::Client,
         req: &TokenRequest,
+        secrets: &Secrets,
+        timeout: Duration,
     ) -> Result<Token, TokenError> {
-        secret::register(&req.client_secret);
+        secrets.register(&req.client_secret);
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-            Arc::clone(slots.entry(req.key()).or_default())
+            Arc::clone(slots.entry(key(req)).or_default())
         };
         let mut guard = slot.lock().await;
         if let Some(c) = guard.as_ref()
@@ -91,7 +95,7 @@ impl TokenCache {
                 fetched: None,
             });
         }
-        let (cached, info) = fetch(client, req).await?;
+        let (cached, info) = fetch(client, req, secrets, timeout).await?;
         let value = cached.value.clone();
         *guard = Some(cached);
         Ok(Token {
@@ -104,7 +108,7 @@ impl TokenCache {
     pub fn invalidate(&self, req: &TokenRequest, token: &str) {
         let slot = {
             let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-            slots.get(&req.key()).cloned()
+            slots.get(&key(req)).cloned()
         };
         if let Some(slot) = slot
             && let Ok(mut guard) = slot.try_lock()
@@ -118,25 +122,36 @@ impl TokenCache {
 async fn fetch(
     client: &reqwest::Client,
     req: &TokenRequest,
+    secrets: &Secrets,
+    timeout: Duration,
 ) -> Result<(Cached, FetchInfo), TokenError> {
-    let url = secret::redact(&req.token_url);
+    let url = secrets.redact(&req.token_url);
+    // Masked whole before anything is cut, so no prefix of a secret survives.
     let fail = |reason: String| TokenError::Failed {
         url: url.clone(),
-        reason: secret::redact(&reason),
+        reason: cut(&secrets.redact(&reason), 300),
     };
     let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
     if let Some(s) = &req.scope {
         form.push(("scope", s));
     }
-    let mut rb = client
-        .post(&req.token_url)
-        .header("Accept", "application/json");
+    for (k, v) in &req.params {
+        form.push((k, v));
+    }
+    let mut headers: Vec<(String, String)> = vec![
+        ("Accept".into(), "application/json".into()),
+        (
+            "Content-Type".into(),
+            "application/x-www-form-urlencoded".into(),
+        ),
+    ];
     match req.client_auth {
         ClientAuth::Basic => {
+            // As curl -u and most providers do: `id:secret`, not form-encoded first.
             let basic = base64::engine::general_purpose::STANDARD
                 .encode(format!("{}:{}", req.client_id, req.client_secret));
-            secret::register(&basic);
-            rb = rb.header("Authorization", format!("Basic {basic}"));
+            secrets.register(&basic);
+            headers.push(("Authorization".into(), format!("Basic {basic}")));
         }
         ClientAuth::Body => {
             form.push(("client_id", &req.client_id));
@@ -146,16 +161,33 @@ async fn fetch(
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
+    let mut rb = client.post(&req.token_url).timeout(timeout);
+    for (k, v) in &headers {
+        rb = rb.header(k, v);
+    }
     let started = Instant::now();
-    let resp = rb
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .map_err(|e| fail(root_cause(&e)))?;
+    let resp = rb.body(body.clone()).send().await.map_err(|e| {
+        if e.is_timeout() {
+            fail(format!(
+                "timed out after {}",
+                crate::duration::human(timeout)
+            ))
+        } else {
+            fail(root_cause(&e))
+        }
+    })?;
     let status = resp.status();
-    let text = resp.text().await.map_err(|e| fail(root_cause(&e)))?;
+    let response_headers: Vec<(String, String)> = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let text = read_limited(resp, 1 << 20).await.map_err(fail)?;
     let duration = started.elapsed();
     let json: Option<Json> = serde_json::from_str(&text).ok();
     if !status.is_success() {
@@ -167,7 +199,7 @@ async fn fetch(
     let Some(json) = json else {
         return Err(fail(format!(
             "{status}, but the response is not JSON: {}",
-            crate::capture::preview(text.as_bytes())
+            cut(&secrets.redact(&text).replace('\n', " "), 80)
         )));
     };
     let Some(token) = json.get("access_token").and_then(Json::as_str) else {
@@ -176,13 +208,8 @@ async fn fetch(
             error_detail(Some(&json), &text)
         )));
     };
-    secret::register(token);
-    let expires_in = json.get("expires_in").and_then(|v| {
-        v.as_f64()
-            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-    });
-    let refresh_at = expires_in.map(|secs| {
-        let lifetime = Duration::from_secs_f64(secs.max(0.0));
+    secrets.register(token);
+    let refresh_at = lifetime(json.get("expires_in")).map(|lifetime| {
         // Refresh a little early: 10% of the lifetime, at most 30 s.
         let margin = (lifetime / 10).min(Duration::from_secs(30));
         started + lifetime - margin
@@ -193,11 +220,40 @@ async fn fetch(
             refresh_at,
         },
         FetchInfo {
-            url,
+            url: req.token_url.clone(),
             status: status.as_u16(),
             duration,
+            request_headers: headers,
+            request_body: body,
+            response_headers,
+            response_body: text,
         },
     ))
+}
+
+/// `expires_in` as a lifetime: a number or numeric string of seconds; nonsense (negative,
+/// not a number, infinite, `1e300`) is no promise at all, and huge values are capped.
+fn lifetime(v: Option<&Json>) -> Option<Duration> {
+    let secs = v.and_then(|v| {
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()))
+    })?;
+    if !secs.is_finite() || secs < 0.0 {
+        return None;
+    }
+    Some(Duration::try_from_secs_f64(secs).map_or(MAX_LIFETIME, |d| d.min(MAX_LIFETIME)))
+}
+
+/// The body as text, at most `limit` bytes of it kept.
+async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<String, String> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| root_cause(&e))? {
+        if buf.len() < limit {
+            let room = limit - buf.len();
+            buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// `: invalid_client: description` from an RFC 6749 5.2 error body, or the body itself.
@@ -211,21 +267,12 @@ fn error_detail(json: Option<&Json>, text: &str) -> String {
                 None => format!(": {code}"),
             };
         }
-        let compact = serde_json::to_string(j).unwrap_or_default();
-        return format!(": {}", truncate(&compact));
+        return format!(": {}", serde_json::to_string(j).unwrap_or_default());
     }
     if text.trim().is_empty() {
         String::new()
     } else {
-        format!(": {}", truncate(text.trim()))
-    }
-}
-
-fn truncate(s: &str) -> String {
-    if s.chars().count() > 200 {
-        format!("{}...", s.chars().take(200).collect::<String>())
-    } else {
-        s.to_string()
+        format!(": {}", text.trim())
     }
 }
 
@@ -288,6 +335,7 @@ mod tests {
             client_secret: "very-secret-value".into(),
             scope: Some("sms groups".into()),
             client_auth,
+            params: vec![("audience".into(), "https://api.example".into())],
         }
     }
 
@@ -304,7 +352,10 @@ mod tests {
                 req(&s.url, ClientAuth::Basic),
             );
             tasks.push(tokio::spawn(async move {
-                cache.token(&client, &r).await.map(|t| t.value)
+                cache
+                    .token(&client, &r, &Secrets::new(), Duration::from_secs(30))
+                    .await
+                    .map(|t| t.value)
             }));
         }
         for t in tasks {
@@ -315,7 +366,10 @@ mod tests {
         let expected =
             base64::engine::general_purpose::STANDARD.encode("client-1:very-secret-value");
         assert_eq!(auth, format!("Basic {expected}"));
-        assert_eq!(body, "grant_type=client_credentials&scope=sms+groups");
+        assert_eq!(
+            body,
+            "grant_type=client_credentials&scope=sms+groups&audience=https%3A%2F%2Fapi.example"
+        );
     }
 
     #[tokio::test]
@@ -324,7 +378,10 @@ mod tests {
         let cache = TokenCache::default();
         let client = reqwest::Client::new();
         let r = req(&s.url, ClientAuth::Body);
-        let t1 = cache.token(&client, &r).await.unwrap();
+        let t1 = cache
+            .token(&client, &r, &Secrets::new(), Duration::from_secs(30))
+            .await
+            .unwrap();
         assert!(t1.fetched.is_some());
         let (auth, body) = s.last.lock().unwrap().clone();
         assert_eq!(auth, "");
@@ -332,11 +389,17 @@ mod tests {
             body.contains("client_id=client-1") && body.contains("client_secret=very-secret-value")
         );
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        let t2 = cache.token(&client, &r).await.unwrap();
+        let t2 = cache
+            .token(&client, &r, &Secrets::new(), Duration::from_secs(30))
+            .await
+            .unwrap();
         assert_ne!(t1.value, t2.value);
         assert_eq!(s.calls.load(Ordering::SeqCst), 2);
         cache.invalidate(&r, &t2.value);
-        let t3 = cache.token(&client, &r).await.unwrap();
+        let t3 = cache
+            .token(&client, &r, &Secrets::new(), Duration::from_secs(30))
+            .await
+            .unwrap();
         assert_eq!(s.calls.load(Ordering::SeqCst), 3);
         assert_eq!(t3.value, "tok-3-abcdef");
     }
@@ -346,7 +409,12 @@ mod tests {
         let s = server(60, true).await;
         let cache = TokenCache::default();
         let e = cache
-            .token(&reqwest::Client::new(), &req(&s.url, ClientAuth::Basic))
+            .token(
+                &reqwest::Client::new(),
+                &req(&s.url, ClientAuth::Basic),
+                &Secrets::new(),
+                Duration::from_secs(30),
+            )
             .await
             .err()
             .unwrap()
@@ -356,5 +424,18 @@ mod tests {
             "{e}"
         );
         assert!(!e.contains("very-secret-value"), "{e}");
+    }
+
+    #[test]
+    fn nonsense_lifetimes_never_panic() {
+        use serde_json::json;
+        assert_eq!(lifetime(Some(&json!(60))), Some(Duration::from_secs(60)));
+        assert_eq!(lifetime(Some(&json!("60"))), Some(Duration::from_secs(60)));
+        assert_eq!(lifetime(Some(&json!(1e300))), Some(MAX_LIFETIME));
+        assert_eq!(lifetime(Some(&json!(1e19))), Some(MAX_LIFETIME));
+        assert_eq!(lifetime(Some(&json!("inf"))), None);
+        assert_eq!(lifetime(Some(&json!(-5))), None);
+        assert_eq!(lifetime(Some(&json!("soon"))), None);
+        assert_eq!(lifetime(None), None);
     }
 }

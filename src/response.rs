@@ -1,18 +1,28 @@
-//! A received HTTP response, as captures and expectations see it.
+//! A received HTTP message as captures and expectations see it: a response, or the inbound
+//! request a `receive` step waited for (then `query` is set and `status` is 0).
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::Value as Json;
 
+use crate::secret::Secrets;
+
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
-    /// In received order; names as sent by the server.
+    /// In received order; names as sent; values as sent (no decoding undone).
     pub headers: Vec<(String, String)>,
+    /// The decoded body, unless it was larger than the limit (then empty).
     pub body: Vec<u8>,
+    /// The decoded body's size in bytes, counted even when it was not kept.
+    pub size: u64,
+    /// Set when the body was larger than this limit and so was not kept.
+    pub over_limit: Option<u64>,
     /// From sending the request to the last byte of the body.
     pub duration: Duration,
+    /// The query parameters of an inbound request.
+    pub query: Vec<(String, String)>,
     json: OnceLock<Option<Json>>,
 }
 
@@ -26,10 +36,21 @@ impl Response {
         Self {
             status,
             headers,
+            size: body.len() as u64,
             body,
+            over_limit: None,
             duration,
+            query: Vec::new(),
             json: OnceLock::new(),
         }
+    }
+
+    /// A response whose body of `size` bytes was counted but not kept.
+    pub fn over_limit(mut self, size: u64, limit: u64) -> Self {
+        self.body = Vec::new();
+        self.size = size;
+        self.over_limit = Some(limit);
+        self
     }
 
     /// The first header of that name (case-insensitive).
@@ -57,6 +78,12 @@ impl Response {
         })
     }
 
+    /// Why body checks cannot run: the body was not kept.
+    pub fn body_error(&self) -> Option<String> {
+        self.over_limit
+            .map(|limit| format!("body exceeds {} (--max-body)", human_size(limit)))
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
@@ -66,5 +93,118 @@ impl Response {
         self.json
             .get_or_init(|| serde_json::from_slice(&self.body).ok())
             .as_ref()
+    }
+
+    /// Text a person can read: UTF-8 and not of a binary content type.
+    pub fn is_text(&self) -> bool {
+        is_text(self.header("content-type"), &self.body)
+    }
+
+    /// The body as it may be shown: its text (redacted), or `<N bytes, TYPE>`.
+    pub fn shown_body(&self, secrets: &Secrets) -> String {
+        if self.over_limit.is_some() || !self.is_text() {
+            return summary(self.size, self.header("content-type"));
+        }
+        secrets.redact(&self.text())
+    }
+
+    /// The first characters of the body, for messages: redacted before it is cut.
+    pub fn preview(&self, secrets: &Secrets) -> String {
+        if self.body.is_empty() && self.over_limit.is_none() {
+            return "(empty body)".into();
+        }
+        let shown = self.shown_body(secrets);
+        cut(&shown.replace('\n', " "), 80)
+    }
+}
+
+/// `<8192 bytes, image/png>`
+pub fn summary(size: u64, content_type: Option<&str>) -> String {
+    match content_type {
+        Some(ct) => format!("<{size} bytes, {ct}>"),
+        None => format!("<{size} bytes>"),
+    }
+}
+
+/// Whether bytes of this content type are text to show.
+pub fn is_text(content_type: Option<&str>, body: &[u8]) -> bool {
+    if std::str::from_utf8(body).is_err() {
+        return false;
+    }
+    let Some(ct) = content_type else { return true };
+    let ct = ct.to_ascii_lowercase();
+    let binary = ["image/", "audio/", "video/", "font/"]
+        .iter()
+        .any(|p| ct.starts_with(p))
+        || [
+            "application/octet-stream",
+            "application/pdf",
+            "application/zip",
+            "application/gzip",
+            "application/x-protobuf",
+            "application/wasm",
+        ]
+        .iter()
+        .any(|p| ct.starts_with(p));
+    !binary
+}
+
+/// At most `max` characters, `...` when cut.
+pub fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// `64 MiB`, `1.5 KiB`, `12 bytes`.
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut v = n as f64;
+    let mut unit = "";
+    for u in UNITS {
+        v /= 1024.0;
+        unit = u;
+        if v < 1024.0 {
+            break;
+        }
+    }
+    if v.fract() == 0.0 {
+        format!("{} {unit}", v as u64)
+    } else {
+        format!("{v:.1} {unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_cuts() {
+        assert_eq!(human_size(64 << 20), "64 MiB");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(12), "12 bytes");
+        assert_eq!(cut("abcdef", 3), "abc...");
+        assert_eq!(cut("abc", 3), "abc");
+    }
+
+    #[test]
+    fn binary_bodies_are_summarised() {
+        let r = Response::new(
+            200,
+            vec![("Content-Type".into(), "image/png".into())],
+            vec![0x89, b'P', b'N', b'G'],
+            Duration::ZERO,
+        );
+        assert_eq!(r.shown_body(&Secrets::new()), "<4 bytes, image/png>");
+        let big = Response::new(200, vec![], Vec::new(), Duration::ZERO).over_limit(100, 10);
+        assert_eq!(
+            big.body_error().as_deref(),
+            Some("body exceeds 10 bytes (--max-body)")
+        );
     }
 }

@@ -1,208 +1,303 @@
-//! Variable scopes and precedence: collection `vars` < `--env` files < `--var` < `--mock`,
-//! and the check that every template only reads variables defined by then.
+//! Values from outside a collection, and the one place their precedence is decided:
+//! collection `vars` < `--env` files < a `--data` row < `--var` < the variables the run sets
+//! itself (`--mock` URLs, `callback_url`). A capture, later, wins over all of them.
+//! Also the readers of those inputs: `--env` YAML files, `--env-file` dotenv files, `--var`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read as _;
 use std::path::Path;
 
 use serde_json::Value as Json;
 
-use crate::collection::load::{is_identifier, parse_yaml};
-use crate::collection::model::{Auth, Body, Collection, Part, Step, TValue};
+use crate::collection::model::Collection;
 use crate::diag::{Diag, Diags};
-use crate::source::{SourceFile, did_you_mean};
-use crate::template::{Tmpl, Vars};
+use crate::read;
+use crate::source::{Pos, SourceFile, Span};
+use crate::template::{Host, TValue, Vars, is_identifier};
 
-/// Values set from outside the collection, already in precedence order (later wins).
+/// One layer of values, in the order they were given (a later one of a name wins).
+pub type Layer = Vec<(String, Json)>;
+
+/// The values from outside, by layer.
 #[derive(Debug, Clone, Default)]
-pub struct Overrides {
-    pub values: Vec<(String, Json)>,
+pub struct Outside {
+    pub env: Layer,
+    pub data: Layer,
+    pub var: Layer,
+    /// Set by the run itself: `--mock` URLs, `callback_url`.
+    pub run: Layer,
 }
 
-impl Overrides {
-    pub fn set(&mut self, name: impl Into<String>, value: Json) {
-        let name = name.into();
-        self.values.retain(|(k, _)| *k != name);
-        self.values.push((name, value));
+impl Outside {
+    /// Every value, lowest precedence first.
+    pub fn values(&self) -> impl Iterator<Item = &(String, Json)> {
+        self.env
+            .iter()
+            .chain(&self.data)
+            .chain(&self.var)
+            .chain(&self.run)
+    }
+
+    pub fn names(&self) -> BTreeSet<String> {
+        self.values().map(|(k, _)| k.clone()).collect()
     }
 
     pub fn contains(&self, name: &str) -> bool {
-        self.values.iter().any(|(k, _)| k == name)
+        self.values().any(|(k, _)| k == name)
     }
 
-    /// Read an `--env FILE`: a YAML map of names to values; string values may use templates
-    /// (functions such as `secret('NAME')`, and names set earlier in the same file).
-    pub fn load_env_file(&mut self, path: &Path) -> Result<(), Vec<Diag>> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| vec![crate::collection::load::io_error(path, &e)])?;
-        let file = SourceFile::new(path, text);
-        let node = parse_yaml(&file).map_err(|d| vec![d])?;
-        let mut d = Diags::new(&file);
-        crate::collection::load::duplicate_keys(&node, &mut d);
-        let Some(map) = node.as_map() else {
-            if !matches!(node.kind, crate::yaml::Kind::Null) {
-                d.error(
-                    node.pos,
-                    "an --env file must be a map of variable names to values",
-                )
-                .help("write one `name: value` per line");
-            }
-            return if d.is_empty() { Ok(()) } else { Err(d.list) };
-        };
-        let mut scope = Vars::new();
-        for (k, v) in map {
-            if !is_identifier(&k.name) {
-                d.error(k.pos, format!("`{}` is not a valid variable name", k.name))
-                    .help("use letters, digits and `_`, not starting with a digit");
-                continue;
-            }
-            let tv = TValue::from_node(v, &mut d);
-            match tv.render(&scope) {
-                Ok(value) => {
-                    scope.set(k.name.clone(), &value);
-                    self.set(k.name.clone(), value);
-                }
-                Err(e) => {
-                    d.error(v.pos, e.to_string());
-                }
-            }
-        }
-        if d.is_empty() { Ok(()) } else { Err(d.list) }
+    /// The same values with a `--data` row's.
+    pub fn with_row(&self, row: &[(String, Json)]) -> Outside {
+        let mut o = self.clone();
+        o.data = row.to_vec();
+        o
     }
 }
 
 /// The scope a collection starts from: its `vars` (rendered in order, skipping the ones
-/// overridden from outside, so an overridden `secret()` need not be set), then the overrides.
-pub fn initial_scope(c: &Collection, overrides: &Overrides) -> Result<Vars, Vec<Diag>> {
-    let mut scope = Vars::new();
-    for (k, v) in &overrides.values {
+/// given from outside, so an overridden `secret()` need not be set), then the outside values.
+pub fn initial_scope(c: &Collection, outside: &Outside, host: &Host) -> Result<Vars, Vec<Diag>> {
+    let mut scope = Vars::with_host(host.clone());
+    for (k, v) in outside.values() {
         scope.set(k.clone(), v);
     }
     let mut d = Diags::new(&c.file);
     for (name, value) in &c.vars {
-        if overrides.contains(name) {
+        if outside.contains(name) {
             continue;
         }
         match value.render(&scope) {
             Ok(v) => scope.set(name.clone(), &v),
             Err(e) => {
-                let pos = first_pos(value).unwrap_or_default();
-                d.error(pos, format!("variable `{name}`: {e}"));
+                d.error(first_pos(value), format!("variable `{name}`: {e}"));
             }
         }
     }
     if d.is_empty() { Ok(scope) } else { Err(d.list) }
 }
 
-fn first_pos(v: &TValue) -> Option<crate::source::Pos> {
+fn first_pos(v: &TValue) -> Pos {
     let mut ts = Vec::new();
     v.templates(&mut ts);
-    ts.first().map(|t| t.pos)
+    ts.first().map(|t| t.pos).unwrap_or_default()
 }
 
-/// Every template of the collection, in order, must read only variables defined by then:
-/// outside values, collection vars, earlier captures and earlier includes' vars.
-pub fn check_undefined(c: &Collection, overrides: &Overrides) -> Vec<Diag> {
-    let mut defined: BTreeSet<String> = overrides.values.iter().map(|(k, _)| k.clone()).collect();
-    let mut errors = Vec::new();
-    let mut d = Diags::new(&c.file);
-    for (name, value) in &c.vars {
-        let mut ts = Vec::new();
-        value.templates(&mut ts);
-        report(&ts, &defined, &mut d);
-        defined.insert(name.clone());
-    }
-    errors.append(&mut d.list);
-    for step in &c.steps {
-        match step {
-            Step::IncludeVars { file, vars } => {
-                let mut d = Diags::new(file);
-                for (name, value) in vars {
-                    let mut ts = Vec::new();
-                    value.templates(&mut ts);
-                    report(&ts, &defined, &mut d);
-                    defined.insert(name.clone());
-                }
-                errors.append(&mut d.list);
-            }
-            Step::Request(r) => {
-                let mut d = Diags::new(&r.span.file);
-                report(&request_templates(r), &defined, &mut d);
-                errors.append(&mut d.list);
-                for cap in &r.captures {
-                    defined.insert(cap.var.clone());
-                }
-            }
-        }
-    }
-    errors
-}
-
-fn report(templates: &[&Tmpl], defined: &BTreeSet<String>, d: &mut Diags) {
-    for t in templates {
-        for name in t.variables() {
-            if defined.contains(name) {
-                continue;
-            }
-            let diag = d.error(t.pos, format!("variable `{name}` is not defined"));
-            if let Some(s) = did_you_mean(name, defined.iter().map(String::as_str)) {
-                diag.label(format!("did you mean `{s}`?"));
-            }
-            if defined.is_empty() {
-                diag.note("no variables are defined at this point");
-            } else {
-                let list: Vec<&str> = defined.iter().map(String::as_str).collect();
-                diag.note(format!("variables in scope: {}", list.join(", ")));
-            }
-            diag.help(format!("define `{name}` in `vars:`, capture it in an earlier request, or pass --var {name}=..."));
-        }
-    }
-}
-
-/// Every template a request renders before or after sending.
-pub fn request_templates(r: &crate::collection::model::Request) -> Vec<&Tmpl> {
-    let mut ts: Vec<&Tmpl> = Vec::new();
-    if let Some(w) = &r.when {
-        ts.push(w);
-    }
-    ts.push(&r.url);
-    for (_, v) in &r.query {
-        v.templates(&mut ts);
-    }
-    for (_, v) in &r.headers {
-        ts.push(v);
-    }
-    match &r.body {
-        Some(Body::Json(v)) => v.templates(&mut ts),
-        Some(Body::Form(f)) => f.iter().for_each(|(_, v)| v.templates(&mut ts)),
-        Some(Body::Multipart(parts)) => parts.iter().for_each(|(_, p)| {
-            if let Part::Text(v) = p {
-                v.templates(&mut ts);
-            }
-        }),
-        Some(Body::Raw(t)) => ts.push(t),
-        Some(Body::File(_)) | None => {}
-    }
-    match &r.auth {
-        Auth::None => {}
-        Auth::Basic { username, password } => ts.extend([username, password]),
-        Auth::Bearer(t) => ts.push(t),
-        Auth::ApiKey { value, .. } => ts.push(value),
-        Auth::OAuth2(o) => {
-            ts.extend([&o.token_url, &o.client_id, &o.client_secret]);
-            ts.extend(o.scope.as_ref());
-        }
-    }
-    ts.extend(r.expect.templates());
-    ts
-}
-
-/// Parse `--var NAME=VALUE`.
-pub fn parse_var_arg(arg: &str) -> Result<(String, String), String> {
+/// `--var NAME=VALUE`, typed as Hurl's `--variable` is: `true`, `false`, `null` and JSON
+/// numbers keep their type, a JSON string in double quotes is that string, anything else is
+/// a string as written.
+pub fn parse_var_arg(arg: &str) -> Result<(String, Json), String> {
     let (k, v) = arg
         .split_once('=')
         .ok_or_else(|| format!("--var `{arg}`: expected NAME=VALUE"))?;
     if !is_identifier(k) {
         return Err(format!("--var `{arg}`: `{k}` is not a valid variable name"));
     }
-    Ok((k.to_string(), v.to_string()))
+    Ok((k.to_string(), typed(v)))
+}
+
+fn typed(v: &str) -> Json {
+    match v {
+        "true" => return Json::Bool(true),
+        "false" => return Json::Bool(false),
+        "null" => return Json::Null,
+        _ => {}
+    }
+    if v.starts_with('"')
+        && v.ends_with('"')
+        && v.len() >= 2
+        && let Ok(s @ Json::String(_)) = serde_json::from_str::<Json>(v)
+    {
+        return s;
+    }
+    match serde_json::from_str::<serde_json::Number>(v) {
+        Ok(n) if !v.starts_with('+') => Json::Number(n),
+        _ => Json::String(v.to_string()),
+    }
+}
+
+/// Read an `--env FILE`: a YAML map of names to values; string values may use templates
+/// (functions such as `secret('NAME')`, and names set earlier in the same file).
+pub fn load_env_file(path: &Path, host: &Host) -> Result<Layer, Vec<Diag>> {
+    let file = crate::diag::read_source(path).map_err(|d| vec![d])?;
+    let node = crate::yaml::parse_file(&file).map_err(|d| vec![d])?;
+    let mut d = Diags::new(&file);
+    crate::yaml::duplicate_keys(&node, &mut d);
+    let Some(map) = node.as_map() else {
+        if !matches!(node.kind, crate::yaml::Kind::Null) {
+            d.error(
+                node.pos,
+                "an --env file must be a map of variable names to values",
+            )
+            .help("write one `name: value` per line");
+        }
+        return if d.is_empty() {
+            Ok(Vec::new())
+        } else {
+            Err(d.list)
+        };
+    };
+    let mut scope = Vars::with_host(host.clone());
+    let mut out = Vec::new();
+    for (k, v) in map {
+        if !read::variable_name(k, &mut d) {
+            continue;
+        }
+        let tv = read::tvalue(v, &mut d);
+        match tv.render(&scope) {
+            Ok(value) => {
+                scope.set(k.name.clone(), &value);
+                out.push((k.name.clone(), value));
+            }
+            Err(e) => {
+                d.error(v.pos, e.to_string());
+            }
+        }
+    }
+    if d.is_empty() { Ok(out) } else { Err(d.list) }
+}
+
+/// The most of a dotenv file baton reads.
+const DOTENV_LIMIT: u64 = 4 << 20;
+
+/// Read a `--env-file` (dotenv). Its values are what `env()` and `secret()` find when the
+/// process environment has no such variable. A problem names the file and line, never the
+/// line's text: it may hold a secret.
+pub fn load_dotenv(path: &Path) -> Result<BTreeMap<String, String>, Diag> {
+    let err = |line: u32, message: String, help: &str| {
+        let file = SourceFile::new(path, String::new());
+        Diag {
+            span: Span::new(&file, Pos::new(line, 1)),
+            message,
+            label: String::new(),
+            notes: vec![format!("help: {help}")],
+        }
+    };
+    let f = std::fs::File::open(path).map_err(|e| crate::diag::io_error(path, &e))?;
+    let mut bytes = Vec::new();
+    f.take(DOTENV_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| crate::diag::io_error(path, &e))?;
+    if bytes.len() as u64 > DOTENV_LIMIT {
+        return Err(err(
+            0,
+            format!("--env-file {}: larger than 4 MiB", path.display()),
+            "an --env-file holds NAME=value lines; is this the right file?",
+        ));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() as u32 + 1;
+            return Err(err(
+                line,
+                format!(
+                    "--env-file {}: line {line} is not UTF-8 text",
+                    path.display()
+                ),
+                "save the file as UTF-8",
+            ));
+        }
+    };
+    let mut out = BTreeMap::new();
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        match item {
+            Ok((k, v)) => {
+                out.insert(k, v);
+            }
+            Err(dotenvy::Error::LineParse(line, index)) => {
+                let n = line_number(&text, &line);
+                return Err(err(
+                    n,
+                    format!(
+                        "--env-file {}: line {n} cannot be read (at character {})",
+                        path.display(),
+                        index + 1
+                    ),
+                    "write NAME=value; close every quote on its line; the value is not shown here",
+                ));
+            }
+            Err(e) => {
+                return Err(err(
+                    0,
+                    format!("--env-file {}: {}", path.display(), describe_dotenv(&e)),
+                    "write one NAME=value per line",
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The line of `text` where the parser's `line` (which may span several) starts.
+fn line_number(text: &str, line: &str) -> u32 {
+    let first = line.lines().next().unwrap_or(line);
+    text.lines()
+        .position(|l| !first.is_empty() && l.contains(first))
+        .map_or(0, |i| i as u32 + 1)
+}
+
+fn describe_dotenv(e: &dotenvy::Error) -> String {
+    match e {
+        dotenvy::Error::Io(io) => io.to_string(),
+        dotenvy::Error::EnvVar(v) => v.to_string(),
+        // Any other error text may quote the file: say what, not where's content.
+        _ => "the file cannot be read as NAME=value lines".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn var_values_are_typed_like_hurl() {
+        let v = |s: &str| parse_var_arg(&format!("x={s}")).unwrap().1;
+        assert_eq!(v("1"), serde_json::json!(1));
+        assert_eq!(v("-2.5"), serde_json::json!(-2.5));
+        assert_eq!(v("true"), serde_json::json!(true));
+        assert_eq!(v("null"), Json::Null);
+        assert_eq!(v("007"), serde_json::json!("007"));
+        assert_eq!(v("\"007\""), serde_json::json!("007"));
+        assert_eq!(v("+1"), serde_json::json!("+1"));
+        assert_eq!(v("abc"), serde_json::json!("abc"));
+        assert_eq!(v(""), serde_json::json!(""));
+        assert!(parse_var_arg("1x=2").is_err());
+    }
+
+    #[test]
+    fn precedence_is_env_then_data_then_var_then_run() {
+        let o = Outside {
+            env: vec![("a".into(), "env".into()), ("b".into(), "env".into())],
+            data: vec![("b".into(), "data".into()), ("c".into(), "data".into())],
+            var: vec![("c".into(), "var".into()), ("d".into(), "var".into())],
+            run: vec![("d".into(), "run".into())],
+        };
+        let c = crate::collection::load_str(
+            Path::new("t.yaml"),
+            "vars: { a: vars, e: vars }\nrequests:\n  - name: r\n    url: http://x/\n".into(),
+        )
+        .unwrap();
+        let s = initial_scope(&c, &o, &Host::default()).unwrap();
+        let get = |k: &str| s.get(k).unwrap();
+        assert_eq!(get("a"), "env");
+        assert_eq!(get("b"), "data");
+        assert_eq!(get("c"), "var");
+        assert_eq!(get("d"), "run");
+        assert_eq!(get("e"), "vars");
+    }
+
+    #[test]
+    fn a_bad_dotenv_line_is_named_without_its_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(".env");
+        std::fs::write(&p, "A=1\nAPI_TOKEN=\"tok-SUPERSECRET-42\n").unwrap();
+        let e = load_dotenv(&p).unwrap_err();
+        let text = e.render();
+        assert!(!text.contains("SUPERSECRET"), "{text}");
+        assert!(text.contains("line 2"), "{text}");
+        std::fs::write(&p, "A=1\nB='two words'\n").unwrap();
+        let ok = load_dotenv(&p).unwrap();
+        assert_eq!(ok["B"], "two words");
+    }
 }

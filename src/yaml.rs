@@ -4,11 +4,13 @@
 //! collection checker can report all problems of a file at once, each with a caret.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use crate::source::Pos;
+use crate::diag::{Diag, Diags};
+use crate::source::{Pos, SourceFile, Span};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -61,6 +63,58 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         let message = first_line(&e.to_string());
         SyntaxError { message, pos }
     })
+}
+
+/// Parse a file into the spanned tree, or one diagnostic for its syntax error.
+pub fn parse_file(file: &Arc<SourceFile>) -> Result<Node, Diag> {
+    parse(&file.text).map_err(|e| {
+        let help = file
+            .line(e.pos.line)
+            .and_then(unquoted_template_fix)
+            .unwrap_or_else(|| {
+                "help: check the indentation and quoting on this line and the one before".into()
+            });
+        Diag {
+            span: Span::new(file, e.pos),
+            message: format!("invalid YAML: {}", e.message),
+            label: String::new(),
+            notes: vec![help],
+        }
+    })
+}
+
+/// `url: {{ base }}/x` is the most common YAML mistake in a collection: a value starting
+/// with `{{` reads as a YAML map. Suggest the quoted form.
+fn unquoted_template_fix(line: &str) -> Option<String> {
+    let (key, value) = line.split_once(": ")?;
+    let value = value.trim();
+    if !value.starts_with("{{") {
+        return None;
+    }
+    let quoted = serde_json::to_string(value).ok()?;
+    let key = key.trim().trim_start_matches("- ");
+    Some(format!(
+        "help: a value that starts with `{{{{` must be quoted: {key}: {quoted}"
+    ))
+}
+
+/// A key given twice in any map of the file (YAML would silently keep one of them).
+pub fn duplicate_keys(node: &Node, d: &mut Diags) {
+    match &node.kind {
+        Kind::Map(entries) => {
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if let Some((first, _)) = entries[..i].iter().find(|(f, _)| f.name == k.name) {
+                    d.error(k.pos, format!("`{}` is given twice", k.name))
+                        .label("again here")
+                        .note(format!("first given on line {}", first.pos.line))
+                        .help("keep one of them");
+                }
+                duplicate_keys(v, d);
+            }
+        }
+        Kind::Seq(items) => items.iter().for_each(|i| duplicate_keys(i, d)),
+        _ => {}
+    }
 }
 
 fn first_line(s: &str) -> String {
@@ -267,8 +321,13 @@ mod tests {
 
     #[test]
     fn syntax_error_has_position() {
+        // The flow list opened on line 1 is still open where line 2's `b: 3` starts.
         let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
-        assert!(e.pos.line >= 1);
+        assert_eq!(e.pos.line, 2, "{e:?}");
+        let e = parse("a: 1\nb: \"open\nc: 3\n").unwrap_err();
+        assert!(e.pos.line >= 2, "{e:?}");
+        let e = parse("a:\n  - x\n - y\n").unwrap_err();
+        assert_eq!(e.pos.line, 3, "{e:?}");
     }
 
     #[test]

@@ -41,7 +41,9 @@ requests:
 
 /// Times, dates and ports vary: normalise them for snapshots.
 fn normalise(text: &str, url: &str) -> String {
-    let t = text.replace(url, "http://SERVER");
+    let t = text
+        .replace(url, "http://SERVER")
+        .replace(url.trim_start_matches("http://"), "SERVER");
     let t = regex::Regex::new(r#"time="[0-9.]+""#)
         .unwrap()
         .replace_all(&t, r#"time="0""#)

@@ -1,18 +1,17 @@
-//! A checked collection: what the YAML means, every template compiled, every path resolved.
-//! Nothing downstream of the loader sees YAML or re-validates.
+//! A checked collection: what the YAML means, as plain data. Every template is compiled,
+//! every JSONPath, regex and JSON Schema too, and every path resolved; nothing here parses,
+//! and nothing downstream of the loader sees YAML or checks it again.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use regex::Regex;
 use serde_json::Value as Json;
+use serde_json_path::JsonPath;
 
-use crate::capture::Capture;
-use crate::diag::Diags;
-use crate::expect::Expect;
-use crate::source::{SourceFile, Span};
-use crate::template::{TemplateError, Tmpl, Vars};
-use crate::yaml::{Kind, Node};
+use crate::source::{Pos, SourceFile, Span};
+use crate::template::{TValue, Tmpl};
 
 #[derive(Debug, Clone)]
 pub struct Collection {
@@ -49,13 +48,50 @@ impl Collection {
             Step::IncludeVars { .. } => None,
         })
     }
+
+    /// Whether any step waits for an inbound request (the run then listens).
+    pub fn receives(&self) -> bool {
+        self.requests()
+            .any(|r| matches!(r.action, Action::Receive(_)))
+    }
 }
 
+/// One step of a collection: a request to send, or an inbound request to wait for.
 #[derive(Debug, Clone)]
 pub struct Request {
     pub name: String,
     /// Where the request's list item starts (its file may be an included one).
     pub span: Span,
+    pub action: Action,
+    pub expect: Expect,
+    pub captures: Vec<Capture>,
+    pub retry: Option<Retry>,
+    pub when: Option<Tmpl>,
+    pub delay: Option<Duration>,
+    pub tags: Vec<String>,
+    /// Run once per item of this list (a literal list or a template giving one).
+    pub for_each: Option<TValue>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Send(Box<Send>),
+    Receive(Box<Receive>),
+}
+
+impl Request {
+    /// The method shown in reports: the one sent, or the one waited for.
+    pub fn method(&self) -> &str {
+        match &self.action {
+            Action::Send(s) => &s.method,
+            Action::Receive(r) => &r.method,
+        }
+    }
+}
+
+/// What to send.
+#[derive(Debug, Clone)]
+pub struct Send {
     pub method: String,
     pub url: Tmpl,
     pub query: Vec<(String, TValue)>,
@@ -63,14 +99,8 @@ pub struct Request {
     pub headers: Vec<(String, Tmpl)>,
     pub body: Option<Body>,
     pub auth: Auth,
-    pub expect: Expect,
-    pub captures: Vec<Capture>,
     pub timeout: Option<Duration>,
     pub follow_redirects: bool,
-    pub retry: Option<Retry>,
-    pub when: Option<Tmpl>,
-    pub delay: Option<Duration>,
-    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +111,11 @@ pub enum Body {
     Raw(Tmpl),
     /// A file's bytes, path resolved against the collection file.
     File(PathBuf),
+    GraphQl {
+        query: Tmpl,
+        variables: Option<TValue>,
+        operation_name: Option<Tmpl>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -121,6 +156,8 @@ pub struct OAuth2 {
     pub client_secret: Tmpl,
     pub scope: Option<Tmpl>,
     pub client_auth: ClientAuth,
+    /// Extra form fields of the token request (`audience`, `resource`).
+    pub params: Vec<(String, Tmpl)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,74 +173,169 @@ pub struct Retry {
     pub interval: Duration,
 }
 
-/// A YAML value whose strings are templates.
+/// An inbound request to wait for on the run's listener.
 #[derive(Debug, Clone)]
-pub enum TValue {
-    Null,
-    Bool(bool),
-    Number(serde_json::Number),
-    Str(Tmpl),
-    Seq(Vec<TValue>),
-    Map(Vec<(String, TValue)>),
+pub struct Receive {
+    pub method: String,
+    pub path: PathPattern,
+    pub timeout: Duration,
+    pub respond: Respond,
 }
 
-impl TValue {
-    /// Compile every string under `node`; template errors are recorded in `diags`.
-    pub fn from_node(node: &Node, diags: &mut Diags) -> TValue {
-        match &node.kind {
-            Kind::Null => TValue::Null,
-            Kind::Bool(b) => TValue::Bool(*b),
-            Kind::Int(i) => TValue::Number((*i).into()),
-            Kind::Float(f) => serde_json::Number::from_f64(*f).map_or(TValue::Null, TValue::Number),
-            Kind::Str(s) => match Tmpl::compile(s, node.pos) {
-                Ok(t) => TValue::Str(t),
-                Err(e) => {
-                    diags.error(node.pos, e.to_string()).help(
-                        "templates use MiniJinja syntax: {{ variable }}, {{ value | filter }}",
-                    );
-                    TValue::Null
-                }
-            },
-            Kind::Seq(items) => {
-                TValue::Seq(items.iter().map(|n| TValue::from_node(n, diags)).collect())
-            }
-            Kind::Map(entries) => TValue::Map(
-                entries
-                    .iter()
-                    .map(|(k, v)| (k.name.clone(), TValue::from_node(v, diags)))
-                    .collect(),
-            ),
+/// `/mo-sms/{id}`: literal segments and named parameters.
+#[derive(Debug, Clone)]
+pub struct PathPattern {
+    pub text: String,
+    pub segments: Vec<Segment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Literal(String),
+    Param(String),
+}
+
+/// The answer a `receive` step gives the sender.
+#[derive(Debug, Clone)]
+pub struct Respond {
+    pub status: u16,
+    pub headers: Vec<(String, Tmpl)>,
+    pub body: RespondBody,
+}
+
+#[derive(Debug, Clone)]
+pub enum RespondBody {
+    None,
+    Json(TValue),
+    Text(Tmpl),
+}
+
+/// `expect:`: what must hold of a response (or of an inbound request).
+#[derive(Debug, Clone)]
+pub struct Expect {
+    pub items: Vec<ExpectItem>,
+    /// `openapi: false` opts the request out of the collection's contract check.
+    pub openapi: bool,
+    pub snapshot: Option<Snapshot>,
+}
+
+impl Default for Expect {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            openapi: true,
+            snapshot: None,
         }
     }
+}
 
-    pub fn render(&self, vars: &Vars) -> Result<Json, TemplateError> {
-        Ok(match self {
-            TValue::Null => Json::Null,
-            TValue::Bool(b) => Json::Bool(*b),
-            TValue::Number(n) => Json::Number(n.clone()),
-            TValue::Str(t) => t.render_value(vars)?,
-            TValue::Seq(items) => Json::Array(
-                items
-                    .iter()
-                    .map(|i| i.render(vars))
-                    .collect::<Result<_, _>>()?,
-            ),
-            TValue::Map(entries) => Json::Object(
-                entries
-                    .iter()
-                    .map(|(k, v)| Ok((k.clone(), v.render(vars)?)))
-                    .collect::<Result<_, TemplateError>>()?,
-            ),
-        })
-    }
+#[derive(Debug, Clone)]
+pub struct ExpectItem {
+    pub subject: Subject,
+    pub checks: Vec<Check>,
+    /// Where the subject is written.
+    pub pos: Pos,
+}
 
-    /// Every template inside, for the undefined-variable check.
-    pub fn templates<'a>(&'a self, out: &mut Vec<&'a Tmpl>) {
+#[derive(Clone)]
+pub enum Subject {
+    Status,
+    Header(String),
+    /// A query parameter of an inbound request.
+    Query(String),
+    /// A compiled RFC 9535 JSONPath and its text, for messages.
+    Json(JsonPath, String),
+    Body,
+    Duration,
+    Schema(Arc<jsonschema::Validator>),
+}
+
+impl std::fmt::Debug for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TValue::Str(t) => out.push(t),
-            TValue::Seq(items) => items.iter().for_each(|i| i.templates(out)),
-            TValue::Map(entries) => entries.iter().for_each(|(_, v)| v.templates(out)),
-            _ => {}
+            Subject::Status => f.write_str("Status"),
+            Subject::Header(h) => write!(f, "Header({h})"),
+            Subject::Query(q) => write!(f, "Query({q})"),
+            Subject::Json(_, p) => write!(f, "Json({p})"),
+            Subject::Body => f.write_str("Body"),
+            Subject::Duration => f.write_str("Duration"),
+            Subject::Schema(_) => f.write_str("Schema"),
         }
     }
+}
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub pred: Pred,
+    pub negated: bool,
+    /// `length: { gt: 0 }`: the predicate applies to the subject's length.
+    pub of_length: bool,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub enum Pred {
+    Eq(TValue),
+    Ne(TValue),
+    Cmp(Ord4, TValue),
+    Contains(TValue),
+    Matches(Matcher),
+    Exists(bool),
+    Type(&'static str),
+    Length(TValue),
+    OneOf(TValue),
+    Jwt(Box<Jwt>),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Ord4 {
+    Gt,
+    Ge,
+    Lt,
+    Le,
+}
+
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    Static(Regex),
+    Template(Tmpl),
+}
+
+/// `jwt: { key, alg, claims }`: a JSON Web Token that verifies with `key`.
+#[derive(Debug, Clone)]
+pub struct Jwt {
+    pub key: Tmpl,
+    /// One of `keys::JWT_ALGS`.
+    pub alg: &'static str,
+    /// Claim name -> checks on its value.
+    pub claims: Vec<(String, Vec<Check>)>,
+}
+
+/// `snapshot: true` / `{ ignore: [...] }`.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Paths replaced by `"[ignored]"` before comparing.
+    pub ignore: Vec<(JsonPath, String)>,
+    pub pos: Pos,
+}
+
+/// `VAR: SOURCE`: a value taken from the response into a variable.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub var: String,
+    pub pos: Pos,
+    pub source: Source,
+    pub regex: Option<Regex>,
+    pub default: Option<Json>,
+    pub secret: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Source {
+    Json(JsonPath, String),
+    Header(String),
+    Cookie(String),
+    Status,
+    Body,
+    Duration,
 }

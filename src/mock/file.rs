@@ -7,11 +7,11 @@ use std::time::Duration;
 use axum::http::HeaderMap;
 use serde_json::Value as Json;
 
-use crate::collection::load::parse_yaml;
-use crate::collection::model::TValue;
 use crate::diag::Diags;
 use crate::source::{SourceFile, did_you_mean};
+use crate::template::TValue;
 use crate::template::Tmpl;
+use crate::yaml::parse_file as parse_yaml;
 use crate::yaml::{Key, Kind, Node};
 
 #[derive(Debug)]
@@ -156,7 +156,7 @@ pub fn load_str(path: &Path, text: String) -> Result<MockFile, String> {
     let file = SourceFile::new(path, text);
     let root = parse_yaml(&file).map_err(|d| d.render())?;
     let mut d = Diags::new(&file);
-    crate::collection::load::duplicate_keys(&root, &mut d);
+    crate::yaml::duplicate_keys(&root, &mut d);
     let mock = read(&root, &mut d);
     if d.is_empty() {
         Ok(mock)
@@ -190,7 +190,7 @@ fn read(root: &Node, d: &mut Diags) -> MockFile {
     check_keys(map, &["routes", "serves"], "a mock file", d);
     if let Some(s) = root.get("serves") {
         match s.as_str() {
-            Some(v) if crate::collection::load::is_identifier(v) => mock.serves = v.to_string(),
+            Some(v) if crate::template::is_identifier(v) => mock.serves = v.to_string(),
             _ => {
                 d.error(
                     s.pos,
@@ -331,7 +331,7 @@ fn route(item: &Node, d: &mut Diags) -> Option<Route> {
             let _ = j;
             d.error(b.pos, "a response has `json` or `body`, not both");
         }
-        (Some(j), None) => r.respond.body = Body::Json(TValue::from_node(j, d)),
+        (Some(j), None) => r.respond.body = Body::Json(crate::read::tvalue(j, d)),
         (None, Some(b)) => match b.as_str().map(|s| Tmpl::compile(s, b.pos)) {
             Some(Ok(t)) => r.respond.body = Body::Text(t),
             Some(Err(e)) => {

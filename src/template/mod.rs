@@ -1,155 +1,20 @@
-//! MiniJinja templates: the environment with baton's functions and filters, compiled
-//! templates that keep a whole-value expression's JSON type, and the values they render.
+//! MiniJinja templates: compiled once at load, rendering to text or keeping a whole-value
+//! expression's JSON type. `env` holds the functions and filters, `value` the scopes.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, LazyLock};
+mod env;
+mod value;
 
-use base64::Engine as _;
-use minijinja::value::{Rest, Value as MjValue};
-use minijinja::{
-    Environment, Error as MjError, ErrorKind, Expression, Template, UndefinedBehavior,
-};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use minijinja::value::Value as MjValue;
+use minijinja::{Error as MjError, ErrorKind, Expression, Template};
 use serde_json::Value as Json;
-use sha2::Digest as _;
 
 use crate::source::Pos;
-
-/// Variables in scope while rendering: name -> value, cheap to clone and share.
-#[derive(Clone, Debug, Default)]
-pub struct Vars {
-    map: Arc<HashMap<String, MjValue>>,
-}
-
-impl Vars {
-    pub fn new() -> Self {
-        Self::default()
-    }
-    pub fn set(&mut self, name: impl Into<String>, value: &Json) {
-        Arc::make_mut(&mut self.map).insert(name.into(), MjValue::from_serialize(value));
-    }
-    pub fn set_if_absent(&mut self, name: &str, value: &Json) {
-        if !self.contains(name) {
-            self.set(name, value);
-        }
-    }
-    pub fn contains(&self, name: &str) -> bool {
-        self.map.contains_key(name)
-    }
-    pub fn get(&self, name: &str) -> Option<Json> {
-        self.map
-            .get(name)
-            .and_then(|v| serde_json::to_value(v).ok())
-    }
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.map.keys().map(String::as_str)
-    }
-    fn context(&self) -> MjValue {
-        MjValue::from_dyn_object(Arc::clone(&self.map))
-    }
-}
-
-/// Names that templates may call without defining them.
-pub const GLOBALS: [&str; 5] = ["env", "secret", "uuid", "now", "random_int"];
-
-static ENV: LazyLock<Environment<'static>> = LazyLock::new(build_env);
-
-fn build_env() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_keep_trailing_newline(true);
-    env.add_function("env", fn_env);
-    env.add_function("secret", fn_secret);
-    env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
-    env.add_function("now", || jiff::Timestamp::now().to_string());
-    env.add_function("random_int", fn_random_int);
-    env.add_filter("b64encode", |s: String| {
-        base64::engine::general_purpose::STANDARD.encode(s)
-    });
-    env.add_filter("b64decode", filter_b64decode);
-    env.add_filter("sha256", |s: String| {
-        let d = sha2::Sha256::digest(s.as_bytes());
-        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    });
-    env.add_filter("format", filter_format);
-    env
-}
-
-fn fn_env(name: String, default: Option<MjValue>) -> Result<MjValue, MjError> {
-    match std::env::var(&name) {
-        Ok(v) => Ok(MjValue::from(v)),
-        Err(_) => default.ok_or_else(|| {
-            MjError::new(
-                ErrorKind::InvalidOperation,
-                format!("environment variable `{name}` is not set (give a default: env('{name}', '...'), or set it, e.g. in an --env-file)"),
-            )
-        }),
-    }
-}
-
-fn fn_secret(name: String) -> Result<String, MjError> {
-    match std::env::var(&name) {
-        Ok(v) => {
-            crate::secret::register(&v);
-            Ok(v)
-        }
-        Err(_) => Err(MjError::new(
-            ErrorKind::InvalidOperation,
-            format!(
-                "environment variable `{name}` is not set (set it, or load it with --env-file)"
-            ),
-        )),
-    }
-}
-
-fn fn_random_int(lo: i64, hi: i64) -> Result<i64, MjError> {
-    if lo > hi {
-        return Err(MjError::new(
-            ErrorKind::InvalidOperation,
-            format!("random_int({lo}, {hi}): low is above high"),
-        ));
-    }
-    Ok(rand::random_range(lo..=hi))
-}
-
-fn filter_b64decode(s: String) -> Result<String, MjError> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(s.trim())
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s.trim()))
-        .map_err(|e| MjError::new(ErrorKind::InvalidOperation, format!("b64decode: {e}")))?;
-    String::from_utf8(bytes).map_err(|_| {
-        MjError::new(
-            ErrorKind::InvalidOperation,
-            "b64decode: result is not UTF-8 text",
-        )
-    })
-}
-
-/// `now() | format("%Y-%m-%d")` formats a timestamp (strftime); any other value is
-/// formatted printf-style (`"%s-%s" | format(a, b)`), as MiniJinja's own `format` does.
-fn filter_format(value: MjValue, args: Rest<MjValue>) -> Result<String, MjError> {
-    let text = value.to_string();
-    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
-        let fmt = args
-            .first()
-            .map_or("%Y-%m-%dT%H:%M:%SZ".to_string(), ToString::to_string);
-        return Ok(ts.strftime(&fmt).to_string());
-    }
-    let mut out = String::new();
-    let mut args = args.iter();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '%' {
-            match chars.next() {
-                Some('%') => out.push('%'),
-                Some(_) => out.push_str(&args.next().map(ToString::to_string).unwrap_or_default()),
-                None => out.push('%'),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Ok(out)
-}
+use env::ENV;
+pub use env::{GLOBALS, Host};
+pub use value::{TValue, Vars, is_identifier, json_text};
 
 /// A template string from a collection, compiled once at load time.
 #[derive(Clone)]
@@ -389,6 +254,24 @@ impl Tmpl {
         }
     }
 
+    /// Text and `{{ name }}` references only: each reference replaced by what `lookup` gives
+    /// for its name. `None` for a template that is more than that (an expression, a filter).
+    pub fn render_with(&self, lookup: &mut dyn FnMut(&str) -> String) -> Option<String> {
+        match &self.kind {
+            Compiled::Literal => Some(self.source.to_string()),
+            Compiled::Var(name) => Some(lookup(name)),
+            Compiled::Simple(segs) => Some(
+                segs.iter()
+                    .map(|s| match s {
+                        Seg::Lit(t) => t.to_string(),
+                        Seg::Var(n) => lookup(n),
+                    })
+                    .collect(),
+            ),
+            Compiled::Expr(_) | Compiled::Text(_) => None,
+        }
+    }
+
     /// Render as a condition: Jinja truthiness.
     pub fn render_bool(&self, vars: &Vars) -> Result<bool, TemplateError> {
         match &self.kind {
@@ -416,15 +299,6 @@ fn truthy(v: &Json) -> bool {
         Json::String(s) => !s.is_empty(),
         Json::Array(a) => !a.is_empty(),
         Json::Object(o) => !o.is_empty(),
-    }
-}
-
-/// The plain text of a JSON value: strings without quotes, the rest as JSON.
-pub fn json_text(v: &Json) -> String {
-    match v {
-        Json::String(s) => s.clone(),
-        Json::Null => String::new(),
-        other => other.to_string(),
     }
 }
 
@@ -471,18 +345,6 @@ fn render_error(e: &MjError) -> TemplateError {
         }
         _ => TemplateError::Render(describe(e)),
     }
-}
-
-/// Render a one-off template string with a JSON context (used by the mock server).
-pub fn render_str(source: &str, ctx: &Json) -> Result<Json, TemplateError> {
-    let t = Tmpl::compile(source, Pos::default())?;
-    let mut vars = Vars::new();
-    if let Json::Object(map) = ctx {
-        for (k, v) in map {
-            vars.set(k.clone(), v);
-        }
-    }
-    t.render_value(&vars)
 }
 
 #[cfg(test)]

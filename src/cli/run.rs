@@ -1,0 +1,350 @@
+//! `baton run`: settings from the arguments, the checked plan, the runtime, mocks and
+//! signals, the reporters, and the exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value as Json;
+
+use super::exit::{self, Signal};
+use super::{ColorChoice, RunArgs, print_diags, report_plan_error, usage_error};
+use crate::event::{Event, Reporter};
+use crate::http::{ClientOptions, Http};
+use crate::oauth2::TokenCache;
+use crate::plan::{self, Checked};
+use crate::report::terminal::{TerminalReporter, Verbosity};
+use crate::runner::{self, RunOptions, Services};
+use crate::secret::Secrets;
+
+/// A reporter, and the file it writes (for the message when it cannot).
+struct Output {
+    reporter: Box<dyn Reporter>,
+    path: Option<PathBuf>,
+    dead: bool,
+}
+
+pub(super) fn run(args: &RunArgs) -> i32 {
+    let verbosity = match (args.quiet, args.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, 0) => Verbosity::Normal,
+        (false, 1) => Verbosity::Verbose,
+        _ => Verbosity::VeryVerbose,
+    };
+    let default_timeout = match &args.timeout {
+        Some(t) => match crate::duration::parse(t) {
+            Ok(d) => d,
+            Err(e) => return usage_error(&format!("--timeout: {e}")),
+        },
+        None => Duration::from_secs(30),
+    };
+    let max_body = match parse_size(&args.max_body) {
+        Ok(n) => n,
+        Err(e) => return usage_error(&format!("--max-body: {e}")),
+    };
+    let shard = match args.shard.as_deref().map(parse_shard).transpose() {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e),
+    };
+    if args.jobs == 0 {
+        return usage_error("--jobs must be at least 1");
+    }
+    let mut outputs: Vec<Output> = Vec::new();
+    for spec in &args.report {
+        match file_reporter(spec) {
+            Ok((reporter, path)) => outputs.push(Output {
+                reporter,
+                path: Some(path),
+                dead: false,
+            }),
+            Err(e) => return usage_error(&e),
+        }
+    }
+    let secrets = Secrets::new();
+    let mut inputs = args.vars.inputs(&args.paths);
+    inputs.data = args.data.clone();
+    let checked = match plan::check(&inputs, secrets.clone()) {
+        Ok(c) => c,
+        Err(e) => return report_plan_error(&e),
+    };
+    if args.verbose > 0 {
+        let mut err = std::io::stderr().lock();
+        for (f, why) in &checked.skipped {
+            let _ = writeln!(err, "skipped {} ({why})", f.display());
+        }
+    }
+    if args.insecure {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: --insecure: TLS certificates are not checked; anyone on the path can read and change this run's traffic"
+        );
+    }
+    // NO_COLOR wins even over --color always: colour is never written when it is set.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = !no_color
+        && match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::io::stdout().is_terminal(),
+        };
+    let stdout: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(std::io::stdout()));
+    outputs.insert(
+        0,
+        Output {
+            reporter: Box::new(TerminalReporter::new(stdout, color, verbosity)),
+            path: None,
+            dead: false,
+        },
+    );
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        let out: Box<dyn Write + Send> = Box::new(std::io::stdout());
+        outputs.push(Output {
+            reporter: Box::new(crate::report::github::GithubReporter::new(out)),
+            path: None,
+            dead: false,
+        });
+    }
+    let opts = RunOptions {
+        jobs: args.jobs,
+        fail_fast: args.fail_fast,
+        filter: args.filter.clone(),
+        tags: args.tag.clone(),
+        default_timeout,
+        keep_exchange: verbosity >= Verbosity::Verbose || !args.report.is_empty(),
+        max_body,
+    };
+    let client = ClientOptions {
+        insecure: args.insecure,
+        cacert: args.cacert.clone(),
+        cert: args.cert.clone(),
+        key: args.key.clone(),
+        proxy: args.proxy.clone(),
+    };
+    let runtime = if args.jobs == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(
+                args.jobs
+                    .min(std::thread::available_parallelism().map_or(2, |n| n.get())),
+            )
+            .enable_all()
+            .build()
+    };
+    let runtime = match runtime {
+        Ok(r) => r,
+        Err(e) => return usage_error(&format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(execute(
+        checked, shard, opts, client, secrets, outputs, verbosity,
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn execute(
+    mut checked: Checked,
+    shard: Option<(usize, usize)>,
+    opts: RunOptions,
+    client: ClientOptions,
+    secrets: Secrets,
+    mut outputs: Vec<Output>,
+    verbosity: Verbosity,
+) -> i32 {
+    if let Some((k, n)) = shard {
+        checked.collections.sort_by(|a, b| a.path.cmp(&b.path));
+        checked.collections = std::mem::take(&mut checked.collections)
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, c)| c)
+            .collect();
+    }
+    let mut run_values: Vec<(String, Json)> = Vec::new();
+    let mut running = Vec::new();
+    for m in std::mem::take(&mut checked.mocks) {
+        let var = m.serves().to_string();
+        match crate::mock::start(m, 0).await {
+            Ok(r) => {
+                run_values.push((var, Json::String(r.url.clone())));
+                running.push(r);
+            }
+            Err(e) => return usage_error(&format!("cannot start the mock server: {e}")),
+        }
+    }
+    // Every collection's starting scope is computed before anything is sent.
+    let plan = match checked.plan(run_values) {
+        Ok(p) => p,
+        Err(d) => {
+            print_diags(&d);
+            let _ = writeln!(std::io::stderr(), "error: nothing was sent");
+            return exit::EXIT_INVALID;
+        }
+    };
+    let http = match Http::new(&client) {
+        Ok(h) => Arc::new(h),
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    let signal = Arc::new(std::sync::Mutex::new(None::<Signal>));
+    {
+        let signal = Arc::clone(&signal);
+        tokio::spawn(async move {
+            let s = wait_for_signal().await;
+            *signal.lock().unwrap_or_else(|e| e.into_inner()) = Some(s);
+            let _ = cancel_tx.send(true);
+        });
+    }
+    if std::io::stderr().is_terminal() && verbosity > Verbosity::Quiet {
+        let total: usize = plan.iter().map(|p| p.collection.requests().count()).sum();
+        outputs.push(Output {
+            reporter: Box::new(crate::report::progress::ProgressReporter::new(total as u64)),
+            path: None,
+            dead: false,
+        });
+    }
+    let services = Services {
+        http,
+        tokens: TokenCache::default(),
+        secrets,
+        cancel: cancel_rx,
+    };
+    // A reporter that cannot write (a closed pipe: `baton run | head`) is skipped from
+    // then on; the run goes on and the exit code still tells the outcome.
+    let summary = runner::run(plan, opts, services, |ev: &Event| {
+        for o in outputs.iter_mut().filter(|o| !o.dead) {
+            if o.reporter.event(ev).is_err() {
+                o.dead = true;
+            }
+        }
+    })
+    .await;
+    let mut report_failed = false;
+    for o in outputs.iter_mut().filter(|o| !o.dead) {
+        if let Err(e) = o.reporter.finish() {
+            match &o.path {
+                Some(p) => {
+                    report_failed = true;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "error: cannot write the report {}: {e}",
+                        p.display()
+                    );
+                }
+                None if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                None => {
+                    let _ = writeln!(std::io::stderr(), "error: writing output: {e}");
+                }
+            }
+        }
+    }
+    for m in running {
+        m.stop().await;
+    }
+    let signal = *signal.lock().unwrap_or_else(|e| e.into_inner());
+    let code = exit::for_run(&summary, signal);
+    if report_failed {
+        exit::with_report_failure(code)
+    } else {
+        code
+    }
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM (a cancelled CI job): both stop the run cleanly.
+async fn wait_for_signal() -> Signal {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => Signal::Interrupt,
+                _ = term.recv() => Signal::Terminate,
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    Signal::Interrupt
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("--shard `{s}`: expected K/N with 1 <= K <= N, e.g. 2/3");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: usize = k.trim().parse().map_err(|_| bad())?;
+    let n: usize = n.trim().parse().map_err(|_| bad())?;
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+/// `64MiB`, `512KiB`, `10MB`, `1G`, `1048576` (bytes).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (write e.g. 64MiB, 512KiB, 10MB)"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "`{other}` is not a size unit (B, KiB, MiB, GiB, KB, MB, GB)"
+            ));
+        }
+    };
+    Ok((n * mult as f64) as u64)
+}
+
+fn file_reporter(spec: &str) -> Result<(Box<dyn Reporter>, PathBuf), String> {
+    let (kind, path) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("--report `{spec}`: expected KIND=PATH, e.g. junit=report.xml"))?;
+    let path = PathBuf::from(path);
+    if path.as_os_str().is_empty() {
+        return Err(format!("--report `{spec}`: the path is empty"));
+    }
+    let reporter: Box<dyn Reporter> = match kind {
+        "junit" => Box::new(crate::report::junit::reporter(path.clone())),
+        "json" => Box::new(crate::report::json::reporter(path.clone())),
+        "html" => Box::new(crate::report::html::reporter(path.clone())),
+        other => {
+            return Err(format!(
+                "--report `{other}`: unknown kind (use junit, json or html)"
+            ));
+        }
+    };
+    Ok((reporter, path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("64MiB").unwrap(), 64 << 20);
+        assert_eq!(parse_size("512 KiB").unwrap(), 512 << 10);
+        assert_eq!(parse_size("10MB").unwrap(), 10_000_000);
+        assert_eq!(parse_size("1024").unwrap(), 1024);
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn shards() {
+        assert_eq!(parse_shard("2/3").unwrap(), (2, 3));
+        assert!(parse_shard("0/3").is_err());
+        assert!(parse_shard("4/3").is_err());
+    }
+}

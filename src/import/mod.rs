@@ -53,9 +53,14 @@ pub enum ImportError {
     #[error("the curl command has no URL")]
     CurlNoUrl,
     #[error(
-        "the curl command has more than one URL (`{0}` and `{1}`); import one request at a time"
+        "the curl command has more than one URL (`{0}` and `{1}`); give each URL its own curl command"
     )]
     CurlManyUrls(String, String),
+    #[error("the command on line {line}: {source}")]
+    CurlAt {
+        line: usize,
+        source: Box<ImportError>,
+    },
 }
 
 /// Postman variable names mapped to baton identifiers, the same way for every importer.

@@ -33,7 +33,7 @@ pub fn curl(input: &str) -> Result<Converted, ImportError> {
     }
     let commands = script(input)?;
     if commands.is_empty() {
-        return Err(ImportError::NotCurl(String::new()));
+        return Err(ImportError::CurlEmpty);
     }
     let many = commands.len() > 1;
     let mut names = Names::default();

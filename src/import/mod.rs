@@ -50,6 +50,8 @@ pub enum ImportError {
         "curl option `{0}` is not known to baton's importer (remove it, or write the request by hand)"
     )]
     CurlUnknownOption(String),
+    #[error("the input has no curl command (give one as an argument, or on stdin with `-`)")]
+    CurlEmpty,
     #[error("the curl command has no URL")]
     CurlNoUrl,
     #[error(

@@ -257,7 +257,7 @@ fn script(text: &str) -> Result<Vec<Command>, ImportError> {
                                     }
                                     None => return Err(unclosed('"', start)),
                                 },
-                                Some('$') => dollar(&mut chars, w, true, line)?,
+                                Some('$') => dollar(&mut chars, w, true, &mut line)?,
                                 Some('`') => return Err(substitution(line)),
                                 Some(ch) => {
                                     if ch == '\n' {
@@ -269,7 +269,7 @@ fn script(text: &str) -> Result<Vec<Command>, ImportError> {
                             }
                         }
                     }
-                    '$' => dollar(&mut chars, w, false, line)?,
+                    '$' => dollar(&mut chars, w, false, &mut line)?,
                     '`' => return Err(substitution(line)),
                     _ => w.push(c),
                 }
@@ -299,18 +299,19 @@ fn dollar(
     chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
     w: &mut String,
     quoted: bool,
-    line: usize,
+    line: &mut usize,
 ) -> Result<(), ImportError> {
+    let line_now = *line;
     match chars.peek() {
         Some('{') => {
             chars.next();
             let inner: String = std::iter::from_fn(|| chars.next_if(|c| *c != '}')).collect();
             if chars.next() != Some('}') {
-                return Err(unclosed('{', line));
+                return Err(unclosed('{', line_now));
             }
             if !is_shell_name(&inner) {
                 return Err(ImportError::CurlSyntax(format!(
-                    "line {line}: the shell expansion `${{{inner}}}` is not supported; write `${{name}}` (it becomes the template `{{{{ name }}}}`)"
+                    "line {line_now}: the shell expansion `${{{inner}}}` is not supported; write `${{name}}` (it becomes the template `{{{{ name }}}}`)"
                 )));
             }
             w.push(VAR_OPEN);
@@ -325,7 +326,7 @@ fn dollar(
             w.push_str(&name);
             w.push(VAR_CLOSE);
         }
-        Some('(') => return Err(substitution(line)),
+        Some('(') => return Err(substitution(line_now)),
         Some('\'') if !quoted => {
             chars.next();
             ansi_c(chars, w, line)?;
@@ -344,8 +345,9 @@ fn is_shell_name(s: &str) -> bool {
 fn ansi_c(
     chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
     w: &mut String,
-    line: usize,
+    line: &mut usize,
 ) -> Result<(), ImportError> {
+    let start = *line;
     let mut bytes: Vec<u8> = Vec::new();
     let push = |bytes: &mut Vec<u8>, c: char| {
         let mut b = [0; 4];
@@ -353,11 +355,11 @@ fn ansi_c(
     };
     loop {
         match chars.next() {
-            None => return Err(unclosed('\'', line)),
+            None => return Err(unclosed('\'', start)),
             Some('\'') => break,
             Some('\\') => {
                 let Some(e) = chars.next() else {
-                    return Err(unclosed('\'', line));
+                    return Err(unclosed('\'', start));
                 };
                 let simple = match e {
                     'n' => Some('\n'),
@@ -401,7 +403,12 @@ fn ansi_c(
                     _ => bytes.push(n as u8),
                 }
             }
-            Some(c) => push(&mut bytes, c),
+            Some(c) => {
+                if c == '\n' {
+                    *line += 1;
+                }
+                push(&mut bytes, c)
+            }
         }
     }
     w.push_str(&String::from_utf8_lossy(&bytes));
@@ -1273,6 +1280,12 @@ mod tests {
                 want(10, "https://x.test/f", &[]),
             ]
         );
+    }
+
+    #[test]
+    fn lines_are_counted_inside_quotes() {
+        let cmds = script("curl $'a\\nb\n' \"c\nd\" 'e\nf'\ncurl x").unwrap();
+        assert_eq!(cmds.iter().map(|c| c.line).collect::<Vec<_>>(), [1, 5]);
     }
 
     #[test]

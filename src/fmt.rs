@@ -1,6 +1,13 @@
 //! `baton fmt`: put collection keys in the canonical order (the reference's order), moving
 //! whole lines so comments, quoting and layout stay as written and git diffs stay small.
 //!
+//! A comment belongs to what follows it: the comment and blank lines above a key (or above a
+//! request's `- `) move with that key, and a comment on a key's line stays on that line. Two
+//! kinds of comment stay where they are: those at the end of a block (after its last entry,
+//! not indented into that entry's value), and those indented into the value above them right
+//! after it ends (they close that value). Blank lines move with the key below them, so a file
+//! spaced out by blank lines stays spaced out.
+//!
 //! Only block-style maps are reordered (the top level and each request); a request written
 //! in flow style (`- { name: a, url: b }`) is left as it is. The result is re-read and must
 //! mean exactly what the input meant, or the file is left alone with an error.
@@ -21,23 +28,23 @@ pub fn format(text: &str) -> Result<String, String> {
     reorder_map(&mut lines, &root, 0, n, TOP_ORDER, false);
     // Positions moved: read again before touching the requests.
     let joined = lines.join("\n");
-    let root2 = yaml::parse(&joined).map_err(|e| {
-        format!(
-            "formatting broke the file at line {}: {}",
-            e.pos.line, e.message
-        )
-    })?;
+    let root2 = yaml::parse(&joined).map_err(|e| broken(&e.message))?;
     if let Some(requests) = root2.get("requests")
         && let Kind::Seq(items) = &requests.kind
     {
         let seq_end = next_top_key_line(&root2, requests).unwrap_or(lines.len());
         let starts: Vec<usize> = items.iter().map(item_line).collect();
         for (idx, item) in items.iter().enumerate().rev() {
+            let Some(first) = item.as_map().and_then(|m| m.first()) else {
+                continue;
+            };
             let start = starts[idx];
-            let end = starts.get(idx + 1).copied().unwrap_or(seq_end);
-            if item.as_map().is_some() {
-                reorder_map(&mut lines, item, start, end, REQUEST_ORDER, true);
-            }
+            let next = starts.get(idx + 1).copied().unwrap_or(seq_end);
+            // Comments at the `- ` column or left of it, before the next item, are the next
+            // item's (or the end of the list's): they are not part of this request.
+            let dash_col = (first.0.pos.col as usize).saturating_sub(3);
+            let end = attached_start(&lines, start + 1, next, dash_col);
+            reorder_map(&mut lines, item, start, end, REQUEST_ORDER, true);
         }
     }
     let mut out = lines.join("\n");
@@ -50,11 +57,17 @@ pub fn format(text: &str) -> Result<String, String> {
     let before = root.to_json();
     let after = yaml::parse(&out)
         .map(|n| n.to_json())
-        .map_err(|e| format!("formatting broke the file: {}", e.message))?;
+        .map_err(|e| broken(&e.message))?;
     if before != after {
         return Err("formatting would change the meaning of the file; left as it is".into());
     }
     Ok(out)
+}
+
+fn broken(why: &str) -> String {
+    format!(
+        "reordering the keys would break the file ({why}), e.g. an alias would come before its anchor; it is left as it is"
+    )
 }
 
 /// The 0-based line of a sequence item's `- ` (its first key's line).
@@ -70,9 +83,20 @@ fn next_top_key_line(root: &Node, value: &Node) -> Option<usize> {
         .map(|(k, _)| k.pos.line.saturating_sub(1) as usize)
 }
 
+/// One key of a map being reordered: the blank lines above it, then its comments, its line
+/// and its value.
+struct Block {
+    gap: usize,
+    text: Vec<String>,
+    /// Index of the key's own line in `text`.
+    key: usize,
+}
+
 /// Reorder the key blocks of the block map `node`, whose text spans lines `start..end` (0-based).
+/// The number of lines may change (blank lines move with their keys); lines before `start`
+/// keep their positions.
 fn reorder_map(
-    lines: &mut [String],
+    lines: &mut Vec<String>,
     node: &Node,
     start: usize,
     end: usize,
@@ -94,7 +118,7 @@ fn reorder_map(
     {
         return;
     }
-    if key_lines[0] < start || key_lines.iter().any(|l| *l >= end) {
+    if key_lines[0] < start || key_lines.iter().any(|l| *l >= end) || end > lines.len() {
         return;
     }
     let rank = |name: &str| order.iter().position(|o| *o == name).unwrap_or(order.len());
@@ -103,68 +127,112 @@ fn reorder_map(
     if sorted.iter().enumerate().all(|(a, b)| a == *b) {
         return;
     }
-    // Blocks: each key's lines up to the next key; comment lines just above a key go with it.
-    let first = key_lines[0];
-    let mut bounds: Vec<usize> = key_lines.clone();
-    for b in bounds.iter_mut().skip(1) {
-        while *b > first + 1 && is_comment(&lines[*b - 1], col) {
-            *b -= 1;
-        }
+    // A request's first key shares its line with `- `: nothing above it is the request's.
+    let first = if in_seq {
+        key_lines[0]
+    } else {
+        heading_start(lines, start, key_lines[0])
+    };
+    let last = key_lines[key_lines.len() - 1];
+    // Comments and blank lines closing the whole map stay at its end.
+    let block_end = attached_start(lines, last + 1, end, col);
+    let mut bounds = vec![first];
+    for w in key_lines.windows(2) {
+        bounds.push(attached_start(lines, w[0] + 1, w[1], col));
     }
-    let mut block_end = end;
-    // Trailing blank lines of the whole map stay at its end.
-    while block_end > first + 1 && lines[block_end - 1].trim().is_empty() {
-        block_end -= 1;
-    }
-    let mut blocks: Vec<Vec<String>> = Vec::new();
-    for i in 0..map.len() {
-        let from = bounds[i];
-        let to = if i + 1 < map.len() {
-            bounds[i + 1]
-        } else {
-            block_end
-        };
-        let mut b: Vec<String> = lines[from..to].to_vec();
-        while b.len() > 1 && b.last().is_some_and(|l| l.trim().is_empty()) {
-            b.pop();
-        }
-        blocks.push(b);
+    bounds.push(block_end);
+    let mut blocks: Vec<Block> = Vec::with_capacity(map.len());
+    for (i, key_line) in key_lines.iter().enumerate() {
+        let span = &lines[bounds[i]..bounds[i + 1]];
+        let gap = span.iter().take_while(|l| l.trim().is_empty()).count();
+        blocks.push(Block {
+            gap,
+            text: span[gap..].to_vec(),
+            key: key_line - bounds[i] - gap,
+        });
     }
     if in_seq {
         // `- name: a`: take the dash off the first key's line; put it on the new first key's.
-        let l = &mut blocks[0][0];
+        let b = &mut blocks[0];
+        let l = &mut b.text[b.key];
         if col >= 2 && l.get(col - 2..col) == Some("- ") {
             l.replace_range(col - 2..col, "  ");
         } else {
             return;
         }
     }
-    let mut new: Vec<String> = Vec::new();
-    for i in &sorted {
-        new.extend(blocks[*i].iter().cloned());
+    // Blank lines above a key move with it, except at the top of the map: the new first key
+    // takes none, and the old first key (which had none) is set apart as the others are.
+    let spaced = blocks.iter().any(|b| b.gap > 0);
+    let mut new: Vec<String> = Vec::with_capacity(block_end - first + 1);
+    let mut new_first_key = 0;
+    for (pos, i) in sorted.iter().enumerate() {
+        let gap = match (pos, *i) {
+            (0, _) => 0,
+            (_, 0) => usize::from(spaced),
+            _ => blocks[*i].gap,
+        };
+        new.extend(std::iter::repeat_n(String::new(), gap));
+        if pos == 0 {
+            new_first_key = new.len() + blocks[*i].key;
+        }
+        new.extend(blocks[*i].text.iter().cloned());
     }
     if in_seq {
-        let Some(first_key) = new.iter().position(|l| !is_comment(l, col)) else {
+        let l = &mut new[new_first_key];
+        if l.get(col - 2..col) != Some("  ") {
             return;
-        };
-        new[first_key].replace_range(col - 2..col, "- ");
+        }
+        l.replace_range(col - 2..col, "- ");
     }
-    // Keep the region's line count: pad with the blank lines blocks gave up.
-    let region = block_end - first;
-    while new.len() < region {
-        new.push(String::new());
-    }
-    if new.len() != region {
-        return;
-    }
-    for (i, l) in new.into_iter().enumerate() {
-        lines[first + i] = l;
-    }
+    lines.splice(first..block_end, new);
 }
 
-fn is_comment(line: &str, col: usize) -> bool {
+/// Where the blank and comment lines just above line `at` (none above `lo`) start belonging to
+/// what follows. Comments indented deeper than `col` right below content close the value above
+/// and stay with it; from the first blank line or comment at `col` or left of it on, the lines
+/// go with what follows.
+fn attached_start(lines: &[String], lo: usize, at: usize, col: usize) -> usize {
+    let mut run = at;
+    while run > lo && is_blank_or_comment(&lines[run - 1]) {
+        run -= 1;
+    }
+    let mut bound = run;
+    for (i, l) in lines.iter().enumerate().take(at).skip(run) {
+        if l.trim().is_empty() || indent(l) <= col {
+            break;
+        }
+        bound = i + 1;
+    }
+    bound
+}
+
+/// The first line of the comment lines directly above the first key (no blank line between):
+/// they are that key's. A comment separated by a blank line is the file's heading and stays,
+/// as does an editor directive (`# yaml-language-server: ...`) and everything above it.
+fn heading_start(lines: &[String], lo: usize, at: usize) -> usize {
+    let mut s = at;
+    while s > lo && lines[s - 1].trim_start().starts_with('#') {
+        let t = lines[s - 1].trim_start();
+        if t.starts_with("#!")
+            || t.trim_start_matches('#')
+                .trim_start()
+                .starts_with("yaml-language-server")
+        {
+            break;
+        }
+        s -= 1;
+    }
+    s
+}
+
+fn is_blank_or_comment(line: &str) -> bool {
     let t = line.trim_start();
-    t.starts_with('#') && line.len() - t.len() >= col.saturating_sub(2)
+    t.is_empty() || t.starts_with('#')
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
 }
 
 #[cfg(test)]
@@ -193,5 +261,49 @@ mod tests {
     fn flow_style_requests_are_left_alone() {
         let input = "requests:\n  - { url: http://x/, name: a }\n";
         assert_eq!(format(input).unwrap(), input);
+    }
+
+    #[test]
+    fn a_comment_between_requests_stays_with_the_request_below() {
+        let input = "requests:\n  - url: http://x/a\n    name: a\n\n  # b creates the thing\n  - url: http://x/b\n    method: POST\n    name: b\n";
+        assert_eq!(
+            format(input).unwrap(),
+            "requests:\n  - name: a\n    url: http://x/a\n\n  # b creates the thing\n  - name: b\n    method: POST\n    url: http://x/b\n"
+        );
+    }
+
+    #[test]
+    fn comments_between_top_level_keys_move_with_the_key_below() {
+        let input = "# heading\n\n# the list\nrequests:\n  - name: a\n    url: http://x/\n  # more later\n\n# shared\n# values\nvars:\n  a: 1\n  # b: 2\n\nname: demo # shown\n";
+        assert_eq!(
+            format(input).unwrap(),
+            "# heading\n\nname: demo # shown\n\n# shared\n# values\nvars:\n  a: 1\n  # b: 2\n\n# the list\nrequests:\n  - name: a\n    url: http://x/\n  # more later\n"
+        );
+    }
+
+    #[test]
+    fn comments_closing_a_block_stay_at_its_end() {
+        let input = "requests:\n  - url: http://x/a\n    expect:\n      status: 200\n      # body later\n    name: a\n    # done with a\n  - name: b\n    url: http://x/b\n# end\n";
+        assert_eq!(
+            format(input).unwrap(),
+            "requests:\n  - name: a\n    url: http://x/a\n    expect:\n      status: 200\n      # body later\n    # done with a\n  - name: b\n    url: http://x/b\n# end\n"
+        );
+    }
+
+    #[test]
+    fn an_editor_directive_stays_at_the_top() {
+        let input = "# yaml-language-server: $schema=baton.schema.json\nrequests: []\nname: demo\n";
+        assert_eq!(
+            format(input).unwrap(),
+            "# yaml-language-server: $schema=baton.schema.json\nname: demo\nrequests: []\n"
+        );
+    }
+
+    #[test]
+    fn formatting_twice_changes_nothing_more() {
+        let input = include_str!("../tests/fixtures/fmt/commented.yaml");
+        let once = format(input).unwrap();
+        assert_ne!(once, input);
+        assert_eq!(format(&once).unwrap(), once);
     }
 }

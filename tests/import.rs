@@ -382,3 +382,129 @@ fn curl_snapshot() {
     .unwrap();
     insta::assert_snapshot!(out.yaml);
 }
+
+/// Shell variables (`${name}`, `$name`, unquoted or in double quotes) become templates
+/// wherever a curl command carries them; in single quotes they are text.
+#[test]
+fn curl_variables_become_templates() {
+    use serde_json::json;
+    let cases: Vec<(&str, serde_json::Value)> = vec![
+        (
+            "curl -L \"${base}/x\"",
+            json!({"name": "GET /x", "url": "{{ base }}/x"}),
+        ),
+        (
+            "curl -L $base/items/$id",
+            json!({"name": "GET /items/${id}", "url": "{{ base }}/items/{{ id }}"}),
+        ),
+        (
+            "curl -L 'http://x.test/${kept}'",
+            json!({"name": "GET /${kept}", "url": "http://x.test/${kept}"}),
+        ),
+        (
+            "curl -L \"x.test:${port}/a\"",
+            json!({"name": "GET /a", "url": "http://x.test:{{ port }}/a"}),
+        ),
+        (
+            "curl -L \"${base}/s?q=${q}&page=2\"",
+            json!({"name": "GET /s", "url": "{{ base }}/s?q={{ q }}&page=2"}),
+        ),
+        (
+            "curl -L -u \"${user}:${pass}\" -H \"Authorization: Bearer ${Auth_Token}\" \"$base\"",
+            json!({"name": "GET /", "url": "{{ base }}", "headers": {"Authorization": "Bearer {{ Auth_Token }}"}, "auth": {"basic": {"username": "{{ user }}", "password": "{{ pass }}"}}}),
+        ),
+        (
+            "curl -L -X POST \"$base/a\" -H 'Content-Type: application/json' --data-raw \"{\\\"id\\\":\\\"${id}\\\",\\\"n\\\":1}\"",
+            json!({"name": "POST /a", "method": "POST", "url": "{{ base }}/a", "headers": {"Content-Type": "application/json"}, "json": {"id": "{{ id }}", "n": 1}}),
+        ),
+        (
+            "curl -L \"$base/f\" --data-urlencode \"q=${q}\" --data-urlencode 'x=1'",
+            json!({"name": "POST /f", "method": "POST", "url": "{{ base }}/f", "form": {"q": "{{ q }}", "x": 1}}),
+        ),
+        (
+            "curl -L -G \"$base/s\" --data-urlencode \"q=a b ${q}\"",
+            json!({"name": "GET /s", "url": "{{ base }}/s?q=a%20b%20{{ q }}"}),
+        ),
+        (
+            "curl -L \"$base/up\" -F \"note=${note}\" -b \"$cookie\"",
+            json!({"name": "POST /up", "method": "POST", "url": "{{ base }}/up", "headers": {"Cookie": "{{ cookie }}"}, "multipart": {"note": "{{ note }}"}}),
+        ),
+        (
+            "curl -L \"$env/a\"",
+            json!({"name": "GET /a", "url": "{{ env_ }}/a"}),
+        ),
+    ];
+    for (cmd, want) in cases {
+        assert_eq!(curl_json(cmd), want, "{cmd}");
+    }
+    // Each variable is declared once, empty, in the order of first use.
+    let out = import::curl("curl -L -u \"$user:$pass\" \"$base/$user\"").unwrap();
+    let doc = baton::yaml::parse(&out.yaml).unwrap().to_json();
+    assert_eq!(
+        doc["vars"],
+        serde_json::json!({"base": "", "user": "", "pass": ""})
+    );
+    assert!(
+        out.yaml
+            .contains("  # shell variables of the curl commands: give them with --var NAME=VALUE or --env FILE\n"),
+        "{}",
+        out.yaml
+    );
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("`base`, `user`, `pass` are declared in `vars`"))
+    );
+    // A variable in a header's name is kept as text, with a warning.
+    let out = import::curl("curl -L -H \"X-${k}: v\" https://x.test").unwrap();
+    assert!(out.yaml.contains("\"X-${k}\": v"), "{}", out.yaml);
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("`X-${k}` is a name"))
+    );
+}
+
+/// What `baton export curl` prints (several commands, `# name` comments, continuations)
+/// imports as one collection with a request per command.
+#[test]
+fn curl_several_commands_make_one_collection() {
+    let text = "# authenticate\ncurl \\\n  -X POST \\\n  \"${base}/api/v1/authenticate\" \\\n  -H 'Content-Type: application/json' \\\n  -L \\\n  --data-raw \"{\\\"application_token\\\":\\\"${app_token}\\\"}\"\n\n# list endpoints\n# token from https://x.test/token (client credentials)\ncurl \\\n  \"${base}/api/v1/endpoint?page=1&per_page=100\" \\\n  -H \"Authorization: Bearer ${Auth_Token}\" \\\n  -L\n\ncurl -L \"${base}/a\"; curl -L -X DELETE \"${base}/a\" && curl -L \"${base}/a\"\n";
+    let out = import::curl(text).unwrap();
+    assert_parses(&out.yaml);
+    insta::assert_snapshot!("curl_several_commands", out.yaml);
+    let doc = baton::yaml::parse(&out.yaml).unwrap().to_json();
+    let names: Vec<&str> = doc["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "authenticate",
+            "list endpoints",
+            "GET /a",
+            "DELETE /a",
+            "GET /a (2)"
+        ]
+    );
+
+    let err = |t: &str| import::curl(t).unwrap_err().to_string();
+    assert_eq!(
+        err("curl https://x.test/a\n\n# b\ncurl -X POST\n"),
+        "the command on line 4: the curl command has no URL"
+    );
+    assert_eq!(
+        err("curl https://x.test/a\nexport base=x\n"),
+        "the command on line 2: the command does not start with `curl` but with `export`"
+    );
+    assert!(
+        err("curl https://a.test https://b.test").contains("give each URL its own curl command")
+    );
+    assert_eq!(
+        err("# nothing but a comment\n\n"),
+        "the input has no curl command (give one as an argument, or on stdin with `-`)"
+    );
+}

@@ -50,12 +50,19 @@ pub enum ImportError {
         "curl option `{0}` is not known to baton's importer (remove it, or write the request by hand)"
     )]
     CurlUnknownOption(String),
+    #[error("the input has no curl command (give one as an argument, or on stdin with `-`)")]
+    CurlEmpty,
     #[error("the curl command has no URL")]
     CurlNoUrl,
     #[error(
-        "the curl command has more than one URL (`{0}` and `{1}`); import one request at a time"
+        "the curl command has more than one URL (`{0}` and `{1}`); give each URL its own curl command"
     )]
     CurlManyUrls(String, String),
+    #[error("the command on line {line}: {source}")]
+    CurlAt {
+        line: usize,
+        source: Box<ImportError>,
+    },
 }
 
 /// Postman variable names mapped to baton identifiers, the same way for every importer.

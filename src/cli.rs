@@ -780,7 +780,7 @@ fn cmd_run(args: &RunArgs) -> i32 {
         let mut running = Vec::new();
         for m in mocks {
             let var = m.serves().to_string();
-            match crate::mock::start(m, 0).await {
+            match crate::mock::start(m, crate::mock::MockOptions::default()).await {
                 Ok(r) => {
                     overrides.set(var, Json::String(r.url.clone()));
                     running.push(r);

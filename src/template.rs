@@ -49,7 +49,7 @@ impl Vars {
 }
 
 /// Names that templates may call without defining them.
-pub const GLOBALS: [&str; 5] = ["env", "secret", "uuid", "now", "random_int"];
+pub const GLOBALS: [&str; 6] = ["env", "secret", "uuid", "now", "random_int", "jwt_hs256"];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(build_env);
 
@@ -62,6 +62,7 @@ fn build_env() -> Environment<'static> {
     env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
     env.add_function("now", || jiff::Timestamp::now().to_string());
     env.add_function("random_int", fn_random_int);
+    env.add_function("jwt_hs256", crate::mock::jwt_hs256);
     env.add_filter("b64encode", |s: String| {
         base64::engine::general_purpose::STANDARD.encode(s)
     });

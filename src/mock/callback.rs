@@ -3,7 +3,7 @@
 //! all of them belong to the server and end when it stops.
 
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ use super::file::{Body, Callback};
 use crate::template::{TemplateError, Vars};
 
 /// Callbacks waiting for their turn at most; more are dropped (and logged), to bound memory.
-const MAX_PENDING: usize = 10_000;
+const MAX_PENDING: usize = 1_000;
 
 /// How long one callback request may take.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
@@ -46,21 +46,31 @@ pub enum CallbackError {
 /// aborted and no new one starts.
 pub(super) struct Callbacks {
     tasks: Mutex<Option<JoinSet<()>>>,
-    client: reqwest::Client,
+    /// Built on the first callback: a mock without callbacks never needs it.
+    client: OnceLock<Result<reqwest::Client, String>>,
     log: Option<Log>,
 }
 
 impl Callbacks {
-    pub(super) fn new(log: Option<Log>) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(SEND_TIMEOUT)
-            .build()?;
-        Ok(Self {
+    pub(super) fn new(log: Option<Log>) -> Self {
+        Self {
             tasks: Mutex::new(Some(JoinSet::new())),
-            client,
+            client: OnceLock::new(),
             log,
-        })
+        }
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, CallbackError> {
+        self.client
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .no_proxy()
+                    .timeout(SEND_TIMEOUT)
+                    .build()
+                    .map_err(|e| format!("no HTTP client: {}", error_chain(&e)))
+            })
+            .as_ref()
+            .map_err(|e| CallbackError::Send(e.clone()))
     }
 
     pub(super) fn log(&self, message: &str) {
@@ -138,7 +148,7 @@ impl Callbacks {
         if !super::file::is_http_url(url) {
             return Err(CallbackError::Url(url.to_string()));
         }
-        let mut request = self.client.request(cb.method.clone(), url);
+        let mut request = self.client()?.request(cb.method.clone(), url);
         let mut has_type = false;
         for (name, value) in &cb.headers {
             let text = value

@@ -269,7 +269,8 @@ fn read(root: &Node, d: &mut Diags) -> MockFile {
                 d.error(
                     s.pos,
                     "`serves` is the name of the variable `run --mock` sets, e.g. `base_url`",
-                );
+                )
+                .help("a variable name is letters, digits and `_`, not starting with a digit");
             }
         }
     }
@@ -470,7 +471,7 @@ fn callback(node: &Node, d: &mut Diags) -> Option<Callback> {
                 Some(t)
             }
             Some(Err(e)) => {
-                d.error(u.pos, e.to_string());
+                template_error(d, u.pos, &e);
                 None
             }
             None => {
@@ -494,6 +495,11 @@ fn callback(node: &Node, d: &mut Diags) -> Option<Callback> {
     })
 }
 
+fn template_error(d: &mut Diags, pos: Pos, e: &crate::template::TemplateError) {
+    d.error(pos, e.to_string())
+        .help("templates use MiniJinja syntax: {{ variable }}, {{ value | filter }}");
+}
+
 pub(super) fn is_http_url(s: &str) -> bool {
     url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
 }
@@ -510,7 +516,7 @@ fn body(node: &Node, what: &str, d: &mut Diags) -> Body {
         (None, Some(b)) => match b.as_str().map(|s| Tmpl::compile(s, b.pos)) {
             Some(Ok(t)) => Body::Text(t),
             Some(Err(e)) => {
-                d.error(b.pos, e.to_string());
+                template_error(d, b.pos, &e);
                 Body::None
             }
             None => {
@@ -566,7 +572,7 @@ fn headers(node: &Node, d: &mut Diags) -> Vec<(HeaderName, Tmpl)> {
                 out.push((name, t));
             }
             Err(e) => {
-                d.error(v.pos, e.to_string());
+                template_error(d, v.pos, &e);
             }
         }
     }
@@ -748,6 +754,7 @@ mod tests {
 
     #[test]
     fn every_bad_input_has_a_place() {
+        let place = regex::Regex::new(r"--> m\.yaml:[1-9]\d*:[1-9]\d*\n").unwrap();
         for text in [
             "",
             "- a\n- b\n",
@@ -763,11 +770,10 @@ mod tests {
             "routes:\n  - when: { query: 1, headers: { a: {} } }\n    respond: {}\n",
         ] {
             let e = load_text(text).unwrap_err();
+            let errors = e.lines().filter(|l| l.starts_with("error: ")).count();
             assert!(
-                regex::Regex::new(r"--> m\.yaml:\d+:\d+\n")
-                    .unwrap()
-                    .is_match(&e),
-                "no place for {text:?}:\n{e}"
+                errors > 0 && place.find_iter(&e).count() == errors,
+                "an error without a place for {text:?}:\n{e}"
             );
         }
     }

@@ -44,6 +44,11 @@ mod tests {
     fn signs_a_token_that_verifies() {
         let token =
             render("{{ jwt_hs256({'sub': 'demo', 'exp': 4102444800, 'n': 1}, 'k3y') }}").unwrap();
+        let header = token.split('.').next().unwrap();
+        let header =
+            base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header)
+                .unwrap();
+        assert_eq!(header, br#"{"typ":"JWT","alg":"HS256"}"#);
         let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
         v.set_required_spec_claims(&["exp", "sub"]);
         let data = jsonwebtoken::decode::<Json>(

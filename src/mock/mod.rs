@@ -77,7 +77,7 @@ struct App {
 pub async fn start(mock: MockFile, options: MockOptions) -> std::io::Result<RunningMock> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
     let addr = listener.local_addr()?;
-    let callbacks = Arc::new(Callbacks::new(options.log).map_err(std::io::Error::other)?);
+    let callbacks = Arc::new(Callbacks::new(options.log));
     let app = Arc::new(App {
         mock,
         vars: Json::Object(options.vars),

@@ -108,11 +108,20 @@ pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Arc<SourceFile>,
             // Show the file as far as it is readable, so the caret has a line to stand under.
             let text = String::from_utf8_lossy(bytes).into_owned();
             let file = SourceFile::new(path, text);
+            let mut notes = Vec::new();
+            if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+                notes.push("note: the file starts like UTF-16 text".to_string());
+            }
+            notes.push("help: save the file as UTF-8".into());
             Err(Diag {
                 span: Span::new(&file, Pos::new(line, col)),
-                message: format!("{} is not UTF-8 text", path.display()),
-                label: format!("byte 0x{:02x} here", bytes[at]),
-                notes: vec!["help: save the file as UTF-8".into()],
+                message: format!(
+                    "{} is not UTF-8 text: byte 0x{:02X} cannot start or continue a character here",
+                    path.display(),
+                    bytes[at]
+                ),
+                label: String::new(),
+                notes,
             })
         }
     }

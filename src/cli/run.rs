@@ -164,9 +164,22 @@ async fn execute(
     }
     let mut run_values: Vec<(String, Json)> = Vec::new();
     let mut running = Vec::new();
+    // The mocks see the run's initial values (`vars.callback_url`) in their templates.
+    let mut mock_vars: serde_json::Map<String, Json> = checked
+        .outside
+        .values()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    mock_vars.extend(run_values.iter().cloned());
     for m in std::mem::take(&mut checked.mocks) {
         let var = m.serves().to_string();
-        match crate::mock::start(m, 0).await {
+        let options = crate::mock::MockOptions {
+            port: 0,
+            vars: mock_vars.clone(),
+            log: None,
+            host: checked.host.clone(),
+        };
+        match crate::mock::start(m, options).await {
             Ok(r) => {
                 run_values.push((var, Json::String(r.url.clone())));
                 running.push(r);

@@ -1,17 +1,18 @@
-//! The mock file: routes (`when` -> `respond`) and the variable `run --mock` sets.
-//! Checked at load with every problem reported at once; templates compiled once.
+//! The mock file: routes (`when` -> `respond`, one response or a list answered in turn,
+//! each with an optional `callback`) and the variable `run --mock` sets. Checked at load
+//! with every problem reported at once, each at file:line:col; templates compiled once.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::Value as Json;
 
 use crate::diag::Diags;
-use crate::source::{SourceFile, did_you_mean};
-use crate::template::TValue;
-use crate::template::Tmpl;
-use crate::yaml::parse_file as parse_yaml;
+use crate::source::{Pos, SourceFile, did_you_mean};
+use crate::template::{TValue, Tmpl};
 use crate::yaml::{Key, Kind, Node};
 
 #[derive(Debug)]
@@ -35,7 +36,10 @@ pub struct Route {
     query: Vec<(String, String)>,
     headers: Vec<(String, String)>,
     json: Option<Json>,
-    pub respond: Respond,
+    /// Never empty: the loader drops a route without a response.
+    responses: Vec<Respond>,
+    /// Requests answered so far, held at the last response's index once it is reached.
+    answered: AtomicUsize,
 }
 
 #[derive(Debug)]
@@ -47,9 +51,20 @@ enum Segment {
 #[derive(Debug)]
 pub struct Respond {
     pub status: u16,
-    pub headers: Vec<(String, Tmpl)>,
+    pub headers: Vec<(HeaderName, Tmpl)>,
     pub body: Body,
     pub delay: Option<Duration>,
+    pub callback: Option<Arc<Callback>>,
+}
+
+/// A request the mock sends after answering, as a provider calls a registered webhook.
+#[derive(Debug)]
+pub struct Callback {
+    pub url: Tmpl,
+    pub method: Method,
+    pub delay: Option<Duration>,
+    pub headers: Vec<(HeaderName, Tmpl)>,
+    pub body: Body,
 }
 
 #[derive(Debug)]
@@ -71,6 +86,20 @@ impl Route {
                 &self.path_text
             }
         )
+    }
+
+    /// The response for the route's next request: each of a list in turn, then the last
+    /// again and again. One atomic step, so concurrent requests each get their own turn.
+    pub fn next_response(&self) -> Option<&Respond> {
+        let last = self.responses.len().checked_sub(1)?;
+        let turn = match self
+            .answered
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < last).then_some(n + 1)
+            }) {
+            Ok(n) | Err(n) => n,
+        };
+        self.responses.get(turn.min(last))
     }
 
     /// The path parameters when this route matches the request.
@@ -147,30 +176,52 @@ fn subset(want: &Json, got: &Json) -> bool {
 
 /// Load and check a mock file; `Err` holds the rendered diagnostics.
 pub fn load(path: &Path) -> Result<MockFile, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("error: cannot read mock file {}: {e}", path.display()))?;
-    load_str(path, text)
+    let file = crate::diag::read_source(path).map_err(|d| {
+        if d.span.pos.line == 0 {
+            format!(
+                "error: cannot read mock file {}: {}",
+                path.display(),
+                d.message
+            )
+        } else {
+            d.render()
+        }
+    })?;
+    load_file(&file)
 }
 
+#[cfg(test)]
 pub fn load_str(path: &Path, text: String) -> Result<MockFile, String> {
-    let file = SourceFile::new(path, text);
-    let root = parse_yaml(&file).map_err(|d| d.render())?;
-    let mut d = Diags::new(&file);
+    load_file(&SourceFile::new(path, text))
+}
+
+fn load_file(file: &Arc<SourceFile>) -> Result<MockFile, String> {
+    let root = crate::yaml::parse_file(file).map_err(|d| d.render())?;
+    let mut d = Diags::new(file);
     crate::yaml::duplicate_keys(&root, &mut d);
     let mock = read(&root, &mut d);
     if d.is_empty() {
         Ok(mock)
     } else {
+        d.list.sort_by_key(|diag| diag.span.pos);
         Err(d.render_all())
     }
 }
 
 fn check_keys(map: &[(Key, Node)], allowed: &[&str], what: &str, d: &mut Diags) {
+    let mut seen: Vec<&str> = Vec::new();
     for (k, _) in map {
+        // A key given twice is reported once, by `duplicate_keys`.
+        if seen.contains(&k.name.as_str()) {
+            continue;
+        }
+        seen.push(&k.name);
         if !allowed.contains(&k.name.as_str()) {
             let diag = d.error(k.pos, format!("unknown key `{}` in {what}", k.name));
             match did_you_mean(&k.name, allowed.iter().copied()) {
-                Some(s) => diag.label(format!("did you mean `{s}`?")),
+                Some(s) => diag
+                    .label(format!("did you mean `{s}`?"))
+                    .help(format!("rename it to `{s}`")),
                 None => diag.help(format!("{what} takes {}", allowed.join(", "))),
             };
         }
@@ -195,7 +246,8 @@ fn read(root: &Node, d: &mut Diags) -> MockFile {
                 d.error(
                     s.pos,
                     "`serves` is the name of the variable `run --mock` sets, e.g. `base_url`",
-                );
+                )
+                .help("a variable name is letters, digits and `_`, not starting with a digit");
             }
         }
     }
@@ -214,7 +266,8 @@ fn read(root: &Node, d: &mut Diags) -> MockFile {
             );
         }
         None => {
-            d.error(root.pos, "the mock file has no `routes:`");
+            d.error(root.pos, "the mock file has no `routes:`")
+                .help("add `routes:` with a list of `- when: ... respond: ...`");
         }
     }
     mock
@@ -233,131 +286,274 @@ fn route(item: &Node, d: &mut Diags) -> Option<Route> {
         query: Vec::new(),
         headers: Vec::new(),
         json: None,
-        respond: Respond {
-            status: 200,
-            headers: Vec::new(),
-            body: Body::None,
-            delay: None,
-        },
+        responses: Vec::new(),
+        answered: AtomicUsize::new(0),
     };
     if let Some(when) = item.get("when") {
-        let Some(w) = when.as_map() else {
-            d.error(
-                when.pos,
-                "`when` is a map of method, path, query, headers, json",
-            );
-            return None;
-        };
-        check_keys(
-            w,
-            &["method", "path", "query", "headers", "json"],
-            "`when`",
-            d,
-        );
-        if let Some(m) = when.get("method") {
-            match m.as_str() {
-                Some(s) => r.method = Some(s.to_uppercase()),
-                None => {
-                    d.error(m.pos, "`method` is a string such as GET");
-                }
-            }
-        }
-        if let Some(p) = when.get("path") {
-            match p.as_str() {
-                Some(s) if s.starts_with('/') => {
-                    r.path_text = s.to_string();
-                    r.path = Some(
-                        s.trim_end_matches('/')
-                            .split('/')
-                            .map(|seg| {
-                                match seg.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
-                                    Some(name) => Segment::Param(name.to_string()),
-                                    None => Segment::Literal(seg.to_string()),
-                                }
-                            })
-                            .collect(),
-                    );
-                }
-                _ => {
-                    d.error(p.pos, "`path` starts with `/`, e.g. /api/v1/endpoint/{id}");
-                }
-            }
-        }
-        r.query = string_map(when.get("query"), "query", d);
-        r.headers = string_map(when.get("headers"), "headers", d)
-            .into_iter()
-            .map(|(k, v)| (k.to_lowercase(), v))
-            .collect();
-        r.json = when.get("json").map(Node::to_json);
+        read_when(when, &mut r, d);
     }
     let Some(respond) = item.get("respond") else {
         d.error(item.pos, "this route has no `respond`")
             .help("add `respond: { status: 200, json: {...} }`");
         return None;
     };
-    let Some(rm) = respond.as_map() else {
+    match &respond.kind {
+        Kind::Seq(items) if items.is_empty() => {
+            d.error(respond.pos, "`respond` is an empty list").help(
+                "give at least one response, e.g. `respond: [{ status: 202 }, { status: 200 }]`",
+            );
+        }
+        Kind::Seq(items) => r
+            .responses
+            .extend(items.iter().filter_map(|i| respond_one(i, d))),
+        _ => r.responses.extend(respond_one(respond, d)),
+    }
+    (!r.responses.is_empty()).then_some(r)
+}
+
+fn read_when(when: &Node, r: &mut Route, d: &mut Diags) {
+    let Some(w) = when.as_map() else {
         d.error(
-            respond.pos,
-            "`respond` is a map of status, headers, json or body, delay",
+            when.pos,
+            "`when` is a map of method, path, query, headers, json",
         );
+        return;
+    };
+    check_keys(
+        w,
+        &["method", "path", "query", "headers", "json"],
+        "`when`",
+        d,
+    );
+    if let Some(m) = when.get("method") {
+        match m
+            .as_str()
+            .map(|s| Method::from_bytes(s.to_uppercase().as_bytes()))
+        {
+            Some(Ok(method)) => r.method = Some(method.as_str().to_string()),
+            _ => {
+                d.error(m.pos, "`method` is an HTTP method such as GET or POST");
+            }
+        }
+    }
+    if let Some(p) = when.get("path") {
+        match p.as_str() {
+            Some(s) if s.starts_with('/') => {
+                r.path_text = s.to_string();
+                r.path = Some(
+                    s.trim_end_matches('/')
+                        .split('/')
+                        .map(
+                            |seg| match seg.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
+                                Some(name) => Segment::Param(name.to_string()),
+                                None => Segment::Literal(seg.to_string()),
+                            },
+                        )
+                        .collect(),
+                );
+            }
+            _ => {
+                d.error(p.pos, "`path` starts with `/`, e.g. /api/v1/endpoint/{id}");
+            }
+        }
+    }
+    r.query = string_map(when.get("query"), "query", d);
+    r.headers = string_map(when.get("headers"), "headers", d)
+        .into_iter()
+        .map(|(k, v)| (k.to_lowercase(), v))
+        .collect();
+    r.json = when.get("json").map(Node::to_json);
+}
+
+fn respond_one(node: &Node, d: &mut Diags) -> Option<Respond> {
+    let Some(map) = node.as_map() else {
+        d.error(
+            node.pos,
+            "a response is a map of status, headers, json or body, delay, callback",
+        )
+        .help("`respond` is one such map, or a list of them answered in turn");
         return None;
     };
     check_keys(
-        rm,
-        &["status", "headers", "json", "body", "delay"],
+        map,
+        &["status", "headers", "json", "body", "delay", "callback"],
         "`respond`",
         d,
     );
-    if let Some(s) = respond.get("status") {
+    let mut r = Respond {
+        status: 200,
+        headers: Vec::new(),
+        body: Body::None,
+        delay: None,
+        callback: None,
+    };
+    if let Some(s) = node.get("status") {
         match s.kind {
-            Kind::Int(code) if (100..=599).contains(&code) => r.respond.status = code as u16,
+            Kind::Int(code) if (100..=599).contains(&code) => r.status = code as u16,
             _ => {
                 d.error(s.pos, "`status` is an HTTP status code from 100 to 599");
             }
         }
     }
-    if let Some(h) = respond.get("headers") {
-        for (k, v) in string_map(Some(h), "headers", d) {
-            match Tmpl::compile(&v, h.pos) {
-                Ok(t) => r.respond.headers.push((k, t)),
-                Err(e) => {
-                    d.error(h.pos, e.to_string());
-                }
-            }
-        }
+    if let Some(h) = node.get("headers") {
+        r.headers = headers(h, d);
     }
-    match (respond.get("json"), respond.get("body")) {
-        (Some(j), Some(b)) => {
-            let _ = j;
-            d.error(b.pos, "a response has `json` or `body`, not both");
+    r.body = body(node, "a response", d);
+    r.delay = node.get("delay").and_then(|n| delay(n, d));
+    if let Some(c) = node.get("callback") {
+        r.callback = callback(c, d).map(Arc::new);
+    }
+    Some(r)
+}
+
+fn callback(node: &Node, d: &mut Diags) -> Option<Callback> {
+    let Some(map) = node.as_map() else {
+        d.error(
+            node.pos,
+            "`callback` is a map of url, method, delay, headers, json or body",
+        );
+        return None;
+    };
+    check_keys(
+        map,
+        &["url", "method", "delay", "headers", "json", "body"],
+        "`callback`",
+        d,
+    );
+    let method = match node.get("method") {
+        None => Method::POST,
+        Some(m) => match m
+            .as_str()
+            .map(|s| Method::from_bytes(s.to_uppercase().as_bytes()))
+        {
+            Some(Ok(method)) => method,
+            _ => {
+                d.error(m.pos, "`method` is an HTTP method such as POST or PUT");
+                Method::POST
+            }
+        },
+    };
+    let url = match node.get("url") {
+        None => {
+            d.error(node.pos, "this callback has no `url`")
+                .help("add e.g. `url: \"{{ vars.callback_url }}/mo-sms\"` or `url: \"{{ json.dlrCallbackUrl }}\"`");
+            None
         }
-        (Some(j), None) => r.respond.body = Body::Json(crate::read::tvalue(j, d)),
-        (None, Some(b)) => match b.as_str().map(|s| Tmpl::compile(s, b.pos)) {
-            Some(Ok(t)) => r.respond.body = Body::Text(t),
+        Some(u) => match u.as_str().map(|s| Tmpl::compile(s, u.pos)) {
+            Some(Ok(t)) => {
+                if t.is_literal() && !is_http_url(&t.source) {
+                    d.error(u.pos, "`url` is not an http:// or https:// URL")
+                        .help("write a full URL, or a template such as \"{{ vars.callback_url }}/mo-sms\"");
+                }
+                Some(t)
+            }
             Some(Err(e)) => {
-                d.error(b.pos, e.to_string());
+                template_error(d, u.pos, &e);
+                None
+            }
+            None => {
+                d.error(u.pos, "`url` is a string (a URL or a template)");
+                None
+            }
+        },
+    };
+    let headers = node
+        .get("headers")
+        .map(|h| headers(h, d))
+        .unwrap_or_default();
+    let body = body(node, "a callback", d);
+    let delay = node.get("delay").and_then(|n| delay(n, d));
+    Some(Callback {
+        url: url?,
+        method,
+        delay,
+        headers,
+        body,
+    })
+}
+
+fn template_error(d: &mut Diags, pos: Pos, e: &crate::template::TemplateError) {
+    d.error(pos, e.to_string())
+        .help("templates use MiniJinja syntax: {{ variable }}, {{ value | filter }}");
+}
+
+pub(super) fn is_http_url(s: &str) -> bool {
+    url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+}
+
+/// `json` or `body` of a response or callback.
+fn body(node: &Node, what: &str, d: &mut Diags) -> Body {
+    match (node.get("json"), node.get("body")) {
+        (Some(_), Some(b)) => {
+            d.error(b.pos, format!("{what} has `json` or `body`, not both"))
+                .help("keep `json` for a JSON body, or `body` for text");
+            Body::None
+        }
+        (Some(j), None) => Body::Json(crate::read::tvalue(j, d)),
+        (None, Some(b)) => match b.as_str().map(|s| Tmpl::compile(s, b.pos)) {
+            Some(Ok(t)) => Body::Text(t),
+            Some(Err(e)) => {
+                template_error(d, b.pos, &e);
+                Body::None
             }
             None => {
                 d.error(
                     b.pos,
                     "`body` is a string (use `json` for structured bodies)",
                 );
+                Body::None
             }
         },
-        (None, None) => {}
+        (None, None) => Body::None,
     }
-    if let Some(delay) = respond.get("delay") {
-        match delay.as_str().map(crate::duration::parse) {
-            Some(Ok(v)) => r.respond.delay = Some(v),
-            Some(Err(e)) => {
-                d.error(delay.pos, e);
+}
+
+fn delay(node: &Node, d: &mut Diags) -> Option<Duration> {
+    match node.as_str().map(crate::duration::parse) {
+        Some(Ok(v)) => Some(v),
+        Some(Err(e)) => {
+            d.error(node.pos, e);
+            None
+        }
+        None => {
+            d.error(node.pos, "`delay` is a duration such as 250ms");
+            None
+        }
+    }
+}
+
+/// Header names checked now; values are templates, checked again once rendered.
+fn headers(node: &Node, d: &mut Diags) -> Vec<(HeaderName, Tmpl)> {
+    let Some(map) = node.as_map() else {
+        d.error(node.pos, "`headers` is a map of names to values");
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, v) in map {
+        let Ok(name) = HeaderName::from_bytes(k.name.as_bytes()) else {
+            d.error(k.pos, format!("`{}` is not a valid header name", k.name))
+                .help("header names are letters, digits and `-`, e.g. X-Request-Id");
+            continue;
+        };
+        let Some(text) = v.scalar_text() else {
+            d.error(v.pos, format!("`{}` must be a plain value", k.name));
+            continue;
+        };
+        match Tmpl::compile(&text, v.pos) {
+            Ok(t) => {
+                if t.is_literal() && HeaderValue::from_str(&text).is_err() {
+                    d.error(v.pos, format!("`{}` is not a valid header value", k.name))
+                        .help("header values are one line of visible text");
+                    continue;
+                }
+                out.push((name, t));
             }
-            None => {
-                d.error(delay.pos, "`delay` is a duration such as 250ms");
+            Err(e) => {
+                template_error(d, v.pos, &e);
             }
         }
     }
-    Some(r)
+    out
 }
 
 fn string_map(node: Option<&Node>, what: &str, d: &mut Diags) -> Vec<(String, String)> {
@@ -381,11 +577,14 @@ fn string_map(node: Option<&Node>, what: &str, d: &mut Diags) -> Vec<(String, St
 mod tests {
     use super::*;
 
+    fn load_text(text: &str) -> Result<MockFile, String> {
+        load_str(Path::new("m.yaml"), text.to_string())
+    }
+
     #[test]
     fn load_errors_are_reported_together() {
-        let e = load_str(
-            Path::new("m.yaml"),
-            "routes:\n  - when: { methd: GET, path: nope }\n    respond: { status: 999, delay: soon }\n  - when: { path: /x }\n".into(),
+        let e = load_text(
+            "routes:\n  - when: { methd: GET, path: nope }\n    respond: { status: 999, delay: soon }\n  - when: { path: /x }\n",
         )
         .unwrap_err();
         assert!(e.contains("m.yaml:2:13"), "{e}");
@@ -394,5 +593,165 @@ mod tests {
         assert!(e.contains("`status` is an HTTP status code"), "{e}");
         assert!(e.contains("`soon` is not a duration"), "{e}");
         assert!(e.contains("this route has no `respond`"), "{e}");
+    }
+
+    #[test]
+    fn a_respond_list_is_answered_in_turn_then_repeats_its_last() {
+        let m = load_text(
+            "routes:\n  - when: { path: /job }\n    respond: [{ status: 202 }, { status: 202 }, { status: 200 }]\n",
+        )
+        .unwrap();
+        let r = &m.routes[0];
+        let seen: Vec<u16> = (0..5).map(|_| r.next_response().unwrap().status).collect();
+        assert_eq!(seen, [202, 202, 200, 200, 200]);
+    }
+
+    #[test]
+    fn one_respond_map_answers_every_time() {
+        let m = load_text("routes:\n  - respond: { status: 204 }\n").unwrap();
+        for _ in 0..3 {
+            assert_eq!(m.routes[0].next_response().unwrap().status, 204);
+        }
+    }
+
+    #[test]
+    fn concurrent_requests_each_take_one_turn() {
+        let m = Arc::new(
+            load_text(
+                "routes:\n  - respond: [{ status: 201 }, { status: 202 }, { status: 200 }]\n",
+            )
+            .unwrap(),
+        );
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let m = Arc::clone(&m);
+                std::thread::spawn(move || {
+                    (0..50)
+                        .map(|_| m.routes[0].next_response().unwrap().status)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let all: Vec<u16> = threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        let count = |s| all.iter().filter(|x| **x == s).count();
+        assert_eq!((count(201), count(202), count(200)), (1, 1, 398));
+    }
+
+    #[test]
+    fn callbacks_are_checked() {
+        let m = load_text(
+            r#"routes:
+  - when: { path: /sms }
+    respond:
+      json: { ok: true }
+      callback:
+        url: "{{ json.dlrCallbackUrl }}"
+        delay: 10ms
+        headers: { X-Id: "{{ response.json.id }}" }
+        json: { status: delivered }
+"#,
+        )
+        .unwrap();
+        let cb = m.routes[0]
+            .next_response()
+            .unwrap()
+            .callback
+            .clone()
+            .unwrap();
+        assert_eq!(cb.method, Method::POST);
+        assert_eq!(cb.delay, Some(Duration::from_millis(10)));
+        assert_eq!(cb.headers[0].0.as_str(), "x-id");
+        assert!(matches!(cb.body, Body::Json(_)));
+    }
+
+    #[test]
+    fn bad_callbacks_and_lists_say_where() {
+        let e = load_text(
+            r#"routes:
+  - when: { path: /a }
+    respond: []
+  - when: { path: /b }
+    respond:
+      - { status: 202 }
+      - just text
+  - when: { path: /c }
+    respond:
+      callback: { method: "GE T", delai: 1s, json: {}, body: x }
+  - when: { path: /d }
+    respond:
+      callback: { url: "ftp://x", headers: { "bad name": v, X-Ok: "a{{" } }
+  - when: { path: /e }
+    respond: { callback: nope }
+"#,
+        )
+        .unwrap_err();
+        for want in [
+            "m.yaml:3:14\n",
+            "`respond` is an empty list",
+            "m.yaml:7:9\n",
+            "a response is a map of",
+            "m.yaml:10:17\n",
+            "this callback has no `url`",
+            "m.yaml:10:27\n",
+            "`method` is an HTTP method",
+            "m.yaml:10:35\n",
+            "did you mean `delay`?",
+            "m.yaml:10:62\n",
+            "a callback has `json` or `body`, not both",
+            "m.yaml:13:24\n",
+            "`url` is not an http:// or https:// URL",
+            "m.yaml:13:46\n",
+            "`bad name` is not a valid header name",
+            "m.yaml:13:67\n",
+            "template syntax error",
+            "m.yaml:15:26\n",
+            "`callback` is a map of",
+        ] {
+            assert!(e.contains(want), "missing {want:?} in:\n{e}");
+        }
+    }
+
+    #[test]
+    fn not_utf8_names_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.yaml");
+        std::fs::write(&path, b"routes:\n  - respond: { body: \"caf\xE9\" }\n").unwrap();
+        let e = load(&path).unwrap_err();
+        assert!(e.contains("m.yaml:2:26\n"), "{e}");
+        assert!(e.contains("not UTF-8 text: byte 0xE9"), "{e}");
+        assert!(e.contains("help: save the file as UTF-8"), "{e}");
+        std::fs::write(&path, b"\xFF\xFEr\0o\0").unwrap();
+        let e = load(&path).unwrap_err();
+        assert!(e.contains("m.yaml:1:1\n"), "{e}");
+        assert!(e.contains("starts like UTF-16"), "{e}");
+    }
+
+    #[test]
+    fn every_bad_input_has_a_place() {
+        let place = regex::Regex::new(r"--> m\.yaml:[1-9]\d*:[1-9]\d*\n").unwrap();
+        for text in [
+            "",
+            "- a\n- b\n",
+            "routes: 3\n",
+            "routes:\n  - 3\n",
+            "routes: [\n",
+            "routes:\n  - when: 3\n    respond: {}\n",
+            "routes:\n  - respond: { headers: 3, body: [1] }\n",
+            "routes:\n  - respond: { headers: { a: [1] } }\n",
+            "routes:\n  - respond: { json: \"{{ \" }\n",
+            "serves: 3\nroutes: []\n",
+            "routes: []\nroutes: []\n",
+            "routes:\n  - when: { query: 1, headers: { a: {} } }\n    respond: {}\n",
+        ] {
+            let e = load_text(text).unwrap_err();
+            let errors = e.lines().filter(|l| l.starts_with("error: ")).count();
+            assert!(
+                errors > 0 && place.find_iter(&e).count() == errors,
+                "an error without a place for {text:?}:\n{e}"
+            );
+        }
     }
 }

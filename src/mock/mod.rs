@@ -1,84 +1,128 @@
 //! The mock server: serves a mock file's routes, in-process for `run --mock` or on its own
 //! for `baton mock`. First matching route wins; no match is a 404 listing the routes tried.
+//! A route may answer from a list in turn and send a callback after answering.
 
+mod callback;
 mod file;
+mod serve;
 
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use bytes::BytesMut;
+use futures_util::StreamExt as _;
 use serde_json::{Map, Value as Json, json};
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 
+pub use callback::{CallbackError, Log};
 pub use file::{MockFile, Route, load};
 
-use crate::template::Vars;
+use crate::template::{Host, Vars};
+use callback::{Callbacks, Notify};
+use file::Respond;
 
-/// A mock server listening on 127.0.0.1.
+/// A request body larger than this is refused with 413.
+const MAX_BODY: usize = 2 << 20;
+
+/// A client has this long to send a request body once its headers are in.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How a mock server is started.
+#[derive(Clone, Default)]
+pub struct MockOptions {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// The run's initial variables: `vars` in the mock's templates (a callback's
+    /// `url: "{{ vars.callback_url }}/mo-sms"`).
+    pub vars: Map<String, Json>,
+    /// Where callback failures are reported; `None` keeps the mock silent.
+    pub log: Option<Log>,
+    /// The run the mock serves: the environment `env()`/`secret()` read, and its secrets
+    /// (masked in what the mock logs).
+    pub host: Host,
+}
+
+/// A mock server listening on 127.0.0.1. Dropping it stops the server too, in the background.
 pub struct RunningMock {
     pub addr: SocketAddr,
     /// `http://127.0.0.1:PORT`
     pub url: String,
-    shutdown: Option<oneshot::Sender<()>>,
+    stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl RunningMock {
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        let _ = (&mut self.task).await;
+    /// Stop accepting, give requests in flight a moment to finish, drop the rest, and
+    /// abort the callbacks still waiting.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
     }
 }
 
-/// Bind 127.0.0.1:`port` (0 picks a free port) and serve in the current runtime.
-pub async fn start(mock: MockFile, port: u16) -> std::io::Result<RunningMock> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+struct App {
+    mock: MockFile,
+    vars: Json,
+    host: Host,
+    callbacks: Arc<Callbacks>,
+}
+
+/// Bind 127.0.0.1:`options.port` and serve in the current runtime.
+pub async fn start(mock: MockFile, options: MockOptions) -> std::io::Result<RunningMock> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
     let addr = listener.local_addr()?;
-    let app = Router::new().fallback(handle).with_state(Arc::new(mock));
-    let (tx, rx) = oneshot::channel::<()>();
+    let callbacks = Arc::new(Callbacks::new(options.log, options.host.secrets.clone()));
+    let app = Arc::new(App {
+        mock,
+        vars: Json::Object(options.vars),
+        host: options.host,
+        callbacks: Arc::clone(&callbacks),
+    });
+    let router = Router::new().fallback(handle).with_state(app);
+    let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        serve::serve(listener, router, stopped).await;
+        callbacks.close().await;
     });
     Ok(RunningMock {
         addr,
         url: format!("http://{addr}"),
-        shutdown: Some(tx),
+        stop,
         task,
     })
 }
 
-async fn handle(
-    State(mock): State<Arc<MockFile>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match read_body(body).await {
+        Ok(b) => b,
+        Err(response) => return response,
+    };
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let path = uri.path();
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
             .into_owned()
             .collect();
     let json_body: Option<Json> = serde_json::from_slice(&body).ok();
-    for route in &mock.routes {
+    for route in &app.mock.routes {
         let Some(params) =
             route.matches(method.as_str(), path, &query, &headers, json_body.as_ref())
         else {
             continue;
         };
-        let mut vars = Vars::new();
+        let Some(respond) = route.next_response() else {
+            continue;
+        };
+        let mut vars = Vars::with_host(app.host.clone());
         vars.set(
             "path",
             &Json::Object(
@@ -93,7 +137,52 @@ async fn handle(
             q.insert(k.clone(), Json::String(v.clone()));
         }
         vars.set("query", &Json::Object(q));
-        let h: Map<String, Json> = headers
+        vars.set("headers", &header_map(&headers));
+        vars.set("json", json_body.as_ref().unwrap_or(&Json::Null));
+        vars.set(
+            "body",
+            &Json::String(String::from_utf8_lossy(&body).into_owned()),
+        );
+        vars.set("vars", &app.vars);
+        return answer(&app, route, respond, vars).await;
+    }
+    let tried: Vec<String> = app.mock.routes.iter().map(Route::describe).collect();
+    json_response(
+        StatusCode::NOT_FOUND,
+        &json!({ "error": "no route matches", "request": format!("{method} {uri}"), "routes_tried": tried }),
+    )
+}
+
+/// The request body, bounded in size and in time.
+async fn read_body(body: Body) -> Result<Bytes, Response> {
+    let read = async {
+        let mut stream = body.into_data_stream();
+        let mut buf = BytesMut::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| StatusCode::BAD_REQUEST)?;
+            if buf.len() + chunk.len() > MAX_BODY {
+                return Err(StatusCode::PAYLOAD_TOO_LARGE);
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(buf.freeze())
+    };
+    let status = match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
+        Ok(Ok(body)) => return Ok(body),
+        Ok(Err(status)) => status,
+        Err(_) => StatusCode::REQUEST_TIMEOUT,
+    };
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => format!("the request body is over {MAX_BODY} bytes"),
+        StatusCode::REQUEST_TIMEOUT => "the request body did not arrive in time".to_string(),
+        _ => "the request body could not be read".to_string(),
+    };
+    Err(json_response(status, &json!({ "error": message })))
+}
+
+fn header_map(headers: &HeaderMap) -> Json {
+    Json::Object(
+        headers
             .iter()
             .map(|(k, v)| {
                 (
@@ -101,82 +190,120 @@ async fn handle(
                     Json::String(String::from_utf8_lossy(v.as_bytes()).into_owned()),
                 )
             })
-            .collect();
-        vars.set("headers", &Json::Object(h));
-        vars.set("json", json_body.as_ref().unwrap_or(&Json::Null));
-        vars.set(
-            "body",
-            &Json::String(String::from_utf8_lossy(&body).into_owned()),
-        );
-        return respond(route, &vars).await;
-    }
-    let tried: Vec<String> = mock.routes.iter().map(Route::describe).collect();
-    json_response(
-        StatusCode::NOT_FOUND,
-        &json!({ "error": "no route matches", "request": format!("{method} {uri}"), "routes_tried": tried }),
+            .collect(),
     )
 }
 
-async fn respond(route: &Route, vars: &Vars) -> Response {
-    let r = &route.respond;
+/// A response rendered from a route's `respond`, before it becomes an HTTP response.
+struct Rendered {
+    status: StatusCode,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Vec<u8>,
+    json: Option<Json>,
+}
+
+impl Rendered {
+    /// What a callback's templates see as `response`.
+    fn summary(&self) -> Json {
+        let mut headers = HeaderMap::new();
+        for (k, v) in &self.headers {
+            headers.append(k.clone(), v.clone());
+        }
+        json!({
+            "status": self.status.as_u16(),
+            "headers": header_map(&headers),
+            "json": self.json.clone().unwrap_or(Json::Null),
+            "body": String::from_utf8_lossy(&self.body),
+        })
+    }
+
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::from(self.body));
+        *response.status_mut() = self.status;
+        for (k, v) in self.headers {
+            response.headers_mut().append(k, v);
+        }
+        response
+    }
+}
+
+async fn answer(app: &App, route: &Route, r: &Respond, mut vars: Vars) -> Response {
     if let Some(d) = r.delay {
         tokio::time::sleep(d).await;
     }
-    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut builder = Response::builder().status(status);
-    let mut has_type = false;
-    for (k, v) in &r.headers {
-        let value = match v.render_string(vars) {
-            Ok(v) => v,
-            Err(e) => return render_failure(route, &e.to_string()),
-        };
-        has_type |= k.eq_ignore_ascii_case("content-type");
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(k.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
-            builder = builder.header(name, value);
+    let rendered = match render(r, &vars) {
+        Ok(rendered) => rendered,
+        Err(message) => {
+            app.callbacks.log(&format!(
+                "mock: {}: the response could not be rendered: {message}",
+                route.describe()
+            ));
+            return json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({ "error": "mock response could not be rendered", "route": route.describe(), "message": message }),
+            );
         }
-    }
-    let body = match &r.body {
-        file::Body::None => Vec::new(),
-        file::Body::Json(v) => match v.render(vars) {
-            Ok(j) => {
-                if !has_type {
-                    builder = builder.header("content-type", "application/json");
-                }
-                serde_json::to_vec(&j).unwrap_or_default()
-            }
-            Err(e) => return render_failure(route, &e.to_string()),
-        },
-        file::Body::Text(t) => match t.render_string(vars) {
-            Ok(s) => {
-                if !has_type {
-                    builder = builder.header("content-type", "text/plain; charset=utf-8");
-                }
-                s.into_bytes()
-            }
-            Err(e) => return render_failure(route, &e.to_string()),
-        },
     };
-    builder
-        .body(Body::from(body))
-        .unwrap_or_else(|_| Response::new(Body::empty()))
+    let Some(callback) = &r.callback else {
+        return rendered.into_response();
+    };
+    vars.set("response", &rendered.summary());
+    let (parts, body) = rendered.into_response().into_parts();
+    let (body, sent) = Notify::wrap(body);
+    app.callbacks.schedule(Arc::clone(callback), vars, sent);
+    Response::from_parts(parts, body)
 }
 
-fn render_failure(route: &Route, message: &str) -> Response {
-    json_response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        &json!({ "error": "mock response could not be rendered", "route": route.describe(), "message": message }),
-    )
+fn render(r: &Respond, vars: &Vars) -> Result<Rendered, String> {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut headers = Vec::with_capacity(r.headers.len() + 1);
+    for (name, value) in &r.headers {
+        let text = value
+            .render_string(vars)
+            .map_err(|e| format!("header `{name}`: {e}"))?;
+        let value = HeaderValue::from_str(&text).map_err(|_| {
+            format!("header `{name}`: the rendered value is not a valid header value")
+        })?;
+        headers.push((name.clone(), value));
+    }
+    let has_type = headers.iter().any(|(k, _)| k == header::CONTENT_TYPE);
+    let (body, json, content_type) = match &r.body {
+        file::Body::None => (Vec::new(), None, None),
+        file::Body::Json(v) => {
+            let j = v.render(vars).map_err(|e| e.to_string())?;
+            (
+                serde_json::to_vec(&j).unwrap_or_default(),
+                Some(j),
+                Some("application/json"),
+            )
+        }
+        file::Body::Text(t) => (
+            t.render_string(vars)
+                .map_err(|e| e.to_string())?
+                .into_bytes(),
+            None,
+            Some("text/plain; charset=utf-8"),
+        ),
+    };
+    if let (Some(ct), false) = (content_type, has_type) {
+        headers.push((header::CONTENT_TYPE, HeaderValue::from_static(ct)));
+    }
+    Ok(Rendered {
+        status,
+        headers,
+        body,
+        json,
+    })
 }
 
 fn json_response(status: StatusCode, body: &Json) -> Response {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Body::from(serde_json::to_vec(body).unwrap_or_default()))
-        .unwrap_or_else(|_| Response::new(Body::empty()))
+    let mut response = Response::new(Body::from(serde_json::to_vec(body).unwrap_or_default()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// `baton mock FILE [--port N]`: serve until Ctrl-C or SIGTERM. Returns the exit code.
@@ -201,10 +328,19 @@ pub fn cmd_mock(path: &Path, port: u16) -> i32 {
             return 2;
         }
     };
+    let log: Log = Arc::new(|message: &str| {
+        let _ = writeln!(std::io::stderr(), "{message}");
+    });
+    let options = MockOptions {
+        port,
+        vars: Map::new(),
+        log: Some(log),
+        host: Host::default(),
+    };
     runtime.block_on(async {
         let var = mock.serves().to_string();
         let routes = mock.routes.len();
-        let running = match start(mock, port).await {
+        let running = match start(mock, options).await {
             Ok(r) => r,
             Err(e) => {
                 let _ = writeln!(
@@ -256,17 +392,78 @@ async fn wait_for_stop() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+    use std::time::Instant;
+
+    fn mock(text: &str) -> MockFile {
+        file::load_str(Path::new("m.yaml"), text.to_string()).unwrap_or_else(|e| panic!("{e}"))
+    }
 
     async fn serve(text: &str) -> RunningMock {
-        let m =
-            file::load_str(Path::new("m.yaml"), text.to_string()).unwrap_or_else(|e| panic!("{e}"));
-        start(m, 0).await.unwrap()
+        start(mock(text), MockOptions::default()).await.unwrap()
     }
 
     async fn get(url: &str, req: reqwest::RequestBuilder) -> (u16, String) {
         let _ = url;
         let r = req.send().await.unwrap();
         (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    #[derive(Debug, Clone)]
+    struct Received {
+        method: String,
+        path: String,
+        headers: HeaderMap,
+        body: String,
+        at: Instant,
+    }
+
+    /// An HTTP receiver on 127.0.0.1:0 that records every request and answers `status`.
+    async fn receiver(status: u16) -> (String, Arc<Mutex<Vec<Received>>>) {
+        let got: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let record = Arc::clone(&got);
+        let app = Router::new().fallback(move |req: Request| {
+            let record = Arc::clone(&record);
+            async move {
+                let (parts, body) = req.into_parts();
+                let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+                record.lock().unwrap().push(Received {
+                    method: parts.method.to_string(),
+                    path: parts.uri.path().to_string(),
+                    headers: parts.headers,
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                    at: Instant::now(),
+                });
+                StatusCode::from_u16(status).unwrap()
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, got)
+    }
+
+    async fn wait_for(got: &Mutex<Vec<Received>>, n: usize) -> Vec<Received> {
+        let start = Instant::now();
+        loop {
+            let v = got.lock().unwrap().clone();
+            if v.len() >= n {
+                return v;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{} of {n} requests arrived",
+                v.len()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    fn collecting_log() -> (Log, Arc<Mutex<Vec<String>>>) {
+        let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = Arc::clone(&lines);
+        let log: Log = Arc::new(move |m: &str| sink.lock().unwrap().push(m.to_string()));
+        (log, lines)
     }
 
     #[tokio::test]
@@ -323,6 +520,249 @@ routes:
         assert_eq!(v["request"], "POST /login");
         assert_eq!(v["routes_tried"][0], "POST /login");
         assert_eq!(v["routes_tried"].as_array().unwrap().len(), 4);
+        m.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_respond_list_takes_turns_across_concurrent_requests() {
+        let m = serve(
+            "routes:\n  - when: { path: /job }\n    respond: [{ status: 202 }, { status: 203 }, { status: 200, json: { n: \"{{ query.n }}\" } }]\n",
+        )
+        .await;
+        let c = reqwest::Client::new();
+        let sends = (0..30).map(|i| {
+            let req = c.get(format!("{}/job?n={i}", m.url));
+            async move { req.send().await.unwrap().status().as_u16() }
+        });
+        let mut statuses = futures_util::future::join_all(sends).await;
+        statuses.sort_unstable();
+        assert_eq!(&statuses[..2], [200; 2]);
+        assert_eq!(statuses.iter().filter(|s| **s == 202).count(), 1);
+        assert_eq!(statuses.iter().filter(|s| **s == 203).count(), 1);
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 28);
+        m.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_callback_follows_the_response_with_the_request_response_and_vars() {
+        let (hook, got) = receiver(200).await;
+        let mut vars = Map::new();
+        vars.insert("callback_url".into(), Json::String(hook.clone()));
+        vars.insert("who".into(), json!("baton"));
+        let m = start(
+            mock(
+                r#"routes:
+  - when: { method: POST, path: /sms }
+    respond:
+      status: 201
+      json: { msgId: "m-{{ json.to }}" }
+      callback:
+        url: "{{ json.dlrCallbackUrl }}"
+        delay: 150ms
+        headers: { X-Msg: "{{ response.json.msgId }}", X-Status: "{{ response.status }}" }
+        json: { msgId: "{{ response.json.msgId }}", to: "{{ json.to }}", by: "{{ vars.who }}", q: "{{ query.x }}" }
+  - when: { path: /mo }
+    respond:
+      callback: { url: "{{ vars.callback_url }}/mo-sms", method: put, body: "hi {{ headers['x-n'] }}" }
+"#,
+            ),
+            MockOptions {
+                vars,
+                ..MockOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        let c = reqwest::Client::new();
+        let answered = Instant::now();
+        let r = c
+            .post(format!("{}/sms?x=1", m.url))
+            .json(&json!({"to": "+49", "dlrCallbackUrl": format!("{hook}/dlr")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        assert_eq!(r.text().await.unwrap(), r#"{"msgId":"m-+49"}"#);
+        assert!(
+            got.lock().unwrap().is_empty(),
+            "the callback waits for its delay"
+        );
+        let r = c
+            .get(format!("{}/mo", m.url))
+            .header("x-n", "7")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let got = wait_for(&got, 2).await;
+        let (mo, dlr) = (&got[0], &got[1]);
+        assert_eq!((mo.method.as_str(), mo.path.as_str()), ("PUT", "/mo-sms"));
+        assert_eq!(mo.body, "hi 7");
+        assert_eq!(mo.headers["content-type"], "text/plain; charset=utf-8");
+        assert_eq!((dlr.method.as_str(), dlr.path.as_str()), ("POST", "/dlr"));
+        assert!(dlr.at.duration_since(answered) >= Duration::from_millis(150));
+        assert_eq!(dlr.headers["x-msg"], "m-+49");
+        assert_eq!(dlr.headers["x-status"], "201");
+        assert_eq!(dlr.headers["content-type"], "application/json");
+        let body: Json = serde_json::from_str(&dlr.body).unwrap();
+        assert_eq!(
+            body,
+            json!({"msgId": "m-+49", "to": "+49", "by": "baton", "q": "1"})
+        );
+        m.stop().await;
+    }
+
+    #[tokio::test]
+    async fn callback_failures_are_logged_and_the_mock_carries_on() {
+        let (hook, got) = receiver(500).await;
+        let (log, lines) = collecting_log();
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let m = start(
+            mock(&format!(
+                r#"routes:
+  - when: {{ path: /refused }}
+    respond: {{ callback: {{ url: "http://{closed}/x" }} }}
+  - when: {{ path: /undefined }}
+    respond: {{ callback: {{ url: "{{{{ json.dlrCallbackUrl }}}}" }} }}
+  - when: {{ path: /not-a-url }}
+    respond: {{ callback: {{ url: "{{{{ query.u }}}}" }} }}
+  - when: {{ path: /500 }}
+    respond: {{ callback: {{ url: "{hook}/x" }} }}
+"#
+            )),
+            MockOptions {
+                log: Some(log),
+                ..MockOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        let c = reqwest::Client::new();
+        for p in ["refused", "undefined", "not-a-url?u=nope", "500"] {
+            let r = c.get(format!("{}/{p}", m.url)).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{p}");
+        }
+        wait_for(&got, 1).await;
+        let start = Instant::now();
+        while lines.lock().unwrap().len() < 4 && start.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut lines = lines.lock().unwrap().clone();
+        lines.sort();
+        assert_eq!(lines.len(), 4, "{lines:#?}");
+        assert!(
+            lines.contains(&format!(
+                "mock: callback POST {hook}/x failed: answered 500 Internal Server Error"
+            )),
+            "{lines:#?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(&format!("http://{closed}/x failed:"))
+                    && l.contains("onnection refused")),
+            "{lines:#?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("{{ json.dlrCallbackUrl }} failed: url could not be rendered")),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains(
+                "callback POST nope failed: url `nope` is not an http:// or https:// URL"
+            )),
+            "{lines:#?}"
+        );
+        let r = c.get(format!("{}/500", m.url)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "still serving");
+        m.stop().await;
+    }
+
+    #[tokio::test]
+    async fn stop_does_not_wait_for_half_sent_requests() {
+        use tokio::io::AsyncWriteExt as _;
+        let m = serve("routes:\n  - respond: { status: 204 }\n").await;
+        // One client stops in the middle of its headers, another in the middle of its body.
+        let mut head = tokio::net::TcpStream::connect(m.addr).await.unwrap();
+        head.write_all(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-")
+            .await
+            .unwrap();
+        let mut body = tokio::net::TcpStream::connect(m.addr).await.unwrap();
+        body.write_all(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        m.stop().await;
+        let took = started.elapsed();
+        assert!(
+            took < serve::STOP_GRACE + Duration::from_millis(500),
+            "stop took {took:?}"
+        );
+        drop((head, body));
+    }
+
+    #[tokio::test]
+    async fn stop_aborts_pending_callbacks() {
+        let (hook, got) = receiver(200).await;
+        let m = serve(&format!(
+            "routes:\n  - respond: {{ callback: {{ url: \"{hook}/late\", delay: 700ms }} }}\n"
+        ))
+        .await;
+        let r = reqwest::get(format!("{}/x", m.url)).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let started = Instant::now();
+        m.stop().await;
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "nothing was in flight, so stop is quick: {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert!(
+            got.lock().unwrap().is_empty(),
+            "a callback pending at stop is not sent"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_response_that_cannot_be_rendered_is_a_500_naming_the_route() {
+        let (log, lines) = collecting_log();
+        let m = start(
+            mock("routes:\n  - when: { path: /x }\n    respond: { json: { a: \"{{ json.nope }}\" } }\n"),
+            MockOptions {
+                log: Some(log),
+                ..MockOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        let r = reqwest::get(format!("{}/x", m.url)).await.unwrap();
+        assert_eq!(r.status(), 500);
+        let v: Json = r.json().await.unwrap();
+        assert_eq!(v["route"], "* /x");
+        assert_eq!(lines.lock().unwrap().len(), 1);
+        assert!(
+            lines.lock().unwrap()[0].starts_with("mock: * /x: the response could not be rendered")
+        );
+        m.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_oversized_body_is_refused() {
+        let m = serve("routes:\n  - respond: { status: 204 }\n").await;
+        let r = reqwest::Client::new()
+            .post(format!("{}/x", m.url))
+            .body(vec![b'a'; MAX_BODY + 1])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 413);
         m.stop().await;
     }
 }

@@ -13,7 +13,7 @@ use sha2::Digest as _;
 use crate::secret::Secrets;
 
 /// Names that templates may call without defining them.
-pub const GLOBALS: [&str; 5] = ["env", "secret", "uuid", "now", "random_int"];
+pub const GLOBALS: [&str; 6] = ["env", "secret", "uuid", "now", "random_int", "jwt_hs256"];
 
 /// The context key under which a render's `Host` travels (not a valid variable name).
 pub(super) const HOST_KEY: &str = "\u{0}baton-host";
@@ -56,6 +56,7 @@ fn build_env() -> Environment<'static> {
     env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
     env.add_function("now", || jiff::Timestamp::now().to_string());
     env.add_function("random_int", fn_random_int);
+    env.add_function("jwt_hs256", super::jwt::jwt_hs256);
     env.add_filter("b64encode", |s: String| {
         base64::engine::general_purpose::STANDARD.encode(s)
     });

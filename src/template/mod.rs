@@ -2,6 +2,7 @@
 //! expression's JSON type. `env` holds the functions and filters, `value` the scopes.
 
 mod env;
+mod jwt;
 mod value;
 
 use std::collections::BTreeSet;

@@ -1,0 +1,71 @@
+//! The mock's accept loop: HTTP/1.1 connections with a header read timeout, and a stop
+//! that lets requests in flight finish for a moment, then drops whatever is still open.
+//!
+//! A client that sends half a request must not hold the server (or `baton mock`'s exit)
+//! forever, so every connection is a task this loop owns and can abort.
+
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// A client has this long to send a request's headers (also closes idle keep-alive connections).
+pub(super) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// On stop, requests in flight have this long to finish before their connections are dropped.
+pub(super) const STOP_GRACE: Duration = Duration::from_secs(1);
+
+/// Serve `router` on `listener` until `stop` turns true or its sender is dropped.
+pub(super) async fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) {
+    let service = TowerToHyperService::new(router);
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stopped(&mut stop) => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    conns.spawn(connection(stream, service.clone(), stop.clone()));
+                }
+                // Out of file descriptors and the like: a client went away or will; try again.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(STOP_GRACE, async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
+    conns.shutdown().await;
+}
+
+async fn connection(
+    stream: TcpStream,
+    service: TowerToHyperService<Router>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = stopped(&mut stop) => {}
+    }
+    // Idle connections close now; one in the middle of a request finishes it first.
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
+}
+
+/// Resolves once a stop is asked for (or whoever could ask is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}

@@ -584,6 +584,11 @@ impl Checks {
             seen == total,
             format!("{seen} requests in the report, expected {total}"),
         );
+        let summary = format!("{total} passed, 0 failed, 0 skipped in ");
+        self.check(
+            run.stdout.contains(&summary),
+            format!("terminal summary `{summary}...`"),
+        );
         let failures = run.failures();
         if !failures.is_empty() {
             self.0.push(format!(
@@ -703,8 +708,9 @@ fn httpbin_cookies(ctx: &Ctx) -> Outcome {
     );
     // -vv shows the wire: the 302 hop with its Location and Set-Cookie, then the jar's Cookie.
     let login = run.block("log in sets the session cookie on a redirect");
+    let status_302 = regex::Regex::new(r"\b302\b").expect("regex");
     c.check(
-        login.contains("302") && received_header(&login, "Location", "/cookies"),
+        status_302.is_match(&login) && received_header(&login, "Location", "/cookies"),
         format!(
             "-vv shows the 302 hop with `Location: /cookies`:\n{}",
             excerpt(&login)
@@ -921,6 +927,7 @@ fn json_server_crud(ctx: &Ctx) -> Outcome {
     c.check(id.is_u64(), format!("captured id is a number: {id}"));
     // json-server logs each request it served: `METHOD /path STATUS ...`.
     let ansi = regex::Regex::new(r"\x1b\[[0-9;]*m").expect("regex");
+    let request_line = regex::Regex::new(r"^(GET|POST|PUT|PATCH|DELETE) /").expect("regex");
     let expected = [
         "POST /endpoints 201".to_string(),
         format!("GET /endpoints/{id} 200"),
@@ -935,7 +942,7 @@ fn json_server_crud(ctx: &Ctx) -> Outcome {
             .lines()
             .iter()
             .map(|l| ansi.replace_all(l, "").trim().to_string())
-            .filter(|l| l.starts_with(|ch: char| ch.is_ascii_uppercase()))
+            .filter(|l| request_line.is_match(l))
             .collect();
         // The readiness probe, then the collection's 14 requests.
         if served.len() >= 15 || Instant::now() > deadline {

@@ -21,9 +21,12 @@ if [ ${#need[@]} -ne 0 ]; then
   fi
 fi
 
-# Each part is redone only when its pinned list changed (a stamp holds the list's hash).
+for tool in python3 node npm; do
+  command -v "$tool" >/dev/null || { echo "ci/setup.sh: $tool not found; the interop servers need Python 3 (with venv), Node.js 20 and npm" >&2; exit 1; }
+done
 interop="$root/.interop"
 mkdir -p "$interop"
+# Each part is redone only when its pinned list changed (a stamp holds the list's hash).
 stamp_ok() { [ -f "$interop/$1.stamp" ] && [ "$(cat "$interop/$1.stamp")" = "$2" ]; }
 
 req="$root/tests/interop/requirements.txt"

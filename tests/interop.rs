@@ -16,6 +16,8 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
 type Outcome = Result<(), Failed>;
+/// A test: its name, the servers it needs, and its body.
+type Test = (&'static str, &'static [Tool], fn(&Ctx) -> Outcome);
 
 /// How long a server may take to answer its first request.
 const STARTUP: Duration = Duration::from_secs(60);
@@ -38,7 +40,7 @@ fn main() -> ExitCode {
         httpbin: Mutex::new(None),
         oauth2: Mutex::new(None),
     });
-    let table: [(&str, &[Tool], fn(&Ctx) -> Outcome); 14] = [
+    let table: [Test; 14] = [
         ("httpbin_auth", &[Tool::Httpbin], httpbin_auth),
         (
             "httpbin_cookies_across_a_login_redirect",

@@ -739,6 +739,9 @@ fn cmd_run(args: &RunArgs) -> i32 {
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         let out: Box<dyn Write + Send> = Box::new(std::io::stdout());
         reporters.push(Box::new(crate::report::github::GithubReporter::new(out)));
+        if let Some(summary) = crate::report::summary::SummaryReporter::from_env() {
+            reporters.push(Box::new(summary));
+        }
     }
     let keep_exchange = verbosity >= Verbosity::Verbose || !args.report.is_empty();
     let opts = RunOptions {

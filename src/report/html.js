@@ -20,6 +20,9 @@
   var params = new URLSearchParams(location.search);
   only.checked = params.has('failed') && params.get('failed') !== '0';
   text.value = params.get('q') || '';
+  var lanes = {};
+  document.querySelectorAll('.lane').forEach(function (l) { lanes[l.dataset.req] = l; });
+  var sections = document.querySelectorAll('section.collection');
   function apply() {
     var q = text.value.trim().toLowerCase();
     var shown = 0;
@@ -28,10 +31,10 @@
       var keep = !(only.checked && (o === 'passed' || o === 'skipped')) &&
         (q === '' || r.dataset.name.toLowerCase().indexOf(q) >= 0);
       r.hidden = !keep;
-      document.querySelectorAll('.lane[data-req="' + r.id + '"]').forEach(function (l) { l.hidden = !keep; });
+      if (lanes[r.id]) lanes[r.id].hidden = !keep;
       if (keep) shown++;
     });
-    document.querySelectorAll('section.collection').forEach(function (s) {
+    sections.forEach(function (s) {
       s.hidden = s.querySelector('details.request:not([hidden])') === null;
     });
     document.getElementById('shown').textContent = shown === rows.length

@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{Collected, FileReporter, exchange_text, failure_lines, html_timeline};
-use crate::duration::human;
 use crate::event::Outcome;
 
 /// At most this much of a request's exchange is shown (each body is already a preview).
@@ -77,7 +76,7 @@ pub fn render(c: &Collected) -> String {
         "<header><h1>baton report</h1><div class=\"summary\"><span><b id=\"summary-total\">{total}</b> requests</span><span><b id=\"summary-passed\">{}</b> passed</span><span><b id=\"summary-failed\">{failed}</b> failed</span><span><b id=\"summary-skipped\">{}</b> skipped</span><span>in {}</span>{}</div></header>\n<nav class=\"toolbar\"><label><input type=\"checkbox\" id=\"failed-only\"> failed only</label><input type=\"search\" id=\"filter\" placeholder=\"Filter requests by name  ( / )\" aria-label=\"Filter requests by name\"><span class=\"shown\" id=\"shown\"></span></nav>\n<main>\n<p class=\"none\" id=\"none\" hidden>No request matches the filter.</p>\n",
         s.counts.passed,
         s.counts.skipped,
-        escape(&human(s.duration)),
+        html_timeline::short(html_timeline::ms(s.duration)),
         if s.interrupted {
             "<span>(interrupted)</span>"
         } else {
@@ -91,7 +90,7 @@ pub fn render(c: &Collected) -> String {
             "<section class=\"collection\"><h2>{} <small>{} &middot; {}</small></h2>",
             escape(&col.title()),
             escape(&col.info.path.display().to_string()),
-            escape(&human(col.duration))
+            html_timeline::short(html_timeline::ms(col.duration))
         );
         let ids: Vec<String> = (next_id..next_id + col.requests.len())
             .map(|i| format!("r{i}"))
@@ -119,7 +118,7 @@ pub fn render(c: &Collected) -> String {
                 escape(&r.name),
                 escape(&r.name),
                 escape(&r.method),
-                escape(&human(r.duration))
+                html_timeline::short(html_timeline::ms(r.duration))
             );
             let fails = failure_lines(r);
             if !fails.is_empty() {

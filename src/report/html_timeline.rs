@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use super::html::{escape, outcome_class};
 use super::{CollectedCollection, KeptRequest, failure_lines};
-use crate::duration::human;
 use crate::event::{PhaseKind, RequestResult};
 
 fn phase_class(k: PhaseKind) -> &'static str {
@@ -31,15 +30,18 @@ fn phase_words(k: PhaseKind) -> &'static str {
     }
 }
 
-/// A short time for axis labels and titles: `0`, `250µs`, `40ms`, `1.5s`.
-fn short(ms: f64) -> String {
+/// A short time for the page, finer than the terminal's below 10 ms (a mock answers in
+/// microseconds): `0`, `250µs`, `1.2ms`, `40ms`, `1.5s`.
+pub fn short(ms: f64) -> String {
     if ms == 0.0 {
         "0".into()
     } else if ms < 1.0 {
         format!("{}µs", (ms * 1000.0).round())
-    } else if ms < 1000.0 {
+    } else if ms < 10.0 {
         let r = (ms * 10.0).round() / 10.0;
         format!("{r}ms")
+    } else if ms < 1000.0 {
+        format!("{}ms", ms.round())
     } else {
         let s = (ms / 100.0).round() / 10.0;
         format!("{s}s")
@@ -57,7 +59,7 @@ fn tick_step(span_ms: f64) -> f64 {
         .unwrap_or(10.0 * mag)
 }
 
-fn ms(d: Duration) -> f64 {
+pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -71,7 +73,7 @@ fn title(r: &RequestResult) -> String {
         "{}\n{} · {status} · {}",
         r.name,
         outcome_class(r.outcome),
-        human(r.duration)
+        short(ms(r.duration))
     );
     let sends = r
         .phases
@@ -116,7 +118,7 @@ pub fn timeline(col: &CollectedCollection, ids: &[String]) -> String {
     let mut h = String::new();
     let _ = writeln!(
         h,
-        "<div class=\"timeline\" style=\"--tick:{:.4}%\" aria-label=\"Timeline of {}\">",
+        "<div class=\"timeline\" role=\"group\" style=\"--tick:{:.4}%\" aria-label=\"Timeline of {}\">",
         pct(step),
         escape(&col.title())
     );
@@ -195,7 +197,7 @@ pub fn timeline(col: &CollectedCollection, ids: &[String]) -> String {
         let _ = writeln!(
             h,
             "</a></div><span class=\"lane-time\">{}</span></div>",
-            escape(&human(r.duration))
+            short(ms(r.duration))
         );
     }
     h.push_str("</div>\n<div class=\"legend\">");
@@ -236,5 +238,7 @@ mod tests {
         assert_eq!(short(0.25), "250µs");
         assert_eq!(short(1500.0), "1.5s");
         assert_eq!(short(40.0), "40ms");
+        assert_eq!(short(1.23), "1.2ms");
+        assert_eq!(short(0.0004), "0µs");
     }
 }

@@ -154,7 +154,8 @@ pub fn timeline(col: &CollectedCollection, ids: &[String]) -> String {
         };
         let _ = write!(
             h,
-            "<div class=\"lane\" data-req=\"{id}\" data-outcome=\"{class}\" data-name=\"{}\"><span class=\"lane-name\">{}{tries}</span><div class=\"track\"><a class=\"bar {class}\" href=\"#{id}\" style=\"left:{:.4}%;width:{:.4}%\" title=\"{}\">",
+            "<div class=\"lane\" data-req=\"{id}\" data-outcome=\"{class}\" data-name=\"{}\"><span class=\"lane-name\" title=\"{}\">{}{tries}</span><div class=\"track\"><a class=\"bar {class}\" href=\"#{id}\" style=\"left:{:.4}%;width:{:.4}%\" title=\"{}\">",
+            escape(&r.name),
             escape(&r.name),
             escape(&r.name),
             pct(start),

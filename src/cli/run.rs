@@ -104,6 +104,14 @@ pub(super) fn run(args: &RunArgs) -> i32 {
             path: None,
             dead: false,
         });
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            let path = PathBuf::from(path);
+            outputs.push(Output {
+                reporter: Box::new(crate::report::summary::SummaryReporter::new(path.clone())),
+                path: Some(path),
+                dead: false,
+            });
+        }
     }
     let opts = RunOptions {
         jobs: args.jobs,
@@ -238,13 +246,10 @@ async fn execute(
     for o in outputs.iter_mut().filter(|o| !o.dead) {
         if let Err(e) = o.reporter.finish() {
             match &o.path {
-                Some(p) => {
+                // The error names the file.
+                Some(_) => {
                     report_failed = true;
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "error: cannot write the report {}: {e}",
-                        p.display()
-                    );
+                    let _ = writeln!(std::io::stderr(), "error: writing a report: {e}");
                 }
                 None if e.kind() == std::io::ErrorKind::BrokenPipe => {}
                 None => {

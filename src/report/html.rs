@@ -1,13 +1,16 @@
 //! `--report html=PATH`: one self-contained HTML file (inline CSS and script, no external
-//! assets) for people: the summary, then each collection's requests; each row expands to the
-//! request, the response and the failed expectations.
+//! assets) for people: the summary, a filter, then per collection a timeline of its requests
+//! (html_timeline.rs) and their list; each row expands to the request, the response and the
+//! failed expectations.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::{Collected, FileReporter, exchange_text, failure_lines};
-use crate::duration::human;
+use super::{Collected, FileReporter, exchange_text, failure_lines, html_timeline};
 use crate::event::Outcome;
+
+/// At most this much of a request's exchange is shown (each body is already a preview).
+const EXCHANGE_LIMIT: usize = 64 * 1024;
 
 pub fn reporter(path: PathBuf) -> FileReporter {
     FileReporter::new(path, render)
@@ -29,47 +32,19 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const STYLE: &str = r#"
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }
-header { background: #1d2330; color: #fff; padding: 18px 28px; }
-header h1 { margin: 0 0 8px; font-size: 20px; }
-.summary span { display: inline-block; margin-right: 18px; font-size: 15px; }
-.summary b { font-size: 20px; }
-main { padding: 18px 28px; }
-section { background: #fff; border: 1px solid #dfe3ea; border-radius: 6px; margin-bottom: 16px; }
-section h2 { font-size: 16px; margin: 0; padding: 10px 14px; border-bottom: 1px solid #dfe3ea; }
-section h2 small { color: #6b7385; font-weight: normal; }
-details { border-bottom: 1px solid #eef0f4; }
-details:last-child { border-bottom: 0; }
-summary { cursor: pointer; padding: 7px 14px; display: grid; grid-template-columns: 28px 1fr 80px 60px 80px; gap: 8px; align-items: center; }
-summary::-webkit-details-marker { display: none; }
-.mark { font-weight: bold; text-align: center; border-radius: 4px; color: #fff; }
-.passed .mark { background: #2e8b57; } .failed .mark, .error .mark { background: #c0392b; }
-.skipped .mark, .interrupted .mark { background: #b7950b; }
-.method, .time { color: #6b7385; } .status { font-variant-numeric: tabular-nums; }
-.body { padding: 4px 14px 12px 50px; }
-.fail { color: #a52714; }
-pre { background: #f3f4f7; border-radius: 4px; padding: 8px 10px; overflow-x: auto; font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; white-space: pre-wrap; }
-.diff .add { color: #216e39; } .diff .del { color: #a52714; }
-"#;
+const STYLE: &str = include_str!("html.css");
+const SCRIPT: &str = include_str!("html.js");
 
-const SCRIPT: &str = r#"
-// Counts are recomputed from the rows, so the numbers always match what is listed.
-(function () {
-  var rows = document.querySelectorAll('details.request');
-  var n = { passed: 0, failed: 0, skipped: 0 };
-  rows.forEach(function (r) {
-    var o = r.dataset.outcome;
-    if (o === 'passed') n.passed++; else if (o === 'skipped') n.skipped++; else n.failed++;
-  });
-  document.getElementById('summary-total').textContent = rows.length;
-  document.getElementById('summary-passed').textContent = n.passed;
-  document.getElementById('summary-failed').textContent = n.failed;
-  document.getElementById('summary-skipped').textContent = n.skipped;
-  // Failed requests open by default.
-  document.querySelectorAll('details.request.failed, details.request.error').forEach(function (d) { d.open = true; });
-})();
-"#;
+/// The class (and word) of an outcome, shared by the list and the timeline.
+pub fn outcome_class(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Passed => "passed",
+        Outcome::Failed => "failed",
+        Outcome::Error => "error",
+        Outcome::Skipped => "skipped",
+        Outcome::Interrupted => "interrupted",
+    }
+}
 
 fn diff_html(d: &str) -> String {
     let mut out = String::new();
@@ -98,31 +73,39 @@ pub fn render(c: &Collected) -> String {
     );
     let _ = write!(
         h,
-        "<header><h1>baton report</h1><div class=\"summary\"><span><b id=\"summary-total\">{total}</b> requests</span><span><b id=\"summary-passed\">{}</b> passed</span><span><b id=\"summary-failed\">{failed}</b> failed</span><span><b id=\"summary-skipped\">{}</b> skipped</span><span>in {}</span>{}</div></header>\n<main>\n",
+        "<header><h1>baton report</h1><div class=\"summary\"><span><b id=\"summary-total\">{total}</b> requests</span><span><b id=\"summary-passed\">{}</b> passed</span><span><b id=\"summary-failed\">{failed}</b> failed</span><span><b id=\"summary-skipped\">{}</b> skipped</span><span>in {}</span>{}</div></header>\n<nav class=\"toolbar\"><label><input type=\"checkbox\" id=\"failed-only\"> failed only</label><input type=\"search\" id=\"filter\" placeholder=\"Filter requests by name  ( / )\" aria-label=\"Filter requests by name\"><span class=\"shown\" id=\"shown\"></span></nav>\n<main>\n<p class=\"none\" id=\"none\" hidden>No request matches the filter.</p>\n",
         s.counts.passed,
         s.counts.skipped,
-        escape(&human(s.duration)),
+        html_timeline::short(html_timeline::ms(s.duration)),
         if s.interrupted {
             "<span>(interrupted)</span>"
         } else {
             ""
         }
     );
+    let mut next_id = 0;
     for col in &c.collections {
         let _ = writeln!(
             h,
-            "<section><h2>{} <small>{} &middot; {}</small></h2>",
+            "<section class=\"collection\"><h2>{} <small>{} &middot; {}</small></h2>",
             escape(&col.title()),
             escape(&col.info.path.display().to_string()),
-            escape(&human(col.duration))
+            html_timeline::short(html_timeline::ms(col.duration))
         );
-        for r in &col.requests {
-            let (class, mark) = match r.outcome {
-                Outcome::Passed => ("passed", "&#10003;"),
-                Outcome::Failed => ("failed", "&#10007;"),
-                Outcome::Error => ("error", "!"),
-                Outcome::Skipped => ("skipped", "&ndash;"),
-                Outcome::Interrupted => ("interrupted", "^C"),
+        let ids: Vec<String> = (next_id..next_id + col.requests.len())
+            .map(|i| format!("r{i}"))
+            .collect();
+        next_id += col.requests.len();
+        h.push_str(&html_timeline::timeline(col, &ids));
+        for (k, id) in col.requests.iter().zip(&ids) {
+            let r = &k.result;
+            let class = outcome_class(r.outcome);
+            let mark = match r.outcome {
+                Outcome::Passed => "&#10003;",
+                Outcome::Failed => "&#10007;",
+                Outcome::Error => "!",
+                Outcome::Skipped => "&ndash;",
+                Outcome::Interrupted => "^C",
             };
             let status = r
                 .response
@@ -131,10 +114,11 @@ pub fn render(c: &Collected) -> String {
                 .unwrap_or_else(|| "&mdash;".into());
             let _ = write!(
                 h,
-                "<details class=\"request {class}\" data-outcome=\"{class}\"><summary><span class=\"mark\">{mark}</span><span class=\"name\">{}</span><span class=\"method\">{}</span><span class=\"status\">{status}</span><span class=\"time\">{}</span></summary>\n<div class=\"body\">\n",
+                "<details class=\"request {class}\" data-outcome=\"{class}\" id=\"{id}\" data-name=\"{}\"><summary><span class=\"mark\">{mark}</span><span class=\"name\">{}</span><span class=\"method\">{}</span><span class=\"status\">{status}</span><span class=\"time\">{}</span></summary>\n<div class=\"body\">\n",
+                escape(&r.name),
                 escape(&r.name),
                 escape(&r.method),
-                escape(&human(r.duration))
+                html_timeline::short(html_timeline::ms(r.duration))
             );
             let fails = failure_lines(r);
             if !fails.is_empty() {
@@ -165,7 +149,7 @@ pub fn render(c: &Collected) -> String {
                     escape(&caps.join("\n"))
                 );
             }
-            let exchange = exchange_text(r, 256 * 1024);
+            let exchange = exchange_text(k, EXCHANGE_LIMIT);
             if !exchange.is_empty() {
                 let _ = writeln!(
                     h,

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use serde_json::{Value as Json, json};
 
-use super::{Collected, FileReporter};
-use crate::event::{Outcome, RequestResult};
+use super::{Collected, FileReporter, KeptRequest};
+use crate::event::{Outcome, PhaseKind};
 
 pub fn reporter(path: PathBuf) -> FileReporter {
     FileReporter::new(path, render)
@@ -35,7 +35,18 @@ fn headers(h: &[(String, String)]) -> Json {
     )
 }
 
-fn request(r: &RequestResult) -> Json {
+fn phase(k: PhaseKind) -> &'static str {
+    match k {
+        PhaseKind::Delay => "delay",
+        PhaseKind::Token => "token",
+        PhaseKind::Send => "send",
+        PhaseKind::Wait => "wait",
+        PhaseKind::Receive => "receive",
+    }
+}
+
+fn request(k: &KeptRequest) -> Json {
+    let r = &k.result;
     json!({
         "name": r.name,
         "file": r.file.display().to_string(),
@@ -45,12 +56,19 @@ fn request(r: &RequestResult) -> Json {
         "outcome": outcome(r.outcome),
         "message": r.message,
         "attempts": r.attempts,
+        "started_ms": ms(r.started),
         "duration_ms": ms(r.duration),
+        "phases": r.phases.iter().map(|p| json!({
+            "kind": phase(p.kind), "start_ms": ms(p.start), "duration_ms": ms(p.duration),
+        })).collect::<Vec<_>>(),
         "request": r.request.as_ref().map(|q| json!({
             "method": q.method, "url": q.url, "headers": headers(&q.headers), "body": q.body,
+            "body_bytes": k.request_body_bytes, "body_truncated": k.request_body_cut().is_some(),
         })),
         "response": r.response.as_ref().map(|p| json!({
             "status": p.status, "headers": headers(&p.headers), "body": p.body,
+            "body_bytes": k.response_body_bytes.unwrap_or(p.body.len()),
+            "body_truncated": k.response_body_cut().is_some(),
         })),
         "captures": r.captures.iter().map(|c| json!({
             "name": c.name, "value": c.value, "secret": c.secret, "error": c.error,

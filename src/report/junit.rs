@@ -1,6 +1,6 @@
 //! `--report junit=PATH`: JUnit XML for GitLab, Jenkins and friends. One testsuite per
 //! collection, one testcase per request; failures carry a message and the details, and
-//! system-out holds the redacted exchange.
+//! system-out holds the redacted exchange. An interrupted request is an `error`.
 
 use std::path::PathBuf;
 
@@ -22,7 +22,8 @@ pub fn render(c: &Collected) -> String {
     for col in &c.collections {
         let mut suite = TestSuite::new(col.title());
         suite.set_time(col.duration);
-        for r in &col.requests {
+        for k in &col.requests {
+            let r = &k.result;
             let lines = failure_lines(r);
             let first = lines.first().cloned().unwrap_or_default();
             let status = match r.outcome {
@@ -34,9 +35,12 @@ pub fn render(c: &Collected) -> String {
                     }
                     s
                 }
+                // Stopped in flight: it neither passed nor failed, and CI must not read it as
+                // a skip (SPEC 2).
                 Outcome::Interrupted => {
-                    let mut s = TestCaseStatus::skipped();
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
                     s.set_message("interrupted");
+                    s.set_type("interrupted");
                     s
                 }
                 Outcome::Failed | Outcome::Error => {
@@ -65,7 +69,7 @@ pub fn render(c: &Collected) -> String {
             case.set_classname(format!("{}", col.info.path.display()));
             case.set_time(r.duration);
             case.set_assertions(r.assertions.len());
-            let exchange = exchange_text(r, EXCHANGE_LIMIT);
+            let exchange = exchange_text(k, EXCHANGE_LIMIT);
             if !exchange.is_empty() {
                 case.set_system_out(exchange);
             }

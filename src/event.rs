@@ -126,6 +126,8 @@ pub struct Redirect {
     pub headers: Vec<(String, String)>,
     pub status: u16,
     pub location: String,
+    /// The hop's response headers (its `Set-Cookie`s, masked).
+    pub response_headers: Vec<(String, String)>,
 }
 
 /// An OAuth2 client credentials exchange as it went over the wire, redacted.

@@ -39,7 +39,10 @@ impl Reporter for GithubReporter {
                 "::error file={},line={}::{}",
                 property(&r.file.display().to_string()),
                 r.line,
-                data(&format!("{} / {}: {message}", r.collection_name, r.name))
+                data(&super::terminal::printable(&format!(
+                    "{} / {}: {message}",
+                    r.collection_name, r.name
+                )))
             )?;
         }
         Ok(())

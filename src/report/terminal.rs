@@ -5,7 +5,26 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 
 use crate::duration::human;
-use crate::event::{Event, Outcome, ReceivedResponse, RequestResult, SentRequest};
+use crate::event::{
+    Event, Outcome, ReceivedResponse, Redirect, RequestResult, SentRequest, TokenExchange,
+};
+
+/// Text from a server or a file as it may go to a terminal: control characters (an escape
+/// sequence could retitle the window or overwrite a line) are shown escaped, `\u{1b}`.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {
@@ -91,7 +110,7 @@ impl TerminalReporter {
         let line = format!(
             "  {} {} {} {} {}{}",
             self.paint(style, mark),
-            r.name,
+            printable(&r.name),
             self.paint(DIM, &r.method),
             self.paint(if bad { RED } else { DIM }, &status),
             self.paint(DIM, &time),
@@ -100,8 +119,16 @@ impl TerminalReporter {
         writeln!(self.out, "{line}")?;
         if self.verbosity >= Verbosity::Verbose {
             for n in &r.notes {
-                let n = self.paint(DIM, n);
+                let n = self.paint(DIM, &printable(n));
                 writeln!(self.out, "      {n}")?;
+            }
+            if let Some(t) = &r.token_exchange
+                && self.verbosity >= Verbosity::VeryVerbose
+            {
+                self.token(t)?;
+            }
+            for hop in &r.redirects {
+                self.redirect(hop)?;
             }
             if let Some(req) = &r.request {
                 self.exchange_request(req)?;
@@ -117,7 +144,7 @@ impl TerminalReporter {
         {
             let style = if bad { RED } else { DIM };
             for l in m.lines() {
-                let text = self.paint(style, l);
+                let text = self.paint(style, &printable(l));
                 writeln!(self.out, "      {text}")?;
             }
         }
@@ -127,7 +154,7 @@ impl TerminalReporter {
                 c.name,
                 c.error.as_deref().unwrap_or_default()
             );
-            let text = self.paint(RED, &text);
+            let text = self.paint(RED, &printable(&text));
             writeln!(self.out, "      {text}")?;
         }
         for a in r.assertions.iter().filter(|a| !a.passed) {
@@ -135,15 +162,16 @@ impl TerminalReporter {
                 "{} {}: expected {}, got {}",
                 a.subject, a.predicate, a.expected, a.actual
             );
-            let head = self.paint(RED, &head);
+            let head = self.paint(RED, &printable(&head));
             writeln!(self.out, "      {head}")?;
             if let Some(m) = &a.message {
                 for l in m.lines() {
-                    writeln!(self.out, "        {l}")?;
+                    writeln!(self.out, "        {}", printable(l))?;
                 }
             }
             if let Some(diff) = &a.diff {
                 for l in diff.lines() {
+                    let l = &*printable(l);
                     let styled = if l.starts_with('+') && !l.starts_with("+++") {
                         self.paint(GREEN, l)
                     } else if l.starts_with('-') && !l.starts_with("---") {
@@ -159,18 +187,67 @@ impl TerminalReporter {
     }
 
     fn exchange_request(&mut self, req: &SentRequest) -> std::io::Result<()> {
-        let line = self.paint(DIM, &format!("> {} {}", req.method, req.url));
+        let line = self.paint(DIM, &printable(&format!("> {} {}", req.method, req.url)));
         writeln!(self.out, "      {line}")?;
         if self.verbosity >= Verbosity::VeryVerbose {
-            for (k, v) in &req.headers {
-                writeln!(self.out, "      > {k}: {v}")?;
-            }
+            self.lines(">", req.headers.iter().map(|(k, v)| format!("{k}: {v}")))?;
             if let Some(b) = &req.body {
                 writeln!(self.out, "      >")?;
-                for l in b.lines() {
-                    writeln!(self.out, "      > {l}")?;
-                }
+                self.lines(">", b.lines().map(str::to_string))?;
             }
+        }
+        Ok(())
+    }
+
+    /// Lines with a `>` or `<` in front, escaped.
+    fn lines(&mut self, mark: &str, lines: impl Iterator<Item = String>) -> std::io::Result<()> {
+        for l in lines {
+            writeln!(self.out, "      {mark} {}", printable(&l))?;
+        }
+        Ok(())
+    }
+
+    /// A redirect hop: what went out, and where it pointed (with -vv, every header).
+    fn redirect(&mut self, hop: &Redirect) -> std::io::Result<()> {
+        let line = self.paint(DIM, &printable(&format!("> {} {}", hop.method, hop.url)));
+        writeln!(self.out, "      {line}")?;
+        if self.verbosity >= Verbosity::VeryVerbose {
+            self.lines(">", hop.headers.iter().map(|(k, v)| format!("{k}: {v}")))?;
+            let status = self.paint(DIM, &format!("< {}", hop.status));
+            writeln!(self.out, "      {status}")?;
+            self.lines(
+                "<",
+                hop.response_headers
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}")),
+            )?;
+        } else {
+            let status = format!("< {} Location: {}", hop.status, hop.location);
+            let status = self.paint(DIM, &printable(&status));
+            writeln!(self.out, "      {status}")?;
+        }
+        Ok(())
+    }
+
+    /// The OAuth2 token exchange, redacted.
+    fn token(&mut self, t: &TokenExchange) -> std::io::Result<()> {
+        let line = self.paint(DIM, &printable(&format!("> POST {} (OAuth2 token)", t.url)));
+        writeln!(self.out, "      {line}")?;
+        self.lines(
+            ">",
+            t.request_headers.iter().map(|(k, v)| format!("{k}: {v}")),
+        )?;
+        writeln!(self.out, "      >")?;
+        self.lines(">", t.request_body.lines().map(str::to_string))?;
+        let status = self.paint(DIM, &format!("< {} ({})", t.status, human(t.duration)));
+        writeln!(self.out, "      {status}")?;
+        self.lines(
+            "<",
+            t.response_headers.iter().map(|(k, v)| format!("{k}: {v}")),
+        )?;
+        if !t.response_body.is_empty() {
+            writeln!(self.out, "      <")?;
+            self.lines("<", t.response_body.lines().map(str::to_string))?;
         }
         Ok(())
     }
@@ -183,14 +260,10 @@ impl TerminalReporter {
         let line = self.paint(DIM, &format!("< {} ({})", resp.status, human(r.duration)));
         writeln!(self.out, "      {line}")?;
         if self.verbosity >= Verbosity::VeryVerbose {
-            for (k, v) in &resp.headers {
-                writeln!(self.out, "      < {k}: {v}")?;
-            }
+            self.lines("<", resp.headers.iter().map(|(k, v)| format!("{k}: {v}")))?;
             if !resp.body.is_empty() {
                 writeln!(self.out, "      <")?;
-                for l in resp.body.lines() {
-                    writeln!(self.out, "      < {l}")?;
-                }
+                self.lines("<", resp.body.lines().map(str::to_string))?;
             }
         }
         Ok(())
@@ -207,7 +280,7 @@ impl crate::event::Reporter for TerminalReporter {
                     .unwrap_or_default();
                 let header = format!(
                     "{}{} {}",
-                    self.paint(BOLD, &c.name),
+                    self.paint(BOLD, &printable(&c.name)),
                     iteration,
                     self.paint(DIM, &format!("({})", c.path.display()))
                 );

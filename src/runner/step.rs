@@ -438,6 +438,7 @@ fn split_hops<'a>(x: &'a Exchange, secrets: &Secrets) -> (Option<&'a Hop>, Vec<R
             headers: redact_headers(&h.headers, secrets),
             status: h.status,
             location: secrets.redact(h.location.as_deref().unwrap_or_default()),
+            response_headers: redact_headers(&h.response_headers, secrets),
         })
         .collect();
     (last, redirects)

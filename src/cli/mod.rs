@@ -167,6 +167,12 @@ pub struct RunArgs {
     /// Run each collection once per row of a CSV (with header) or JSON array file
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
+    /// Where receive steps listen (when any collection has one)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// The value of `callback_url` when senders reach baton another way (a tunnel)
+    #[arg(long, value_name = "URL")]
+    pub callback_url: Option<String>,
     /// Accept invalid TLS certificates
     #[arg(long)]
     pub insecure: bool,

@@ -146,15 +146,26 @@ pub(super) fn run(args: &RunArgs) -> i32 {
         Ok(r) => r,
         Err(e) => return usage_error(&format!("cannot start the async runtime: {e}")),
     };
+    let listen = Listen {
+        addr: args.listen.clone(),
+        callback_url: args.callback_url.clone(),
+    };
     runtime.block_on(execute(
-        checked, shard, opts, client, secrets, outputs, verbosity,
+        checked, shard, listen, opts, client, secrets, outputs, verbosity,
     ))
+}
+
+/// `--listen` and `--callback-url`.
+struct Listen {
+    addr: String,
+    callback_url: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn execute(
     mut checked: Checked,
     shard: Option<(usize, usize)>,
+    listen: Listen,
     opts: RunOptions,
     client: ClientOptions,
     secrets: Secrets,
@@ -171,6 +182,34 @@ async fn execute(
             .collect();
     }
     let mut run_values: Vec<(String, Json)> = Vec::new();
+    // The listener is up before anything is sent, so a callback that comes early is kept.
+    let mut listener = None;
+    if checked.receives() {
+        let addr: std::net::SocketAddr = match listen.addr.parse() {
+            Ok(a) => a,
+            Err(_) => {
+                return usage_error(&format!(
+                    "--listen `{}`: expected IP:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080",
+                    listen.addr
+                ));
+            }
+        };
+        let collections: Vec<&crate::collection::model::Collection> =
+            checked.collections.iter().map(|c| c.as_ref()).collect();
+        match runner::Listener::start(addr, runner::expected(&collections)).await {
+            Ok(l) => {
+                let url = listen
+                    .callback_url
+                    .clone()
+                    .unwrap_or_else(|| l.base_url())
+                    .trim_end_matches('/')
+                    .to_string();
+                run_values.push((plan::CALLBACK_URL.into(), Json::String(url)));
+                listener = Some(Arc::new(l));
+            }
+            Err(e) => return usage_error(&format!("cannot listen on {addr}: {e}")),
+        }
+    }
     let mut running = Vec::new();
     // The mocks see the run's initial values (`vars.callback_url`) in their templates.
     let mut mock_vars: serde_json::Map<String, Json> = checked
@@ -231,6 +270,7 @@ async fn execute(
         tokens: TokenCache::default(),
         secrets,
         cancel: cancel_rx,
+        listener,
     };
     // A reporter that cannot write (a closed pipe: `baton run | head`) is skipped from
     // then on; the run goes on and the exit code still tells the outcome.

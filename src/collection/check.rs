@@ -126,6 +126,7 @@ pub fn request_templates(r: &Request) -> Vec<&Tmpl> {
             }
         }
         Action::Receive(rc) => {
+            ts.extend(rc.path_template.as_ref());
             ts.extend(rc.respond.headers.iter().map(|(_, t)| t));
             match &rc.respond.body {
                 RespondBody::Json(v) => v.templates(&mut ts),

@@ -14,3 +14,4 @@ mod request;
 
 pub use expect::{parse_path, path_help, regex_reason};
 pub use load::{LoadErrors, Loaded, load, load_partial, load_str};
+pub use request::path_pattern;

@@ -177,7 +177,10 @@ pub struct Retry {
 #[derive(Debug, Clone)]
 pub struct Receive {
     pub method: String,
+    /// The path as a pattern; a segment with a template in it matches any value here.
     pub path: PathPattern,
+    /// The path's template, when it has one: rendered when the step runs, then matched.
+    pub path_template: Option<Tmpl>,
     pub timeout: Duration,
     pub respond: Respond,
 }

@@ -236,9 +236,15 @@ fn literal_url(t: &Tmpl, d: &mut Diags) {
 fn receive(node: &Node, d: &mut Diags) -> Option<Receive> {
     let map = read::map(node, "receive", d)?;
     read::check_keys(map, keys::RECEIVE, "receive step", d);
+    let mut path_template = None;
     let path = match node.get("path") {
         Some(p) => match p.as_str() {
-            Some(s) if s.starts_with('/') => Some(path_pattern(s)),
+            Some(s) if s.starts_with('/') => {
+                if s.contains("{{") {
+                    path_template = read::template(p, "path", d);
+                }
+                Some(path_pattern(s))
+            }
             _ => {
                 d.error(p.pos, "`path` starts with `/`, e.g. /mo-sms or /dlr/{id}");
                 None
@@ -275,24 +281,28 @@ fn receive(node: &Node, d: &mut Diags) -> Option<Receive> {
     Some(Receive {
         method,
         path: path?,
+        path_template,
         timeout,
         respond,
     })
 }
 
-/// `/a/{id}/b` as segments.
+/// `/a/{id}/b` as segments; a segment holding a template (`{{ x }}`) matches anything.
 pub fn path_pattern(text: &str) -> PathPattern {
     PathPattern {
         text: text.to_string(),
         segments: text
             .trim_end_matches('/')
             .split('/')
-            .map(
-                |seg| match seg.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
+            .map(|seg| {
+                if seg.contains("{{") {
+                    return Segment::Param(String::new());
+                }
+                match seg.strip_prefix('{').and_then(|x| x.strip_suffix('}')) {
                     Some(name) => Segment::Param(name.to_string()),
                     None => Segment::Literal(seg.to_string()),
-                },
-            )
+                }
+            })
             .collect(),
     }
 }

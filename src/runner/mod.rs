@@ -5,6 +5,8 @@
 //! The run owns what its steps share (HTTP client, token cache, secrets, listener) and hands
 //! it down, so two runs in one process never meet.
 
+mod listener;
+mod receive;
 mod render;
 mod step;
 
@@ -24,6 +26,8 @@ use crate::oauth2::TokenCache;
 use crate::secret::Secrets;
 use crate::template::Vars;
 
+pub use listener::{Expected, Listener};
+pub use receive::expected;
 pub use render::StepError;
 
 /// One collection to run, with the scope it starts from.
@@ -71,6 +75,8 @@ pub struct Services {
     pub secrets: Secrets,
     /// Becomes true on SIGINT/SIGTERM: nothing more is sent.
     pub cancel: watch::Receiver<bool>,
+    /// Where `receive` steps wait for inbound requests (when any collection has one).
+    pub listener: Option<Arc<Listener>>,
 }
 
 struct Ctx {

@@ -80,7 +80,11 @@ pub(super) async fn run(
     out
 }
 
-fn render_for<'a>(ctx: &'a Ctx, r: &'a Request, state: &'a CollectionState) -> RunRender<'a> {
+pub(super) fn render_for<'a>(
+    ctx: &'a Ctx,
+    r: &'a Request,
+    state: &'a CollectionState,
+) -> RunRender<'a> {
     RunRender {
         scope: &state.scope,
         secrets: &ctx.services.secrets,
@@ -139,9 +143,7 @@ async fn one(
     let mut res = result(ctx, c, index, r, name, started);
     let outcome = match &r.action {
         Action::Send(s) => sending(ctx, r, s, state, &mut res).await,
-        Action::Receive(_) => Err(StepError::ForEach(
-            "a receive step needs the run's listener".into(),
-        )),
+        Action::Receive(rc) => super::receive::receiving(ctx, r, rc, state, &mut res).await,
     };
     if let Err(e) = outcome {
         res.outcome = e.outcome();
@@ -152,7 +154,7 @@ async fn one(
 }
 
 impl Ctx {
-    fn phase(&self, res: &mut RequestResult, kind: PhaseKind, since: Instant) {
+    pub(super) fn phase(&self, res: &mut RequestResult, kind: PhaseKind, since: Instant) {
         res.phases.push(Phase {
             kind,
             start: since.duration_since(self.started),
@@ -160,7 +162,7 @@ impl Ctx {
         });
     }
 
-    async fn sleep(&self, d: Duration) -> Result<(), StepError> {
+    pub(super) async fn sleep(&self, d: Duration) -> Result<(), StepError> {
         if d.is_zero() {
             return Ok(());
         }
@@ -172,7 +174,7 @@ impl Ctx {
     }
 
     /// Run `f` unless the run is cancelled first.
-    async fn cancellable<T>(&self, f: impl Future<Output = T>) -> Result<T, StepError> {
+    pub(super) async fn cancellable<T>(&self, f: impl Future<Output = T>) -> Result<T, StepError> {
         let mut cancel = self.services.cancel.clone();
         tokio::select! {
             v = f => Ok(v),

@@ -84,6 +84,8 @@ pub struct RequestResult {
     pub assertions: Vec<AssertionResult>,
     /// Things shown with -v that are not steps of their own (an OAuth2 token fetch).
     pub notes: Vec<String>,
+    /// Things shown even when the request passed (a snapshot written or updated).
+    pub notices: Vec<String>,
 }
 
 /// One stretch of a request's time; `start` counts from the start of the run.

@@ -27,6 +27,7 @@ pub mod report;
 pub mod response;
 pub mod runner;
 pub mod secret;
+pub mod snapshot;
 pub mod source;
 pub mod template;
 pub mod vars;

@@ -173,6 +173,9 @@ pub struct RunArgs {
     /// The value of `callback_url` when senders reach baton another way (a tunnel)
     #[arg(long, value_name = "URL")]
     pub callback_url: Option<String>,
+    /// Write missing and changed snapshots instead of failing
+    #[arg(long)]
+    pub update_snapshots: bool,
     /// Accept invalid TLS certificates
     #[arg(long)]
     pub insecure: bool,

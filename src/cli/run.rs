@@ -121,6 +121,10 @@ pub(super) fn run(args: &RunArgs) -> i32 {
         default_timeout,
         keep_exchange: verbosity >= Verbosity::Verbose || !args.report.is_empty(),
         max_body,
+        snapshots: crate::snapshot::Mode {
+            update: args.update_snapshots,
+            ci: std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false"),
+        },
     };
     let client = ClientOptions {
         insecure: args.insecure,

@@ -98,6 +98,7 @@ impl KeptRequest {
                 captures,
                 assertions,
                 notes: r.notes.iter().map(|n| capped(n)).collect(),
+                notices: r.notices.clone(),
             },
             request_body_bytes: r
                 .request

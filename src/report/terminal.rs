@@ -117,6 +117,12 @@ impl TerminalReporter {
             attempts
         );
         writeln!(self.out, "{line}")?;
+        if self.verbosity >= Verbosity::Normal {
+            for n in &r.notices {
+                let n = self.paint(YELLOW, &printable(n));
+                writeln!(self.out, "      {n}")?;
+            }
+        }
         if self.verbosity >= Verbosity::Verbose {
             for n in &r.notes {
                 let n = self.paint(DIM, &printable(n));

@@ -52,6 +52,7 @@ pub struct RunOptions {
     pub keep_exchange: bool,
     /// Keep at most this many decoded bytes of a response body.
     pub max_body: u64,
+    pub snapshots: crate::snapshot::Mode,
 }
 
 impl Default for RunOptions {
@@ -64,6 +65,7 @@ impl Default for RunOptions {
             default_timeout: Duration::from_secs(30),
             keep_exchange: false,
             max_body: 64 << 20,
+            snapshots: crate::snapshot::Mode::default(),
         }
     }
 }

@@ -154,9 +154,9 @@ pub(super) async fn receiving(
         inbound.arrived.saturating_duration_since(t0),
     );
     message.query = inbound.query.clone();
-    let assertions = crate::expect::check(&r.expect, &message, &state.scope, secrets);
-    let failed = assertions.iter().any(|a| !a.passed);
-    res.assertions = assertions;
+    res.assertions = crate::expect::check(&r.expect, &message, &state.scope, secrets);
+    super::step::snapshot(ctx, r, &message, res);
+    let failed = res.assertions.iter().any(|a| !a.passed);
     let capture_failed = captures(r, &message, state, secrets, res);
     if failed || capture_failed {
         res.outcome = Outcome::Failed;

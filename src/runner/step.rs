@@ -123,6 +123,7 @@ fn result(
         captures: Vec::new(),
         assertions: Vec::new(),
         notes: Vec::new(),
+        notices: Vec::new(),
     }
 }
 
@@ -324,8 +325,9 @@ async fn sending(
         ctx.sleep(interval).await?;
         ctx.phase(res, PhaseKind::Wait, t);
     };
-    let failed = assertions.iter().any(|a| !a.passed);
     res.assertions = assertions;
+    snapshot(ctx, r, &exchange.response, res);
+    let failed = res.assertions.iter().any(|a| !a.passed);
     let capture_failed = captures(r, &exchange.response, state, secrets, res);
     if failed || capture_failed {
         res.outcome = Outcome::Failed;
@@ -343,6 +345,23 @@ async fn sending(
         });
     }
     Ok(())
+}
+
+/// Compare the body with its snapshot file, when the request asks for one.
+pub(super) fn snapshot(ctx: &Ctx, r: &Request, response: &Response, res: &mut RequestResult) {
+    let Some(spec) = &r.expect.snapshot else {
+        return;
+    };
+    let checked = crate::snapshot::check(
+        spec,
+        &r.span.file.path,
+        &res.name,
+        response,
+        &ctx.services.secrets,
+        ctx.opts.snapshots,
+    );
+    res.assertions.push(checked.assertion);
+    res.notices.extend(checked.note);
 }
 
 /// Run the captures; the results are filled in after every secret of this response is

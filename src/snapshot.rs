@@ -1,0 +1,188 @@
+//! Snapshots: a response body (or a received callback's) compared with a file kept in git
+//! beside the collection, `__snapshots__/<collection file stem>/<request name>.json`. JSON
+//! is stored pretty-printed with two spaces, keys in response order, each ignored path
+//! replaced by `"[ignored]"`, and every secret masked (the file is committed). A missing
+//! snapshot is written (under `CI` it is a failure instead); a different one fails with a
+//! diff unless `--update-snapshots`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as Json;
+
+use crate::collection::model::Snapshot;
+use crate::event::AssertionResult;
+use crate::response::Response;
+use crate::secret::Secrets;
+
+/// What a snapshot check may do.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mode {
+    /// `--update-snapshots`: write missing and changed snapshots and pass.
+    pub update: bool,
+    /// `CI` is set (and not `false`): a missing snapshot fails and nothing is written.
+    pub ci: bool,
+}
+
+/// The result of one snapshot check, and a note for the user when a file was written.
+pub struct Checked {
+    pub assertion: AssertionResult,
+    pub note: Option<String>,
+}
+
+/// `List endpoints [0]` -> `list-endpoints-0-`: lowercase, every run of other characters
+/// than `a-z0-9` one `-`.
+pub fn file_name(request: &str) -> String {
+    let mut out = String::new();
+    let mut dash = false;
+    for c in request.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+            dash = false;
+        } else if !dash {
+            out.push('-');
+            dash = true;
+        }
+    }
+    out
+}
+
+/// Where the snapshot of `request` in `collection` lives (`ext` is `json` or `txt`).
+pub fn path(collection: &Path, request: &str, ext: &str) -> PathBuf {
+    let stem = collection
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "collection".into());
+    collection
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join("__snapshots__")
+        .join(stem)
+        .join(format!("{}.{ext}", file_name(request)))
+}
+
+/// The text a body is kept as: JSON pretty, ignored paths replaced, secrets masked.
+pub fn text(spec: &Snapshot, r: &Response, secrets: &Secrets) -> (String, &'static str) {
+    match r.json() {
+        Some(doc) => {
+            let mut doc = secrets.redact_json(doc);
+            for (path, _) in &spec.ignore {
+                let pointers: Vec<String> = path
+                    .query_located(&doc)
+                    .locations()
+                    .map(|l| l.to_json_pointer())
+                    .collect();
+                for p in pointers {
+                    if let Some(v) = doc.pointer_mut(&p) {
+                        *v = Json::String("[ignored]".into());
+                    }
+                }
+            }
+            let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            s.push('\n');
+            (s, "json")
+        }
+        None => (secrets.redact(&r.text()), "txt"),
+    }
+}
+
+pub fn check(
+    spec: &Snapshot,
+    collection: &Path,
+    request: &str,
+    r: &Response,
+    secrets: &Secrets,
+    mode: Mode,
+) -> Checked {
+    let mut a = AssertionResult {
+        subject: "snapshot".into(),
+        predicate: "eq".into(),
+        passed: false,
+        expected: String::new(),
+        actual: String::new(),
+        diff: None,
+        message: None,
+        line: spec.pos.line,
+    };
+    if let Some(e) = r.body_error() {
+        a.actual = "not kept".into();
+        a.message = Some(e);
+        return Checked {
+            assertion: a,
+            note: None,
+        };
+    }
+    let (body, ext) = text(spec, r, secrets);
+    let file = path(collection, request, ext);
+    let shown = file.display().to_string();
+    a.expected = shown.clone();
+    let write = |note: &str| -> Result<Option<String>, String> {
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(&file, &body).map_err(|e| format!("{shown}: {e}"))?;
+        Ok(Some(format!("{note}: {shown}")))
+    };
+    let outcome = match std::fs::read_to_string(&file) {
+        Err(_) if mode.update || !mode.ci => write("snapshot written").map(|n| (true, n)),
+        Err(_) => {
+            a.actual = "(missing)".into();
+            Err(format!(
+                "snapshot missing: {shown} (run with --update-snapshots)"
+            ))
+        }
+        Ok(kept) if normalise(&kept) == normalise(&body) => Ok((true, None)),
+        Ok(_) if mode.update => write("snapshot updated").map(|n| (true, n)),
+        Ok(kept) => {
+            a.actual = "a different body".into();
+            a.diff = Some(
+                similar::TextDiff::from_lines(&normalise(&kept), &normalise(&body))
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&shown, "response")
+                    .to_string(),
+            );
+            Err(format!(
+                "the body differs from {shown} (run with --update-snapshots to accept it)"
+            ))
+        }
+    };
+    match outcome {
+        Ok((passed, note)) => {
+            a.passed = passed;
+            a.actual = "the same".into();
+            Checked { assertion: a, note }
+        }
+        Err(m) => {
+            a.message = Some(m);
+            Checked {
+                assertion: a,
+                note: None,
+            }
+        }
+    }
+}
+
+/// Line endings as `\n` and one final newline, so an editor's habits do not fail a run.
+fn normalise(s: &str) -> String {
+    let mut t = s.replace("\r\n", "\n");
+    while t.ends_with('\n') {
+        t.pop();
+    }
+    t.push('\n');
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_paths() {
+        assert_eq!(file_name("List endpoints [0]"), "list-endpoints-0-");
+        assert_eq!(file_name("GET /api/v1/x"), "get-api-v1-x");
+        assert_eq!(
+            path(Path::new("c/emnify.yaml"), "Send SMS", "json"),
+            Path::new("c/__snapshots__/emnify/send-sms.json")
+        );
+    }
+}

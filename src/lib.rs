@@ -13,6 +13,7 @@ pub mod http;
 pub mod import;
 pub mod mock;
 pub mod oauth2;
+pub mod openapi;
 pub mod report;
 pub mod response;
 pub mod runner;

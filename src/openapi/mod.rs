@@ -111,10 +111,12 @@ pub enum OpenApiError {
         file: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}", render(at, &format!("$ref `{target}` points at nothing"), &[
-        format!("help: `{target}` must be a JSON pointer into the file, like `#/components/schemas/Pet`")
-    ]))]
-    BrokenRef { at: At, target: String },
+    #[error("{}", render(at, &format!("$ref `{target}` points at nothing"), &[help.clone()]))]
+    BrokenRef {
+        at: At,
+        target: String,
+        help: String,
+    },
     #[error("{}", render(at, &format!("$ref `{target}` refers to itself in a loop"), &[]))]
     RefLoop { at: At, target: String },
     #[error("{}", render(at, message, &[help.clone()]))]

@@ -133,11 +133,45 @@ impl Docs {
                     return Err(OpenApiError::BrokenRef {
                         at: self.at_ref(target),
                         target: target.to_string(),
+                        help: self.broken_help(target),
                     });
                 }
             }
         }
         Ok(v)
+    }
+
+    /// What to do about a reference that points at nothing: a close name, if there is one.
+    fn broken_help(&self, reference: &str) -> String {
+        let (file, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+        let pointer = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
+        let (parent, last) = pointer.rsplit_once('/').unwrap_or(("", &pointer));
+        let last = last.replace("~1", "/").replace("~0", "~");
+        let siblings = self
+            .files
+            .get(file)
+            .and_then(|l| l.value.pointer(parent))
+            .and_then(Json::as_object);
+        match siblings
+            .and_then(|m| crate::source::did_you_mean(&last, m.keys().map(String::as_str)))
+        {
+            Some(s) => format!("help: did you mean `{s}`?"),
+            None if siblings.is_some() => format!(
+                "help: there is no `{last}` there; the names are {}",
+                siblings
+                    .map(|m| m
+                        .keys()
+                        .take(8)
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "))
+                    .unwrap_or_default()
+            ),
+            None => {
+                "help: a $ref is a file and a JSON pointer into it, like `#/components/schemas/Pet`"
+                    .into()
+            }
+        }
     }
 
     /// A place for messages about the value at an absolute reference.
@@ -251,6 +285,7 @@ impl Docs {
                 let target = original_ref(&l.text, &r.pointer).unwrap_or(r.target.clone());
                 return Err(OpenApiError::BrokenRef {
                     at: At::inside(&l.path, &l.text, &r.pointer),
+                    help: self.broken_help(&r.target),
                     target,
                 });
             }

@@ -219,9 +219,12 @@ fn todo_api() -> Router {
         )
 }
 
+/// Method, path and query, request headers.
+type Call<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
 /// Sends `requests` to `base` and checks every response against the document: a server
 /// that implements the API breaks no rule of it.
-fn assert_contract_holds(doc: &Path, base: &str, requests: &[(&str, &str, &[(&str, &str)])]) {
+fn assert_contract_holds(doc: &Path, base: &str, requests: &[Call]) {
     let contract = Contract::load(doc).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

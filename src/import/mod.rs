@@ -59,7 +59,13 @@ pub enum ImportError {
     )]
     CurlManyUrls(String, String),
     #[error(transparent)]
-    OpenApi(#[from] crate::openapi::OpenApiError),
+    OpenApi(Box<crate::openapi::OpenApiError>),
+}
+
+impl From<crate::openapi::OpenApiError> for ImportError {
+    fn from(e: crate::openapi::OpenApiError) -> Self {
+        ImportError::OpenApi(Box::new(e))
+    }
 }
 
 /// Postman variable names mapped to baton identifiers, the same way for every importer.

@@ -20,6 +20,9 @@ const MAX_SCHEMA_ERRORS: usize = 10;
 /// Error messages quote instance values; long ones are cut to this many characters.
 const MAX_MESSAGE: usize = 300;
 
+/// Compiled response schemas by (operation, response, media type), or why one does not compile.
+type Cache = HashMap<(usize, usize, usize), Result<Arc<Validator>, String>>;
+
 /// A loaded OpenAPI document, ready to check responses against. Cheap to share (`Arc`):
 /// each response schema is compiled on first use and kept.
 pub struct Contract {
@@ -27,8 +30,7 @@ pub struct Contract {
     version: Version,
     ops: Vec<Matcher>,
     registry: Registry<'static>,
-    /// (operation, response, media type) -> compiled schema, or why it does not compile.
-    cache: Mutex<HashMap<(usize, usize, usize), Result<Arc<Validator>, String>>>,
+    cache: Mutex<Cache>,
 }
 
 impl fmt::Debug for Contract {

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
-use super::doc::{Api, In, Media, Operation, Requirement, SecurityScheme};
+use super::doc::{Api, In, Media, Operation};
 use super::refs::Docs;
 use super::sample::sample;
+use super::security::{self, Auth};
 use crate::import::emit::{Y, document};
-use crate::import::{ImportError, Imported, escape_jinja, sanitize, upper_snake};
+use crate::import::{ImportError, Imported, escape_jinja, sanitize};
 
 /// Imports the document at `path`; `openapi_key` is what the collection's `openapi:` says
 /// (the document's path as seen from where the collection is written).
@@ -51,18 +52,30 @@ struct Gen<'a> {
     /// Parameter name -> variable name.
     names: IndexMap<String, String>,
     vars: IndexMap<String, Var>,
-    warnings: Vec<String>,
-    warned: BTreeSet<String>,
+    warnings: Warnings,
 }
 
-/// An operation's auth as baton writes it.
-#[derive(Clone, PartialEq)]
-enum Auth {
-    /// Nothing to send (no requirement, or an optional one).
-    None,
-    Set(Y),
-    /// No requirement baton can meet; the comment says why.
-    Unsupported(String),
+/// A request and the variables it uses.
+type Generated = (Y, Vec<String>);
+
+/// Warnings for the user, each said once.
+#[derive(Default)]
+pub(super) struct Warnings {
+    pub list: Vec<String>,
+    seen: BTreeSet<String>,
+}
+
+impl Warnings {
+    pub fn push(&mut self, text: String) {
+        self.list.push(text);
+    }
+
+    /// Says `text` unless something was already said about `key`.
+    pub fn once(&mut self, key: &str, text: String) {
+        if self.seen.insert(key.to_string()) {
+            self.list.push(text);
+        }
+    }
 }
 
 fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, ImportError> {
@@ -72,11 +85,10 @@ fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, Impo
         api: &api,
         names: IndexMap::new(),
         vars: IndexMap::new(),
-        warnings: Vec::new(),
-        warned: BTreeSet::new(),
+        warnings: Warnings::default(),
     };
     let default_auth = match &api.security {
-        Some(reqs) => g.auth(reqs),
+        Some(reqs) => security::auth(&api, reqs, &mut g.warnings),
         None => Auth::None,
     };
     let mut top_notes = Vec::new();
@@ -112,7 +124,7 @@ fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, Impo
         requests.push((group, request, used));
     }
 
-    let mut groups: Vec<(Option<String>, Vec<(Y, Vec<String>)>)> = Vec::new();
+    let mut groups: Vec<(Option<String>, Vec<Generated>)> = Vec::new();
     for (group, request, used) in requests {
         match groups.iter_mut().find(|(k, _)| *k == group) {
             Some((_, list)) => list.push((request, used)),
@@ -196,17 +208,11 @@ fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, Impo
             empty.join(", ")
         ));
     }
-    out.warnings = g.warnings;
+    out.warnings = g.warnings.list;
     Ok(out)
 }
 
 impl Gen<'_> {
-    fn warn_once(&mut self, key: &str, text: String) {
-        if self.warned.insert(key.to_string()) {
-            self.warnings.push(text);
-        }
-    }
-
     /// `base_url` from the first server, with comments about the others.
     fn base_url(&mut self) -> (Y, Vec<String>) {
         let mut notes = Vec::new();
@@ -329,7 +335,7 @@ impl Gen<'_> {
         }
 
         let auth = match &op.security {
-            Some(reqs) => self.auth(reqs),
+            Some(reqs) => security::auth(self.api, reqs, &mut self.warnings),
             None => default_auth.clone(),
         };
         // Only what differs from `defaults.auth` is written; `none` turns a default off.
@@ -445,7 +451,8 @@ impl Gen<'_> {
                 for (k, v) in map {
                     let text = match v {
                         Json::String(s) => Y::Str(escape_jinja(s)),
-                        Json::Array(_) | Json::Object(_) => Y::Str(escape_jinja(&v.to_string())),
+                        // A list repeats the field; an object has no form encoding but JSON text.
+                        Json::Object(_) => Y::Str(escape_jinja(&v.to_string())),
                         other => json_y(other),
                     };
                     form.put(k.clone(), text);
@@ -464,7 +471,7 @@ impl Gen<'_> {
                 Some(media_type.clone()),
             );
         }
-        self.warn_once(
+        self.warnings.once(
             &format!("body {media_type}"),
             format!(
                 "request bodies of type {media_type} are not generated ({}); add them by hand (see the comments)",
@@ -483,138 +490,6 @@ impl Gen<'_> {
             )]),
             None,
         )
-    }
-
-    /// The first security requirement baton can meet.
-    fn auth(&mut self, reqs: &[Requirement]) -> Auth {
-        if reqs.is_empty() {
-            return Auth::None;
-        }
-        let mut why = Vec::new();
-        let mut optional = false;
-        for req in reqs {
-            if req.is_empty() {
-                optional = true;
-                continue;
-            }
-            if req.len() > 1 {
-                let names: Vec<&str> = req.keys().map(String::as_str).collect();
-                why.push(format!("{} together", names.join(" + ")));
-                continue;
-            }
-            let Some((name, scopes)) = req.iter().next() else {
-                continue;
-            };
-            match self.scheme(name, scopes) {
-                Ok(y) => return Auth::Set(y),
-                Err(w) => why.push(w),
-            }
-        }
-        if optional {
-            return Auth::None;
-        }
-        Auth::Unsupported(format!(
-            "auth: no security requirement baton can send ({}); the request is sent without it",
-            why.join("; ")
-        ))
-    }
-
-    fn scheme(&mut self, name: &str, scopes: &[String]) -> Result<Y, String> {
-        let secret = |suffix: &str| {
-            let base = upper_snake(name);
-            let var = if suffix.is_empty() {
-                base
-            } else {
-                format!("{base}_{suffix}")
-            };
-            Y::Str(format!("{{{{ secret('{var}') }}}}"))
-        };
-        let Some(s) = self.api.schemes.get(name) else {
-            let msg =
-                format!("security scheme `{name}` is not defined in components.securitySchemes");
-            self.warn_once(name, msg.clone());
-            return Err(msg);
-        };
-        let unsupported = |what: &str| format!("`{name}` is {what}, which baton does not send");
-        let y = match s {
-            SecurityScheme::Basic => {
-                let mut m = Y::map();
-                m.put("username", secret("USERNAME"));
-                m.put("password", secret("PASSWORD"));
-                Y::Map(vec![("basic".into(), m)])
-            }
-            SecurityScheme::Bearer => Y::Map(vec![("bearer".into(), secret("TOKEN"))]),
-            SecurityScheme::ApiKey {
-                location,
-                name: key,
-            } if location == "header" || location == "query" => {
-                let mut m = Y::map();
-                m.put(location.clone(), Y::str(key.clone()));
-                m.put("value", secret(""));
-                Y::Map(vec![("api_key".into(), m)])
-            }
-            SecurityScheme::OAuth2 {
-                token_url: Some(url),
-                ..
-            } => {
-                let mut m = Y::map();
-                m.put("token_url", Y::Str(self.token_url(url)));
-                m.put("client_id", secret("CLIENT_ID"));
-                m.put("client_secret", secret("CLIENT_SECRET"));
-                if !scopes.is_empty() {
-                    m.put("scope", Y::str(scopes.join(" ")));
-                }
-                Y::Map(vec![("oauth2".into(), m)])
-            }
-            other => {
-                let what = match other {
-                    SecurityScheme::ApiKey { location, .. } => {
-                        format!("an API key in a {location}")
-                    }
-                    SecurityScheme::Http(s) => format!("HTTP `{s}` authentication"),
-                    SecurityScheme::OAuth2 { flows, .. } => format!(
-                        "OAuth 2.0 with the {} flow{} (baton runs the client credentials flow)",
-                        flows.join(", "),
-                        if flows.len() == 1 { "" } else { "s" }
-                    ),
-                    SecurityScheme::OpenIdConnect => "OpenID Connect".into(),
-                    SecurityScheme::MutualTls => "mutual TLS (use --cert and --key)".into(),
-                    SecurityScheme::Unknown(t) => format!("of type `{t}`"),
-                    _ => "not supported".into(),
-                };
-                let msg = unsupported(&what);
-                self.warn_once(
-                    name,
-                    format!("security scheme {msg}; requests that need only it are sent without auth (see the comments)"),
-                );
-                return Err(msg);
-            }
-        };
-        Ok(y)
-    }
-
-    /// A token URL: relative ones are relative to the server.
-    fn token_url(&mut self, url: &str) -> String {
-        if url::Url::parse(url).is_ok() {
-            return escape_jinja(url);
-        }
-        let server = self
-            .api
-            .servers
-            .first()
-            .map(|s| s.url.clone())
-            .unwrap_or_default();
-        match url::Url::parse(&server) {
-            Ok(base) if base.path() != "/" && !base.path().is_empty() => base
-                .join(url)
-                .map(|u| escape_jinja(u.as_str()))
-                .unwrap_or_else(|_| escape_jinja(url)),
-            _ => format!(
-                "{{{{ base_url }}}}{}{}",
-                if url.starts_with('/') { "" } else { "/" },
-                escape_jinja(url)
-            ),
-        }
     }
 }
 
@@ -659,4 +534,101 @@ fn slug(s: &str) -> String {
     }
     let out = out.trim_end_matches('-').to_string();
     if out.is_empty() { "api".into() } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml(doc: &str) -> (String, Vec<String>) {
+        let out = import(doc, Path::new("/tmp/api.yaml"), "api.yaml", false).unwrap();
+        (out.files[0].1.clone(), out.warnings)
+    }
+
+    #[test]
+    fn names_auth_bodies_and_parameters() {
+        let (y, w) = yaml(
+            r##"
+openapi: 3.0.3
+info: { title: Edge cases, version: "1" }
+servers: [{ url: /api }]
+security: [{ key: [] }]
+paths:
+  /a:
+    get:
+      operationId: same
+      parameters:
+        - { name: session, in: cookie, required: true, example: s1 }
+        - { name: Accept, in: header, required: true }
+      responses: { "201": { description: x }, "200": { description: x } }
+    post:
+      operationId: same
+      security: [{}, { digest: [] }]
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema: { type: object, required: [n, tags], properties: { n: { type: integer, minimum: 3 }, tags: { type: array, minItems: 1, items: { type: string } } } }
+      responses: { default: { description: x } }
+    put:
+      security: [{ digest: [], key: [] }]
+      requestBody:
+        content:
+          text/plain: { example: "{{ not a template }}" }
+      responses: { "204": { description: x } }
+components:
+  securitySchemes:
+    key: { type: apiKey, in: query, name: token }
+    digest: { type: http, scheme: digest }
+"##,
+        );
+        assert!(
+            y.contains(
+                "defaults:\n  auth: { api_key: { query: token, value: \"{{ secret('KEY') }}\" } }\n"
+            ),
+            "{y}"
+        );
+        assert!(y.contains("  - name: same\n"), "{y}");
+        assert!(y.contains("  - name: same (2)\n"), "{y}");
+        assert!(
+            w.iter()
+                .any(|w| w.contains("two operations are named `same`")),
+            "{w:?}"
+        );
+        // Cookie parameters make a Cookie header; an Accept parameter is left to baton.
+        assert!(
+            y.contains("headers: { Cookie: \"session={{ session }}\" }"),
+            "{y}"
+        );
+        assert!(!y.contains("Accept"), "{y}");
+        // The first 2xx in document order, not the lowest.
+        assert!(y.contains("expect: { status: 201 }"), "{y}");
+        // `{}` among the alternatives: auth is optional, so none is sent.
+        assert!(
+            y.contains("    auth: none\n    form: { \"n\": 3, tags: [\"\"] }\n"),
+            "{y}"
+        );
+        assert!(y.contains("# the document gives no 2xx status"), "{y}");
+        // Two schemes at once cannot be sent: a comment, and the default turned off.
+        assert!(y.contains("# auth: baton cannot send `digest` and `key` at once; the request goes without auth"), "{y}");
+        assert!(y.contains("body: \"{{ '{{' }} not a template }}\""), "{y}");
+        assert!(y.contains("  - name: PUT /a\n"), "{y}");
+        assert!(y.contains("  # relative in the document: put the API's origin in front (https://HOST/api)\n  base_url: /api\n"), "{y}");
+        assert!(
+            w.iter()
+                .any(|w| w.contains("server URL `/api` is relative")),
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn no_servers_and_no_operations() {
+        let (y, w) = yaml("openapi: 3.1.0\ninfo: { title: Empty, version: '1' }\n");
+        assert!(
+            y.contains("  # fill in: the document names no server\n  base_url: \"\"\n"),
+            "{y}"
+        );
+        assert!(y.contains("requests: []\n"), "{y}");
+        assert!(w.iter().any(|w| w.contains("no `servers`")), "{w:?}");
+        assert!(w.iter().any(|w| w.contains("no operations")), "{w:?}");
+    }
 }

@@ -1,15 +1,18 @@
 //! OpenAPI 3.0 / 3.1 documents: generating a collection from one (`baton import openapi`)
 //! and checking responses against one (the contract check of a collection's `openapi:`).
 //!
-//! `refs` loads a document and the local files its `$ref`s point into, `doc` reads the parts
-//! baton uses into plain types, `import` writes a collection, `sample` makes the smallest
-//! value a schema allows, and `contract` checks a response.
+//! `refs` loads a document and the local files its `$ref`s point into (`walk` visits its
+//! objects and rewrites 3.0 schemas), `doc` reads the parts baton uses into plain types,
+//! `import` writes a collection (`security` its auth, `sample` the smallest value a schema
+//! allows), and `contract` checks a response.
 
 mod contract;
 mod doc;
 mod import;
 mod refs;
 mod sample;
+mod security;
+mod walk;
 
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
@@ -31,52 +34,65 @@ pub enum Version {
 
 /// Where in a document a problem is: the file, the JSON pointer, and the line if known.
 #[derive(Debug, Clone)]
-pub struct At {
-    pub path: PathBuf,
+pub struct At(Box<Place>);
+
+#[derive(Debug, Clone)]
+struct Place {
+    path: PathBuf,
     /// JSON pointer inside the file (`/paths/~1pets/get`), `""` for the whole file.
-    pub pointer: String,
-    pub pos: Option<Pos>,
+    pointer: String,
+    pos: Option<Pos>,
     /// The file's text, for the caret snippet.
     text: Option<std::sync::Arc<SourceFile>>,
 }
 
 impl At {
     pub(crate) fn file(path: &Path) -> At {
-        At {
+        At(Box::new(Place {
             path: path.to_path_buf(),
             pointer: String::new(),
             pos: None,
             text: None,
-        }
+        }))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0.path
+    }
+
+    /// Line and column, when the file could be read with positions.
+    pub fn pos(&self) -> Option<Pos> {
+        self.0.pos
     }
 
     /// A place inside a file whose text is known: the line is looked up by the pointer.
     pub(crate) fn inside(path: &Path, text: &str, pointer: &str) -> At {
         let pos = refs::position(text, pointer);
-        At {
+        At(Box::new(Place {
             path: path.to_path_buf(),
             pointer: pointer.to_string(),
             pos,
             text: pos.map(|_| SourceFile::new(path, text.to_string())),
-        }
+        }))
     }
 
     pub(crate) fn with_pos(path: &Path, text: &str, pos: Pos) -> At {
-        At {
+        At(Box::new(Place {
             path: path.to_path_buf(),
             pointer: String::new(),
             pos: Some(pos),
             text: Some(SourceFile::new(path, text.to_string())),
-        }
+        }))
     }
 }
 
 impl fmt::Display for At {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.pos {
-            Some(p) => write!(f, "{}:{}:{}", self.path.display(), p.line, p.col),
-            None if self.pointer.is_empty() => write!(f, "{}", self.path.display()),
-            None => write!(f, "{} (at #{})", self.path.display(), self.pointer),
+        let p = &self.0;
+        match p.pos {
+            Some(pos) => write!(f, "{}:{}:{}", p.path.display(), pos.line, pos.col),
+            None if p.pointer.is_empty() => write!(f, "{}", p.path.display()),
+            None => write!(f, "{} (at #{})", p.path.display(), p.pointer),
         }
     }
 }
@@ -90,36 +106,34 @@ pub enum OpenApiError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}", render(at, &format!("the OpenAPI document is not valid {kind}: {message}"), &[]))]
+    #[error("{}", render(at, &format!("the OpenAPI document is not valid {kind}: {message}"), ""))]
     Syntax {
         at: At,
         kind: &'static str,
         message: String,
     },
-    #[error("{}", render(at, &format!("not an OpenAPI 3 document: {why}"), &[help.clone()]))]
+    #[error("{}", render(at, &format!("not an OpenAPI 3 document: {why}"), help))]
     NotOpenApi { at: At, why: String, help: String },
-    #[error("{}", render(at, &format!("remote $ref `{target}` is not supported"), &[
-        "help: download the file next to the document and refer to it by a relative path".into()
-    ]))]
+    #[error("{}", render(at, &format!("remote $ref `{target}` is not supported"),
+        "help: download the file next to the document and refer to it by a relative path"))]
     RemoteRef { at: At, target: String },
-    #[error("{}", render(at, &format!("$ref `{target}`: cannot read {}: {source}", file.display()), &[
-        "help: local $refs are relative to the file that contains them".into()
-    ]))]
+    #[error("{}", render(at, &format!("$ref `{target}`: cannot read {}: {source}", file.display()),
+        "help: local $refs are relative to the file that contains them"))]
     RefFile {
         at: At,
         target: String,
         file: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}", render(at, &format!("$ref `{target}` points at nothing"), &[help.clone()]))]
+    #[error("{}", render(at, &format!("$ref `{target}` points at nothing"), help))]
     BrokenRef {
         at: At,
         target: String,
         help: String,
     },
-    #[error("{}", render(at, &format!("$ref `{target}` refers to itself in a loop"), &[]))]
+    #[error("{}", render(at, &format!("$ref `{target}` refers to itself in a loop"), ""))]
     RefLoop { at: At, target: String },
-    #[error("{}", render(at, message, &[help.clone()]))]
+    #[error("{}", render(at, message, help))]
     Invalid {
         at: At,
         message: String,
@@ -127,9 +141,13 @@ pub enum OpenApiError {
     },
 }
 
-fn render(at: &At, message: &str, notes: &[String]) -> String {
-    let notes: Vec<String> = notes.iter().filter(|n| !n.is_empty()).cloned().collect();
-    match (&at.text, at.pos) {
+fn render(at: &At, message: &str, help: &str) -> String {
+    let notes: Vec<String> = if help.is_empty() {
+        Vec::new()
+    } else {
+        vec![help.to_string()]
+    };
+    match (&at.0.text, at.0.pos) {
         (Some(file), Some(pos)) => {
             let snippet = render_snippet(&Span::new(file, pos), message, "", &notes);
             // render_snippet starts with `error: `; the caller prints that prefix itself.

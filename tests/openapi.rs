@@ -419,3 +419,34 @@ fn documents_baton_cannot_use_are_errors_naming_file_and_line() {
         out.stderr
     );
 }
+
+#[test]
+fn petstore_imports_with_comments_and_warnings_for_what_baton_cannot_do() {
+    let dir = workdir();
+    let (yaml, warnings) = import(dir.path(), "petstore3.yaml");
+    insta::assert_snapshot!("petstore3", format!("{yaml}=== stderr\n{warnings}"));
+}
+
+#[test]
+fn error_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "typo.yaml",
+        "openapi: 3.0.3\ninfo: { title: t, version: '1' }\npaths:\n  /pets:\n    get:\n      responses:\n        '404':\n          $ref: '#/components/responses/NotFund'\ncomponents:\n  responses:\n    NotFound: { description: gone }\n",
+    );
+    write(
+        dir.path(),
+        "syntax.yaml",
+        "openapi: 3.1.0\npaths:\n  /pets: [\n",
+    );
+    write(dir.path(), "version.json", "{\"openapi\": \"2.5\"}");
+    let mut text = String::new();
+    for file in ["typo.yaml", "syntax.yaml", "version.json"] {
+        let out = run(dir.path(), &["import", "openapi", file]);
+        assert_eq!(out.code, 2, "{file}");
+        assert!(out.stdout.is_empty(), "{file}: {}", out.stdout);
+        text.push_str(&out.stderr);
+    }
+    insta::assert_snapshot!("errors", text);
+}

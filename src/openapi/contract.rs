@@ -400,10 +400,11 @@ fn parts(segment: &str) -> Vec<Part> {
 fn matches(template: &[Vec<Part>], path: &str) -> bool {
     let segs = split(path);
     segs.len() == template.len()
-        && template
-            .iter()
-            .zip(&segs)
-            .all(|(parts, seg)| segment_matches(parts, seg))
+        && template.iter().zip(&segs).all(|(parts, seg)| {
+            // Templates are written decoded (`/files/ä`); URLs arrive encoded.
+            let decoded = percent_encoding::percent_decode_str(seg).decode_utf8_lossy();
+            segment_matches(parts, &decoded)
+        })
 }
 
 /// A parameter matches one or more characters of a segment.
@@ -530,6 +531,17 @@ mod tests {
         assert!(!segment_matches(&t("{name}.json"), ".json"));
         assert!(segment_matches(&t("v{n}"), "v2"));
         assert!(!segment_matches(&t("pets"), "pet"));
+    }
+
+    #[test]
+    fn formats_are_annotations_and_paths_are_decoded() {
+        let doc = r#"{"openapi": "3.1.0", "paths": {"/files/ä b": {"get": {"responses": {"200": {
+            "description": "x", "content": {"application/json": {"schema": {"type": "string", "format": "date-time"}}}}}}}}}"#;
+        let c = Contract::from_text(doc, Path::new("f.json")).unwrap();
+        let url = Url::parse("http://h/files/%C3%A4%20b").unwrap();
+        let h = [("Content-Type".to_string(), "application/json".to_string())];
+        assert_eq!(c.check("get", &url, 200, &h, Some(b"\"not a date\"")), []);
+        assert_eq!(c.check("GET", &url, 200, &h, Some(b"1")).len(), 1);
     }
 
     #[test]

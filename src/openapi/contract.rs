@@ -106,15 +106,12 @@ impl Contract {
     fn from_docs(docs: Docs) -> Result<Contract, OpenApiError> {
         let api = Api::read(&docs)?;
         let path = docs.files[&docs.root].path.clone();
+        let version = docs.version;
+        // The documents move into the registry: `api` holds what matching needs.
         let resources: Vec<(String, jsonschema::Resource)> = docs
             .files
-            .iter()
-            .map(|(uri, l)| {
-                (
-                    uri.clone(),
-                    Draft::Draft202012.create_resource(l.value.clone()),
-                )
-            })
+            .into_iter()
+            .map(|(uri, l)| (uri, Draft::Draft202012.create_resource(l.value)))
             .collect();
         let registry = Registry::new()
             .draft(Draft::Draft202012)
@@ -152,7 +149,7 @@ impl Contract {
             .collect();
         Ok(Contract {
             path,
-            version: docs.version,
+            version,
             ops,
             registry,
             cache: Mutex::new(HashMap::new()),

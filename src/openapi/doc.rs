@@ -95,7 +95,8 @@ pub struct Body {
 #[derive(Debug, Clone)]
 pub struct Media {
     pub schema: Option<Json>,
-    /// The media type's `example`, or the value of the first of its `examples`.
+    /// The media type's `example`, or the value of the first of its `examples` (request
+    /// bodies only).
     pub example: Option<Json>,
 }
 
@@ -215,7 +216,7 @@ fn read_path_item(
             Some(b) => {
                 let b = docs.deref(b)?;
                 Some(Body {
-                    content: content(docs, b.get("content"))?,
+                    content: content(docs, b.get("content"), true)?,
                 })
             }
             None => None,
@@ -238,7 +239,7 @@ fn read_path_item(
                 responses.push((
                     status.clone(),
                     Response {
-                        content: content(docs, r.get("content"))?,
+                        content: content(docs, r.get("content"), false)?,
                         headers,
                     },
                 ));
@@ -422,13 +423,20 @@ fn first_example(docs: &Docs, v: Option<&Json>) -> Result<Option<Json>, OpenApiE
     Ok(None)
 }
 
-fn content(docs: &Docs, v: Option<&Json>) -> Result<IndexMap<String, Media>, OpenApiError> {
+/// Media types by name; `examples` are only read for request bodies (responses' examples
+/// can be large and nothing uses them).
+fn content(
+    docs: &Docs,
+    v: Option<&Json>,
+    examples: bool,
+) -> Result<IndexMap<String, Media>, OpenApiError> {
     let mut out = IndexMap::new();
     if let Some(Json::Object(map)) = v {
         for (media, m) in map {
-            let example = match m.get("example") {
-                Some(e) => Some(e.clone()),
-                None => first_example(docs, m.get("examples"))?,
+            let example = match (examples, m.get("example")) {
+                (false, _) => None,
+                (true, Some(e)) => Some(e.clone()),
+                (true, None) => first_example(docs, m.get("examples"))?,
             };
             out.insert(
                 media.clone(),

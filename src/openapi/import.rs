@@ -284,6 +284,14 @@ impl Gen<'_> {
             notes.push("deprecated in the document".to_string());
         }
         r.put("method", Y::str(op.method.clone()));
+        if let (Some(own), Some(first)) = (op.servers.first(), self.api.servers.first())
+            && own.url != first.url
+        {
+            notes.push(format!(
+                "the document serves this operation from {}, not from base_url",
+                own.url
+            ));
+        }
 
         let mut url = String::from("{{ base_url }}");
         let mut rest = op.path.as_str();

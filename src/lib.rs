@@ -21,6 +21,7 @@ pub mod http;
 pub mod import;
 pub mod mock;
 pub mod oauth2;
+pub mod openapi;
 pub mod plan;
 pub mod read;
 pub mod report;

@@ -93,28 +93,39 @@ pub(super) fn import(cmd: ImportCommand) -> i32 {
             let _ = writeln!(err, "warning: {w}");
         }
     };
+    let write_out = |imported: crate::import::Imported, out: Option<PathBuf>| {
+        warn(&imported.warnings);
+        match out {
+            Some(dir) => {
+                std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                for (name, yaml) in &imported.files {
+                    let path = dir.join(name);
+                    std::fs::write(&path, yaml).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let _ = writeln!(std::io::stdout(), "wrote {}", path.display());
+                }
+            }
+            None => {
+                for (_, yaml) in &imported.files {
+                    let _ = std::io::stdout().write_all(yaml.as_bytes());
+                }
+            }
+        }
+        Ok::<(), String>(())
+    };
     let result: Result<(), String> = (|| match cmd {
         ImportCommand::Postman { file, out } => {
             let imported =
                 crate::import::postman(&read(&file)?, out.is_some()).map_err(|e| e.to_string())?;
-            warn(&imported.warnings);
-            match out {
-                Some(dir) => {
-                    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-                    for (name, yaml) in &imported.files {
-                        let path = dir.join(name);
-                        std::fs::write(&path, yaml)
-                            .map_err(|e| format!("{}: {e}", path.display()))?;
-                        let _ = writeln!(std::io::stdout(), "wrote {}", path.display());
-                    }
-                }
-                None => {
-                    for (_, yaml) in &imported.files {
-                        let _ = std::io::stdout().write_all(yaml.as_bytes());
-                    }
-                }
+            write_out(imported, out)
+        }
+        ImportCommand::Openapi { file, out } => {
+            if let Some(dir) = &out {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             }
-            Ok(())
+            let key = crate::openapi::document_key(&file, out.as_deref());
+            let imported = crate::openapi::import_file(&file, &key, out.is_some())
+                .map_err(|e| e.to_string())?;
+            write_out(imported, out)
         }
         ImportCommand::PostmanEnv { file } => {
             let c = crate::import::postman_env(&read(&file)?).map_err(|e| e.to_string())?;

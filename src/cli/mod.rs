@@ -72,8 +72,15 @@ pub enum ImportCommand {
     },
     /// A Postman environment -> an --env YAML file (secret values become secret() references)
     PostmanEnv { file: PathBuf },
-    /// A curl command line -> a one-request collection (reads stdin when CMD is - or absent)
+    /// curl command lines -> a collection, one request per command (reads stdin when CMD is - or absent)
     Curl { command: Option<String> },
+    /// An OpenAPI 3.x document (YAML or JSON) -> a contract-tested collection, or files with -o
+    Openapi {
+        file: PathBuf,
+        /// Write one file per tag into this directory
+        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

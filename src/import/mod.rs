@@ -1,10 +1,11 @@
-//! Importers: Postman collections and environments, and curl commands, into baton YAML text.
+//! Importers: Postman collections and environments, and curl commands, into baton YAML text
+//! (OpenAPI documents are imported by `crate::openapi`, with the same writer and types).
 //!
 //! Importers never drop input silently: what has no baton equivalent is kept as a YAML
 //! comment next to where it belonged and reported in `warnings`.
 
 mod curl;
-mod emit;
+pub(crate) mod emit;
 mod postman;
 mod postman_env;
 mod script;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 pub use curl::curl;
 pub use postman::postman;
 pub use postman_env::postman_env;
+pub(crate) use postman_env::upper_snake;
 
 /// The result of an import: files to write (relative names) and what the user should know.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +65,14 @@ pub enum ImportError {
         line: usize,
         source: Box<ImportError>,
     },
+    #[error(transparent)]
+    OpenApi(Box<crate::openapi::OpenApiError>),
+}
+
+impl From<crate::openapi::OpenApiError> for ImportError {
+    fn from(e: crate::openapi::OpenApiError) -> Self {
+        ImportError::OpenApi(Box::new(e))
+    }
 }
 
 /// Postman variable names mapped to baton identifiers, the same way for every importer.

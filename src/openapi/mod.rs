@@ -1,0 +1,262 @@
+//! OpenAPI 3.0 / 3.1 documents: generating a collection from one (`baton import openapi`)
+//! and checking responses against one (the contract check of a collection's `openapi:`).
+//!
+//! `refs` loads a document and the local files its `$ref`s point into (`walk` visits its
+//! objects and rewrites 3.0 schemas), `doc` reads the parts baton uses into plain types,
+//! `import` writes a collection (`security` its auth, `sample` the smallest value a schema
+//! allows), and `contract` checks a response.
+
+mod contract;
+mod doc;
+mod import;
+mod refs;
+mod sample;
+mod security;
+mod walk;
+
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+
+pub use contract::{Contract, Violation, ViolationKind};
+pub use import::{import, import_file};
+
+use crate::source::{Pos, SourceFile, Span, render_snippet};
+
+/// Which schema dialect the document's schemas are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// OpenAPI 3.0.x: an extended subset of JSON Schema draft 5 (`nullable`, boolean
+    /// `exclusiveMinimum`), rewritten to 2020-12 on load.
+    V30,
+    /// OpenAPI 3.1 and later: JSON Schema 2020-12.
+    V31,
+}
+
+/// Where in a document a problem is: the file, the JSON pointer, and the line if known.
+#[derive(Debug, Clone)]
+pub struct At(Box<Place>);
+
+#[derive(Debug, Clone)]
+struct Place {
+    path: PathBuf,
+    /// JSON pointer inside the file (`/paths/~1pets/get`), `""` for the whole file.
+    pointer: String,
+    pos: Option<Pos>,
+    /// The file's text, for the caret snippet.
+    text: Option<std::sync::Arc<SourceFile>>,
+}
+
+impl At {
+    pub(crate) fn file(path: &Path) -> At {
+        At(Box::new(Place {
+            path: path.to_path_buf(),
+            pointer: String::new(),
+            pos: None,
+            text: None,
+        }))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0.path
+    }
+
+    /// Line and column, when the file could be read with positions.
+    pub fn pos(&self) -> Option<Pos> {
+        self.0.pos
+    }
+
+    /// A place inside a file whose text is known: the line is looked up by the pointer.
+    pub(crate) fn inside(path: &Path, text: &str, pointer: &str) -> At {
+        let pos = refs::position(text, pointer);
+        At(Box::new(Place {
+            path: path.to_path_buf(),
+            pointer: pointer.to_string(),
+            pos,
+            text: pos.map(|_| SourceFile::new(path, text.to_string())),
+        }))
+    }
+
+    pub(crate) fn with_pos(path: &Path, text: &str, pos: Pos) -> At {
+        At(Box::new(Place {
+            path: path.to_path_buf(),
+            pointer: String::new(),
+            pos: Some(pos),
+            text: Some(SourceFile::new(path, text.to_string())),
+        }))
+    }
+}
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = &self.0;
+        match p.pos {
+            Some(pos) => write!(f, "{}:{}:{}", p.path.display(), pos.line, pos.col),
+            None if p.pointer.is_empty() => write!(f, "{}", p.path.display()),
+            None => write!(f, "{} (at #{})", p.path.display(), p.pointer),
+        }
+    }
+}
+
+/// Why an OpenAPI document cannot be used. Each names the file (and line where it can),
+/// says what is wrong and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenApiError {
+    #[error("cannot read the OpenAPI document {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", render(at, &format!("the OpenAPI document is not valid {kind}: {message}"), ""))]
+    Syntax {
+        at: At,
+        kind: &'static str,
+        message: String,
+    },
+    #[error("{}", render(at, &format!("not an OpenAPI 3 document: {why}"), help))]
+    NotOpenApi { at: At, why: String, help: String },
+    #[error("{}", render(at, &format!("remote $ref `{target}` is not supported"),
+        "help: download the file next to the document and refer to it by a relative path"))]
+    RemoteRef { at: At, target: String },
+    #[error("{}", render(at, &format!("$ref `{target}`: cannot read {}: {source}", file.display()),
+        "help: local $refs are relative to the file that contains them"))]
+    RefFile {
+        at: At,
+        target: String,
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", render(at, &format!("$ref `{target}` points at nothing"), help))]
+    BrokenRef {
+        at: At,
+        target: String,
+        help: String,
+    },
+    #[error("{}", render(at, &format!("$ref `{target}` refers to itself in a loop"), ""))]
+    RefLoop { at: At, target: String },
+    #[error("{}", render(at, message, help))]
+    Invalid {
+        at: At,
+        message: String,
+        help: String,
+    },
+}
+
+fn render(at: &At, message: &str, help: &str) -> String {
+    let notes: Vec<String> = if help.is_empty() {
+        Vec::new()
+    } else {
+        vec![help.to_string()]
+    };
+    match (&at.0.text, at.0.pos) {
+        (Some(file), Some(pos)) => {
+            let snippet = render_snippet(&Span::new(file, pos), message, "", &notes);
+            // render_snippet starts with `error: `; the caller prints that prefix itself.
+            snippet
+                .strip_prefix("error: ")
+                .unwrap_or(&snippet)
+                .trim_end()
+                .to_string()
+        }
+        _ => {
+            let mut out = format!("{at}: {message}");
+            for n in notes {
+                out.push_str("\n  = ");
+                out.push_str(&n);
+            }
+            out
+        }
+    }
+}
+
+/// The `openapi:` value a generated collection needs: the document's path as seen from where
+/// the collection is written (`out_dir`), or as given when the collection goes to stdout.
+pub fn document_key(file: &Path, out_dir: Option<&Path>) -> String {
+    let Some(dir) = out_dir else {
+        return slashes(file);
+    };
+    let (Some(file_abs), Some(dir_abs)) = (absolute(file), absolute(dir)) else {
+        return slashes(file);
+    };
+    let f: Vec<Component> = file_abs.components().collect();
+    let d: Vec<Component> = dir_abs.components().collect();
+    let common = f.iter().zip(&d).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return slashes(&file_abs);
+    }
+    let mut rel = PathBuf::new();
+    for _ in common..d.len() {
+        rel.push("..");
+    }
+    for c in &f[common..] {
+        rel.push(c.as_os_str());
+    }
+    slashes(&rel)
+}
+
+/// An absolute path with `.` and `..` resolved (through the file system where it exists).
+fn absolute(p: &Path) -> Option<PathBuf> {
+    if let Ok(c) = p.canonicalize() {
+        return Some(c);
+    }
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(p)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    // The deepest existing ancestor may itself be a symlink: canonicalize what exists.
+    let mut existing = out.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        rest.push(existing.file_name()?.to_os_string());
+        if !existing.pop() {
+            return Some(out);
+        }
+    }
+    let mut base = existing.canonicalize().ok()?;
+    for r in rest.iter().rev() {
+        base.push(r);
+    }
+    Some(base)
+}
+
+fn slashes(p: &Path) -> String {
+    let s = p.to_string_lossy().into_owned();
+    if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/")
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_is_relative_to_the_output_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = dir.path().join("api/openapi.yaml");
+        std::fs::create_dir_all(doc.parent().unwrap()).unwrap();
+        std::fs::write(&doc, "openapi: 3.1.0").unwrap();
+        let out = dir.path().join("collections/api");
+        assert_eq!(document_key(&doc, Some(&out)), "../../api/openapi.yaml");
+        assert_eq!(
+            document_key(&doc, Some(&dir.path().join("api"))),
+            "openapi.yaml"
+        );
+        assert_eq!(
+            document_key(Path::new("specs/a.yaml"), None),
+            "specs/a.yaml"
+        );
+    }
+}

@@ -1,0 +1,336 @@
+//! The smallest value a schema allows, for request bodies the document gives no example of:
+//! required properties only, a schema's own example/default/const/first enum value where it
+//! has one, `$ref`s followed, recursion cut off.
+
+use serde_json::{Map, Value as Json, json};
+
+use super::refs::Docs;
+
+/// Deeper than this, a value is cut off (`null`, `{}` or `[]`).
+const MAX_DEPTH: usize = 24;
+
+/// A value for a request body: `readOnly` properties are left out (servers set them).
+pub fn sample(docs: &Docs, schema: &Json) -> Json {
+    let mut stack = Vec::new();
+    let v = value(docs, schema, 0, &mut stack);
+    if v.is_null() && !allows_null(docs, schema) {
+        json!({})
+    } else {
+        v
+    }
+}
+
+fn allows_null(docs: &Docs, schema: &Json) -> bool {
+    let schema = match docs.deref(schema) {
+        Ok(s) => s,
+        Err(_) => return true,
+    };
+    match schema.get("type") {
+        Some(Json::String(t)) => t == "null",
+        Some(Json::Array(ts)) => ts.iter().any(|t| t == "null"),
+        _ => false,
+    }
+}
+
+fn value(docs: &Docs, schema: &Json, depth: usize, stack: &mut Vec<String>) -> Json {
+    if depth > MAX_DEPTH {
+        return Json::Null;
+    }
+    let pushed = match schema.get("$ref").and_then(Json::as_str) {
+        Some(r) if stack.iter().any(|s| s == r) => {
+            // A recursive schema: its smallest value does not recurse.
+            return match docs.deref(schema).ok().map(kind) {
+                Some("object") => json!({}),
+                Some("array") => json!([]),
+                _ => Json::Null,
+            };
+        }
+        Some(r) => {
+            stack.push(r.to_string());
+            true
+        }
+        None => false,
+    };
+    let out = match docs.deref(schema) {
+        Ok(s) => resolved(docs, s, depth, stack),
+        Err(_) => Json::Null,
+    };
+    if pushed {
+        stack.pop();
+    }
+    out
+}
+
+/// The type a schema is about, as far as the minimal value goes.
+fn kind(s: &Json) -> &str {
+    match s.get("type") {
+        Some(Json::String(t)) => t.as_str(),
+        Some(Json::Array(ts)) => ts
+            .iter()
+            .filter_map(Json::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("null"),
+        _ if s.get("properties").is_some() || s.get("additionalProperties").is_some() => "object",
+        _ if s.get("items").is_some() => "array",
+        _ => "",
+    }
+}
+
+fn resolved(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Json {
+    if let Some(Json::Bool(false)) = Some(s) {
+        return Json::Null;
+    }
+    for key in ["const", "example", "default"] {
+        if let Some(v) = s.get(key) {
+            return v.clone();
+        }
+    }
+    if let Some(Json::Array(e)) = s.get("examples")
+        && let Some(v) = e.first()
+    {
+        return v.clone();
+    }
+    if let Some(Json::Array(e)) = s.get("enum")
+        && let Some(v) = e.iter().find(|v| !v.is_null()).or(e.first())
+    {
+        return v.clone();
+    }
+    if let Some(Json::Array(parts)) = s.get("allOf") {
+        let mut merged = Json::Null;
+        for p in parts {
+            merge(&mut merged, value(docs, p, depth + 1, stack));
+        }
+        // Properties beside `allOf` count too.
+        let mut own = s.clone();
+        if let Some(o) = own.as_object_mut() {
+            o.remove("allOf");
+        }
+        if own.get("properties").is_some() || own.get("type").is_some() {
+            merge(&mut merged, resolved(docs, &own, depth, stack));
+        }
+        return merged;
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Json::Array(alts)) = s.get(key) {
+            // The first alternative that is not just `null`.
+            let pick = alts
+                .iter()
+                .find(|a| {
+                    docs.deref(a)
+                        .map(|a| a.get("type") != Some(&json!("null")))
+                        .unwrap_or(true)
+                })
+                .or(alts.first());
+            if let Some(a) = pick {
+                let mut v = value(docs, a, depth + 1, stack);
+                if s.get("properties").is_some() {
+                    let mut own = s.clone();
+                    if let Some(o) = own.as_object_mut() {
+                        o.remove(key);
+                    }
+                    merge(&mut v, resolved(docs, &own, depth, stack));
+                }
+                return v;
+            }
+        }
+    }
+    match kind(s) {
+        "object" => object(docs, s, depth, stack),
+        "array" => {
+            let n = s.get("minItems").and_then(Json::as_u64).unwrap_or(0).min(3);
+            let item = s.get("items").cloned().unwrap_or(json!({}));
+            Json::Array(
+                (0..n)
+                    .map(|_| value(docs, &item, depth + 1, stack))
+                    .collect(),
+            )
+        }
+        "string" => string(s),
+        "integer" => {
+            let n = number(s);
+            json!(n.ceil() as i64)
+        }
+        "number" => {
+            let n = number(s);
+            if n.fract() == 0.0 {
+                json!(n as i64)
+            } else {
+                json!(n)
+            }
+        }
+        "boolean" => json!(false),
+        _ => Json::Null,
+    }
+}
+
+fn object(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Json {
+    let mut out = Map::new();
+    let required: Vec<&str> = s
+        .get("required")
+        .and_then(Json::as_array)
+        .map(|r| r.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default();
+    let props = s.get("properties").and_then(Json::as_object);
+    for name in required {
+        let prop = props.and_then(|p| p.get(name));
+        if let Some(p) = prop
+            && docs
+                .deref(p)
+                .ok()
+                .and_then(|p| p.get("readOnly"))
+                .and_then(Json::as_bool)
+                == Some(true)
+        {
+            continue;
+        }
+        let v = match prop {
+            Some(p) => value(docs, p, depth + 1, stack),
+            None => match s.get("additionalProperties") {
+                Some(a) if a.is_object() => value(docs, a, depth + 1, stack),
+                _ => Json::Null,
+            },
+        };
+        out.insert(name.to_string(), v);
+    }
+    Json::Object(out)
+}
+
+fn string(s: &Json) -> Json {
+    let format = s.get("format").and_then(Json::as_str).unwrap_or("");
+    let text = match format {
+        "date-time" => "1970-01-01T00:00:00Z",
+        "date" => "1970-01-01",
+        "time" => "00:00:00Z",
+        "email" | "idn-email" => "user@example.com",
+        "uuid" => "00000000-0000-0000-0000-000000000000",
+        "uri" | "url" | "iri" => "https://example.com",
+        "hostname" | "idn-hostname" => "example.com",
+        "ipv4" => "127.0.0.1",
+        "ipv6" => "::1",
+        _ => "",
+    };
+    let min = s.get("minLength").and_then(Json::as_u64).unwrap_or(0) as usize;
+    if text.chars().count() >= min {
+        json!(text)
+    } else {
+        json!("x".repeat(min.min(64)))
+    }
+}
+
+/// The smallest number within the bounds (0 when 0 is allowed).
+fn number(s: &Json) -> f64 {
+    let get = |k: &str| s.get(k).and_then(Json::as_f64);
+    let (min, xmin) = (get("minimum"), get("exclusiveMinimum"));
+    let (max, xmax) = (get("maximum"), get("exclusiveMaximum"));
+    let step = if s.get("type") == Some(&json!("integer")) {
+        1.0
+    } else {
+        get("multipleOf").unwrap_or(1.0)
+    };
+    let mut n = 0.0;
+    if let Some(m) = min
+        && n < m
+    {
+        n = m;
+    }
+    if let Some(m) = xmin
+        && n <= m
+    {
+        n = m + step;
+    }
+    if let Some(m) = max
+        && n > m
+    {
+        n = m;
+    }
+    if let Some(m) = xmax
+        && n >= m
+    {
+        n = m - step;
+    }
+    n
+}
+
+/// Objects merge key by key (later wins); anything else replaces a `null`.
+fn merge(into: &mut Json, v: Json) {
+    match (into, v) {
+        (Json::Object(a), Json::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(&k) {
+                    Some(old) => merge(old, v),
+                    None => {
+                        a.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot @ Json::Null, v) => *slot = v,
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn body(yaml: &str, schema: &str) -> Json {
+        let docs = Docs::from_text(yaml, Path::new("/tmp/s.yaml")).unwrap();
+        let s = docs.root().pointer(schema).unwrap().clone();
+        sample(&docs, &s)
+    }
+
+    #[test]
+    fn required_properties_only_and_refs_followed() {
+        let doc = r##"
+openapi: 3.0.3
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [name, id, tag, kind, born, count]
+      properties:
+        id: { type: integer, readOnly: true }
+        name: { type: string, example: doggie }
+        tag: { $ref: "#/components/schemas/Tag" }
+        kind: { type: string, enum: [dog, cat] }
+        born: { type: string, format: date }
+        count: { type: integer, minimum: 1, exclusiveMinimum: true }
+        note: { type: string }
+    Tag:
+      type: object
+      nullable: true
+      required: [label]
+      properties: { label: { type: string, minLength: 2 } }
+"##;
+        assert_eq!(
+            body(doc, "/components/schemas/Pet"),
+            json!({ "name": "doggie", "tag": { "label": "xx" }, "kind": "dog", "born": "1970-01-01", "count": 2 })
+        );
+    }
+
+    #[test]
+    fn recursion_and_combinators_terminate() {
+        let doc = r##"
+openapi: 3.1.0
+components:
+  schemas:
+    Body: { $ref: "#/components/schemas/Node" }
+    Node:
+      type: object
+      required: [child, both, either]
+      properties:
+        child: { $ref: "#/components/schemas/Node" }
+        both:
+          allOf:
+            - { type: object, required: [a], properties: { a: { type: boolean } } }
+            - { type: object, required: [b], properties: { b: { type: [number, "null"], maximum: -3 } } }
+        either:
+          oneOf: [{ type: "null" }, { type: array, minItems: 1, items: { $ref: "#/components/schemas/Node" } }]
+"##;
+        assert_eq!(
+            body(doc, "/components/schemas/Body"),
+            json!({ "child": {}, "both": { "a": false, "b": -3 }, "either": [{}] })
+        );
+    }
+}

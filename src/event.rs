@@ -177,6 +177,21 @@ pub struct AssertionResult {
     pub line: u32,
 }
 
+impl AssertionResult {
+    /// The one line a failure is shown as: `json $.id eq: expected 1, got 2`, or for a
+    /// check without a predicate (a contract violation) `openapi: GET /x 200: ...`.
+    pub fn headline(&self) -> String {
+        if self.predicate.is_empty() {
+            format!("{}: {}", self.subject, self.actual)
+        } else {
+            format!(
+                "{} {}: expected {}, got {}",
+                self.subject, self.predicate, self.expected, self.actual
+            )
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub passed: usize,

@@ -13,6 +13,7 @@ use crate::collection::model::Collection;
 use crate::diag::Diag;
 use crate::discover;
 use crate::mock::MockFile;
+use crate::openapi::Contract;
 use crate::runner::Planned;
 use crate::secret::Secrets;
 use crate::template::Host;
@@ -38,9 +39,9 @@ pub enum PlanError {
     /// Problems with the input, each with its place.
     #[error("{} problem{} found", .0.len(), if .0.len() == 1 { "" } else { "s" })]
     Invalid(Vec<Diag>),
-    /// A mock file's problems, already rendered.
+    /// A mock file's or OpenAPI document's problems, already rendered.
     #[error("{0}")]
-    Mock(String),
+    Rendered(String),
 }
 
 /// Everything checked, before anything is sent.
@@ -53,6 +54,8 @@ pub struct Checked {
     pub host: Host,
     /// Files a directory held that are not collections, with the reason.
     pub skipped: Vec<(PathBuf, &'static str)>,
+    /// The OpenAPI documents collections are checked against, by resolved path.
+    pub contracts: Vec<(PathBuf, Arc<Contract>)>,
 }
 
 /// The variable a run sets when it listens for callbacks.
@@ -82,7 +85,7 @@ pub fn check(inputs: &Inputs, secrets: Secrets) -> Result<Checked, PlanError> {
     }
     let mut mocks = Vec::new();
     for m in &inputs.mocks {
-        let mock = crate::mock::load(m).map_err(PlanError::Mock)?;
+        let mock = crate::mock::load(m).map_err(PlanError::Rendered)?;
         // `run` sets the real URL once the server listens; until then (and for `check`,
         // which starts nothing) the variable is defined with a placeholder.
         outside.run.push((
@@ -137,6 +140,18 @@ pub fn check(inputs: &Inputs, secrets: Secrets) -> Result<Checked, PlanError> {
     if !diags.is_empty() {
         return Err(PlanError::Invalid(diags));
     }
+    // A document that does not load (a remote `$ref`, a broken one) is found here, before
+    // anything is sent.
+    let mut contracts: Vec<(PathBuf, Arc<Contract>)> = Vec::new();
+    for c in &collections {
+        if let Some(p) = &c.openapi
+            && !contracts.iter().any(|(q, _)| q == p)
+        {
+            let contract =
+                Contract::load(p).map_err(|e| PlanError::Rendered(format!("error: {e}")))?;
+            contracts.push((p.clone(), Arc::new(contract)));
+        }
+    }
     Ok(Checked {
         collections: collections.into_iter().map(Arc::new).collect(),
         outside,
@@ -144,6 +159,7 @@ pub fn check(inputs: &Inputs, secrets: Secrets) -> Result<Checked, PlanError> {
         rows,
         host,
         skipped: found.skipped,
+        contracts,
     })
 }
 
@@ -182,6 +198,12 @@ impl Checked {
                         collection: Arc::clone(c),
                         scope,
                         iteration: row.map(|(i, _)| i),
+                        contract: c.openapi.as_ref().and_then(|p| {
+                            self.contracts
+                                .iter()
+                                .find(|(q, _)| q == p)
+                                .map(|(_, k)| Arc::clone(k))
+                        }),
                     }),
                     Err(mut d) => diags.append(&mut d),
                 }

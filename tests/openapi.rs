@@ -450,3 +450,82 @@ fn error_messages() {
     }
     insta::assert_snapshot!("errors", text);
 }
+
+/// A server that breaks the Pet Shop contract in each way a response can.
+fn broken_pets_api() -> Router {
+    Router::new()
+        .route(
+            "/v1/pets/{id}",
+            get(|UrlPath(id): UrlPath<i64>| async move {
+                match id {
+                    // The id is a string where the schema says integer.
+                    1 => json(
+                        StatusCode::OK,
+                        json!({ "id": "x", "name": "Rex", "species": "dog" }),
+                    ),
+                    // A status the document does not list.
+                    _ => (StatusCode::IM_A_TEAPOT, "teapot").into_response(),
+                }
+            }),
+        )
+        .route(
+            "/v1/nope",
+            get(|| async { json(StatusCode::OK, json!({})) }),
+        )
+}
+
+#[test]
+fn contract_violations_fail_as_openapi_expectations() {
+    let dir = workdir();
+    let (url, _rt) = common::serve(broken_pets_api());
+    write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            r#"openapi: pets-3.0.yaml
+vars: {{ base_url: "{url}/v1" }}
+requests:
+  - name: wrong type
+    url: "{{{{ base_url }}}}/pets/1"
+  - name: undocumented status
+    url: "{{{{ base_url }}}}/pets/2"
+    expect: {{ status: 418 }}
+  - name: undocumented path
+    url: "{{{{ base_url }}}}/nope"
+  - name: opted out
+    url: "{{{{ base_url }}}}/nope"
+    expect: {{ openapi: false }}
+"#
+        ),
+    );
+    let out = run(dir.path(), &["run", "c.yaml"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    for line in [
+        r#"openapi: GET /pets/{petId} 200: $.id: "x" is not of type "integer""#,
+        "openapi: GET /pets/{petId} 418: status 418 is not documented",
+        "openapi: no operation for GET /v1/nope",
+    ] {
+        assert!(
+            out.stdout.contains(line),
+            "missing `{line}` in:\n{}",
+            out.stdout
+        );
+    }
+    assert!(out.stdout.contains("✓ opted out"), "{}", out.stdout);
+    assert!(out.stdout.contains("1 passed, 3 failed"), "{}", out.stdout);
+
+    // A document `check` cannot load is an error before anything is sent.
+    write(
+        dir.path(),
+        "remote.yaml",
+        "openapi: 3.0.3\ninfo: { title: t, version: '1' }\npaths:\n  /x:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: { $ref: 'https://example.com/s.json' }\n",
+    );
+    write(
+        dir.path(),
+        "r.yaml",
+        &format!("openapi: remote.yaml\nrequests:\n  - name: a\n    url: {url}/x\n"),
+    );
+    let out = run(dir.path(), &["check", "r.yaml"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("remote.yaml"), "{}", out.stderr);
+}

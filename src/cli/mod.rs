@@ -269,7 +269,7 @@ fn report_plan_error(e: &PlanError) -> i32 {
         PlanError::Usage(m) => {
             usage_error(m);
         }
-        PlanError::Mock(rendered) => {
+        PlanError::Rendered(rendered) => {
             let _ = writeln!(std::io::stderr(), "{rendered}");
         }
         PlanError::Invalid(diags) => {

@@ -287,10 +287,7 @@ pub fn failure_lines(r: &RequestResult) -> Vec<String> {
         ));
     }
     for a in r.assertions.iter().filter(|a| !a.passed) {
-        out.push(format!(
-            "{} {}: expected {}, got {}",
-            a.subject, a.predicate, a.expected, a.actual
-        ));
+        out.push(a.headline());
         if let Some(m) = &a.message {
             out.push(format!("  {}", m.replace('\n', "\n  ")));
         }

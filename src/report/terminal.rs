@@ -164,11 +164,7 @@ impl TerminalReporter {
             writeln!(self.out, "      {text}")?;
         }
         for a in r.assertions.iter().filter(|a| !a.passed) {
-            let head = format!(
-                "{} {}: expected {}, got {}",
-                a.subject, a.predicate, a.expected, a.actual
-            );
-            let head = self.paint(RED, &printable(&head));
+            let head = self.paint(RED, &printable(&a.headline()));
             writeln!(self.out, "      {head}")?;
             if let Some(m) = &a.message {
                 for l in m.lines() {

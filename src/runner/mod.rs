@@ -37,6 +37,8 @@ pub struct Planned {
     pub scope: Vars,
     /// Data-driven runs: the row number (1-based).
     pub iteration: Option<usize>,
+    /// The OpenAPI document every response of the collection is checked against.
+    pub contract: Option<Arc<crate::openapi::Contract>>,
 }
 
 #[derive(Debug, Clone)]
@@ -166,6 +168,7 @@ pub async fn run(
 /// What one collection's steps share while it runs.
 struct CollectionState {
     scope: Vars,
+    contract: Option<Arc<crate::openapi::Contract>>,
     jar: Option<Jar>,
     /// Variables whose capture failed -> the request that failed to set them.
     failed_captures: HashMap<String, String>,
@@ -192,6 +195,7 @@ async fn run_collection(
     }));
     let mut state = CollectionState {
         scope: p.scope.clone(),
+        contract: p.contract.clone(),
         jar: c.cookies.then(Jar::default),
         failed_captures: HashMap::new(),
         not_run: HashMap::new(),

@@ -327,6 +327,38 @@ async fn sending(
     };
     res.assertions = assertions;
     snapshot(ctx, r, &exchange.response, res);
+    if let Some(contract) = &state.contract
+        && r.expect.openapi
+    {
+        let url = exchange
+            .hops
+            .last()
+            .and_then(|h| url::Url::parse(&h.url).ok())
+            .unwrap_or_else(|| prepared.url.clone());
+        let response = &exchange.response;
+        let body = response
+            .over_limit
+            .is_none()
+            .then_some(response.body.as_slice());
+        for v in contract.check(
+            exchange.hops.last().map_or(&prepared.method, |h| &h.method),
+            &url,
+            response.status,
+            &response.headers,
+            body,
+        ) {
+            res.assertions.push(AssertionResult {
+                subject: "openapi".into(),
+                predicate: String::new(),
+                passed: false,
+                expected: String::new(),
+                actual: secrets.redact(&v.message),
+                diff: None,
+                message: None,
+                line: r.span.pos.line,
+            });
+        }
+    }
     let failed = res.assertions.iter().any(|a| !a.passed);
     let capture_failed = captures(r, &exchange.response, state, secrets, res);
     if failed || capture_failed {

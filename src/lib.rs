@@ -24,6 +24,7 @@ pub mod oauth2;
 pub mod openapi;
 pub mod plan;
 pub mod read;
+pub mod record;
 pub mod report;
 pub mod response;
 pub mod runner;

@@ -132,6 +132,17 @@ impl Secrets {
         }
     }
 
+    /// Every form of every secret replaced by what `with` gives for the text found.
+    pub fn replace_each(&self, text: &str, with: &mut dyn FnMut(&str) -> String) -> String {
+        let inner = self.read();
+        match &inner.matcher {
+            Some(re) if !text.is_empty() => re
+                .replace_all(text, |c: &regex::Captures| with(&c[0]))
+                .into_owned(),
+            _ => text.to_string(),
+        }
+    }
+
     /// A header value as it may be shown: credential headers masked (cookie names and
     /// attributes stay readable), every other value redacted.
     pub fn redact_header(&self, name: &str, value: &str) -> String {

@@ -183,6 +183,9 @@ pub struct RunArgs {
     /// Write missing and changed snapshots instead of failing
     #[arg(long)]
     pub update_snapshots: bool,
+    /// Write the run's exchanges as a mock file (replay it with --mock)
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
     /// Accept invalid TLS certificates
     #[arg(long)]
     pub insecure: bool,

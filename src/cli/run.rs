@@ -153,16 +153,19 @@ pub(super) fn run(args: &RunArgs) -> i32 {
     let listen = Listen {
         addr: args.listen.clone(),
         callback_url: args.callback_url.clone(),
+        record: args.record.clone(),
     };
     runtime.block_on(execute(
         checked, shard, listen, opts, client, secrets, outputs, verbosity,
     ))
 }
 
-/// `--listen` and `--callback-url`.
+/// `--listen`, `--callback-url` and `--record`: what the run keeps open or writes besides
+/// its reports.
 struct Listen {
     addr: String,
     callback_url: Option<String>,
+    record: Option<PathBuf>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -269,12 +272,25 @@ async fn execute(
             dead: false,
         });
     }
+    let recorder = listen
+        .record
+        .as_ref()
+        .map(|_| Arc::new(crate::record::Recorder::new()));
+    // The variables that may hold the recorded origin, `base_url` first.
+    let first_scope = plan.first().map(|p| {
+        let mut names: Vec<String> = p.collection.vars.iter().map(|(k, _)| k.clone()).collect();
+        names.extend(checked.outside.names());
+        names.sort_by_key(|n| n != "base_url");
+        (p.scope.clone(), names)
+    });
+    let record_secrets = secrets.clone();
     let services = Services {
         http,
         tokens: TokenCache::default(),
         secrets,
         cancel: cancel_rx,
         listener,
+        recorder: recorder.clone(),
     };
     // A reporter that cannot write (a closed pipe: `baton run | head`) is skipped from
     // then on; the run goes on and the exit code still tells the outcome.
@@ -300,6 +316,30 @@ async fn execute(
                     let _ = writeln!(std::io::stderr(), "error: writing output: {e}");
                 }
             }
+        }
+    }
+    if let (Some(path), Some(rec)) = (&listen.record, &recorder) {
+        let serves =
+            rec.first_origin()
+                .and_then(|origin| {
+                    let (scope, names) = first_scope.as_ref()?;
+                    names
+                        .iter()
+                        .find(|n| {
+                            scope.get(n).and_then(|v| {
+                                v.as_str().map(|s| s.trim_end_matches('/').to_string())
+                            }) == Some(origin.clone())
+                        })
+                        .cloned()
+                })
+                .unwrap_or_else(|| "base_url".into());
+        if let Err(e) = std::fs::write(path, rec.mock_file(&serves, &record_secrets)) {
+            report_failed = true;
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: cannot write the recording {}: {e}",
+                path.display()
+            );
         }
     }
     for m in running {

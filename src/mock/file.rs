@@ -376,10 +376,24 @@ fn respond_one(node: &Node, d: &mut Diags) -> Option<Respond> {
     };
     check_keys(
         map,
-        &["status", "headers", "json", "body", "delay", "callback"],
+        &[
+            "status", "headers", "json", "body", "delay", "callback", "verbatim",
+        ],
         "`respond`",
         d,
     );
+    // `verbatim: true`: the headers and body are served as written, never rendered.
+    let verbatim = match node.get("verbatim").map(|v| &v.kind) {
+        None => false,
+        Some(Kind::Bool(b)) => *b,
+        Some(_) => {
+            d.error(
+                node.get("verbatim").map_or(node.pos, |v| v.pos),
+                "`verbatim` is true or false",
+            );
+            false
+        }
+    };
     let mut r = Respond {
         status: 200,
         headers: Vec::new(),
@@ -396,9 +410,9 @@ fn respond_one(node: &Node, d: &mut Diags) -> Option<Respond> {
         }
     }
     if let Some(h) = node.get("headers") {
-        r.headers = headers(h, d);
+        r.headers = headers(h, verbatim, d);
     }
-    r.body = body(node, "a response", d);
+    r.body = body(node, "a response", verbatim, d);
     r.delay = node.get("delay").and_then(|n| delay(n, d));
     if let Some(c) = node.get("callback") {
         r.callback = callback(c, d).map(Arc::new);
@@ -459,9 +473,9 @@ fn callback(node: &Node, d: &mut Diags) -> Option<Callback> {
     };
     let headers = node
         .get("headers")
-        .map(|h| headers(h, d))
+        .map(|h| headers(h, false, d))
         .unwrap_or_default();
-    let body = body(node, "a callback", d);
+    let body = body(node, "a callback", false, d);
     let delay = node.get("delay").and_then(|n| delay(n, d));
     Some(Callback {
         url: url?,
@@ -482,15 +496,16 @@ pub(super) fn is_http_url(s: &str) -> bool {
 }
 
 /// `json` or `body` of a response or callback.
-fn body(node: &Node, what: &str, d: &mut Diags) -> Body {
+fn body(node: &Node, what: &str, verbatim: bool, d: &mut Diags) -> Body {
     match (node.get("json"), node.get("body")) {
         (Some(_), Some(b)) => {
             d.error(b.pos, format!("{what} has `json` or `body`, not both"))
                 .help("keep `json` for a JSON body, or `body` for text");
             Body::None
         }
+        (Some(j), None) if verbatim => Body::Json(TValue::literal(&j.to_json())),
         (Some(j), None) => Body::Json(crate::read::tvalue(j, d)),
-        (None, Some(b)) => match b.as_str().map(|s| Tmpl::compile(s, b.pos)) {
+        (None, Some(b)) => match b.as_str().map(|s| compile(s, b.pos, verbatim)) {
             Some(Ok(t)) => Body::Text(t),
             Some(Err(e)) => {
                 template_error(d, b.pos, &e);
@@ -523,7 +538,15 @@ fn delay(node: &Node, d: &mut Diags) -> Option<Duration> {
 }
 
 /// Header names checked now; values are templates, checked again once rendered.
-fn headers(node: &Node, d: &mut Diags) -> Vec<(HeaderName, Tmpl)> {
+fn compile(s: &str, pos: Pos, verbatim: bool) -> Result<Tmpl, crate::template::TemplateError> {
+    if verbatim {
+        Ok(Tmpl::literal(s, pos))
+    } else {
+        Tmpl::compile(s, pos)
+    }
+}
+
+fn headers(node: &Node, verbatim: bool, d: &mut Diags) -> Vec<(HeaderName, Tmpl)> {
     let Some(map) = node.as_map() else {
         d.error(node.pos, "`headers` is a map of names to values");
         return Vec::new();
@@ -539,7 +562,7 @@ fn headers(node: &Node, d: &mut Diags) -> Vec<(HeaderName, Tmpl)> {
             d.error(v.pos, format!("`{}` must be a plain value", k.name));
             continue;
         };
-        match Tmpl::compile(&text, v.pos) {
+        match compile(&text, v.pos, verbatim) {
             Ok(t) => {
                 if t.is_literal() && HeaderValue::from_str(&text).is_err() {
                     d.error(v.pos, format!("`{}` is not a valid header value", k.name))

@@ -81,6 +81,8 @@ pub struct Services {
     pub cancel: watch::Receiver<bool>,
     /// Where `receive` steps wait for inbound requests (when any collection has one).
     pub listener: Option<Arc<Listener>>,
+    /// `--record`: every exchange, for a mock file.
+    pub recorder: Option<Arc<crate::record::Recorder>>,
 }
 
 struct Ctx {

@@ -253,6 +253,9 @@ async fn sending(
                 .await??;
             if let Some(f) = &token.fetched {
                 ctx.phase(res, PhaseKind::Token, t0);
+                if let Some(rec) = &ctx.services.recorder {
+                    rec.add_token(&f.url, f.status, &f.response_headers, &f.response_body);
+                }
                 res.notes.push(format!(
                     "OAuth2 token: POST {} -> {} ({})",
                     secrets.redact(&f.url),
@@ -303,6 +306,9 @@ async fn sending(
             for (k, v) in &hop.response_headers {
                 secrets.register_header(k, v);
             }
+        }
+        if let Some(rec) = &ctx.services.recorder {
+            record(rec, &exchange);
         }
         for (k, v) in &exchange.response.headers {
             secrets.register_header(k, v);
@@ -377,6 +383,21 @@ async fn sending(
         });
     }
     Ok(())
+}
+
+/// Every hop of an exchange, for `--record`.
+fn record(rec: &crate::record::Recorder, x: &Exchange) {
+    let Some((last, before)) = x.hops.split_last() else {
+        return;
+    };
+    for h in before {
+        if let Ok(url) = url::Url::parse(&h.url) {
+            rec.add_hop(&h.method, &url, h.status, &h.response_headers);
+        }
+    }
+    if let Ok(url) = url::Url::parse(&last.url) {
+        rec.add(&last.method, &url, &x.response);
+    }
 }
 
 /// Compare the body with its snapshot file, when the request asks for one.

@@ -164,6 +164,16 @@ impl Tmpl {
         })
     }
 
+    /// Text that is never rendered, whatever it holds (a recorded body served verbatim).
+    pub fn literal(source: &str, pos: Pos) -> Self {
+        Self {
+            source: Arc::from(source),
+            pos,
+            kind: Compiled::Literal,
+            vars: Arc::from([]),
+        }
+    }
+
     /// A bare expression (for `when`): `{{ x }}` or just `x`.
     pub fn compile_condition(source: &str, pos: Pos) -> Result<Self, TemplateError> {
         let inner = whole_expression(source).unwrap_or(source).trim();

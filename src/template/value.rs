@@ -98,6 +98,22 @@ pub enum TValue {
 }
 
 impl TValue {
+    /// A value whose strings are never rendered.
+    pub fn literal(v: &Json) -> TValue {
+        match v {
+            Json::Null => TValue::Null,
+            Json::Bool(b) => TValue::Bool(*b),
+            Json::Number(n) => TValue::Number(n.clone()),
+            Json::String(s) => TValue::Str(Tmpl::literal(s, crate::source::Pos::default())),
+            Json::Array(a) => TValue::Seq(a.iter().map(TValue::literal).collect()),
+            Json::Object(o) => TValue::Map(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), TValue::literal(v)))
+                    .collect(),
+            ),
+        }
+    }
+
     pub fn render(&self, vars: &Vars) -> Result<Json, TemplateError> {
         Ok(match self {
             TValue::Null => Json::Null,

@@ -43,6 +43,9 @@ enum Body {
     Binary(u64),
 }
 
+/// A route being built: method, path, query, and its responses in order.
+type Route = (String, String, Vec<(String, String)>, Vec<Json>);
+
 /// Collects a run's exchanges (all collections, all jobs).
 #[derive(Debug, Default)]
 pub struct Recorder {
@@ -159,7 +162,7 @@ impl Recorder {
             })
         };
         // Routes in order of first appearance, each with its responses in order.
-        let mut routes: Vec<(String, String, Vec<(String, String)>, Vec<Json>)> = Vec::new();
+        let mut routes: Vec<Route> = Vec::new();
         for e in exchanges.iter() {
             let respond = respond(e, &mut hide);
             // A parameter that carries a secret (an api_key in the query) is left out of

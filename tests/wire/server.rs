@@ -2,6 +2,8 @@
 //! a login that sets its cookie on a redirect, binary bodies, an OAuth2 token endpoint that
 //! records its form, and an API that answers 401 without a valid token.
 
+#![allow(dead_code)]
+
 use std::sync::{Arc, Mutex};
 
 use axum::Router;

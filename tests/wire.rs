@@ -145,6 +145,74 @@ fn a_wrong_content_encoding_expectation_fails_with_the_header_as_sent() {
     assert!(out.stdout.contains("gzip"), "{}", out.stdout);
 }
 
+#[test]
+fn max_body_counts_the_decoded_size_and_keeps_status_and_header_checks() {
+    let server = server::start();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            r#"requests:
+  - name: bomb
+    url: {}/bomb
+    expect:
+      status: 200
+      headers: {{ Content-Encoding: gzip }}
+      json:
+        $.id: 1
+    capture:
+      id: $.id
+"#,
+            server.url
+        ),
+    );
+    let out = run_env(
+        dir.path(),
+        &[
+            "run",
+            "c.yaml",
+            "-vv",
+            "--max-body",
+            "64KiB",
+            "--report",
+            "json=r.json",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let r = report(dir.path(), "r.json");
+    let bomb = request(&r, "bomb");
+    let assertions = bomb["assertions"].as_array().unwrap();
+    let passed = |subject: &str| {
+        assertions
+            .iter()
+            .find(|a| {
+                a["subject"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(subject))
+            })
+            .map(|a| a["passed"].clone())
+    };
+    assert_eq!(passed("status"), Some(Value::Bool(true)), "{bomb:#}");
+    assert_eq!(passed("header"), Some(Value::Bool(true)), "{bomb:#}");
+    assert_eq!(passed("json"), Some(Value::Bool(false)), "{bomb:#}");
+    for text in [
+        "body exceeds 64 KiB (--max-body)".to_string(),
+        "capture `id`: body exceeds 64 KiB (--max-body)".to_string(),
+        format!("< <{} bytes, application/json>", server::BOMB_SIZE),
+    ] {
+        assert!(
+            out.stdout.contains(&text),
+            "no `{text}` in:\n{}",
+            out.stdout
+        );
+    }
+    assert_eq!(
+        bomb["response"]["body"],
+        format!("<{} bytes, application/json>", server::BOMB_SIZE)
+    );
+}
+
 // 2. Cookies set on a redirect hop reach the jar.
 
 fn login_collection(url: &str, cookies: bool) -> String {

@@ -190,6 +190,13 @@ fn a_capture_left_out_by_filter_is_named_with_its_request() {
         out.stdout
     );
     assert!(server.log.all().is_empty(), "nothing is sent");
+    // A value from outside stands in for the capture.
+    let out = run(
+        dir.path(),
+        &["run", "c.yaml", "--filter", "use it", "--var", "user_id=7"],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(server.log.path("/echo").len(), 1);
     // `check` knows the capture exists, so the collection itself is fine.
     let out = run(dir.path(), &["check", "c.yaml"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -253,16 +260,42 @@ fn a_dotted_header_path_gets_bracket_notation_as_help() {
 fn bracket_notation_reads_a_header_name_with_a_dash() {
     let server = server::start();
     let dir = tempfile::tempdir().unwrap();
+    // The example of docs/format.md, against an httpbin-style `/headers`.
     write(
         dir.path(),
         "c.yaml",
         &format!(
-            "requests:\n  - name: headers\n    url: {}/user\n    expect:\n      json:\n        $.headers['Content-Type']: application/json\n        \"$.headers[\\\"X-Trace\\\"]\": t-1\n    capture:\n      trace: $.headers['X-Trace']\n",
+            r#"vars: {{ httpbin: "{}" }}
+requests:
+  - name: headers echoed
+    url: "{{{{ httpbin }}}}/headers"
+    headers: {{ X-Request-Id: abc }}
+    expect:
+      json:
+        $.headers['X-Request-Id']: abc
+        $.headers['User-Agent']: {{ matches: "^baton/" }}
+        "$.headers[\"Accept\"]": "*/*"       # double quotes work too, inside YAML quotes
+    capture:
+      agent: $.headers['User-Agent']
+  - name: agent captured
+    url: "{{{{ httpbin }}}}/headers"
+    headers: {{ X-Agent: "{{{{ agent }}}}" }}
+    expect:
+      json:
+        $.headers['X-Agent']: {{ matches: "^baton/" }}
+"#,
             server.url
         ),
     );
-    let out = run(dir.path(), &["run", "c.yaml", "--report", "json=r.json"]);
+    let out = run(dir.path(), &["run", "c.yaml"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/format.md"))
+            .unwrap();
+    assert!(
+        docs.contains("        $.headers['X-Request-Id']: abc\n        $.headers['User-Agent']: { matches: \"^baton/\" }\n"),
+        "docs/format.md no longer shows the example this test runs"
+    );
 }
 
 // 8. Export and import.

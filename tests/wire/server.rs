@@ -72,12 +72,14 @@ pub fn start() -> WireServer {
 fn router(log: Log) -> Router {
     Router::new()
         .route("/compressed/{encoding}", get(compressed))
+        .route("/bomb", get(bomb))
         .route("/login", post(login))
         .route("/home", get(home))
         .route("/png", get(png))
         .route("/bytes", get(raw_bytes))
         .route("/user", get(user))
         .route("/echo", any(echo))
+        .route("/headers", get(headers_echo))
         .route("/oauth/token", post(token))
         .route("/api/me", get(me))
         .route(
@@ -129,6 +131,18 @@ async fn compressed(axum::extract::Path(encoding): axum::extract::Path<String>) 
         .header("Content-Encoding", encoding.as_str())
         .header("Content-Length", bytes.len().to_string())
         .header("X-Plain-Length", plain.len().to_string())
+        .body(Body::from(bytes))
+        .unwrap()
+}
+
+pub const BOMB_SIZE: usize = 4 << 20;
+
+/// 4 MiB of spaces gzipped to a few kilobytes: small on the wire, large decoded.
+async fn bomb() -> Response {
+    let bytes = encode("gzip", &vec![b' '; BOMB_SIZE]).await;
+    Response::builder()
+        .header("Content-Type", "application/json")
+        .header("Content-Encoding", "gzip")
         .body(Body::from(bytes))
         .unwrap()
 }
@@ -220,6 +234,31 @@ async fn echo(uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
         "body": String::from_utf8_lossy(&body),
     }))
     .into_response()
+}
+
+/// As httpbin's `/headers`: the request headers under `headers`, names in title case.
+async fn headers_echo(headers: HeaderMap) -> Response {
+    let title = |name: &str| {
+        name.split('-')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    let map: serde_json::Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                title(k.as_str()),
+                Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            )
+        })
+        .collect();
+    axum::Json(json!({ "headers": map })).into_response()
 }
 
 /// Client credentials with HTTP Basic; hands out `ACCESS_TOKEN`.

@@ -5,6 +5,10 @@
 //! A template becomes a shell variable (`{{ base_url }}` -> `${base_url}`,
 //! `{{ secret('X') }}` -> `${X}`) unless `--render` gives it a value known before the run.
 //! A secret value (what `run` would mask) is never written unless `--show-secrets`.
+//!
+//! While a command is assembled, a shell variable is held as a marked reference (see
+//! `var_ref`), so the quoting at the end tells `${name}` that must expand from a literal
+//! `${X}` or `$HOME` in the collection's text, which must reach curl as written.
 
 use std::fmt::Write as _;
 
@@ -77,6 +81,20 @@ pub fn request(r: &Request, opts: &ExportOptions) -> String {
     }
 }
 
+/// Marks a shell variable reference until `quote` writes it as `${name}` (characters from
+/// Unicode's private use area, which no collection text uses).
+const REF_OPEN: char = '\u{E000}';
+const REF_CLOSE: char = '\u{E001}';
+
+fn var_ref(name: &str) -> String {
+    format!("{REF_OPEN}{name}{REF_CLOSE}")
+}
+
+/// Marked references written as `${name}`, for comments.
+fn plain_refs(s: &str) -> String {
+    s.replace(REF_OPEN, "${").replace(REF_CLOSE, "}")
+}
+
 /// Renders templates for a shell: values where known and shown, `${name}` otherwise.
 struct Shell<'a> {
     vars: Option<&'a Vars>,
@@ -95,7 +113,7 @@ impl Render for Shell<'_> {
 
     fn text(&mut self, _what: &str, t: &Tmpl) -> Result<String, Self::Error> {
         if t.is_literal() {
-            return Ok(t.source.to_string());
+            return Ok(t.source.replace([REF_OPEN, REF_CLOSE], ""));
         }
         let Some(vars) = self.vars else {
             return Ok(shell_refs(&t.source));
@@ -107,12 +125,12 @@ impl Render for Shell<'_> {
             Some(v) => {
                 let text = json_text(&v);
                 if !show && secrets.redact(&text) != text {
-                    format!("${{{name}}}")
+                    var_ref(name)
                 } else {
                     text
                 }
             }
-            None => format!("${{{name}}}"),
+            None => var_ref(name),
         };
         if let Some(s) = t.render_with(&mut lookup) {
             return Ok(s);
@@ -176,7 +194,7 @@ impl Render for Shell<'_> {
                 "oauth2 client_id" => "CLIENT_ID",
                 _ => "CLIENT_SECRET",
             };
-            return Ok(format!("${{{name}}}"));
+            return Ok(var_ref(name));
         }
         Ok(shell_refs(&t.source))
     }
@@ -204,8 +222,14 @@ fn write(b: &Built) -> String {
     if let Some(o) = &b.oauth2 {
         // curl cannot run the client credentials grant itself: the token is a shell variable.
         headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
-        headers.push(("Authorization".into(), "Bearer ${OAUTH2_TOKEN}".into()));
-        comments.push(format!("# token from {} (client credentials)", o.token_url));
+        headers.push((
+            "Authorization".into(),
+            format!("Bearer {}", var_ref("OAUTH2_TOKEN")),
+        ));
+        comments.push(format!(
+            "# token from {} (client credentials)",
+            plain_refs(&o.token_url)
+        ));
     }
     let mut extra: Vec<String> = Vec::new();
     // Basic auth reads better (and survives shell variables) as `-u user:password`.
@@ -279,18 +303,17 @@ fn basic_parts(value: &str) -> Option<(String, String)> {
     Some((u.to_string(), p.to_string()))
 }
 
+/// URL-encoded, except the shell variable references, which must stay for the shell.
 fn encode(s: &str) -> String {
-    // Keep `${name}` references intact so the shell expands them.
     let mut out = String::new();
     let mut rest = s;
-    while let Some(i) = rest.find("${") {
-        out.push_str(
-            &url::form_urlencoded::byte_serialize(&rest.as_bytes()[..i]).collect::<String>(),
-        );
-        match rest[i..].find('}') {
+    while let Some(i) = rest.find(REF_OPEN) {
+        out.extend(url::form_urlencoded::byte_serialize(&rest.as_bytes()[..i]));
+        match rest[i..].find(REF_CLOSE) {
             Some(j) => {
-                out.push_str(&rest[i..i + j + 1]);
-                rest = &rest[i + j + 1..];
+                let end = i + j + REF_CLOSE.len_utf8();
+                out.push_str(&rest[i..end]);
+                rest = &rest[end..];
             }
             None => {
                 rest = &rest[i..];
@@ -298,7 +321,7 @@ fn encode(s: &str) -> String {
             }
         }
     }
-    out.push_str(&url::form_urlencoded::byte_serialize(rest.as_bytes()).collect::<String>());
+    out.extend(url::form_urlencoded::byte_serialize(rest.as_bytes()));
     out
 }
 
@@ -309,7 +332,7 @@ fn shell_refs(src: &str) -> String {
     re.replace_all(src, |caps: &regex::Captures| {
         let inner = caps[1].trim();
         if is_identifier(inner) {
-            return format!("${{{inner}}}");
+            return var_ref(inner);
         }
         for f in ["secret(", "env("] {
             if let Some(rest) = inner.strip_prefix(f) {
@@ -321,7 +344,7 @@ fn shell_refs(src: &str) -> String {
                     .trim()
                     .trim_matches(['\'', '"']);
                 if is_identifier(name) {
-                    return format!("${{{name}}}");
+                    return var_ref(name);
                 }
             }
         }
@@ -330,7 +353,9 @@ fn shell_refs(src: &str) -> String {
     .into_owned()
 }
 
-/// Quote for a POSIX shell: single quotes, except where `${...}` must expand (double quotes).
+/// Quote for a POSIX shell: single quotes, or double quotes where a shell variable must
+/// expand; then every other `$`, `` ` ``, `"` and `\\` is escaped, so text such as a literal
+/// `${X}` reaches curl as written.
 fn quote(s: &str) -> String {
     if !s.is_empty()
         && s.bytes()
@@ -338,18 +363,24 @@ fn quote(s: &str) -> String {
     {
         return s.to_string();
     }
-    if s.contains("${") {
-        let escaped = s
-            .replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('`', "\\`");
-        // `$` outside `${name}` must not expand.
-        static DOLLAR: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-        let re = DOLLAR.get_or_init(|| regex::Regex::new(r"\$([^{]|$)").expect("valid regex"));
-        let escaped = re.replace_all(&escaped, "\\$$$1").into_owned();
-        return format!("\"{escaped}\"");
+    if !s.contains(REF_OPEN) {
+        return format!("'{}'", s.replace('\'', "'\\''"));
     }
-    format!("'{}'", s.replace('\'', "'\\''"))
+    let mut out = String::with_capacity(s.len() + 8);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            REF_OPEN => out.push_str("${"),
+            REF_CLOSE => out.push('}'),
+            '\\' | '"' | '`' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -412,7 +443,16 @@ mod tests {
     #[test]
     fn quoting_is_shell_safe() {
         assert_eq!(quote("it's"), "'it'\\''s'");
-        assert_eq!(quote("${a} $HOME"), "\"${a} \\$HOME\"");
+        assert_eq!(
+            quote(&format!("{} $HOME", var_ref("a"))),
+            "\"${a} \\$HOME\""
+        );
+        // A literal `${X}` next to a variable does not expand; alone it is single-quoted.
+        assert_eq!(
+            quote(&format!("${{X}} {}", var_ref("a"))),
+            "\"\\${X} ${a}\""
+        );
+        assert_eq!(quote("${X} alone"), "'${X} alone'");
         assert_eq!(quote("plain"), "plain");
     }
 }

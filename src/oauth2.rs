@@ -139,6 +139,7 @@ async fn fetch(
         form.push((k, v));
     }
     let mut headers: Vec<(String, String)> = vec![
+        ("User-Agent".into(), crate::http::USER_AGENT.into()),
         ("Accept".into(), "application/json".into()),
         (
             "Content-Type".into(),
@@ -223,12 +224,32 @@ async fn fetch(
             url: req.token_url.clone(),
             status: status.as_u16(),
             duration,
-            request_headers: headers,
+            request_headers: wire_headers(&req.token_url, headers, body.len()),
             request_body: body,
             response_headers,
             response_body: text,
         },
     ))
+}
+
+/// The token request's headers as they went out: with `Host` and `Content-Length`, which
+/// the HTTP stack adds, as `-vv` shows them for every other request.
+fn wire_headers(
+    token_url: &str,
+    headers: Vec<(String, String)>,
+    body_len: usize,
+) -> Vec<(String, String)> {
+    let host = url::Url::parse(token_url)
+        .ok()
+        .and_then(|u| {
+            let h = u.host_str()?.to_string();
+            Some(u.port().map_or(h.clone(), |p| format!("{h}:{p}")))
+        })
+        .unwrap_or_default();
+    let mut wire = vec![("Host".to_string(), host)];
+    wire.extend(headers);
+    wire.push(("Content-Length".into(), body_len.to_string()));
+    wire
 }
 
 /// `expires_in` as a lifetime: a number or numeric string of seconds; nonsense (negative,

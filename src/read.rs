@@ -23,7 +23,7 @@ pub fn check_keys(map: &[(Key, Node)], allowed: &[&str], what: &str, d: &mut Dia
                 Some(s) => diag
                     .label(format!("did you mean `{s}`?"))
                     .help(format!("rename it to `{s}`")),
-                None => diag.help(format!("the keys of a {what} are: {}", allowed.join(", "))),
+                None => diag.help(format!("the known keys: {}", allowed.join(", "))),
             };
         }
     }

@@ -177,12 +177,14 @@ pub struct RawApiKey {
 #[serde(deny_unknown_fields)]
 pub struct RawOAuth2 {
     pub token_url: String,
-    pub client_id: String,
-    pub client_secret: String,
+    pub client_id: Scalar,
+    pub client_secret: Scalar,
     pub scope: Option<String>,
     pub client_auth: Option<ClientAuthText>,
-    /// Only `client_credentials`.
-    pub grant_type: Option<String>,
+    /// Extra form fields of the token request (`audience`, `resource`); not `grant_type`,
+    /// `client_id`, `client_secret` or `scope`, which have their own keys.
+    #[schemars(extend("propertyNames" = { "not": { "enum": ["grant_type", "client_id", "client_secret", "scope"] } }))]
+    pub params: Option<BTreeMap<String, Scalar>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -33,6 +33,7 @@ fn readme_demo_runs_both_collections_offline() {
     let out = common::baton(&root())
         .args(&args)
         .env_remove("EMNIFY_APPLICATION_TOKEN")
+        .env_remove("EMNIFY_CALLBACK_SECRET")
         .env_remove("SMSCX_CLIENT_ID")
         .env_remove("SMSCX_CLIENT_SECRET")
         .output()
@@ -48,7 +49,19 @@ fn readme_demo_runs_both_collections_offline() {
         stdout.contains("emnify SMS smoke test") && stdout.contains("SMS.CX smoke test"),
         "{stdout}"
     );
-    assert!(stdout.contains("7 passed, 0 failed, 0 skipped"), "{stdout}");
+    // The callback half: each mock calls back and the receive step takes it.
+    assert!(
+        stdout.contains("✓ the device's reply (MO SMS) reaches our webhook POST 200"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✓ the delivery report reaches our webhook POST 200"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("11 passed, 0 failed, 0 skipped"),
+        "{stdout}"
+    );
 }
 
 fn http(addr: &str, request: &str) -> String {

@@ -39,7 +39,12 @@ fn repository_collections_match_the_schema_and_load() {
     let schema = baton::collection::raw::schema();
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     let mut files = Vec::new();
-    for d in ["collections", "bench/collections", "tests/fixtures/valid"] {
+    for d in [
+        "collections",
+        "bench/collections",
+        "tests/fixtures/valid",
+        "tests/interop",
+    ] {
         if root().join(d).is_dir() {
             collections(&root().join(d), &mut files);
         }
@@ -83,4 +88,114 @@ fn schema_rejects_typos() {
             .map(|e| e.to_string())
             .collect::<Vec<_>>()
     );
+}
+
+/// The properties the schema gives an object definition, by the type's name.
+fn properties(schema: &serde_json::Value, def: &str) -> std::collections::BTreeSet<String> {
+    let defs = schema
+        .get("definitions")
+        .or_else(|| schema.get("$defs"))
+        .expect("definitions");
+    let obj = if def == "RawCollection" {
+        schema
+    } else {
+        defs.get(def)
+            .unwrap_or_else(|| panic!("no definition {def}"))
+    };
+    obj["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{def} has no properties"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+fn set(keys: &[&str]) -> std::collections::BTreeSet<String> {
+    keys.iter().map(|k| k.to_string()).collect()
+}
+
+/// The loader's key lists (collection::keys) and the JSON Schema name the same keys, so a
+/// key the loader rejects is one an editor flags, and the other way round.
+#[test]
+fn the_schema_and_the_loader_know_the_same_keys() {
+    use baton::collection::keys;
+    let schema = baton::collection::raw::schema();
+    let p = |d: &str| properties(&schema, d);
+    assert_eq!(p("RawCollection"), set(keys::TOP));
+    assert_eq!(p("RawDefaults"), set(keys::DEFAULTS));
+    let mut request = p("RawRequest");
+    request.extend(p("RawReceiveStep"));
+    request.extend(p("RawInclude"));
+    assert_eq!(request, set(keys::REQUEST));
+    let not_in_receive = set(keys::NOT_IN_RECEIVE);
+    let receive_step: std::collections::BTreeSet<String> = set(keys::REQUEST)
+        .into_iter()
+        .filter(|k| !not_in_receive.contains(k) && k != "include")
+        .collect();
+    assert_eq!(p("RawReceiveStep"), receive_step);
+    assert_eq!(p("RawBasic"), set(keys::BASIC));
+    assert_eq!(p("RawApiKey"), set(keys::API_KEY));
+    assert_eq!(p("RawOAuth2"), set(keys::OAUTH2));
+    assert_eq!(p("RawGraphql"), set(keys::GRAPHQL));
+    assert_eq!(p("RawRetry"), set(keys::RETRY));
+    assert_eq!(p("RawReceive"), set(keys::RECEIVE));
+    assert_eq!(p("RawRespond"), set(keys::RECEIVE_RESPOND));
+    assert_eq!(p("RawFilePart"), set(keys::MULTIPART_FILE));
+    assert_eq!(p("RawBodyFile"), set(keys::BODY_FILE));
+    let mut expect = set(keys::EXPECT);
+    expect.extend(set(keys::EXPECT_IN_RECEIVE));
+    assert_eq!(p("RawExpect"), expect);
+    assert_eq!(p("RawSnapshotIgnore"), set(keys::SNAPSHOT));
+    assert_eq!(p("RawPredicates"), set(keys::PREDICATES));
+    assert_eq!(p("RawJwt"), set(keys::JWT));
+    let mut capture = set(keys::CAPTURE_SOURCES);
+    capture.extend(set(keys::CAPTURE_OPTIONS));
+    assert_eq!(p("RawCaptureFull"), capture);
+}
+
+/// Every broken fixture is refused by the loader, and by the schema too unless what is wrong
+/// is beyond what a JSON Schema can say (listed here with the reason).
+#[test]
+fn invalid_fixtures_are_refused_by_the_loader_and_the_schema() {
+    const BEYOND_A_SCHEMA: [(&str, &str); 8] = [
+        ("bad-jsonpath.yaml", "JSONPath syntax"),
+        ("bad-regex.yaml", "regular expression syntax"),
+        ("duplicate-key.yaml", "YAML keys given twice"),
+        ("duplicate-names.yaml", "request names unique in a file"),
+        ("missing-file.yaml", "files on disk"),
+        ("missing-include.yaml", "files on disk"),
+        ("self-include.yaml", "include cycles"),
+        ("unclosed-template.yaml", "template syntax"),
+    ];
+    let schema = baton::collection::raw::schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let dir = root().join("tests/fixtures/invalid");
+    let mut seen = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        seen += 1;
+        assert!(
+            baton::collection::load(&path).is_err(),
+            "{name}: the loader accepts it"
+        );
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue; // not UTF-8: no editor reads it as YAML either
+        };
+        let Ok(doc) = baton::yaml::parse(&text) else {
+            continue; // a YAML syntax error: refused before any schema
+        };
+        let valid = validator.is_valid(&doc.to_json());
+        match BEYOND_A_SCHEMA.iter().find(|(f, _)| *f == name) {
+            Some((_, why)) => assert!(
+                valid,
+                "{name} is listed as beyond a schema ({why}) but the schema refuses it: take it off the list"
+            ),
+            None => assert!(
+                !valid,
+                "{name}: the loader refuses it, the schema accepts it"
+            ),
+        }
+    }
+    assert!(seen >= 20, "{seen} fixtures");
 }

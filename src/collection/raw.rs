@@ -42,12 +42,65 @@ pub struct RawDefaults {
     pub follow_redirects: Option<bool>,
 }
 
-/// A request, or `include: path` to run another file's requests inline.
+/// A request, a `receive` step, or `include: path` to run another file's requests inline.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RawItem {
     Include(RawInclude),
+    Receive(Box<RawReceiveStep>),
     Request(Box<RawRequest>),
+}
+
+/// A step that sends nothing: it waits for an inbound request on baton's listener.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawReceiveStep {
+    /// Unique within the file.
+    pub name: String,
+    /// Free text for people.
+    pub description: Option<String>,
+    pub receive: RawReceive,
+    /// Run once per item of this list (or of the list a template gives).
+    pub for_each: Option<Json>,
+    /// Checks on the inbound request: headers, query, json, body, schema, snapshot.
+    pub expect: Option<RawExpect>,
+    #[schemars(extend("propertyNames" = { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" }))]
+    pub capture: Option<BTreeMap<String, RawCapture>>,
+    pub when: Option<Scalar>,
+    pub delay: Option<DurationText>,
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawReceive {
+    /// `/mo-sms`; `{param}` segments allowed.
+    pub path: String,
+    /// Default POST.
+    pub method: Option<String>,
+    /// Default 30s.
+    pub timeout: Option<DurationText>,
+    /// The answer (default 200, empty body).
+    pub respond: Option<RawRespond>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRespond {
+    #[schemars(range(min = 100, max = 599))]
+    pub status: Option<u16>,
+    pub headers: Option<BTreeMap<String, Scalar>>,
+    pub json: Option<Json>,
+    pub body: Option<String>,
+}
+
+/// A GraphQL request body, POSTed as JSON.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGraphql {
+    pub query: String,
+    pub variables: Option<Json>,
+    pub operation_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -57,8 +110,10 @@ pub struct RawInclude {
     pub include: String,
 }
 
+/// A request to send. At most one body: json, form, multipart, body or graphql.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("not" = { "anyOf": [{ "required": ["json", "form"] }, { "required": ["json", "multipart"] }, { "required": ["json", "body"] }, { "required": ["json", "graphql"] }, { "required": ["form", "multipart"] }, { "required": ["form", "body"] }, { "required": ["form", "graphql"] }, { "required": ["multipart", "body"] }, { "required": ["multipart", "graphql"] }, { "required": ["body", "graphql"] }] }))]
 pub struct RawRequest {
     /// Unique within the file.
     pub name: String,
@@ -75,9 +130,14 @@ pub struct RawRequest {
     pub multipart: Option<BTreeMap<String, RawPart>>,
     /// Raw body text, or `{ file: PATH }`.
     pub body: Option<RawBody>,
+    /// A GraphQL query (default method POST).
+    pub graphql: Option<RawGraphql>,
+    /// Run once per item of this list (or of the list a template gives), with `item` and `index`.
+    pub for_each: Option<Json>,
     pub auth: Option<RawAuth>,
     pub expect: Option<RawExpect>,
     /// `VAR: $.jsonpath` or `VAR: { json|header|cookie|status|body|duration: ..., regex, default, secret }`.
+    #[schemars(extend("propertyNames" = { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" }))]
     pub capture: Option<BTreeMap<String, RawCapture>>,
     pub timeout: Option<DurationText>,
     pub follow_redirects: Option<bool>,
@@ -207,17 +267,120 @@ pub struct RawRetry {
 #[serde(deny_unknown_fields)]
 pub struct RawExpect {
     /// A code, a list of codes, or predicates.
-    pub status: Option<Json>,
+    pub status: Option<RawCheck>,
     /// Header name -> plain value (eq) or predicates.
-    pub headers: Option<BTreeMap<String, Json>>,
+    pub headers: Option<BTreeMap<String, RawCheck>>,
     /// JSONPath -> plain value (eq) or predicates.
-    pub json: Option<BTreeMap<String, Json>>,
-    pub body: Option<Json>,
-    pub duration: Option<Json>,
+    pub json: Option<BTreeMap<String, RawCheck>>,
+    pub body: Option<RawCheck>,
+    /// Predicates on the time taken (`{ lt: 500ms }`).
+    pub duration: Option<RawPredicates>,
     /// A JSON Schema file (relative to this file) or an inline schema.
     pub schema: Option<Json>,
     /// `false`: do not check this response against the collection's `openapi` document.
     pub openapi: Option<bool>,
+    /// Query parameter -> plain value (eq) or predicates (receive steps).
+    pub query: Option<BTreeMap<String, RawCheck>>,
+    /// `true`, or `{ ignore: [JSONPATH, ...] }`: compare the body with a file kept in git.
+    pub snapshot: Option<RawSnapshot>,
+}
+
+/// A plain value (meaning `eq`) or a map of predicates.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawCheck {
+    Predicates(Box<RawPredicates>),
+    Plain(Plain),
+}
+
+/// Any value but a map (a map holds predicates; compare with a map through `eq`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Plain {
+    Null(()),
+    Bool(bool),
+    Number(f64),
+    Text(String),
+    List(Vec<Json>),
+}
+
+/// Predicates; all must hold. Operands may be templates.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPredicates {
+    pub eq: Option<Json>,
+    pub ne: Option<Json>,
+    pub gt: Option<Json>,
+    pub ge: Option<Json>,
+    pub lt: Option<Json>,
+    pub le: Option<Json>,
+    pub contains: Option<Json>,
+    /// A regular expression.
+    pub matches: Option<String>,
+    pub exists: Option<bool>,
+    /// null, boolean, number, integer, string, array or object.
+    #[serde(rename = "type")]
+    pub type_: Option<Option<TypeName>>,
+    /// A number, or predicates on the length.
+    pub length: Option<RawLength>,
+    pub one_of: Option<Vec<Json>>,
+    pub jwt: Option<RawJwt>,
+    /// Predicates that must not hold.
+    pub not: Option<Box<RawPredicates>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TypeName {
+    Null,
+    Boolean,
+    Number,
+    Integer,
+    String,
+    Array,
+    Object,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawLength {
+    Count(u64),
+    Template(String),
+    Predicates(Box<RawPredicates>),
+}
+
+/// A JSON Web Token that verifies with `key`, unexpired, whose `claims` hold.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawJwt {
+    /// The shared secret (HS*) or a PEM public key (RS256, ES256); a secret.
+    pub key: String,
+    pub alg: Option<JwtAlg>,
+    /// Claim name -> plain value (eq) or predicates.
+    pub claims: Option<BTreeMap<String, RawCheck>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub enum JwtAlg {
+    HS256,
+    HS384,
+    HS512,
+    RS256,
+    ES256,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawSnapshot {
+    On(bool),
+    Ignoring(RawSnapshotIgnore),
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSnapshotIgnore {
+    /// JSONPaths replaced by "[ignored]" before comparing.
+    pub ignore: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -228,8 +391,13 @@ pub enum RawCapture {
     Full(RawCaptureFull),
 }
 
+/// Exactly one source, and optionally regex, default, secret.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    { "required": ["json"] }, { "required": ["header"] }, { "required": ["cookie"] },
+    { "required": ["status"] }, { "required": ["body"] }, { "required": ["duration"] }
+]))]
 pub struct RawCaptureFull {
     pub json: Option<String>,
     pub header: Option<String>,

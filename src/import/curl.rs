@@ -105,6 +105,7 @@ pub fn curl(input: &str) -> Result<Converted, ImportError> {
     }
     let n = requests.len();
     doc.put("requests", Y::Seq(requests));
+    doc.order(crate::collection::keys::TOP);
     let header = vec![if many {
         format!("Imported from {n} curl commands by `baton import curl`.")
     } else {
@@ -1118,6 +1119,7 @@ impl Cmd {
             self.warnings
                 .push("`-k` is not part of the request: run with `baton run --insecure`".into());
         }
+        r.order(crate::collection::keys::REQUEST);
         Ok(OneRequest {
             request: r,
             name,

@@ -38,6 +38,26 @@ impl Y {
         }
     }
 
+    /// Puts a map's entries in the order of `keys` (a list of `collection::keys`, the
+    /// format's one description), keys it does not name after them, each comment staying
+    /// with the entry that follows it.
+    pub fn order(&mut self, keys: &[&str]) {
+        let Y::Map(entries) = self else { return };
+        let rank = |k: &str| keys.iter().position(|x| *x == k).unwrap_or(keys.len());
+        let mut ranks = vec![usize::MAX; entries.len()];
+        let mut next = usize::MAX;
+        for i in (0..entries.len()).rev() {
+            if !matches!(entries[i].1, Y::Comment(_)) {
+                next = rank(&entries[i].0);
+            }
+            ranks[i] = next;
+        }
+        let mut indexed: Vec<(usize, (String, Y))> =
+            std::mem::take(entries).into_iter().enumerate().collect();
+        indexed.sort_by_key(|(i, _)| ranks[*i]);
+        *entries = indexed.into_iter().map(|(_, e)| e).collect();
+    }
+
     /// Adds comment lines to a map or sequence, in order with its entries.
     pub fn comment(&mut self, lines: Vec<String>) {
         if lines.is_empty() {

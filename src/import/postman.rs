@@ -127,6 +127,7 @@ pub fn postman(json: &str, split_folders: bool) -> Result<Imported, ImportError>
             doc.put("defaults", Y::Map(vec![("auth".into(), auth.clone())]));
         }
         doc.put("requests", Y::Seq(requests));
+        doc.order(crate::collection::keys::TOP);
         let mut header = vec![format!(
             "Imported from the Postman collection \"{name}\" by `baton import postman`."
         )];
@@ -749,6 +750,7 @@ impl Cx {
         {
             r.put("follow_redirects", Y::Bool(false));
         }
+        r.order(crate::collection::keys::REQUEST);
         r.comment(notes);
         r
     }

@@ -32,6 +32,14 @@ impl SourceFile {
         })
     }
 
+    /// The directory paths in this file are relative to.
+    pub fn dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
     pub fn line(&self, line: u32) -> Option<&str> {
         if line == 0 {
             return None;

@@ -161,7 +161,7 @@ impl Loader {
             .get("name")
             .and_then(|n| read::string(n, "name", d))
             .unwrap_or(stem);
-        let base = base_dir(file);
+        let base = file.dir();
         let openapi = root.get("openapi").and_then(|n| {
             let rel = read::string(n, "openapi", d)?;
             read::existing_file(&rel, n.pos, &base, d)
@@ -263,14 +263,14 @@ impl Loader {
         let Some(rel) = read::string(node, "include", d) else {
             return;
         };
-        let path = base_dir(file).join(&rel);
+        let path = file.dir().join(&rel);
         let canonical = match std::fs::canonicalize(&path) {
             Ok(p) => p,
             Err(e) => {
                 d.error(node.pos, format!("cannot include `{rel}`: {e}"))
                     .help(format!(
                         "paths are relative to this file's directory ({})",
-                        base_dir(file).display()
+                        file.dir().display()
                     ));
                 return;
             }
@@ -317,13 +317,6 @@ impl Loader {
             steps.extend(c.steps);
         }
     }
-}
-
-pub(super) fn base_dir(file: &SourceFile) -> PathBuf {
-    file.path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
 }
 
 /// An included file's path as shown in messages: relative to where the user is, like its includer.

@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::keys;
-use super::load::base_dir;
 use super::model::{
     Action, Auth, PathPattern, Receive, Request, Respond, RespondBody, Retry, Segment, Send,
 };
@@ -70,7 +69,7 @@ pub fn request(
             None
         }
     };
-    let base = base_dir(file);
+    let base = file.dir();
     let receiving = node.get("receive");
     let action = match receiving {
         Some(r) => {

@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 use super::doc::{Api, In, Media, Operation};
 use super::refs::Docs;
 use super::sample::sample;
-use super::security::{self, Auth};
+use super::security::{self, Auth, Warnings};
 use crate::import::emit::{Y, document};
 use crate::import::{ImportError, Imported, escape_jinja, sanitize};
 
@@ -57,26 +57,6 @@ struct Gen<'a> {
 
 /// A request and the variables it uses.
 type Generated = (Y, Vec<String>);
-
-/// Warnings for the user, each said once.
-#[derive(Default)]
-pub(super) struct Warnings {
-    pub list: Vec<String>,
-    seen: BTreeSet<String>,
-}
-
-impl Warnings {
-    pub fn push(&mut self, text: String) {
-        self.list.push(text);
-    }
-
-    /// Says `text` unless something was already said about `key`.
-    pub fn once(&mut self, key: &str, text: String) {
-        if self.seen.insert(key.to_string()) {
-            self.list.push(text);
-        }
-    }
-}
 
 fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, ImportError> {
     let api = Api::read(docs)?;

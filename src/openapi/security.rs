@@ -1,8 +1,9 @@
 //! Security requirements as baton auth: the first alternative baton can send, with
 //! credentials as `secret()` references named after the scheme.
 
+use std::collections::BTreeSet;
+
 use super::doc::{Api, Requirement, SecurityScheme};
-use super::import::Warnings;
 use crate::import::emit::Y;
 use crate::import::{escape_jinja, upper_snake};
 
@@ -141,5 +142,25 @@ fn token_url(api: &Api, url: &str) -> String {
             if url.starts_with('/') { "" } else { "/" },
             escape_jinja(url)
         ),
+    }
+}
+
+/// Warnings for the user, each said once.
+#[derive(Default)]
+pub(super) struct Warnings {
+    pub list: Vec<String>,
+    seen: BTreeSet<String>,
+}
+
+impl Warnings {
+    pub fn push(&mut self, text: String) {
+        self.list.push(text);
+    }
+
+    /// Says `text` unless something was already said about `key`.
+    pub fn once(&mut self, key: &str, text: String) {
+        if self.seen.insert(key.to_string()) {
+            self.list.push(text);
+        }
     }
 }

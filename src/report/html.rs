@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use super::html_timeline::{escape, outcome_class};
 use super::{Collected, FileReporter, exchange_text, failure_lines, html_timeline};
 use crate::event::Outcome;
 
@@ -16,35 +17,8 @@ pub fn reporter(path: PathBuf) -> FileReporter {
     FileReporter::new(path, render)
 }
 
-/// Text made safe for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 const STYLE: &str = include_str!("html.css");
 const SCRIPT: &str = include_str!("html.js");
-
-/// The class (and word) of an outcome, shared by the list and the timeline.
-pub fn outcome_class(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Passed => "passed",
-        Outcome::Failed => "failed",
-        Outcome::Error => "error",
-        Outcome::Skipped => "skipped",
-        Outcome::Interrupted => "interrupted",
-    }
-}
 
 fn diff_html(d: &str) -> String {
     let mut out = String::new();

@@ -5,9 +5,8 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::html::{escape, outcome_class};
 use super::{CollectedCollection, KeptRequest, failure_lines};
-use crate::event::{PhaseKind, RequestResult};
+use crate::event::{Outcome, PhaseKind, RequestResult};
 
 fn phase_class(k: PhaseKind) -> &'static str {
     match k {
@@ -223,6 +222,33 @@ pub fn timeline(col: &CollectedCollection, ids: &[String]) -> String {
     }
     h.push_str("</div>\n</div>\n");
     h
+}
+
+/// Text made safe for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The class (and word) of an outcome, shared by the list and the timeline.
+pub fn outcome_class(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Passed => "passed",
+        Outcome::Failed => "failed",
+        Outcome::Error => "error",
+        Outcome::Skipped => "skipped",
+        Outcome::Interrupted => "interrupted",
+    }
 }
 
 #[cfg(test)]

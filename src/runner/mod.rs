@@ -5,9 +5,11 @@
 //! The run owns what its steps share (HTTP client, token cache, secrets, listener) and hands
 //! it down, so two runs in one process never meet.
 
+mod common;
 mod listener;
 mod receive;
 mod render;
+mod send;
 mod step;
 
 use std::collections::{BTreeMap, HashMap};

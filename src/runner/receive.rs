@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use super::common::{captures, render_for, snapshot, when};
 use super::listener::{Expected, Reply};
 use super::render::StepError;
-use super::step::{captures, render_for, when};
 use super::{CollectionState, Ctx};
 use crate::build::Render as _;
 use crate::collection::model::{Collection, Receive, Request, RespondBody, Step};
@@ -155,7 +155,7 @@ pub(super) async fn receiving(
     );
     message.query = inbound.query.clone();
     res.assertions = crate::expect::check(&r.expect, &message, &state.scope, secrets);
-    super::step::snapshot(ctx, r, &message, res);
+    snapshot(ctx, r, &message, res);
     let failed = res.assertions.iter().any(|a| !a.passed);
     let capture_failed = captures(r, &message, state, secrets, res);
     if failed || capture_failed {

@@ -65,14 +65,6 @@ pub enum ImportError {
         line: usize,
         source: Box<ImportError>,
     },
-    #[error(transparent)]
-    OpenApi(Box<crate::openapi::OpenApiError>),
-}
-
-impl From<crate::openapi::OpenApiError> for ImportError {
-    fn from(e: crate::openapi::OpenApiError) -> Self {
-        ImportError::OpenApi(Box::new(e))
-    }
 }
 
 /// Postman variable names mapped to baton identifiers, the same way for every importer.

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
+use super::OpenApiError;
 use super::doc::{Api, In, Media, Operation};
 use super::refs::Docs;
 use super::sample::sample;
 use super::security::{self, Auth, Warnings};
 use crate::import::emit::{Y, document};
-use crate::import::{ImportError, Imported, escape_jinja, sanitize};
+use crate::import::{Imported, escape_jinja, sanitize};
 
 /// Imports the document at `path`; `openapi_key` is what the collection's `openapi:` says
 /// (the document's path as seen from where the collection is written).
@@ -20,7 +21,7 @@ pub fn import_file(
     path: &Path,
     openapi_key: &str,
     split_by_tag: bool,
-) -> Result<Imported, ImportError> {
+) -> Result<Imported, OpenApiError> {
     let docs = Docs::load(path)?;
     generate(&docs, openapi_key, split_by_tag)
 }
@@ -31,7 +32,7 @@ pub fn import(
     source: &Path,
     openapi_key: &str,
     split_by_tag: bool,
-) -> Result<Imported, ImportError> {
+) -> Result<Imported, OpenApiError> {
     let docs = Docs::from_text(text, source)?;
     generate(&docs, openapi_key, split_by_tag)
 }
@@ -58,7 +59,7 @@ struct Gen<'a> {
 /// A request and the variables it uses.
 type Generated = (Y, Vec<String>);
 
-fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, ImportError> {
+fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, OpenApiError> {
     let api = Api::read(docs)?;
     let mut g = Gen {
         docs,

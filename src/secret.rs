@@ -6,8 +6,10 @@
 //!
 //! A value is masked in every form it takes on the way out: as is, base64-encoded,
 //! percent-encoded (any encode set, any hex case, `+` for a space), JSON-escaped (`\"`,
-//! `\\`, `\/`, `\n`, `\uXXXX`) and any mix of these, because one pattern per secret accepts
-//! each of its characters in each of those spellings. Callers mask whole texts before they
+//! `\\`, `\/`, `\n`, `\uXXXX`, and escaped again as JSON text inside a JSON string is), as
+//! HTML entities, as the URL parser leaves it in a path (a backslash made a slash, line breaks
+//! dropped), and any mix of these, because one pattern per secret accepts each of its
+//! characters in each of those spellings. Base64 forms are matched the same way. Callers mask whole texts before they
 //! cut, split or diff them, so no part of a secret survives a cut.
 
 use std::fmt::Write as _;
@@ -186,10 +188,11 @@ fn build(values: &[String]) -> Option<Regex> {
         alts.push(spellings(v));
         let b64 = base64::engine::general_purpose::STANDARD.encode(v);
         let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
-        alts.push(regex::escape(&b64));
-        // The padding may be cut off, or the URL-safe alphabet used (JWT parts).
-        alts.push(regex::escape(b64.trim_end_matches('=')));
-        alts.push(regex::escape(&b64url));
+        // The padding may be cut off, or the URL-safe alphabet used (JWT parts); in a URL or
+        // a JSON string a base64 text is escaped like any other (`%2B`, `\/`).
+        alts.push(spellings(&b64));
+        alts.push(spellings(b64.trim_end_matches('=')));
+        alts.push(spellings(&b64url));
     }
     regex::RegexBuilder::new(&alts.join("|"))
         .size_limit(256 << 20)
@@ -206,47 +209,68 @@ fn literal(values: &[String]) -> Option<Regex> {
 }
 
 /// A pattern matching `value` with each character in any of the spellings it takes in a
-/// URL, a form or a JSON string.
+/// URL, a form, a JSON string or HTML.
 fn spellings(value: &str) -> String {
     let mut out = String::new();
     for c in value.chars() {
-        let mut alts = vec![regex::escape(c.encode_utf8(&mut [0; 4]))];
-        let mut pct = String::new();
-        for b in c.encode_utf8(&mut [0; 4]).bytes() {
-            pct.push('%');
-            for digit in format!("{b:02X}").chars() {
-                if digit.is_ascii_alphabetic() {
-                    let _ = write!(pct, "[{}{}]", digit, digit.to_ascii_lowercase());
-                } else {
-                    pct.push(digit);
-                }
-            }
-        }
-        alts.push(pct);
+        let mut alts = char_spellings(c);
         match c {
-            ' ' => alts.push(r"\+".into()),
-            '"' => alts.push(r#"\\""#.into()),
-            '\\' => alts.push(r"\\\\".into()),
-            '/' => alts.push(r"\\/".into()),
-            '\n' => alts.push(r"\\n".into()),
-            '\r' => alts.push(r"\\r".into()),
-            '\t' => alts.push(r"\\t".into()),
+            // The URL parser turns a backslash into a slash in an http(s) path...
+            '\\' => alts.extend(char_spellings('/')),
+            // ...and drops line breaks and tabs.
+            '\n' | '\r' | '\t' => alts.push(String::new()),
             _ => {}
-        }
-        if (c as u32) <= 0xFFFF {
-            let mut u = String::from(r"\\u");
-            for digit in format!("{:04X}", c as u32).chars() {
-                if digit.is_ascii_alphabetic() {
-                    let _ = write!(u, "[{}{}]", digit, digit.to_ascii_lowercase());
-                } else {
-                    u.push(digit);
-                }
-            }
-            alts.push(u);
         }
         let _ = write!(out, "(?:{})", alts.join("|"));
     }
     out
+}
+
+/// The spellings of one character: itself, percent-encoded (either hex case), `+` for a
+/// space, JSON escapes (`\"`, `\\`, `\/`, `\n`, `\uXXXX`, also escaped again, as JSON text
+/// inside a JSON string is: `\\\"`) and HTML entities.
+fn char_spellings(c: char) -> Vec<String> {
+    let mut alts = vec![regex::escape(c.encode_utf8(&mut [0; 4]))];
+    let mut pct = String::new();
+    for b in c.encode_utf8(&mut [0; 4]).bytes() {
+        pct.push('%');
+        for digit in format!("{b:02X}").chars() {
+            if digit.is_ascii_alphabetic() {
+                let _ = write!(pct, "[{}{}]", digit, digit.to_ascii_lowercase());
+            } else {
+                pct.push(digit);
+            }
+        }
+    }
+    alts.push(pct);
+    // `\\+`: one backslash per level of JSON escaping (1, 3, 7, ...), any number accepted.
+    let extra: &[&str] = match c {
+        ' ' => &[r"\+"],
+        '"' => &[r#"\\+""#, "&quot;", "&#34;", "&#[xX]22;"],
+        '\\' => &[r"\\+"],
+        '/' => &[r"\\+/", "&#47;", "&#[xX]2[fF];"],
+        '\n' => &[r"\\+n"],
+        '\r' => &[r"\\+r"],
+        '\t' => &[r"\\+t"],
+        '&' => &["&amp;", "&#38;", "&#[xX]26;"],
+        '<' => &["&lt;", "&#60;", "&#[xX]3[cC];"],
+        '>' => &["&gt;", "&#62;", "&#[xX]3[eE];"],
+        '\'' => &["&#39;", "&apos;", "&#[xX]27;"],
+        _ => &[],
+    };
+    alts.extend(extra.iter().map(|s| s.to_string()));
+    if (c as u32) <= 0xFFFF {
+        let mut u = String::from(r"\\+u");
+        for digit in format!("{:04X}", c as u32).chars() {
+            if digit.is_ascii_alphabetic() {
+                let _ = write!(u, "[{}{}]", digit, digit.to_ascii_lowercase());
+            } else {
+                u.push(digit);
+            }
+        }
+        alts.push(u);
+    }
+    alts
 }
 
 #[cfg(test)]
@@ -291,6 +315,31 @@ mod tests {
         assert_eq!(s.redact(r#""\u0070a\"ss-w0rd""#), r#""***""#);
         // A line of a multi-line secret on its own.
         assert_eq!(s.redact("-line one\n+line two"), "-***\n+***");
+    }
+
+    #[test]
+    fn masks_nested_escapes_html_and_what_the_url_parser_makes() {
+        let s = secrets(&["pa\"ss/w\\0rd\nline-two-x"]);
+        // JSON text inside a JSON string: every escape escaped again.
+        assert_eq!(
+            s.redact(r#"{"payload":"{\"p\":\"pa\\\"ss\\/w\\\\0rd\\nline-two-x\"}"}"#),
+            r#"{"payload":"{\"p\":\"***\"}"}"#
+        );
+        assert_eq!(
+            s.redact("<input value=\"pa&quot;ss&#x2F;w\\0rd\nline-two-x\">"),
+            "<input value=\"***\">"
+        );
+        // In an http URL path a backslash becomes a slash and a line break is dropped.
+        assert_eq!(s.redact("/x/pa%22ss/w/0rdline-two-x"), "/x/***");
+        // Base64 seen through a URL or a JSON string.
+        let b64 = base64::engine::general_purpose::STANDARD.encode("??>>??>>");
+        assert!(b64.contains('/') && b64.contains('+'), "{b64}");
+        let s = secrets(&["??>>??>>"]);
+        assert_eq!(s.redact(&b64.replace('/', "\\/")), "***");
+        assert_eq!(
+            s.redact(&b64.replace('/', "%2F").replace('+', "%2b")),
+            "***"
+        );
     }
 
     #[test]

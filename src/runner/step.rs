@@ -314,6 +314,13 @@ async fn sending(
             attempt -= 1;
             continue;
         }
+        // What a `secret: true` capture takes from this response is secret before any
+        // expectation shows (and cuts) a part of it.
+        for c in r.captures.iter().filter(|c| c.secret) {
+            if let Ok(v) = crate::capture::run(c, &exchange.response, secrets) {
+                register_json(&v, secrets);
+            }
+        }
         let assertions = crate::expect::check(&r.expect, &exchange.response, &state.scope, secrets);
         if attempt >= attempts || assertions.iter().all(|a| a.passed) {
             break (exchange, assertions);

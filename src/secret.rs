@@ -9,8 +9,8 @@
 //! `\\`, `\/`, `\n`, `\uXXXX`, and escaped again as JSON text inside a JSON string is), as
 //! HTML entities, as the URL parser leaves it in a path (a backslash made a slash, line breaks
 //! dropped), and any mix of these, because one pattern per secret accepts each of its
-//! characters in each of those spellings. Base64 forms are matched the same way. Callers mask whole texts before they
-//! cut, split or diff them, so no part of a secret survives a cut.
+//! characters in each of those spellings. Base64 forms are matched the same way. Callers mask
+//! whole texts before they cut, split or diff them, so no part of a secret survives a cut.
 
 use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};

@@ -247,10 +247,7 @@ fn lifetime(v: Option<&Json>) -> Option<Duration> {
 }
 
 /// The body as text, at most `limit` bytes of it kept.
-async fn read_limited(
-    mut resp: reqwest::Response,
-    limit: usize,
-) -> Result<String, reqwest::Error> {
+async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<String, reqwest::Error> {
     let mut buf = Vec::new();
     while let Some(chunk) = resp.chunk().await? {
         if buf.len() < limit {

@@ -51,7 +51,9 @@ fn gzip_bomb() -> Vec<u8> {
     assert_eq!(c.total_in(), zeros.len() as u64, "one call took it all");
     let mut end = Vec::with_capacity(64);
     let mut fresh = Compress::new(Compression::best(), false);
-    fresh.compress_vec(&[], &mut end, FlushCompress::Finish).unwrap();
+    fresh
+        .compress_vec(&[], &mut end, FlushCompress::Finish)
+        .unwrap();
     let mut crc_mib = Crc::new();
     crc_mib.update(&zeros);
     let mut crc = Crc::new();
@@ -100,7 +102,12 @@ fn server() -> (String, tokio::runtime::Runtime) {
         )
         .route(
             "/small",
-            get(|| async { ([("Content-Type", "application/json")], format!("{{\"a\":\"{}\"}}", "x".repeat(4000))) }),
+            get(|| async {
+                (
+                    [("Content-Type", "application/json")],
+                    format!("{{\"a\":\"{}\"}}", "x".repeat(4000)),
+                )
+            }),
         );
     common::serve(app)
 }
@@ -185,11 +192,17 @@ fn assert_large_body_outcome(r: &Run, message: &str) {
         r.report_bytes
     );
     let req = &r.report["collections"][0]["requests"][0];
-    let assertions = req["assertions"].as_array().expect("assertions in the report");
+    let assertions = req["assertions"]
+        .as_array()
+        .expect("assertions in the report");
     let passed = |subject: &str| {
         assertions
             .iter()
-            .find(|a| a["subject"].as_str().is_some_and(|s| s.starts_with(subject)))
+            .find(|a| {
+                a["subject"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(subject))
+            })
             .unwrap_or_else(|| panic!("no `{subject}` assertion in {req:#}"))["passed"]
             .as_bool()
             .unwrap()
@@ -209,7 +222,10 @@ fn assert_large_body_outcome(r: &Run, message: &str) {
             "{c:#}"
         );
     }
-    let header = captures.iter().find(|c| c["name"] == "from_header").unwrap();
+    let header = captures
+        .iter()
+        .find(|c| c["name"] == "from_header")
+        .unwrap();
     assert_eq!(header["value"], "application/json", "{header:#}");
     assert!(r.stdout.contains(message), "{}", r.stdout);
 }
@@ -222,7 +238,11 @@ fn a_two_gigabyte_body_is_counted_not_kept() {
     let r = run(dir.path(), &[]);
     assert_large_body_outcome(&r, "body exceeds 64 MiB (--max-body)");
     // Read to the end and counted.
-    assert!(r.report.to_string().contains("<2000000000 bytes, application/json>"));
+    assert!(
+        r.report
+            .to_string()
+            .contains("<2000000000 bytes, application/json>")
+    );
     eprintln!("2 GB body: peak {} MiB", r.peak >> 20);
 }
 
@@ -234,7 +254,11 @@ fn a_gzip_bomb_is_counted_as_what_it_expands_to() {
     let r = run(dir.path(), &["--max-body", "1MiB"]);
     assert_large_body_outcome(&r, "body exceeds 1 MiB (--max-body)");
     // Decoded to the end and counted as what it expands to.
-    assert!(r.report.to_string().contains("<1073741824 bytes, application/json>"));
+    assert!(
+        r.report
+            .to_string()
+            .contains("<1073741824 bytes, application/json>")
+    );
     eprintln!("gzip bomb: peak {} MiB", r.peak >> 20);
 }
 

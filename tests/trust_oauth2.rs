@@ -114,7 +114,8 @@ fn nonsense_expires_in_values_neither_panic_nor_stop_the_run() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     assert!(
-        out.stdout.contains(&format!("{} passed, 0 failed", values.len() * 2)),
+        out.stdout
+            .contains(&format!("{} passed, 0 failed", values.len() * 2)),
         "{}",
         out.stdout
     );
@@ -148,7 +149,8 @@ fn a_hanging_token_url_fails_within_the_timeout() {
         let (out, took) = timed(dir.path(), &["run", "flag.yaml", "--timeout", "1s"]);
         assert_eq!(out.code, 1, "{hang}: {}\n{}", out.stdout, out.stderr);
         assert!(
-            out.stdout.contains(&format!("token request to {base}{hang} failed")),
+            out.stdout
+                .contains(&format!("token request to {base}{hang} failed")),
             "{}",
             out.stdout
         );
@@ -168,7 +170,11 @@ fn a_hanging_token_url_fails_within_the_timeout() {
         assert!(out.stdout.contains("timed out after 1"), "{}", out.stdout);
         assert!(took < Duration::from_secs(15), "{hang}: took {took:?}");
     }
-    assert_eq!(hits.api.load(Ordering::SeqCst), 0, "nothing sent without a token");
+    assert_eq!(
+        hits.api.load(Ordering::SeqCst),
+        0,
+        "nothing sent without a token"
+    );
     assert_eq!(hits.token.load(Ordering::SeqCst), 4);
 }
 
@@ -208,7 +214,10 @@ fn a_signal_while_the_token_request_hangs_interrupts_the_run() {
         assert!(stdout.contains("^C needs a token"), "SIG{signal}: {stdout}");
         assert!(stdout.contains("(interrupted)"), "{stdout}");
         assert!(!stdout.contains("failed:"), "{stdout}");
-        assert!(!stdout.contains("token request to"), "not a token failure: {stdout}");
+        assert!(
+            !stdout.contains("token request to"),
+            "not a token failure: {stdout}"
+        );
         assert_eq!(hits.api.load(Ordering::SeqCst), 0, "nothing more was sent");
         let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
         assert!(junit.contains("<error"), "{junit}");

@@ -52,7 +52,12 @@ fn recorder() -> (String, Seen, tokio::runtime::Runtime) {
     (url, seen, rt)
 }
 
-const CREDENTIALS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "x-api-key"];
+const CREDENTIALS: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "x-api-key",
+];
 
 /// The requests of the collection: one per way of carrying a credential, each redirected to
 /// `target` (a URL, from the first server's point of view).
@@ -132,9 +137,13 @@ fn credentials_stay_dropped_when_a_later_hop_comes_back() {
     let (b, _b_seen, _rb) = recorder();
     let dir = tempfile::tempdir().unwrap();
     // a -> b -> a/land
-    let back = url::form_urlencoded::byte_serialize(format!("{a}/land").as_bytes())
-        .collect::<String>();
-    write(dir.path(), "c.yaml", &collection(&a, &format!("{b}/go?to={back}")));
+    let back =
+        url::form_urlencoded::byte_serialize(format!("{a}/land").as_bytes()).collect::<String>();
+    write(
+        dir.path(),
+        "c.yaml",
+        &collection(&a, &format!("{b}/go?to={back}")),
+    );
     let out = common::run(dir.path(), &["run", "c.yaml"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let back = landed(&a_seen);

@@ -31,7 +31,11 @@ fn interrupt(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    support::wait_until(Duration::from_secs(10), "the slow request never arrived", ready);
+    support::wait_until(
+        Duration::from_secs(10),
+        "the slow request never arrived",
+        ready,
+    );
     let start = Instant::now();
     support::signal(&child, signal);
     let (code, _) = support::wait_with_peak(&mut child, Duration::from_secs(10));
@@ -90,9 +94,11 @@ fn sigterm_writes_the_reports_marks_the_request_in_flight_and_exits_143() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        support::wait_until(Duration::from_secs(10), "the slow request never arrived", || {
-            server.count_path("/slow") > 0
-        });
+        support::wait_until(
+            Duration::from_secs(10),
+            "the slow request never arrived",
+            || server.count_path("/slow") > 0,
+        );
         support::signal(&child, "TERM");
         let (code, _) = support::wait_with_peak(&mut child, Duration::from_secs(10));
         let mut stdout = String::new();
@@ -107,7 +113,11 @@ fn sigterm_writes_the_reports_marks_the_request_in_flight_and_exits_143() {
     assert_eq!(code, Some(143), "{stdout}");
     assert!(stdout.contains("^C slow"), "{stdout}");
     assert!(stdout.contains("(interrupted)"), "{stdout}");
-    assert_eq!(server.count_path("/status/201"), 0, "nothing sent after SIGTERM");
+    assert_eq!(
+        server.count_path("/status/201"),
+        0,
+        "nothing sent after SIGTERM"
+    );
 
     let junit = read(dir.path(), "out/junit.xml");
     assert!(
@@ -124,13 +134,20 @@ fn sigterm_writes_the_reports_marks_the_request_in_flight_and_exits_143() {
             .map(|r| r["outcome"].as_str().unwrap().to_string())
     };
     assert_eq!(outcome("quick").as_deref(), Some("passed"), "{report:#}");
-    assert_eq!(outcome("slow").as_deref(), Some("interrupted"), "{report:#}");
+    assert_eq!(
+        outcome("slow").as_deref(),
+        Some("interrupted"),
+        "{report:#}"
+    );
     assert_eq!(outcome("never"), None, "{report:#}");
     assert_eq!(report["summary"]["interrupted"], 1, "{report:#}");
     assert_eq!(report["summary"]["run_interrupted"], true, "{report:#}");
     let html = read(dir.path(), "out/report.html");
     assert!(html.contains("interrupted"), "the HTML report marks it");
-    assert!(read(dir.path(), "summary.md").contains("slow"), "the job summary too");
+    assert!(
+        read(dir.path(), "summary.md").contains("slow"),
+        "the job summary too"
+    );
 }
 
 #[test]
@@ -150,7 +167,15 @@ fn a_signal_stops_collections_running_in_parallel() {
         }
         let (exit, stdout) = interrupt(
             dir.path(),
-            &["run", "a.yaml", "b.yaml", "--jobs", "2", "--report", "junit=j.xml"],
+            &[
+                "run",
+                "a.yaml",
+                "b.yaml",
+                "--jobs",
+                "2",
+                "--report",
+                "junit=j.xml",
+            ],
             signal,
             || server.count_path("/slow") == 2,
         );
@@ -159,7 +184,11 @@ fn a_signal_stops_collections_running_in_parallel() {
         assert!(stdout.contains("^C slow b"), "{stdout}");
         assert_eq!(server.count_path("/status/201"), 0);
         let junit = read(dir.path(), "j.xml");
-        assert_eq!(junit.matches("<error message=\"interrupted\"").count(), 2, "{junit}");
+        assert_eq!(
+            junit.matches("<error message=\"interrupted\"").count(),
+            2,
+            "{junit}"
+        );
     }
 }
 
@@ -205,12 +234,14 @@ fn baton_mock_stops_on_sigterm_and_sigint_while_clients_hold_half_a_request() {
         // ...then one client stops halfway through its headers, another through its body,
         // and a third stays connected after a whole request (keep-alive).
         let mut head = TcpStream::connect(&addr).unwrap();
-        head.write_all(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-").unwrap();
+        head.write_all(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-")
+            .unwrap();
         let mut body = TcpStream::connect(&addr).unwrap();
         body.write_all(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
             .unwrap();
         let mut idle = TcpStream::connect(&addr).unwrap();
-        idle.write_all(b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        idle.write_all(b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
         std::thread::sleep(Duration::from_millis(200));
         let start = Instant::now();
         support::signal(&child, signal);
@@ -224,9 +255,15 @@ fn baton_mock_stops_on_sigterm_and_sigint_while_clients_hold_half_a_request() {
             .read_to_string(&mut stderr)
             .unwrap();
         assert_eq!(code, Some(0), "SIG{signal}: {stderr}");
-        assert!(took < Duration::from_secs(3), "SIG{signal}: took {took:?} to stop");
+        assert!(
+            took < Duration::from_secs(3),
+            "SIG{signal}: took {took:?} to stop"
+        );
         // The port is closed.
-        assert!(TcpStream::connect(&addr).is_err(), "still listening on {addr}");
+        assert!(
+            TcpStream::connect(&addr).is_err(),
+            "still listening on {addr}"
+        );
         drop((head, body, idle));
     }
 }

@@ -20,17 +20,17 @@ fn server() -> (String, tokio::runtime::Runtime) {
             get(|| async {
                 let mut resp = ([("Content-Type", "text/plain")], EVIL).into_response();
                 // A C1 control (CSI, U+009B) in a header value, as obs-text bytes.
-                resp.headers_mut().insert(
-                    "X-Evil",
-                    HeaderValue::from_bytes(b"a\xC2\x9B2Jb").unwrap(),
-                );
+                resp.headers_mut()
+                    .insert("X-Evil", HeaderValue::from_bytes(b"a\xC2\x9B2Jb").unwrap());
                 resp
             }),
         )
         .route(
             "/evil-json",
             get(|| async {
-                axum::Json(serde_json::json!({ "message": format!("line one\n{EVIL}\nline three") }))
+                axum::Json(
+                    serde_json::json!({ "message": format!("line one\n{EVIL}\nline three") }),
+                )
             }),
         );
     common::serve(app)
@@ -94,7 +94,10 @@ fn escape_sequences_from_a_server_are_shown_escaped() {
         );
         assert!(stdout.contains("::error file=c.yaml,line=2::"), "{stdout}");
         assert!(stdout.contains(r"+\u{1b}]0;title"), "the diff: {stdout}");
-        assert!(stdout.contains(r"a name with \u{1b}]0;x\u{7} in it"), "{stdout}");
+        assert!(
+            stdout.contains(r"a name with \u{1b}]0;x\u{7} in it"),
+            "{stdout}"
+        );
         assert!(stdout.contains(r"a\u{9b}2Jb"), "the header: {stdout}");
         if args.contains(&"-vv") {
             assert!(

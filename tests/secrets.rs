@@ -258,6 +258,12 @@ fn leaky_server() -> (String, tokio::runtime::Runtime) {
             }),
         )
         .route(
+            "/go",
+            get(|Query(q): Query<HashMap<String, String>>| async move {
+                (StatusCode::FOUND, [("Location", q["to"].clone())]).into_response()
+            }),
+        )
+        .route(
             "/echo/json/{*rest}",
             any(|req: Request| async move { axum::Json(echo_value(req).await).into_response() }),
         )
@@ -399,6 +405,24 @@ requests:
 "#
         ));
     }
+    // Request bodies cut where a report and an event cut them; a redirect to a secret path.
+    for at in [16384, 262144] {
+        y.push_str(&format!(
+            r#"  - name: request body cut at {at}
+    method: POST
+    url: "{{{{ base }}}}/echo/json/body"
+    body: "{}{{{{ sess }}}} and more"
+    expect: {{ status: 299 }}
+"#,
+            dots(at - 10)
+        ));
+    }
+    y.push_str(
+        r#"  - name: redirected to a secret
+    url: "{{ base }}/go?to={{ (base ~ '/echo/json/' ~ sess) | urlencode }}"
+    expect: { status: 299 }
+"#,
+    );
     y.push_str(&format!(
         r#"  - name: token error (JSON)
     url: "{{{{ base }}}}/echo/json/never"
@@ -509,6 +533,16 @@ fn every_form_of_every_secret_is_masked_in_every_channel() {
         assert_eq!(out.status.code(), Some(0), "{export:?}");
         outputs.extend(outputs_of(&export.join(" "), &out));
     }
+    // With --show-secrets the values are there, and the search finds them.
+    let shown = run(
+        &["export", "curl", "c.yaml", "--render", "--show-secrets"],
+        false,
+    );
+    let found = support::leaks(
+        &outputs_of("--show-secrets", &shown),
+        &[("password", BASIC_PASSWORD)],
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
 
     // The channels are all there and say what they should, so a clean search means something.
     let text = |name: &str| {
@@ -523,6 +557,7 @@ fn every_form_of_every_secret_is_masked_in_every_channel() {
     assert!(vv.contains("(OAuth2 token)"), "the token exchange is shown");
     assert!(vv.contains("authorization: ***") || vv.contains("Authorization: ***"));
     assert!(vv.contains("the end"), "the long bodies are shown");
+    assert!(vv.contains("< 302"), "the redirect hop is shown: {vv}");
     assert!(text("default (GitHub) stdout").contains("::error file=c.yaml,line="));
     assert!(text("step-summary.md").contains("failed"));
     assert!(text("junit.xml").contains("<testsuite"));

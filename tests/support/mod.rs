@@ -175,13 +175,18 @@ fn collect_strings(v: &serde_json::Value, out: &mut String) {
     }
 }
 
-/// Every leak of any form of any secret in any output: `(output, secret, form, found)`.
+/// The leaks of any form of any secret in any output: for each output and secret, the first
+/// form found (with where).
 pub fn leaks(outputs: &[(String, String)], secrets: &[(&str, &str)]) -> Vec<String> {
     let mut found = Vec::new();
     for (name, text) in outputs {
         let readings = readings(text);
         for (label, secret) in secrets {
+            let before = found.len();
             for (form, value) in forms(secret) {
+                if found.len() > before {
+                    break;
+                }
                 let prefix: String = value.chars().take(8).collect();
                 for r in &readings {
                     if r.contains(&value) {

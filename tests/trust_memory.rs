@@ -101,6 +101,16 @@ fn server() -> (String, tokio::runtime::Runtime) {
             }),
         )
         .route(
+            "/redirect-big",
+            get(|| async {
+                (
+                    axum::http::StatusCode::FOUND,
+                    [("Location", "/small"), ("Content-Type", "text/plain")],
+                    streamed(TWO_GB),
+                )
+            }),
+        )
+        .route(
             "/small",
             get(|| async {
                 (
@@ -273,4 +283,21 @@ fn max_body_applies_to_a_small_body_too() {
     let kept = run(dir.path(), &[]);
     let req = &kept.report["collections"][0]["requests"][0];
     assert!(!req.to_string().contains("--max-body"), "{req:#}");
+}
+
+#[test]
+fn a_redirect_with_a_huge_body_is_not_read_into_memory() {
+    let (base, _rt) = server();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "requests:\n  - name: hop\n    url: \"{base}/redirect-big\"\n    timeout: 5m\n    expect:\n      status: 200\n      json: {{ $.a: {{ type: string }} }}\n"
+        ),
+    );
+    let r = run(dir.path(), &[]);
+    assert_eq!(r.code, Some(0), "{}", r.stdout);
+    assert!(r.peak < PEAK_LIMIT, "peak memory {} MiB", r.peak >> 20);
+    eprintln!("redirect with a 2 GB body: peak {} MiB", r.peak >> 20);
 }

@@ -477,6 +477,6 @@ pub(super) fn received(r: &Response, secrets: &Secrets) -> ReceivedResponse {
     ReceivedResponse {
         status: r.status,
         headers: redact_headers(&r.headers, secrets),
-        body: cut(&r.shown_body(secrets), BODY_KEPT),
+        body: r.shown_body_cut(secrets, BODY_KEPT),
     }
 }

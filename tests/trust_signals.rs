@@ -85,7 +85,7 @@ fn sigterm_writes_the_reports_marks_the_request_in_flight_and_exits_143() {
     let (code, stdout) = {
         // The job summary too, as on GitHub Actions.
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-            .args(&args)
+            .args(args)
             .current_dir(dir.path())
             .env("NO_COLOR", "1")
             .env("GITHUB_ACTIONS", "true")

@@ -34,10 +34,12 @@ pub struct Secrets {
     inner: Arc<RwLock<Inner>>,
 }
 
+/// The secrets longest first (so one that contains another is masked whole), each with its
+/// own pattern: registering one more compiles one pattern, not all of them again.
 #[derive(Default)]
 struct Inner {
     values: Vec<String>,
-    matcher: Option<Regex>,
+    matchers: Vec<Regex>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -84,15 +86,19 @@ impl Secrets {
         }
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
         for n in new {
-            if !inner.values.iter().any(|v| v == n) {
-                inner.values.push(n.to_string());
+            if inner.values.iter().any(|v| v == n) {
+                continue;
             }
+            let Some(re) = matcher(n) else { continue };
+            let len = n.chars().count();
+            let at = inner
+                .values
+                .iter()
+                .position(|v| v.chars().count() < len)
+                .unwrap_or(inner.values.len());
+            inner.values.insert(at, n.to_string());
+            inner.matchers.insert(at, re);
         }
-        // Longest first, so a secret that contains another is masked whole.
-        inner
-            .values
-            .sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
-        inner.matcher = build(&inner.values);
     }
 
     /// A credential header's value: the whole value, and the part after an auth scheme.
@@ -128,10 +134,17 @@ impl Secrets {
     /// Every form of every secret replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
         let inner = self.read();
-        match &inner.matcher {
-            Some(re) if !text.is_empty() => re.replace_all(text, MASK).into_owned(),
-            _ => text.to_string(),
+        let mut out = std::borrow::Cow::Borrowed(text);
+        for re in &inner.matchers {
+            let replaced = match re.replace_all(&out, MASK) {
+                std::borrow::Cow::Owned(s) => Some(s),
+                std::borrow::Cow::Borrowed(_) => None,
+            };
+            if let Some(s) = replaced {
+                out = std::borrow::Cow::Owned(s);
+            }
         }
+        out.into_owned()
     }
 
     /// A header value as it may be shown: credential headers masked (cookie names and
@@ -180,32 +193,39 @@ pub fn is_secret_header(name: &str) -> bool {
     SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
 
-/// One pattern for all secrets, longest first. `None` if it cannot be built (then the
-/// values are still masked literally, see `literal`).
-fn build(values: &[String]) -> Option<Regex> {
-    let mut alts: Vec<String> = Vec::new();
-    for v in values {
-        alts.push(spellings(v));
-        let b64 = base64::engine::general_purpose::STANDARD.encode(v);
-        let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
-        // The padding may be cut off, or the URL-safe alphabet used (JWT parts); in a URL or
-        // a JSON string a base64 text is escaped like any other (`%2B`, `\/`).
-        alts.push(spellings(&b64));
-        alts.push(spellings(b64.trim_end_matches('=')));
-        alts.push(spellings(&b64url));
-    }
-    regex::RegexBuilder::new(&alts.join("|"))
-        .size_limit(256 << 20)
-        .dfa_size_limit(64 << 20)
+/// The pattern of one secret: its spellings, and those of its base64 forms. When that
+/// cannot be built (far too long), the value as it is.
+fn matcher(value: &str) -> Option<Regex> {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    // The padding may be cut off, or the URL-safe alphabet used (JWT parts); in a URL or a
+    // JSON string a base64 text is escaped like any other (`%2B`, `\/`).
+    let pattern = [
+        spellings(value),
+        format!(
+            "{}(?:=|%3[dD])*",
+            base64_spellings(&STANDARD_NO_PAD.encode(value))
+        ),
+        base64_spellings(&URL_SAFE_NO_PAD.encode(value)),
+    ]
+    .join("|");
+    regex::RegexBuilder::new(&pattern)
+        .size_limit(64 << 20)
         .build()
+        .or_else(|_| Regex::new(&regex::escape(value)))
         .ok()
-        .or_else(|| literal(values))
 }
 
-/// The fallback: the values as they are.
-fn literal(values: &[String]) -> Option<Regex> {
-    let alts: Vec<String> = values.iter().map(|v| regex::escape(v)).collect();
-    Regex::new(&alts.join("|")).ok()
+/// Base64 text: letters and digits as they are, `+`, `/` and `-`, `_` in every spelling.
+fn base64_spellings(b64: &str) -> String {
+    let mut out = String::new();
+    for c in b64.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else {
+            let _ = write!(out, "(?:{})", char_spellings(c).join("|"));
+        }
+    }
+    out
 }
 
 /// A pattern matching `value` with each character in any of the spellings it takes in a
@@ -340,6 +360,16 @@ mod tests {
             s.redact(&b64.replace('/', "%2F").replace('+', "%2b")),
             "***"
         );
+    }
+
+    #[test]
+    fn a_secret_that_contains_another_is_masked_whole() {
+        let s = secrets(&["abc-123", "xx-abc-123-yy", "zz"]);
+        s.register("abc-123");
+        assert_eq!(s.redact("xx-abc-123-yy and abc-123"), "*** and ***");
+        let b64 = base64::engine::general_purpose::STANDARD.encode("xx-abc-123-yy");
+        assert_eq!(s.redact(&b64), "***");
+        assert_eq!(format!("{s:?}"), "Secrets(2 values)");
     }
 
     #[test]

@@ -14,10 +14,12 @@ use serde_json::Value;
 
 use common::{TestServer, write};
 
-/// Start `baton run ARGS` in `dir`, wait until `ready`, send `signal`; (exit code, stdout).
+/// Start `baton run ARGS` in `dir` with `env`, wait until `ready`, send `signal`;
+/// (exit code, stdout).
 fn interrupt(
     dir: &std::path::Path,
     args: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
     signal: &str,
     ready: impl FnMut() -> bool,
 ) -> (Option<i32>, String) {
@@ -27,6 +29,7 @@ fn interrupt(
         .env("NO_COLOR", "1")
         .env_remove("CI")
         .env_remove("GITHUB_ACTIONS")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -82,34 +85,14 @@ fn sigterm_writes_the_reports_marks_the_request_in_flight_and_exits_143() {
         "--report",
         "html=out/report.html",
     ];
-    let (code, stdout) = {
-        // The job summary too, as on GitHub Actions.
-        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-            .args(args)
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_STEP_SUMMARY", &summary)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        support::wait_until(
-            Duration::from_secs(10),
-            "the slow request never arrived",
-            || server.count_path("/slow") > 0,
-        );
-        support::signal(&child, "TERM");
-        let (code, _) = support::wait_with_peak(&mut child, Duration::from_secs(10));
-        let mut stdout = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut stdout)
-            .unwrap();
-        (code, stdout)
-    };
+    // The job summary too, as on GitHub Actions.
+    let env = [
+        ("GITHUB_ACTIONS", std::ffi::OsStr::new("true")),
+        ("GITHUB_STEP_SUMMARY", summary.as_os_str()),
+    ];
+    let (code, stdout) = interrupt(dir.path(), &args, &env, "TERM", || {
+        server.count_path("/slow") > 0
+    });
     assert_eq!(code, Some(143), "{stdout}");
     assert!(stdout.contains("^C slow"), "{stdout}");
     assert!(stdout.contains("(interrupted)"), "{stdout}");
@@ -176,6 +159,7 @@ fn a_signal_stops_collections_running_in_parallel() {
                 "--report",
                 "junit=j.xml",
             ],
+            &[],
             signal,
             || server.count_path("/slow") == 2,
         );

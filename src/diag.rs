@@ -19,9 +19,31 @@ pub struct Diag {
 }
 
 impl Diag {
+    /// The problem with its source line and caret, ready for a terminal: a control character
+    /// from the file (an escape sequence could retitle the window or rewrite a line) is shown
+    /// as its symbol, one character for one, so the caret still lines up.
     pub fn render(&self) -> String {
-        render_snippet(&self.span, &self.message, &self.label, &self.notes)
+        visible(&render_snippet(
+            &self.span,
+            &self.message,
+            &self.label,
+            &self.notes,
+        ))
     }
+}
+
+/// Control characters other than line breaks and tabs as the Unicode control pictures
+/// (`␛` for ESC, `␇` for BEL, `␍` for CR); C1 controls as `�`.
+pub fn visible(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            '\u{80}'..='\u{9f}' => '\u{fffd}',
+            c => c,
+        })
+        .collect()
 }
 
 /// Collects every problem of a file instead of stopping at the first.
@@ -124,5 +146,26 @@ pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Arc<SourceFile>,
                 notes,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_from_a_file_are_shown_as_symbols() {
+        let file = SourceFile::new(Path::new("c.yaml"), "name: \"a\u{1b}]0;x\u{7}\r\"\n".into());
+        let d = Diag {
+            span: Span::new(&file, Pos::new(1, 9)),
+            message: "bad".into(),
+            label: String::new(),
+            notes: Vec::new(),
+        };
+        let text = d.render();
+        assert!(text.contains("name: \"a␛]0;x␇␍\""), "{text}");
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text}");
+        // The caret stays under the character it points at.
+        assert!(text.contains("\n  |         ^"), "{text}");
     }
 }

@@ -346,8 +346,7 @@ impl Http {
                     p.method, p.url
                 )));
             }
-            // Drain the redirect's body so the connection can be reused.
-            let _ = resp.bytes().await;
+            drain(resp).await;
             let target = location.unwrap_or_default();
             let next = url.join(&target).map_err(|e| {
                 HttpError::Send(format!(
@@ -433,6 +432,20 @@ fn header_list(h: &HeaderMap) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// The most of a redirect's body read (and dropped) so its connection can be reused; a
+/// longer one is not read at all: its connection is closed instead.
+const DRAIN_LIMIT: usize = 64 * 1024;
+
+async fn drain(mut resp: reqwest::Response) {
+    let mut read = 0;
+    while read <= DRAIN_LIMIT {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => read += chunk.len(),
+            Ok(None) | Err(_) => return,
+        }
+    }
 }
 
 enum Body {

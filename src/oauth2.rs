@@ -167,7 +167,8 @@ async fn fetch(
         rb = rb.header(k, v);
     }
     let started = Instant::now();
-    let resp = rb.body(body.clone()).send().await.map_err(|e| {
+    // The timeout covers the whole exchange, a body that stops coming included.
+    let failed = |e: reqwest::Error| {
         if e.is_timeout() {
             fail(format!(
                 "timed out after {}",
@@ -176,7 +177,8 @@ async fn fetch(
         } else {
             fail(root_cause(&e))
         }
-    })?;
+    };
+    let resp = rb.body(body.clone()).send().await.map_err(failed)?;
     let status = resp.status();
     let response_headers: Vec<(String, String)> = resp
         .headers()
@@ -188,7 +190,7 @@ async fn fetch(
             )
         })
         .collect();
-    let text = read_limited(resp, 1 << 20).await.map_err(fail)?;
+    let text = read_limited(resp, 1 << 20).await.map_err(failed)?;
     let duration = started.elapsed();
     let json: Option<Json> = serde_json::from_str(&text).ok();
     if !status.is_success() {
@@ -266,9 +268,9 @@ fn lifetime(v: Option<&Json>) -> Option<Duration> {
 }
 
 /// The body as text, at most `limit` bytes of it kept.
-async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<String, String> {
+async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<String, reqwest::Error> {
     let mut buf = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| root_cause(&e))? {
+    while let Some(chunk) = resp.chunk().await? {
         if buf.len() < limit {
             let room = limit - buf.len();
             buf.extend_from_slice(&chunk[..chunk.len().min(room)]);

@@ -108,15 +108,37 @@ impl Response {
         secrets.redact(&self.text())
     }
 
+    /// The body as it may be shown, at most `max` characters (`...` when cut), redacted before
+    /// it is cut. Only the start of a long body is redacted, with [`MASK_WINDOW`] bytes of room
+    /// past the cut for a secret that begins before it, so a large body is not copied whole.
+    pub fn shown_body_cut(&self, secrets: &Secrets, max: usize) -> String {
+        if self.over_limit.is_some() || !self.is_text() {
+            return summary(self.size, self.header("content-type"));
+        }
+        let mut end = self
+            .body
+            .len()
+            .min(max.saturating_mul(4).saturating_add(MASK_WINDOW));
+        // The body is UTF-8 (is_text): step back to the start of a character.
+        while end < self.body.len() && (self.body[end] & 0xC0) == 0x80 {
+            end -= 1;
+        }
+        let text = String::from_utf8_lossy(&self.body[..end]);
+        cut(&secrets.redact(&text), max)
+    }
+
     /// The first characters of the body, for messages: redacted before it is cut.
     pub fn preview(&self, secrets: &Secrets) -> String {
         if self.body.is_empty() && self.over_limit.is_none() {
             return "(empty body)".into();
         }
-        let shown = self.shown_body(secrets);
-        cut(&shown.replace('\n', " "), 80)
+        self.shown_body_cut(secrets, 80).replace('\n', " ")
     }
 }
+
+/// How far past a cut a body is still redacted: room for the longest spelling of a secret
+/// that begins before the cut.
+pub const MASK_WINDOW: usize = 1 << 20;
 
 /// `<8192 bytes, image/png>`
 pub fn summary(size: u64, content_type: Option<&str>) -> String {
@@ -190,6 +212,17 @@ mod tests {
         assert_eq!(human_size(12), "12 bytes");
         assert_eq!(cut("abcdef", 3), "abc...");
         assert_eq!(cut("abc", 3), "abc");
+    }
+
+    #[test]
+    fn a_cut_body_is_masked_across_the_cut() {
+        let secrets = Secrets::new();
+        secrets.register("secret-value-42");
+        let body = format!("{}secret-value-42{}", "é".repeat(75), "x".repeat(3 << 20));
+        let r = Response::new(200, vec![], body.into_bytes(), Duration::ZERO);
+        let shown = r.shown_body_cut(&secrets, 80);
+        assert_eq!(shown, format!("{}***xx...", "é".repeat(75)));
+        assert_eq!(r.preview(&secrets), shown);
     }
 
     #[test]

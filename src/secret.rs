@@ -6,9 +6,11 @@
 //!
 //! A value is masked in every form it takes on the way out: as is, base64-encoded,
 //! percent-encoded (any encode set, any hex case, `+` for a space), JSON-escaped (`\"`,
-//! `\\`, `\/`, `\n`, `\uXXXX`) and any mix of these, because one pattern per secret accepts
-//! each of its characters in each of those spellings. Callers mask whole texts before they
-//! cut, split or diff them, so no part of a secret survives a cut.
+//! `\\`, `\/`, `\n`, `\uXXXX`, and escaped again as JSON text inside a JSON string is), as
+//! HTML entities, as the URL parser leaves it in a path (a backslash made a slash, line breaks
+//! dropped), and any mix of these, because one pattern per secret accepts each of its
+//! characters in each of those spellings. Base64 forms are matched the same way. Callers mask
+//! whole texts before they cut, split or diff them, so no part of a secret survives a cut.
 
 use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
@@ -32,10 +34,12 @@ pub struct Secrets {
     inner: Arc<RwLock<Inner>>,
 }
 
+/// The secrets longest first (so one that contains another is masked whole), each with its
+/// own pattern: registering one more compiles one pattern, not all of them again.
 #[derive(Default)]
 struct Inner {
     values: Vec<String>,
-    matcher: Option<Regex>,
+    matchers: Vec<Regex>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -82,15 +86,19 @@ impl Secrets {
         }
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
         for n in new {
-            if !inner.values.iter().any(|v| v == n) {
-                inner.values.push(n.to_string());
+            if inner.values.iter().any(|v| v == n) {
+                continue;
             }
+            let Some(re) = matcher(n) else { continue };
+            let len = n.chars().count();
+            let at = inner
+                .values
+                .iter()
+                .position(|v| v.chars().count() < len)
+                .unwrap_or(inner.values.len());
+            inner.values.insert(at, n.to_string());
+            inner.matchers.insert(at, re);
         }
-        // Longest first, so a secret that contains another is masked whole.
-        inner
-            .values
-            .sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
-        inner.matcher = build(&inner.values);
     }
 
     /// A credential header's value: the whole value, and the part after an auth scheme.
@@ -126,21 +134,29 @@ impl Secrets {
     /// Every form of every secret replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
         let inner = self.read();
-        match &inner.matcher {
-            Some(re) if !text.is_empty() => re.replace_all(text, MASK).into_owned(),
-            _ => text.to_string(),
+        let mut out = std::borrow::Cow::Borrowed(text);
+        for re in &inner.matchers {
+            let replaced = match re.replace_all(&out, MASK) {
+                std::borrow::Cow::Owned(s) => Some(s),
+                std::borrow::Cow::Borrowed(_) => None,
+            };
+            if let Some(s) = replaced {
+                out = std::borrow::Cow::Owned(s);
+            }
         }
+        out.into_owned()
     }
 
     /// Every form of every secret replaced by what `with` gives for the text found.
     pub fn replace_each(&self, text: &str, with: &mut dyn FnMut(&str) -> String) -> String {
         let inner = self.read();
-        match &inner.matcher {
-            Some(re) if !text.is_empty() => re
-                .replace_all(text, |c: &regex::Captures| with(&c[0]))
-                .into_owned(),
-            _ => text.to_string(),
+        let mut out = text.to_string();
+        for re in &inner.matchers {
+            out = re
+                .replace_all(&out, |c: &regex::Captures| with(&c[0]))
+                .into_owned();
         }
+        out
     }
 
     /// A header value as it may be shown: credential headers masked (cookie names and
@@ -189,75 +205,104 @@ pub fn is_secret_header(name: &str) -> bool {
     SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
 
-/// One pattern for all secrets, longest first. `None` if it cannot be built (then the
-/// values are still masked literally, see `literal`).
-fn build(values: &[String]) -> Option<Regex> {
-    let mut alts: Vec<String> = Vec::new();
-    for v in values {
-        alts.push(spellings(v));
-        let b64 = base64::engine::general_purpose::STANDARD.encode(v);
-        let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
-        alts.push(regex::escape(&b64));
-        // The padding may be cut off, or the URL-safe alphabet used (JWT parts).
-        alts.push(regex::escape(b64.trim_end_matches('=')));
-        alts.push(regex::escape(&b64url));
-    }
-    regex::RegexBuilder::new(&alts.join("|"))
-        .size_limit(256 << 20)
-        .dfa_size_limit(64 << 20)
+/// The pattern of one secret: its spellings, and those of its base64 forms. When that
+/// cannot be built (far too long), the value as it is.
+fn matcher(value: &str) -> Option<Regex> {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    // The padding may be cut off, or the URL-safe alphabet used (JWT parts); in a URL or a
+    // JSON string a base64 text is escaped like any other (`%2B`, `\/`).
+    let pattern = [
+        spellings(value),
+        format!(
+            "{}(?:=|%3[dD])*",
+            base64_spellings(&STANDARD_NO_PAD.encode(value))
+        ),
+        base64_spellings(&URL_SAFE_NO_PAD.encode(value)),
+    ]
+    .join("|");
+    regex::RegexBuilder::new(&pattern)
+        .size_limit(64 << 20)
         .build()
+        .or_else(|_| Regex::new(&regex::escape(value)))
         .ok()
-        .or_else(|| literal(values))
 }
 
-/// The fallback: the values as they are.
-fn literal(values: &[String]) -> Option<Regex> {
-    let alts: Vec<String> = values.iter().map(|v| regex::escape(v)).collect();
-    Regex::new(&alts.join("|")).ok()
+/// Base64 text: letters and digits as they are, `+`, `/` and `-`, `_` in every spelling.
+fn base64_spellings(b64: &str) -> String {
+    let mut out = String::new();
+    for c in b64.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else {
+            let _ = write!(out, "(?:{})", char_spellings(c).join("|"));
+        }
+    }
+    out
 }
 
 /// A pattern matching `value` with each character in any of the spellings it takes in a
-/// URL, a form or a JSON string.
+/// URL, a form, a JSON string or HTML.
 fn spellings(value: &str) -> String {
     let mut out = String::new();
     for c in value.chars() {
-        let mut alts = vec![regex::escape(c.encode_utf8(&mut [0; 4]))];
-        let mut pct = String::new();
-        for b in c.encode_utf8(&mut [0; 4]).bytes() {
-            pct.push('%');
-            for digit in format!("{b:02X}").chars() {
-                if digit.is_ascii_alphabetic() {
-                    let _ = write!(pct, "[{}{}]", digit, digit.to_ascii_lowercase());
-                } else {
-                    pct.push(digit);
-                }
-            }
-        }
-        alts.push(pct);
+        let mut alts = char_spellings(c);
         match c {
-            ' ' => alts.push(r"\+".into()),
-            '"' => alts.push(r#"\\""#.into()),
-            '\\' => alts.push(r"\\\\".into()),
-            '/' => alts.push(r"\\/".into()),
-            '\n' => alts.push(r"\\n".into()),
-            '\r' => alts.push(r"\\r".into()),
-            '\t' => alts.push(r"\\t".into()),
+            // The URL parser turns a backslash into a slash in an http(s) path...
+            '\\' => alts.extend(char_spellings('/')),
+            // ...and drops line breaks and tabs.
+            '\n' | '\r' | '\t' => alts.push(String::new()),
             _ => {}
-        }
-        if (c as u32) <= 0xFFFF {
-            let mut u = String::from(r"\\u");
-            for digit in format!("{:04X}", c as u32).chars() {
-                if digit.is_ascii_alphabetic() {
-                    let _ = write!(u, "[{}{}]", digit, digit.to_ascii_lowercase());
-                } else {
-                    u.push(digit);
-                }
-            }
-            alts.push(u);
         }
         let _ = write!(out, "(?:{})", alts.join("|"));
     }
     out
+}
+
+/// The spellings of one character: itself, percent-encoded (either hex case), `+` for a
+/// space, JSON escapes (`\"`, `\\`, `\/`, `\n`, `\uXXXX`, also escaped again, as JSON text
+/// inside a JSON string is: `\\\"`) and HTML entities.
+fn char_spellings(c: char) -> Vec<String> {
+    let mut alts = vec![regex::escape(c.encode_utf8(&mut [0; 4]))];
+    let mut pct = String::new();
+    for b in c.encode_utf8(&mut [0; 4]).bytes() {
+        pct.push('%');
+        for digit in format!("{b:02X}").chars() {
+            if digit.is_ascii_alphabetic() {
+                let _ = write!(pct, "[{}{}]", digit, digit.to_ascii_lowercase());
+            } else {
+                pct.push(digit);
+            }
+        }
+    }
+    alts.push(pct);
+    // `\\+`: one backslash per level of JSON escaping (1, 3, 7, ...), any number accepted.
+    let extra: &[&str] = match c {
+        ' ' => &[r"\+"],
+        '"' => &[r#"\\+""#, "&quot;", "&#34;", "&#[xX]22;"],
+        '\\' => &[r"\\+"],
+        '/' => &[r"\\+/", "&#47;", "&#[xX]2[fF];"],
+        '\n' => &[r"\\+n"],
+        '\r' => &[r"\\+r"],
+        '\t' => &[r"\\+t"],
+        '&' => &["&amp;", "&#38;", "&#[xX]26;"],
+        '<' => &["&lt;", "&#60;", "&#[xX]3[cC];"],
+        '>' => &["&gt;", "&#62;", "&#[xX]3[eE];"],
+        '\'' => &["&#39;", "&apos;", "&#[xX]27;"],
+        _ => &[],
+    };
+    alts.extend(extra.iter().map(|s| s.to_string()));
+    if (c as u32) <= 0xFFFF {
+        let mut u = String::from(r"\\+u");
+        for digit in format!("{:04X}", c as u32).chars() {
+            if digit.is_ascii_alphabetic() {
+                let _ = write!(u, "[{}{}]", digit, digit.to_ascii_lowercase());
+            } else {
+                u.push(digit);
+            }
+        }
+        alts.push(u);
+    }
+    alts
 }
 
 #[cfg(test)]
@@ -302,6 +347,41 @@ mod tests {
         assert_eq!(s.redact(r#""\u0070a\"ss-w0rd""#), r#""***""#);
         // A line of a multi-line secret on its own.
         assert_eq!(s.redact("-line one\n+line two"), "-***\n+***");
+    }
+
+    #[test]
+    fn masks_nested_escapes_html_and_what_the_url_parser_makes() {
+        let s = secrets(&["pa\"ss/w\\0rd\nline-two-x"]);
+        // JSON text inside a JSON string: every escape escaped again.
+        assert_eq!(
+            s.redact(r#"{"payload":"{\"p\":\"pa\\\"ss\\/w\\\\0rd\\nline-two-x\"}"}"#),
+            r#"{"payload":"{\"p\":\"***\"}"}"#
+        );
+        assert_eq!(
+            s.redact("<input value=\"pa&quot;ss&#x2F;w\\0rd\nline-two-x\">"),
+            "<input value=\"***\">"
+        );
+        // In an http URL path a backslash becomes a slash and a line break is dropped.
+        assert_eq!(s.redact("/x/pa%22ss/w/0rdline-two-x"), "/x/***");
+        // Base64 seen through a URL or a JSON string.
+        let b64 = base64::engine::general_purpose::STANDARD.encode("??>>??>>");
+        assert!(b64.contains('/') && b64.contains('+'), "{b64}");
+        let s = secrets(&["??>>??>>"]);
+        assert_eq!(s.redact(&b64.replace('/', "\\/")), "***");
+        assert_eq!(
+            s.redact(&b64.replace('/', "%2F").replace('+', "%2b")),
+            "***"
+        );
+    }
+
+    #[test]
+    fn a_secret_that_contains_another_is_masked_whole() {
+        let s = secrets(&["abc-123", "xx-abc-123-yy", "zz"]);
+        s.register("abc-123");
+        assert_eq!(s.redact("xx-abc-123-yy and abc-123"), "*** and ***");
+        let b64 = base64::engine::general_purpose::STANDARD.encode("xx-abc-123-yy");
+        assert_eq!(s.redact(&b64), "***");
+        assert_eq!(format!("{s:?}"), "Secrets(2 values)");
     }
 
     #[test]

@@ -178,9 +178,24 @@ pub fn load_dotenv(path: &Path) -> Result<BTreeMap<String, String>, Diag> {
         .read_to_end(&mut bytes)
         .map_err(|e| crate::diag::io_error(path, &e))?;
     if bytes.len() as u64 > DOTENV_LIMIT {
+        let line = bytes.iter().filter(|b| **b == b'\n').count() as u32 + 1;
         return Err(err(
-            0,
-            format!("--env-file {}: larger than 4 MiB", path.display()),
+            line,
+            format!(
+                "--env-file {}: line {line} goes past 4 MiB, the most an --env-file may hold",
+                path.display()
+            ),
+            "an --env-file holds NAME=value lines; is this the right file?",
+        ));
+    }
+    if let Some(at) = bytes.iter().position(|b| *b == 0) {
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() as u32 + 1;
+        return Err(err(
+            line,
+            format!(
+                "--env-file {}: line {line} holds a NUL byte; this is not a text file",
+                path.display()
+            ),
             "an --env-file holds NAME=value lines; is this the right file?",
         ));
     }
@@ -207,12 +222,21 @@ pub fn load_dotenv(path: &Path) -> Result<BTreeMap<String, String>, Diag> {
             }
             Err(dotenvy::Error::LineParse(line, index)) => {
                 let n = line_number(&text, &line);
+                // The parser goes on past a line whose quote is not closed.
+                let first = line.lines().next().unwrap_or_default();
+                let what = if index >= first.len() {
+                    "a quote opened on it is never closed".to_string()
+                } else {
+                    format!(
+                        "at character {}",
+                        first.get(..index).map_or(index, |p| p.chars().count()) + 1
+                    )
+                };
                 return Err(err(
                     n,
                     format!(
-                        "--env-file {}: line {n} cannot be read (at character {})",
-                        path.display(),
-                        index + 1
+                        "--env-file {}: line {n} cannot be read ({what})",
+                        path.display()
                     ),
                     "write NAME=value; close every quote on its line; the value is not shown here",
                 ));

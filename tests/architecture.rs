@@ -111,7 +111,7 @@ fn imports(
     let mut paths: Vec<String> = re.captures_iter(text).map(|c| c[1].to_string()).collect();
     for c in group.captures_iter(text) {
         for item in c[2].split(',') {
-            let item = item.trim().split_whitespace().next().unwrap_or("");
+            let item = item.split_whitespace().next().unwrap_or("");
             if !item.is_empty() && item != "self" {
                 paths.push(format!("{}::{item}", &c[1]));
             }

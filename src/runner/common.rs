@@ -152,6 +152,15 @@ pub(super) fn captures(
     failed
 }
 
+/// Register what `secret: true` captures take from a response, before anything shows it.
+pub(super) fn register_secret_captures(r: &Request, response: &Response, secrets: &Secrets) {
+    for c in r.captures.iter().filter(|c| c.secret) {
+        if let Ok(v) = crate::capture::run(c, response, secrets) {
+            register_json(&v, secrets);
+        }
+    }
+}
+
 fn register_json(v: &Json, secrets: &Secrets) {
     match v {
         Json::Array(items) => items.iter().for_each(|i| register_json(i, secrets)),

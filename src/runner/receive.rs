@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::common::{captures, render_for, snapshot, when};
+use super::common::{captures, register_secret_captures, render_for, snapshot, when};
 use super::listener::{Expected, Reply};
 use super::render::StepError;
 use super::{CollectionState, Ctx};
@@ -154,6 +154,7 @@ pub(super) async fn receiving(
         inbound.arrived.saturating_duration_since(t0),
     );
     message.query = inbound.query.clone();
+    register_secret_captures(r, &message, secrets);
     res.assertions = crate::expect::check(&r.expect, &message, &state.scope, secrets);
     snapshot(ctx, r, &message, res);
     let failed = res.assertions.iter().any(|a| !a.passed);

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::common::{captures, render_for, snapshot, when};
+use super::common::{captures, register_secret_captures, render_for, snapshot, when};
 use super::render::{StepError, location};
 use super::{CollectionState, Ctx};
 use crate::build;
@@ -135,6 +135,9 @@ pub(super) async fn sending(
             attempt -= 1;
             continue;
         }
+        // What a `secret: true` capture takes from this response is secret before any
+        // expectation shows (and cuts) a part of it.
+        register_secret_captures(r, &exchange.response, secrets);
         let assertions = crate::expect::check(&r.expect, &exchange.response, &state.scope, secrets);
         if attempt >= attempts || assertions.iter().all(|a| a.passed) {
             break (exchange, assertions);
@@ -269,6 +272,6 @@ pub(super) fn received(r: &Response, secrets: &Secrets) -> ReceivedResponse {
     ReceivedResponse {
         status: r.status,
         headers: redact_headers(&r.headers, secrets),
-        body: cut(&r.shown_body(secrets), BODY_KEPT),
+        body: r.shown_body_cut(secrets, BODY_KEPT),
     }
 }

@@ -1,0 +1,309 @@
+//! TLS client certificates: a server that requires one (rustls, trusting a test CA made with
+//! the openssl command) accepts baton with `--cert/--key` and refuses it without; a
+//! certificate from another CA is refused too; `--insecure` warns on stderr.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use common::write;
+
+/// Run openssl in `dir`; the test fails (never passes quietly) when it cannot.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("the openssl command is needed for this test: {e}"));
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA `{name}-ca.pem` and a certificate `{leaf}.pem` / `{leaf}-key.pem` it signed.
+fn ca(dir: &Path, name: &str) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            &format!("/CN=baton test {name} CA"),
+            "-keyout",
+            &format!("{name}-ca.key"),
+            "-out",
+            &format!("{name}-ca.pem"),
+        ],
+    );
+}
+
+fn leaf(dir: &Path, ca: &str, leaf: &str, ext: &str) {
+    std::fs::write(dir.join(format!("{leaf}.ext")), ext).unwrap();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            &format!("/CN={leaf}"),
+            "-keyout",
+            &format!("{leaf}-key.pem"),
+            "-out",
+            &format!("{leaf}.csr"),
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{leaf}.csr"),
+            "-CA",
+            &format!("{ca}-ca.pem"),
+            "-CAkey",
+            &format!("{ca}-ca.key"),
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            &format!("{leaf}.ext"),
+            "-out",
+            &format!("{leaf}.pem"),
+        ],
+    );
+}
+
+/// An HTTPS server (certificate `server.pem`) that requires a client certificate signed by
+/// `client-ca.pem`, answering 200 `ok` to each request.
+fn serve_mtls(dir: &Path) -> (String, tokio::runtime::Runtime) {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("server.pem"))
+        .unwrap()
+        .map(|c| c.unwrap())
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(dir.join("server-key.pem")).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(dir.join("client-ca.pem")).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("https://{}/", listener.local_addr().unwrap());
+    rt.spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut buf = vec![0u8; 4096];
+                let mut got = Vec::new();
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = tls
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                    )
+                    .await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (url, rt)
+}
+
+#[test]
+fn a_server_that_requires_a_client_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ca(d, "server");
+    ca(d, "client");
+    ca(d, "other");
+    leaf(
+        d,
+        "server",
+        "server",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    );
+    let client_ext = "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n";
+    leaf(d, "client", "client", client_ext);
+    leaf(d, "other", "stranger", client_ext);
+    let (url, _rt) = serve_mtls(d);
+    write(
+        d,
+        "c.yaml",
+        &format!("requests:\n  - name: mtls\n    url: \"{url}\"\n    expect: {{ body: ok }}\n"),
+    );
+    let trusted = ["run", "c.yaml", "--cacert", "server-ca.pem"];
+
+    let with = common::run(
+        d,
+        &[
+            &trusted[..],
+            &["--cert", "client.pem", "--key", "client-key.pem"],
+        ]
+        .concat(),
+    );
+    assert_eq!(with.code, 0, "{}\n{}", with.stdout, with.stderr);
+
+    let without = common::run(d, &trusted);
+    assert_eq!(without.code, 3, "{}\n{}", without.stdout, without.stderr);
+    assert!(without.stdout.contains("! mtls"), "{}", without.stdout);
+    assert!(
+        without.stdout.contains("CertificateRequired"),
+        "{}",
+        without.stdout
+    );
+
+    let stranger = common::run(
+        d,
+        &[
+            &trusted[..],
+            &["--cert", "stranger.pem", "--key", "stranger-key.pem"],
+        ]
+        .concat(),
+    );
+    assert_eq!(stranger.code, 3, "{}\n{}", stranger.stdout, stranger.stderr);
+
+    // The certificate and key in one file work as well.
+    let both = format!(
+        "{}{}",
+        std::fs::read_to_string(d.join("client.pem")).unwrap(),
+        std::fs::read_to_string(d.join("client-key.pem")).unwrap()
+    );
+    write(d, "both.pem", &both);
+    let one_file = common::run(d, &[&trusted[..], &["--cert", "both.pem"]].concat());
+    assert_eq!(one_file.code, 0, "{}\n{}", one_file.stdout, one_file.stderr);
+
+    // Bad certificate options are usage errors naming the file; nothing is sent.
+    let key_alone = common::run(d, &[&trusted[..], &["--key", "client-key.pem"]].concat());
+    assert_eq!(key_alone.code, 2, "{}", key_alone.stderr);
+    assert!(
+        key_alone.stderr.contains("--key needs --cert"),
+        "{}",
+        key_alone.stderr
+    );
+    let missing = common::run(d, &[&trusted[..], &["--cert", "nope.pem"]].concat());
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("--cert nope.pem"),
+        "{}",
+        missing.stderr
+    );
+    let not_pem = common::run(d, &[&trusted[..], &["--cert", "c.yaml"]].concat());
+    assert_eq!(not_pem.code, 2, "{}", not_pem.stderr);
+    assert!(
+        not_pem.stderr.contains("--cert/--key"),
+        "{}",
+        not_pem.stderr
+    );
+}
+
+#[test]
+fn insecure_warns_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ca(d, "server");
+    ca(d, "client");
+    leaf(
+        d,
+        "server",
+        "server",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    );
+    leaf(
+        d,
+        "client",
+        "client",
+        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    );
+    let (url, _rt) = serve_mtls(d);
+    write(
+        d,
+        "c.yaml",
+        &format!("requests:\n  - name: mtls\n    url: \"{url}\"\n    expect: {{ body: ok }}\n"),
+    );
+    let out = common::run(
+        d,
+        &[
+            "run",
+            "c.yaml",
+            "--insecure",
+            "--cert",
+            "client.pem",
+            "--key",
+            "client-key.pem",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("warning: --insecure: TLS certificates are not checked"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stdout.contains("warning"),
+        "the warning goes to stderr only"
+    );
+    let quiet = common::run(
+        d,
+        &[
+            "run",
+            "c.yaml",
+            "-q",
+            "--insecure",
+            "--cert",
+            "client.pem",
+            "--key",
+            "client-key.pem",
+        ],
+    );
+    assert!(
+        quiet.stderr.contains("warning: --insecure"),
+        "also with -q: {}",
+        quiet.stderr
+    );
+}

@@ -254,3 +254,6 @@ fn selected(c: &Collection, r: &Request, opts: &RunOptions) -> bool {
     }
     opts.tags.is_empty() || r.tags.iter().any(|t| opts.tags.contains(t))
 }
+
+#[cfg(test)]
+mod tests;

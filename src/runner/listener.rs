@@ -2,7 +2,9 @@
 //! inbound request from the moment it starts. A receive step takes the oldest queued request
 //! that matches its method and path, or waits for one. A request no step of the run could
 //! take is answered 404 at once; one a step may take waits for that step's answer (for a
-//! while; then it gets the step's answer rendered without the collection's variables).
+//! while; then it gets the step's answer rendered without the collection's variables). When
+//! the run ends, senders still waiting get that answer too, and answers in flight are let
+//! out before the server stops.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -21,6 +23,15 @@ use crate::collection::model::{PathPattern, Segment};
 /// Inbound bodies larger than this are refused (413): callbacks are small.
 const MAX_INBOUND: usize = 16 << 20;
 
+/// At most this many requests (and bytes of their bodies) wait in the queue; more are
+/// answered 503, so a flood cannot exhaust memory.
+const MAX_WAITING: usize = 1_000;
+const MAX_WAITING_BYTES: usize = 64 << 20;
+
+/// How long a step waits for its answer to go out, and the end of the run for answers in
+/// flight.
+const ANSWER_GRACE: Duration = Duration::from_secs(2);
+
 /// An inbound request, as it arrived.
 #[derive(Debug)]
 pub struct Inbound {
@@ -30,7 +41,7 @@ pub struct Inbound {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub arrived: Instant,
-    reply: Option<oneshot::Sender<Reply>>,
+    reply: Option<oneshot::Sender<(Reply, oneshot::Sender<()>)>>,
 }
 
 impl Inbound {
@@ -45,10 +56,16 @@ impl Inbound {
         s
     }
 
-    /// Answer the sender (once).
-    pub fn answer(&mut self, reply: Reply) {
-        if let Some(tx) = self.reply.take() {
-            let _ = tx.send(reply);
+    /// Answer the sender (once). Resolves when the answer is out (or the sender is gone),
+    /// at most `ANSWER_GRACE` later, so the run does not end with an answer still unsent.
+    pub async fn answer(&mut self, reply: Reply) {
+        let Some(tx) = self.reply.take() else {
+            return;
+        };
+        let (done, sent) = oneshot::channel();
+        // The sender stopped waiting (it got the step's answer already): nothing to wait for.
+        if tx.send((reply, done)).is_ok() {
+            let _ = tokio::time::timeout(ANSWER_GRACE, sent).await;
         }
     }
 }
@@ -91,6 +108,10 @@ struct Inbox {
 #[derive(Default)]
 struct Queue {
     waiting: VecDeque<Inbound>,
+    /// The bytes of the bodies in `waiting`.
+    bytes: usize,
+    /// The run is over: nothing more is queued.
+    closed: bool,
     /// What arrived and no step could take (answered 404), for timeout messages.
     unmatched: Vec<String>,
 }
@@ -98,8 +119,8 @@ struct Queue {
 pub struct Listener {
     pub addr: SocketAddr,
     inbox: Arc<Inbox>,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 struct App {
@@ -128,8 +149,8 @@ impl Listener {
         Ok(Self {
             addr,
             inbox,
-            stop: Some(tx),
-            task,
+            stop: Mutex::new(Some(tx)),
+            task: Mutex::new(Some(task)),
         })
     }
 
@@ -164,6 +185,7 @@ impl Listener {
                 if let Some(at) = found
                     && let Some(inbound) = q.waiting.remove(at)
                 {
+                    q.bytes = q.bytes.saturating_sub(inbound.body.len());
                     let params = matches(path, &inbound.path).unwrap_or_default();
                     return Ok((inbound, params));
                 }
@@ -182,15 +204,42 @@ impl Listener {
             let _ = tokio::time::timeout(deadline - now, notified).await;
         }
     }
+
+    /// The run is over: senders still waiting get their step's answer rendered without the
+    /// collection's variables, and answers in flight have a moment to go out.
+    pub async fn close(&self) {
+        {
+            let mut q = self.inbox.queue.lock().unwrap_or_else(|e| e.into_inner());
+            q.closed = true;
+            // Dropping an inbound request drops its reply channel: its sender is answered.
+            q.waiting.clear();
+            q.bytes = 0;
+        }
+        if let Some(tx) = lock(&self.stop).take() {
+            let _ = tx.send(());
+        }
+        let task = lock(&self.task).take();
+        if let Some(mut task) = task
+            && tokio::time::timeout(ANSWER_GRACE, &mut task).await.is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
+        if let Some(tx) = lock(&self.stop).take() {
             let _ = tx.send(());
         }
-        // Senders still waiting are not waited for: the run is over.
-        self.task.abort();
+        // Not closed first (a run that was torn down): nothing more is waited for.
+        if let Some(task) = lock(&self.task).take() {
+            task.abort();
+        }
     }
 }
 
@@ -229,6 +278,10 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     };
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
+    let line = match parts.uri.query() {
+        Some(q) if !q.is_empty() => format!("{method} {path}?{q}"),
+        _ => format!("{method} {path}"),
+    };
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
             .into_owned()
@@ -249,7 +302,6 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         .find(|e| e.method.eq_ignore_ascii_case(&method) && matches(&e.path, &path).is_some());
     let Some(wanted) = wanted else {
         let mut q = app.inbox.queue.lock().unwrap_or_else(|e| e.into_inner());
-        let line = format!("{method} {path}");
         if q.unmatched.len() < 100 {
             q.unmatched.push(format!("{line} (404)"));
         }
@@ -278,17 +330,29 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     };
     {
         let mut q = app.inbox.queue.lock().unwrap_or_else(|e| e.into_inner());
+        if q.closed {
+            drop(q);
+            return respond(wanted.fallback.clone(), None);
+        }
+        if q.waiting.len() >= MAX_WAITING || q.bytes + inbound.body.len() > MAX_WAITING_BYTES {
+            drop(q);
+            return plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many requests are waiting for baton's receive steps",
+            );
+        }
+        q.bytes += inbound.body.len();
         q.waiting.push_back(inbound);
     }
     app.inbox.arrived.notify_waiters();
-    let reply = match tokio::time::timeout(wanted.hold, rx).await {
-        Ok(Ok(r)) => r,
-        _ => wanted.fallback.clone(),
-    };
-    respond(reply)
+    match tokio::time::timeout(wanted.hold, rx).await {
+        Ok(Ok((reply, done))) => respond(reply, Some(done)),
+        _ => respond(wanted.fallback.clone(), None),
+    }
 }
 
-fn respond(r: Reply) -> Response {
+/// The HTTP response for `r`; `done` is signalled once its body is out.
+fn respond(r: Reply, done: Option<oneshot::Sender<()>>) -> Response {
     let mut b =
         Response::builder().status(StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK));
     for (k, v) in &r.headers {
@@ -299,7 +363,12 @@ fn respond(r: Reply) -> Response {
             b = b.header(n, v);
         }
     }
-    b.body(Body::from(r.body)).unwrap_or_default()
+    let body = Body::from(r.body);
+    let body = match done {
+        Some(done) => crate::mock::Notify::holding(body, done),
+        None => body,
+    };
+    b.body(body).unwrap_or_default()
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {

@@ -211,6 +211,13 @@ async fn execute(
                     .unwrap_or_else(|| l.base_url())
                     .trim_end_matches('/')
                     .to_string();
+                if verbosity >= Verbosity::Verbose {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "receive steps listen on {} (callback_url: {url})",
+                        l.addr
+                    );
+                }
                 run_values.push((plan::CALLBACK_URL.into(), Json::String(url)));
                 listener = Some(Arc::new(l));
             }

@@ -195,7 +195,7 @@ fn evaluate(
     res.expected = match (&c.pred, &expected) {
         (Pred::Exists(b), _) => b.to_string(),
         (Pred::Type(t), _) => (*t).to_string(),
-        (Pred::Jwt(j), _) => format!("a {} token signed with the key", j.alg),
+        (Pred::Jwt(j), _) => format!("an {} token signed with the key", j.alg),
         (Pred::Matches(_), Some(Json::String(s))) => format!("/{}/", secrets.redact(s)),
         (Pred::Length(_), Some(e)) => format!("length {}", show(subject, e, secrets)),
         (_, Some(e)) => show(subject, e, secrets),

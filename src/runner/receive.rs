@@ -157,9 +157,10 @@ pub(super) async fn receiving(
     );
     message.query = inbound.query.clone();
     res.assertions = crate::expect::check(&r.expect, &message, &state.scope, secrets);
+    let capture_failed = captures(r, &message, state, secrets, res);
+    // After the captures: a secret captured from this request is masked in the file too.
     super::step::snapshot(ctx, r, &message, res);
     let failed = res.assertions.iter().any(|a| !a.passed);
-    let capture_failed = captures(r, &message, state, secrets, res);
     if failed || capture_failed {
         res.outcome = Outcome::Failed;
     }

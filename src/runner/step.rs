@@ -332,7 +332,6 @@ async fn sending(
         ctx.phase(res, PhaseKind::Wait, t);
     };
     res.assertions = assertions;
-    snapshot(ctx, r, &exchange.response, res);
     if let Some(contract) = &state.contract
         && r.expect.openapi
     {
@@ -365,8 +364,10 @@ async fn sending(
             });
         }
     }
-    let failed = res.assertions.iter().any(|a| !a.passed);
     let capture_failed = captures(r, &exchange.response, state, secrets, res);
+    // After the captures: a secret captured from this response is masked in the file too.
+    snapshot(ctx, r, &exchange.response, res);
+    let failed = res.assertions.iter().any(|a| !a.passed);
     if failed || capture_failed {
         res.outcome = Outcome::Failed;
     }

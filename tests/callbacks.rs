@@ -355,6 +355,60 @@ requests:
 }
 
 #[test]
+fn a_sender_held_longer_than_its_step_allows_gets_the_fallback_answer_and_the_step_still_takes_it()
+{
+    let p = Provider::start();
+    let d = dir();
+    collection(
+        d.path(),
+        "held.yaml",
+        &p,
+        r#"name: held
+vars: { provider: PROVIDER }
+requests:
+  - name: register
+    method: POST
+    url: "{{ provider }}/register"
+    json: { url: "{{ callback_url }}/held", early: true, json: { id: 9 } }
+  - name: register another
+    method: POST
+    url: "{{ provider }}/register"
+    json: { url: "{{ callback_url }}/held-static", early: true, json: { id: 10 } }
+  - name: slower than the step's timeout
+    url: "{{ provider }}/slow?ms=1500"
+    capture: { later: $.v }
+  - name: the held callback
+    receive:
+      path: /held
+      timeout: 1s
+      respond: { status: 202, json: { later: "{{ later }}" } }
+    expect:
+      json: { $.id: 9 }
+  - name: the other held callback
+    receive:
+      path: /held-static
+      timeout: 1s
+      respond: { status: 202, json: { ok: true } }
+    expect:
+      json: { $.id: 10 }
+"#,
+    );
+    let out = common::run(d.path(), &["run", "held.yaml"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // Held for min(timeout, 30s) = 1s, then answered with the step's `respond` rendered
+    // without the collection's variables; `later` is one, so: 200 and no body.
+    p.answers(2);
+    let a = p.answer_to("/held");
+    assert_eq!((a.status, a.body.as_str()), (200, ""), "{a:#?}");
+    let a = p.answer_to("/held-static");
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (202, r#"{"ok":true}"#),
+        "{a:#?}"
+    );
+}
+
+#[test]
 fn a_path_parameter_and_a_query_expectation() {
     let p = Provider::start();
     let d = dir();

@@ -201,7 +201,7 @@ fn as_written(d: Duration) -> String {
     if ms < 1000 {
         return format!("{ms}ms");
     }
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         let s = format!("{:.3}", d.as_secs_f64());
         return format!("{}s", s.trim_end_matches('0'));
     }

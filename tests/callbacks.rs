@@ -505,7 +505,7 @@ fn status_and_duration_in_a_receive_step_are_errors_at_check() {
     common::write(
         d.path(),
         "bad.yaml",
-        "name: bad\nrequests:\n  - name: hook\n    receive: { path: /hook }\n    expect:\n      status: 200\n      json: { $.ok: true }\n",
+        "name: bad\nrequests:\n  - name: hook\n    receive: { path: /hook }\n    expect:\n      status: 200\n      json: { $.ok: true }\n      duration: { lt: 1s }\n    capture:\n      code: { status: true }\n      waited: { duration: true }\n",
     );
     for cmd in ["check", "run"] {
         let out = common::run(d.path(), &[cmd, "bad.yaml"]);

@@ -208,3 +208,36 @@ requests:
         "{bare}"
     );
 }
+
+#[test]
+fn fail_fast_stops_a_for_each_at_its_first_failing_item() {
+    let server = TestServer::start();
+    let d = tempfile::tempdir().unwrap();
+    common::write(
+        d.path(),
+        "each.yaml",
+        &format!(
+            r#"name: each
+vars: {{ base: "{}" }}
+requests:
+  - name: statuses
+    url: "{{{{ base }}}}/status/{{{{ item }}}}"
+    for_each: [200, 500, 200]
+    expect: {{ status: 200 }}
+  - name: after
+    url: "{{{{ base }}}}/status/200"
+"#,
+            server.url
+        ),
+    );
+    let out = common::run(d.path(), &["run", "each.yaml"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("3 passed, 1 failed"), "{}", out.stdout);
+    assert_eq!(server.count(), 4);
+    let out = common::run(d.path(), &["run", "each.yaml", "--fail-fast"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("✗ statuses [1]"), "{}", out.stdout);
+    assert!(!out.stdout.contains("statuses [2]"), "{}", out.stdout);
+    assert!(out.stdout.contains("1 passed, 1 failed"), "{}", out.stdout);
+    assert_eq!(server.count(), 6, "two more sends, then nothing");
+}

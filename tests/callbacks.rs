@@ -877,11 +877,23 @@ fn jwt_signed_callbacks_verify_with_the_key_and_fail_with_another_key_or_when_ex
     let mut text = String::from(
         "name: signed\nvars: { provider: PROVIDER, key: \"{{ secret('JWT_KEY') }}\" }\nrequests:\n",
     );
-    for (name, token, iss) in [
-        ("good", &good, "emnify"),
-        ("other-key", &other_key, "emnify"),
-        ("expired", &expired, "emnify"),
-        ("wrong-claim", &good, "someone-else"),
+    let jwt = |iss: &str| {
+        format!(
+            "jwt: {{ key: \"{{{{ key }}}}\", claims: {{ iss: {iss}, sub: {{ matches: \"^api_\" }}, exp: {{ gt: 0 }} }} }}"
+        )
+    };
+    for (name, token, check) in [
+        ("good", &good, jwt("emnify")),
+        ("other-key", &other_key, jwt("emnify")),
+        ("expired", &expired, jwt("emnify")),
+        ("wrong-claim", &good, jwt("someone-else")),
+        // `not` negates the verdict: a token made with another key is refused.
+        (
+            "not-other-key",
+            &other_key,
+            format!("not: {{ {} }}", jwt("emnify")),
+        ),
+        ("not-good", &good, format!("not: {{ {} }}", jwt("emnify"))),
     ] {
         text.push_str(&format!(
             r#"  - name: register {name}
@@ -892,8 +904,7 @@ fn jwt_signed_callbacks_verify_with_the_key_and_fail_with_another_key_or_when_ex
     receive: {{ path: /jwt/{name}, timeout: 5s }}
     expect:
       headers:
-        Authorization:
-          jwt: {{ key: "{{{{ key }}}}", claims: {{ iss: {iss}, sub: {{ matches: "^api_" }}, exp: {{ gt: 0 }} }} }}
+        Authorization: {{ {check} }}
 "#
         ));
     }
@@ -908,7 +919,8 @@ fn jwt_signed_callbacks_verify_with_the_key_and_fail_with_another_key_or_when_ex
     let r = report(d.path());
     let outcome = |n: &str| request(&r, &format!("callback {n}"))["outcome"].clone();
     assert_eq!(outcome("good"), "passed", "{stdout}");
-    for n in ["other-key", "expired", "wrong-claim"] {
+    assert_eq!(outcome("not-other-key"), "passed", "{stdout}");
+    for n in ["other-key", "expired", "wrong-claim", "not-good"] {
         assert_eq!(outcome(n), "failed", "{n}: {stdout}");
     }
     let message = |n: &str| request(&r, &format!("callback {n}"))["assertions"][0].to_string();
@@ -927,14 +939,14 @@ fn jwt_signed_callbacks_verify_with_the_key_and_fail_with_another_key_or_when_ex
         "{}",
         message("wrong-claim")
     );
-    assert!(stdout.contains("5 passed, 3 failed"), "{stdout}");
+    assert!(stdout.contains("8 passed, 4 failed"), "{stdout}");
     let json = std::fs::read_to_string(d.path().join("r.json")).unwrap();
     for (what, text) in [("stdout", &stdout), ("json", &json)] {
         assert!(!text.contains(KEY), "{what} shows the key");
     }
     // The inbound Authorization header is masked (the collection itself sent the tokens to
     // the provider in plain JSON, before anything made them secret).
-    for n in ["good", "other-key", "expired", "wrong-claim"] {
+    for n in ["good", "other-key", "expired", "wrong-claim", "not-good"] {
         let step = request(&r, &format!("callback {n}")).to_string();
         assert!(!step.contains(&good) && !step.contains(&expired), "{step}");
         assert!(

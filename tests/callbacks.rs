@@ -955,3 +955,30 @@ fn jwt_signed_callbacks_verify_with_the_key_and_fail_with_another_key_or_when_ex
         );
     }
 }
+
+#[test]
+fn callback_url_without_a_receive_step_in_the_run_is_undefined_with_a_hint() {
+    let d = dir();
+    common::write(
+        d.path(),
+        "a.yaml",
+        "name: a\nrequests:\n  - name: register\n    url: \"http://127.0.0.1:9/?cb={{ callback_url }}\"\n",
+    );
+    common::write(
+        d.path(),
+        "b.yaml",
+        "name: b\nrequests:\n  - name: hook\n    receive: { path: /hook, timeout: 1s }\n",
+    );
+    let out = common::run(d.path(), &["check", "a.yaml"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains(
+            "= help: `callback_url` is set when a collection of the run has a `receive` step"
+        ),
+        "{}",
+        out.stderr
+    );
+    // Any collection of the run with a receive step defines it for all of them.
+    let out = common::run(d.path(), &["check", "a.yaml", "b.yaml"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

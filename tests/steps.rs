@@ -241,3 +241,23 @@ requests:
     assert!(out.stdout.contains("1 passed, 1 failed"), "{}", out.stdout);
     assert_eq!(server.count(), 6, "two more sends, then nothing");
 }
+
+#[test]
+fn item_outside_a_for_each_is_undefined_with_a_hint() {
+    let d = tempfile::tempdir().unwrap();
+    common::write(
+        d.path(),
+        "each.yaml",
+        "name: each\nrequests:\n  - name: loop\n    url: \"http://127.0.0.1:9/{{ item }}/{{ index }}\"\n    for_each: [1]\n  - name: after\n    url: \"http://127.0.0.1:9/{{ item }}\"\n",
+    );
+    let out = common::run(d.path(), &["check", "each.yaml"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("each.yaml:7:10"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("= help: `item` is set only in a request with `for_each`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("1 problem found"), "{}", out.stderr);
+}

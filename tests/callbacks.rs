@@ -245,8 +245,24 @@ fn collection(dir: &Path, name: &str, p: &Provider, text: &str) {
     common::write(dir, name, &text.replace("PROVIDER", &p.url));
 }
 
+/// The JSON report of a run, held to schema/report.schema.json.
 fn report(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).unwrap()).unwrap()
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = v
+        .iter_errors(&report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    report
 }
 
 fn request<'a>(report: &'a Value, name: &str) -> &'a Value {

@@ -582,6 +582,31 @@ requests:
 }
 
 #[test]
+fn a_templated_segment_may_render_to_several() {
+    let p = Provider::start();
+    let d = dir();
+    collection(
+        d.path(),
+        "prefix.yaml",
+        &p,
+        r#"name: prefix
+vars: { provider: PROVIDER, prefix: "tenant-a/v2" }
+requests:
+  - name: register
+    method: POST
+    url: "{{ provider }}/register"
+    json: { url: "{{ callback_url }}/{{ prefix }}/hook", early: true, json: { ok: true } }
+  - name: under the prefix
+    receive: { path: "/{{ prefix }}/hook", timeout: 5s, respond: { status: 204 } }
+"#,
+    );
+    let out = common::run(d.path(), &["run", "prefix.yaml"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // Queued when it came (not a 404), though the step's path was not rendered yet.
+    assert_eq!(p.answers(1)[0].status, 204);
+}
+
+#[test]
 fn two_collections_in_parallel_each_receive_on_their_own_path() {
     let p = Provider::start();
     let d = dir();

@@ -246,28 +246,40 @@ impl Drop for Listener {
 /// The path parameters when `path` fits `pattern`.
 pub fn matches(pattern: &PathPattern, path: &str) -> Option<Vec<(String, String)>> {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    if parts.len() != pattern.segments.len() {
-        return None;
-    }
     let mut params = Vec::new();
-    for (seg, part) in pattern.segments.iter().zip(parts) {
-        let decoded = percent_encoding::percent_decode_str(part)
+    fits(&pattern.segments, &parts, &mut params).then_some(params)
+}
+
+fn fits(segments: &[Segment], parts: &[&str], params: &mut Vec<(String, String)>) -> bool {
+    let Some((segment, rest)) = segments.split_first() else {
+        return parts.is_empty();
+    };
+    let Some((part, more)) = parts.split_first() else {
+        return false;
+    };
+    let decoded = || {
+        percent_encoding::percent_decode_str(part)
             .decode_utf8_lossy()
-            .into_owned();
-        match seg {
-            Segment::Literal(l) if *l == decoded || l == part => {}
-            Segment::Literal(_) => return None,
-            Segment::Param(name) => {
-                if part.is_empty() {
-                    return None;
-                }
-                if !name.is_empty() {
-                    params.push((name.clone(), decoded));
-                }
+            .into_owned()
+    };
+    match segment {
+        Segment::Literal(l) => (l == part || *l == decoded()) && fits(rest, more, params),
+        // A segment with a template in it, before the step renders it: its value may
+        // hold `/`, so it stands for one or more non-empty segments.
+        Segment::Param(name) if name.is_empty() => (1..=parts.len())
+            .any(|n| parts[..n].iter().all(|p| !p.is_empty()) && fits(rest, &parts[n..], params)),
+        Segment::Param(name) => {
+            if part.is_empty() {
+                return false;
             }
+            params.push((name.clone(), decoded()));
+            if fits(rest, more, params) {
+                return true;
+            }
+            params.pop();
+            false
         }
     }
-    Some(params)
 }
 
 async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
@@ -376,4 +388,33 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
         .status(status)
         .body(Body::from(text))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+    use crate::collection::path_pattern;
+
+    #[test]
+    fn paths_fit_patterns() {
+        let m = |p: &str, path: &str| matches(&path_pattern(p), path);
+        assert_eq!(m("/mo-sms", "/mo-sms/"), Some(vec![]));
+        assert_eq!(m("/mo-sms", "/mo-sms/x"), None);
+        assert_eq!(
+            m("/dlr/{id}", "/dlr/m%2042"),
+            Some(vec![("id".into(), "m 42".into())])
+        );
+        assert_eq!(m("/dlr/{id}", "/dlr/"), None);
+        assert_eq!(m("/dlr/{id}", "/dlr/5/6"), None);
+        assert_eq!(m("/a b", "/a%20b"), Some(vec![]));
+        // A templated segment may render to several.
+        assert_eq!(m("/{{ p }}/hook", "/t/v2/hook"), Some(vec![]));
+        assert_eq!(m("/{{ p }}/hook", "/t/hook"), Some(vec![]));
+        assert_eq!(m("/{{ p }}/hook", "/hook"), None);
+        assert_eq!(m("/{{ p }}/hook", "/t//hook"), None);
+        assert_eq!(
+            m("/{{ p }}/{id}", "/a/b/7"),
+            Some(vec![("id".into(), "7".into())])
+        );
+    }
 }

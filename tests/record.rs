@@ -352,3 +352,64 @@ fn a_recording_passes_check_and_serves_with_baton_mock() {
     let (code, check) = baton(d.path(), &["check", "api.yaml", "--mock", "rec.yaml"]);
     assert_eq!(code, 0, "{out}\n{check}");
 }
+
+#[test]
+fn a_base_url_with_a_path_replays_at_the_mock_origin() {
+    let hits = Arc::new(Mutex::new(0u32));
+    let counted = Arc::clone(&hits);
+    let api = Router::new()
+        .route("/users", get(|| async { axum::Json(json!([{ "id": 1 }])) }))
+        .route(
+            "/old",
+            get(|| async {
+                (
+                    StatusCode::MOVED_PERMANENTLY,
+                    [("location", "/api/v1/users")],
+                )
+            }),
+        );
+    let app = Router::new()
+        .nest("/api/v1", api)
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                *counted.lock().unwrap() += 1;
+                next.run(req)
+            },
+        ));
+    let (url, _rt) = common::serve(app);
+    let d = tempfile::tempdir().unwrap();
+    common::write(
+        d.path(),
+        "api.yaml",
+        &format!(
+            r#"name: prefixed
+vars: {{ base_url: "{url}/api/v1" }}
+requests:
+  - name: users
+    url: "{{{{ base_url }}}}/users"
+    expect: {{ json: {{ "$[0].id": 1 }} }}
+  - name: moved
+    url: "{{{{ base_url }}}}/old"
+    expect: {{ status: 200, json: {{ "$[0].id": 1 }} }}
+"#
+        ),
+    );
+    let (code, out) = baton(d.path(), &["run", "api.yaml", "--record", "rec.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    let live_hits = *hits.lock().unwrap();
+    assert_eq!(live_hits, 3);
+    let file = std::fs::read_to_string(d.path().join("rec.yaml")).unwrap();
+    let doc: Value = serde_saphyr::from_str(&file).unwrap();
+    let paths: Vec<&str> = doc["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["when"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["/users", "/old"], "{file}");
+    assert_eq!(doc["routes"][1]["respond"]["headers"]["location"], "/users");
+    // The mock serves base_url at its own origin: the requests reach the routes.
+    let (code, out) = baton(d.path(), &["run", "api.yaml", "--mock", "rec.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(*hits.lock().unwrap(), live_hits);
+}

@@ -326,21 +326,16 @@ async fn execute(
         }
     }
     if let (Some(path), Some(rec)) = (&listen.record, &recorder) {
-        let serves =
-            rec.first_origin()
-                .and_then(|origin| {
-                    let (scope, names) = first_scope.as_ref()?;
-                    names
-                        .iter()
-                        .find(|n| {
-                            scope.get(n).and_then(|v| {
-                                v.as_str().map(|s| s.trim_end_matches('/').to_string())
-                            }) == Some(origin.clone())
-                        })
-                        .cloned()
-                })
-                .unwrap_or_else(|| "base_url".into());
-        if let Err(e) = std::fs::write(path, rec.mock_file(&serves, &record_secrets)) {
+        let candidates: Vec<(String, Json)> = first_scope
+            .iter()
+            .flat_map(|(scope, names)| {
+                names
+                    .iter()
+                    .filter_map(|n| Some((n.clone(), scope.get(n)?)))
+            })
+            .collect();
+        let served = rec.serves(&candidates);
+        if let Err(e) = std::fs::write(path, rec.mock_file(&served, &record_secrets)) {
             report_failed = true;
             let _ = writeln!(
                 std::io::stderr(),

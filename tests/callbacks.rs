@@ -1023,3 +1023,46 @@ fn callback_url_without_a_receive_step_in_the_run_is_undefined_with_a_hint() {
     let out = common::run(d.path(), &["check", "a.yaml", "b.yaml"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+#[test]
+fn a_bad_listen_address_or_callback_url_is_a_usage_error_and_nothing_is_sent() {
+    let p = Provider::start();
+    let d = dir();
+    collection(
+        d.path(),
+        "hook.yaml",
+        &p,
+        "name: hook\nvars: { provider: PROVIDER }\nrequests:\n  - name: first\n    url: \"{{ provider }}/slow?ms=1\"\n  - name: hook\n    receive: { path: /hook, timeout: 1s }\n",
+    );
+    for (args, message) in [
+        (
+            vec!["--listen", "8080"],
+            "error: --listen `8080`: expected IP:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080",
+        ),
+        (
+            vec!["--callback-url", "abc.trycloudflare.com"],
+            "error: --callback-url `abc.trycloudflare.com`: expected an http(s) URL",
+        ),
+    ] {
+        let mut all = vec!["run", "hook.yaml"];
+        all.extend(args);
+        let out = common::run(d.path(), &all);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains(message), "{}", out.stderr);
+    }
+    // A port already taken.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = common::run(d.path(), &["run", "hook.yaml", "--listen", &addr]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("error: cannot listen on {addr}: ")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        p.shared.slow_started.lock().unwrap().is_empty(),
+        "nothing was sent"
+    );
+}

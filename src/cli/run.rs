@@ -192,6 +192,13 @@ async fn execute(
     // The listener is up before anything is sent, so a callback that comes early is kept.
     let mut listener = None;
     if checked.receives() {
+        if let Some(u) = &listen.callback_url
+            && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        {
+            return usage_error(&format!(
+                "--callback-url `{u}`: expected an http(s) URL, e.g. https://abc.trycloudflare.com"
+            ));
+        }
         let addr: std::net::SocketAddr = match listen.addr.parse() {
             Ok(a) => a,
             Err(_) => {

@@ -409,8 +409,17 @@ requests:
       json: { $.id: 10 }
 "#,
     );
-    let out = common::run(d.path(), &["run", "held.yaml"]);
+    let out = common::run(d.path(), &["run", "held.yaml", "-v"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // The report says the answer shown is not what the sender got.
+    assert_eq!(
+        out.stdout
+            .matches("the sender was answered before this step took its request, with the step's `respond` rendered without the collection's variables (it waited 1s, the most this step allows)")
+            .count(),
+        2,
+        "{}",
+        out.stdout
+    );
     // Held for min(timeout, 30s) = 1s, then answered with the step's `respond` rendered
     // without the collection's variables; `later` is one, so: 200 and no body.
     p.answers(2);

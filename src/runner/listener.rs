@@ -58,15 +58,17 @@ impl Inbound {
 
     /// Answer the sender (once). Resolves when the answer is out (or the sender is gone),
     /// at most `ANSWER_GRACE` later, so the run does not end with an answer still unsent.
-    pub async fn answer(&mut self, reply: Reply) {
+    /// False when the sender had been answered already (held past what its step allows).
+    pub async fn answer(&mut self, reply: Reply) -> bool {
         let Some(tx) = self.reply.take() else {
-            return;
+            return false;
         };
         let (done, sent) = oneshot::channel();
-        // The sender stopped waiting (it got the step's answer already): nothing to wait for.
-        if tx.send((reply, done)).is_ok() {
-            let _ = tokio::time::timeout(ANSWER_GRACE, sent).await;
+        if tx.send((reply, done)).is_err() {
+            return false;
         }
+        let _ = tokio::time::timeout(ANSWER_GRACE, sent).await;
+        true
     }
 }
 

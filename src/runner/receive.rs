@@ -147,7 +147,12 @@ pub(super) async fn receiving(
             return Err(render_for(ctx, r, state).error(&what, pos, e));
         }
     };
-    ctx.cancellable(inbound.answer(answer.clone())).await?;
+    if !ctx.cancellable(inbound.answer(answer.clone())).await? {
+        res.notes.push(format!(
+            "the sender was answered before this step took its request, with the step's `respond` rendered without the collection's variables (it waited {}, the most this step allows)",
+            as_written(rc.timeout.min(MAX_HOLD))
+        ));
+    }
     res.attempts = 1;
     let mut message = Response::new(
         0,

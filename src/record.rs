@@ -5,6 +5,10 @@
 //! whose responses differed answers them as a `respond` list. Bodies are served verbatim
 //! (never rendered as templates). Every secret value in what is recorded becomes a
 //! placeholder `recorded-secret-N`: no secret literal is ever written.
+//!
+//! A replay's mock serves the variable that held the first request's base URL, at its own
+//! origin: when that value had a path (`http://host/api/v1`), routes under it are recorded
+//! without it, as the replay will ask for them.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -27,6 +31,8 @@ const DROPPED: [&str; 5] = [
 #[derive(Debug, Clone)]
 struct Exchange {
     method: String,
+    /// `http://host:port`
+    origin: String,
     path: String,
     query: Vec<(String, String)>,
     status: u16,
@@ -46,12 +52,36 @@ enum Body {
 /// A route being built: method, path, query, and its responses in order.
 type Route = (String, String, Vec<(String, String)>, Vec<Json>);
 
+/// The variable a replay's mock serves, and the base URL it held when recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Served {
+    pub var: String,
+    /// `http://host:port`; empty when no variable held the first request's base.
+    pub origin: String,
+    /// The base's path without a trailing `/` (`/api/v1`), or empty.
+    pub path: String,
+}
+
+impl Served {
+    /// `path` (of a request to `origin`) as the replay asks for it: without the base's path.
+    fn strip(&self, origin: &str, path: &str) -> String {
+        if self.path.is_empty() || origin != self.origin {
+            return path.to_string();
+        }
+        match path.strip_prefix(&self.path) {
+            Some("") => "/".to_string(),
+            Some(rest) if rest.starts_with('/') || rest.starts_with('?') => rest.to_string(),
+            _ => path.to_string(),
+        }
+    }
+}
+
 /// Collects a run's exchanges (all collections, all jobs).
 #[derive(Debug, Default)]
 pub struct Recorder {
     exchanges: Mutex<Vec<Exchange>>,
-    /// The origin of the first request, for `serves`.
-    first_origin: Mutex<Option<String>>,
+    /// The URL of the first request, for `serves`.
+    first_url: Mutex<Option<url::Url>>,
 }
 
 impl Recorder {
@@ -119,13 +149,14 @@ impl Recorder {
         body: Body,
     ) {
         {
-            let mut first = self.first_origin.lock().unwrap_or_else(|e| e.into_inner());
+            let mut first = self.first_url.lock().unwrap_or_else(|e| e.into_inner());
             if first.is_none() {
-                *first = Some(url.origin().ascii_serialization());
+                *first = Some(url.clone());
             }
         }
         let e = Exchange {
             method: method.to_ascii_uppercase(),
+            origin: url.origin().ascii_serialization(),
             path: url.path().to_string(),
             query: url.query_pairs().into_owned().collect(),
             status,
@@ -144,14 +175,41 @@ impl Recorder {
 
     /// The origin of the first request (`http://host:port`).
     pub fn first_origin(&self) -> Option<String> {
-        self.first_origin
+        self.first_url
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .as_ref()
+            .map(|u| u.origin().ascii_serialization())
+    }
+
+    /// What a replay's mock serves: the first of `candidates` (variable, initial value) whose
+    /// value is the base of the first request's URL (its origin, maybe with a path), as
+    /// (variable, base). `base_url` with no base when none is.
+    pub fn serves(&self, candidates: &[(String, Json)]) -> Served {
+        let first = self.first_url.lock().unwrap_or_else(|e| e.into_inner());
+        let found = first.as_ref().and_then(|first| {
+            candidates.iter().find_map(|(name, value)| {
+                let base = url::Url::parse(value.as_str()?.trim_end_matches('/')).ok()?;
+                let path = base.path().trim_end_matches('/');
+                let under = first.path() == path
+                    || first.path().starts_with(&format!("{path}/"))
+                    || path.is_empty();
+                (base.origin() == first.origin() && under).then(|| Served {
+                    var: name.clone(),
+                    origin: base.origin().ascii_serialization(),
+                    path: path.to_string(),
+                })
+            })
+        });
+        found.unwrap_or_else(|| Served {
+            var: "base_url".into(),
+            origin: String::new(),
+            path: String::new(),
+        })
     }
 
     /// The mock file, every secret replaced by its placeholder.
-    pub fn mock_file(&self, serves: &str, secrets: &Secrets) -> String {
+    pub fn mock_file(&self, served: &Served, secrets: &Secrets) -> String {
         let exchanges = self.exchanges.lock().unwrap_or_else(|e| e.into_inner());
         let mut placeholders: HashMap<String, usize> = HashMap::new();
         let mut hide = |text: &str| {
@@ -164,7 +222,7 @@ impl Recorder {
         // Routes in order of first appearance, each with its responses in order.
         let mut routes: Vec<Route> = Vec::new();
         for e in exchanges.iter() {
-            let respond = respond(e, &mut hide);
+            let respond = respond(e, served, &mut hide);
             // A parameter that carries a secret (an api_key in the query) is left out of
             // the match: a replay sends the real value, never the placeholder.
             let query: Vec<(String, String)> = e
@@ -173,7 +231,7 @@ impl Recorder {
                 .filter(|(k, v)| hide(k) == *k && hide(v) == *v)
                 .cloned()
                 .collect();
-            let path = hide(&e.path);
+            let path = hide(&served.strip(&e.origin, &e.path));
             match routes
                 .iter_mut()
                 .find(|(m, p, q, _)| *m == e.method && *p == path && *q == query)
@@ -208,7 +266,7 @@ impl Recorder {
                 json!({ "when": when, "respond": respond })
             })
             .collect();
-        let doc = json!({ "serves": serves, "routes": routes });
+        let doc = json!({ "serves": served.var, "routes": routes });
         let mut out = String::from(
             "# Recorded by `baton run --record`: replay with `baton run ... --mock THIS_FILE`.\n# Bodies are served verbatim; secrets were replaced by recorded-secret-N placeholders.\n",
         );
@@ -220,7 +278,7 @@ impl Recorder {
     }
 }
 
-fn respond(e: &Exchange, hide: &mut impl FnMut(&str) -> String) -> Json {
+fn respond(e: &Exchange, served: &Served, hide: &mut impl FnMut(&str) -> String) -> Json {
     let mut r = Map::new();
     r.insert("status".into(), Json::from(e.status));
     if !e.headers.is_empty() {
@@ -229,7 +287,15 @@ fn respond(e: &Exchange, hide: &mut impl FnMut(&str) -> String) -> Json {
             Json::Object(
                 e.headers
                     .iter()
-                    .map(|(k, v)| (k.clone(), Json::String(hide(v))))
+                    .map(|(k, v)| {
+                        // A redirect back to the origin, made relative: under the base too.
+                        let v = if k.eq_ignore_ascii_case("location") && v.starts_with('/') {
+                            served.strip(&e.origin, v)
+                        } else {
+                            v.clone()
+                        };
+                        (k.clone(), Json::String(hide(&v)))
+                    })
                     .collect(),
             ),
         );
@@ -305,7 +371,8 @@ mod tests {
             &u("http://h:1/job?id=1"),
             &resp(200, r#"{"state":"{{ done }}"}"#),
         );
-        let text = rec.mock_file("base_url", &secrets);
+        let served = rec.serves(&[("base_url".into(), json!("http://h:1"))]);
+        let text = rec.mock_file(&served, &secrets);
         assert!(!text.contains("tok-SECRET"), "{text}");
         assert!(text.contains("recorded-secret-1"), "{text}");
         assert!(!text.contains("Date"), "{text}");
@@ -315,5 +382,57 @@ mod tests {
         assert_eq!(m["routes"][1]["respond"][0]["status"], 202);
         assert_eq!(m["routes"][1]["respond"][1]["json"]["state"], "{{ done }}");
         assert_eq!(rec.first_origin().as_deref(), Some("http://h:1"));
+    }
+
+    #[test]
+    fn a_base_url_with_a_path_is_served_at_the_mock_origin() {
+        let rec = Recorder::new();
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        let ok = Response::new(200, Vec::new(), b"{}".to_vec(), Duration::ZERO);
+        rec.add("GET", &u("http://h:1/api/v1/users?x=1"), &ok);
+        rec.add_hop(
+            "GET",
+            &u("http://h:1/api/v1/old"),
+            301,
+            &[("Location".into(), "http://h:1/api/v1/new".into())],
+        );
+        rec.add("POST", &u("http://h:1/oauth/token"), &ok);
+        rec.add("GET", &u("http://other:2/api/v1/users"), &ok);
+        let served = rec.serves(&[
+            ("auth_url".into(), json!("http://h:1")),
+            ("base_url".into(), json!("http://h:1/api/v1/")),
+            ("n".into(), json!(3)),
+        ]);
+        // The first candidate that fits wins (the caller puts `base_url` first).
+        assert_eq!(served.var, "auth_url");
+        let served = rec.serves(&[
+            ("base_url".into(), json!("http://h:1/api/v1/")),
+            ("auth_url".into(), json!("http://h:1")),
+        ]);
+        assert_eq!(
+            served,
+            Served {
+                var: "base_url".into(),
+                origin: "http://h:1".into(),
+                path: "/api/v1".into()
+            }
+        );
+        let m = crate::yaml::parse(&rec.mock_file(&served, &Secrets::new()))
+            .unwrap()
+            .to_json();
+        let paths: Vec<&str> = m["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["when"]["path"].as_str().unwrap())
+            .collect();
+        // Outside the base (another path, another origin): as they were.
+        assert_eq!(paths, ["/users", "/old", "/oauth/token", "/api/v1/users"]);
+        assert_eq!(m["routes"][1]["respond"]["headers"]["Location"], "/new");
+        assert_eq!(
+            rec.serves(&[("x".into(), json!("http://h:1/apx"))]).var,
+            "base_url"
+        );
+        assert_eq!(rec.serves(&[]).var, "base_url");
     }
 }

@@ -3,7 +3,8 @@
 //! is stored pretty-printed with two spaces, keys in response order, each ignored path
 //! replaced by `"[ignored]"`, and every secret masked (the file is committed). A missing
 //! snapshot is written (under `CI` it is a failure instead); a different one fails with a
-//! diff unless `--update-snapshots`.
+//! diff unless `--update-snapshots`. JSON compares as JSON: key order is no difference, and
+//! the ignored paths are ignored in the kept file too (it may predate the `ignore`).
 
 use std::path::{Path, PathBuf};
 
@@ -63,26 +64,79 @@ pub fn path(collection: &Path, request: &str, ext: &str) -> PathBuf {
 /// The text a body is kept as: JSON pretty, ignored paths replaced, secrets masked.
 pub fn text(spec: &Snapshot, r: &Response, secrets: &Secrets) -> (String, &'static str) {
     match r.json() {
-        Some(doc) => {
-            let mut doc = secrets.redact_json(doc);
-            for (path, _) in &spec.ignore {
-                let pointers: Vec<String> = path
-                    .query_located(&doc)
-                    .locations()
-                    .map(|l| l.to_json_pointer())
-                    .collect();
-                for p in pointers {
-                    if let Some(v) = doc.pointer_mut(&p) {
-                        *v = Json::String("[ignored]".into());
-                    }
-                }
-            }
-            let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-            s.push('\n');
-            (s, "json")
-        }
+        Some(doc) => (pretty(&ignored(spec, secrets.redact_json(doc))), "json"),
         None => (secrets.redact(&r.text()), "txt"),
     }
+}
+
+/// `doc` with every value an `ignore` path selects replaced by `"[ignored]"`.
+fn ignored(spec: &Snapshot, mut doc: Json) -> Json {
+    for (path, _) in &spec.ignore {
+        let pointers: Vec<String> = path
+            .query_located(&doc)
+            .locations()
+            .map(|l| l.to_json_pointer())
+            .collect();
+        for p in pointers {
+            if let Some(v) = doc.pointer_mut(&p) {
+                *v = Json::String("[ignored]".into());
+            }
+        }
+    }
+    doc
+}
+
+fn pretty(doc: &Json) -> String {
+    let mut s = serde_json::to_string_pretty(doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// `doc` with the keys of each object in `like`'s order where `like` has them (new keys
+/// after), so a diff shows what changed rather than how the keys moved.
+fn aligned(doc: &Json, like: &Json) -> Json {
+    match (doc, like) {
+        (Json::Object(d), Json::Object(l)) => {
+            let mut out = serde_json::Map::new();
+            for (k, lv) in l {
+                if let Some(dv) = d.get(k) {
+                    out.insert(k.clone(), aligned(dv, lv));
+                }
+            }
+            for (k, dv) in d {
+                if !out.contains_key(k) {
+                    out.insert(k.clone(), dv.clone());
+                }
+            }
+            Json::Object(out)
+        }
+        (Json::Array(d), Json::Array(l)) => Json::Array(
+            d.iter()
+                .enumerate()
+                .map(|(i, dv)| l.get(i).map_or_else(|| dv.clone(), |lv| aligned(dv, lv)))
+                .collect(),
+        ),
+        _ => doc.clone(),
+    }
+}
+
+/// How the kept text and the new one compare: `None` when they are the same, else the two
+/// texts to diff.
+fn compare(spec: &Snapshot, kept: &str, body: &str, ext: &str) -> Option<(String, String)> {
+    if ext == "json"
+        && let (Ok(k), Ok(b)) = (
+            serde_json::from_str::<Json>(kept),
+            serde_json::from_str::<Json>(body),
+        )
+    {
+        let k = ignored(spec, k);
+        if k == b {
+            return None;
+        }
+        return Some((pretty(&k), pretty(&aligned(&b, &k))));
+    }
+    let (k, b) = (normalise(kept), normalise(body));
+    (k != b).then_some((k, b))
 }
 
 pub fn check(
@@ -130,21 +184,23 @@ pub fn check(
                 "snapshot missing: {shown} (run with --update-snapshots)"
             ))
         }
-        Ok(kept) if normalise(&kept) == normalise(&body) => Ok((true, None)),
-        Ok(_) if mode.update => write("snapshot updated").map(|n| (true, n)),
-        Ok(kept) => {
-            a.actual = "a different body".into();
-            a.diff = Some(
-                similar::TextDiff::from_lines(&normalise(&kept), &normalise(&body))
-                    .unified_diff()
-                    .context_radius(3)
-                    .header(&shown, "response")
-                    .to_string(),
-            );
-            Err(format!(
-                "the body differs from {shown} (run with --update-snapshots to accept it)"
-            ))
-        }
+        Ok(kept) => match compare(spec, &kept, &body, ext) {
+            None => Ok((true, None)),
+            Some(_) if mode.update => write("snapshot updated").map(|n| (true, n)),
+            Some((kept, body)) => {
+                a.actual = "a different body".into();
+                a.diff = Some(
+                    similar::TextDiff::from_lines(&kept, &body)
+                        .unified_diff()
+                        .context_radius(3)
+                        .header(&shown, "response")
+                        .to_string(),
+                );
+                Err(format!(
+                    "the body differs from {shown} (run with --update-snapshots to accept it)"
+                ))
+            }
+        },
     };
     match outcome {
         Ok((passed, note)) => {
@@ -175,6 +231,41 @@ fn normalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_compares_as_json_with_ignores_on_both_sides() {
+        let spec = |ignore: &[&str]| Snapshot {
+            pos: Default::default(),
+            ignore: ignore
+                .iter()
+                .map(|p| (serde_json_path::JsonPath::parse(p).unwrap(), p.to_string()))
+                .collect(),
+        };
+        let kept = "{\n  \"a\": 1,\n  \"b\": {\"x\": 1, \"y\": 2}\n}\n";
+        assert_eq!(
+            compare(&spec(&[]), kept, r#"{"b":{"y":2,"x":1},"a":1}"#, "json"),
+            None
+        );
+        let (k, b) = compare(&spec(&[]), kept, r#"{"b":{"y":3,"x":1},"a":1}"#, "json").unwrap();
+        assert_eq!(
+            k,
+            "{\n  \"a\": 1,\n  \"b\": {\n    \"x\": 1,\n    \"y\": 2\n  }\n}\n"
+        );
+        assert_eq!(
+            b,
+            "{\n  \"a\": 1,\n  \"b\": {\n    \"x\": 1,\n    \"y\": 3\n  }\n}\n"
+        );
+        assert_eq!(
+            compare(
+                &spec(&["$.b.y"]),
+                kept,
+                r#"{"a":1,"b":{"x":1,"y":"[ignored]"}}"#,
+                "json"
+            ),
+            None
+        );
+        assert_eq!(compare(&spec(&[]), "a\r\nb\n\n", "a\nb", "txt"), None);
+    }
 
     #[test]
     fn names_and_paths() {

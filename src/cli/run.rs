@@ -192,6 +192,13 @@ async fn execute(
     // The listener is up before anything is sent, so a callback that comes early is kept.
     let mut listener = None;
     if checked.receives() {
+        if let Some(u) = &listen.callback_url
+            && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        {
+            return usage_error(&format!(
+                "--callback-url `{u}`: expected an http(s) URL, e.g. https://abc.trycloudflare.com"
+            ));
+        }
         let addr: std::net::SocketAddr = match listen.addr.parse() {
             Ok(a) => a,
             Err(_) => {
@@ -211,6 +218,13 @@ async fn execute(
                     .unwrap_or_else(|| l.base_url())
                     .trim_end_matches('/')
                     .to_string();
+                if verbosity >= Verbosity::Verbose {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "receive steps listen on {} (callback_url: {url})",
+                        l.addr
+                    );
+                }
                 run_values.push((plan::CALLBACK_URL.into(), Json::String(url)));
                 listener = Some(Arc::new(l));
             }
@@ -319,21 +333,16 @@ async fn execute(
         }
     }
     if let (Some(path), Some(rec)) = (&listen.record, &recorder) {
-        let serves =
-            rec.first_origin()
-                .and_then(|origin| {
-                    let (scope, names) = first_scope.as_ref()?;
-                    names
-                        .iter()
-                        .find(|n| {
-                            scope.get(n).and_then(|v| {
-                                v.as_str().map(|s| s.trim_end_matches('/').to_string())
-                            }) == Some(origin.clone())
-                        })
-                        .cloned()
-                })
-                .unwrap_or_else(|| "base_url".into());
-        if let Err(e) = std::fs::write(path, rec.mock_file(&serves, &record_secrets)) {
+        let candidates: Vec<(String, Json)> = first_scope
+            .iter()
+            .flat_map(|(scope, names)| {
+                names
+                    .iter()
+                    .filter_map(|n| Some((n.clone(), scope.get(n)?)))
+            })
+            .collect();
+        let served = rec.serves(&candidates);
+        if let Err(e) = std::fs::write(path, rec.mock_file(&served, &record_secrets)) {
             report_failed = true;
             let _ = writeln!(
                 std::io::stderr(),

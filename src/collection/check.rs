@@ -71,7 +71,11 @@ fn report(templates: &[&Tmpl], defined: &BTreeSet<String>, d: &mut Diags) {
                 let list: Vec<&str> = defined.iter().map(String::as_str).collect();
                 diag.note(format!("variables in scope: {}", list.join(", ")));
             }
-            diag.help(format!("define `{name}` in `vars:`, capture it in an earlier request, or pass --var {name}=..."));
+            match name.as_str() {
+                "callback_url" => diag.help("`callback_url` is set when a collection of the run has a `receive` step (the URL senders reach baton at)"),
+                "item" | "index" => diag.help(format!("`{name}` is set only in a request with `for_each`")),
+                _ => diag.help(format!("define `{name}` in `vars:`, capture it in an earlier request, or pass --var {name}=...")),
+            };
         }
     }
 }

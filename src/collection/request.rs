@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::keys;
 use super::model::{
-    Action, Auth, PathPattern, Receive, Request, Respond, RespondBody, Retry, Segment, Send,
+    Action, Auth, PathPattern, Receive, Request, Respond, RespondBody, Retry, Segment, Send, Source,
 };
 use super::{auth, body, capture, expect};
 use crate::diag::Diags;
@@ -93,6 +93,14 @@ pub fn request(
         .get("capture")
         .map(|n| capture::captures(n, d))
         .unwrap_or_default();
+    for c in captures
+        .iter()
+        .filter(|c| receiving.is_some() && matches!(c.source, Source::Status))
+    {
+        d.error(c.pos, "a receive step has no status to capture")
+            .label("nothing is sent, so there is no response")
+            .help("capture from the inbound request: json, header, body, duration (the wait)");
+    }
     let retry = node.get("retry").and_then(|n| retry(n, d));
     let when = node.get("when").and_then(|n| condition(n, d));
     let delay = node.get("delay").and_then(|n| read::duration(n, d));

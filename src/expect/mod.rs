@@ -195,7 +195,7 @@ fn evaluate(
     res.expected = match (&c.pred, &expected) {
         (Pred::Exists(b), _) => b.to_string(),
         (Pred::Type(t), _) => (*t).to_string(),
-        (Pred::Jwt(j), _) => format!("a {} token signed with the key", j.alg),
+        (Pred::Jwt(j), _) => format!("an {} token signed with the key", j.alg),
         (Pred::Matches(_), Some(Json::String(s))) => format!("/{}/", secrets.redact(s)),
         (Pred::Length(_), Some(e)) => format!("length {}", show(subject, e, secrets)),
         (_, Some(e)) => show(subject, e, secrets),
@@ -230,9 +230,16 @@ fn evaluate(
             _ => "(nothing selected)".into(),
         },
     };
-    let outcome = match actual {
-        None => Ok(matches!(c.pred, Pred::Exists(false))),
-        Some(a) => holds(subject, &c.pred, a, expected.as_ref(), vars, secrets),
+    let outcome = match (actual, &c.pred) {
+        (None, _) => Ok(matches!(c.pred, Pred::Exists(false))),
+        // A token that does not verify is `false` with a reason, so `not: { jwt }` holds.
+        (Some(a), Pred::Jwt(j)) => predicate::jwt(j, a, vars, secrets).map(|(ok, why)| {
+            if ok == c.negated {
+                res.message = why.map(|m| secrets.redact(&m));
+            }
+            ok
+        }),
+        (Some(a), _) => holds(subject, &c.pred, a, expected.as_ref(), vars, secrets),
     };
     match outcome {
         Ok(b) => res.passed = b != c.negated,

@@ -68,7 +68,10 @@ pub(super) fn holds(
             Json::Array(options) => options.iter().any(|o| equal(a, o, text_subject)),
             _ => return Err("`one_of` expects a list".into()),
         },
-        Pred::Jwt(j) => return jwt(j, a, vars, secrets),
+        Pred::Jwt(j) => match jwt(j, a, vars, secrets)? {
+            (true, _) => true,
+            (false, why) => return Err(why.unwrap_or_default()),
+        },
     })
 }
 
@@ -145,8 +148,14 @@ fn compare(a: &Json, e: &Json) -> Option<std::cmp::Ordering> {
 }
 
 /// The value (a token, optionally after `Bearer `) verifies with the key, is within its
-/// `exp`/`nbf`, and its claims hold.
-fn jwt(j: &Jwt, a: &Json, vars: &Vars, secrets: &Secrets) -> Result<bool, String> {
+/// `exp`/`nbf`, and its claims hold: `(true, None)`, or `(false, why)`. `Err` when the check
+/// cannot be made at all (a key that cannot be used), so `not: { jwt }` fails then too.
+pub(super) fn jwt(
+    j: &Jwt,
+    a: &Json,
+    vars: &Vars,
+    secrets: &Secrets,
+) -> Result<(bool, Option<String>), String> {
     use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
     let text = json_text(a);
     let token = text.trim();
@@ -180,17 +189,20 @@ fn jwt(j: &Jwt, a: &Json, vars: &Vars, secrets: &Secrets) -> Result<bool, String
     validation.validate_aud = false;
     validation.validate_nbf = true;
     validation.leeway = 5;
-    let data =
-        decode::<serde_json::Map<String, Json>>(token, &decoding, &validation).map_err(|e| {
+    let data = match decode::<serde_json::Map<String, Json>>(token, &decoding, &validation) {
+        Ok(data) => data,
+        Err(e) => {
             use jsonwebtoken::errors::ErrorKind as K;
-            match e.kind() {
+            let why = match e.kind() {
                 K::InvalidSignature => "the token's signature does not verify with the key".into(),
                 K::ExpiredSignature => "the token has expired (`exp`)".into(),
                 K::ImmatureSignature => "the token is not valid yet (`nbf`)".into(),
                 K::InvalidAlgorithm => format!("the token is not signed with {}", j.alg),
                 _ => format!("not a valid JSON Web Token: {e}"),
-            }
-        })?;
+            };
+            return Ok((false, Some(why)));
+        }
+    };
     let mut failures = Vec::new();
     for (name, checks) in &j.claims {
         let got = data.claims.get(name);
@@ -232,9 +244,9 @@ fn jwt(j: &Jwt, a: &Json, vars: &Vars, secrets: &Secrets) -> Result<bool, String
         }
     }
     if failures.is_empty() {
-        Ok(true)
+        Ok((true, None))
     } else {
-        Err(failures.join("; "))
+        Ok((false, Some(failures.join("; "))))
     }
 }
 

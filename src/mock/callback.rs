@@ -218,16 +218,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// A response body that signals when it is dropped: after hyper has taken its last frame,
-/// or when the client goes away first.
-pub(super) struct Notify {
+/// or when the client goes away first. (The run's listener uses it too, so a receive step
+/// ends only once its answer is out.)
+pub(crate) struct Notify {
     inner: AxumBody,
     _done: oneshot::Sender<()>,
 }
 
 impl Notify {
-    pub(super) fn wrap(inner: AxumBody) -> (AxumBody, oneshot::Receiver<()>) {
+    pub(crate) fn wrap(inner: AxumBody) -> (AxumBody, oneshot::Receiver<()>) {
         let (tx, rx) = oneshot::channel();
-        (AxumBody::new(Notify { inner, _done: tx }), rx)
+        (Self::holding(inner, tx), rx)
+    }
+
+    /// `inner`, signalling `done` (by dropping it) once the body is out.
+    pub(crate) fn holding(inner: AxumBody, done: oneshot::Sender<()>) -> AxumBody {
+        AxumBody::new(Notify { inner, _done: done })
     }
 }
 

@@ -26,7 +26,8 @@ pub use callback::{CallbackError, Log};
 pub use file::{MockFile, Route, load};
 
 use crate::template::{Host, Vars};
-use callback::{Callbacks, Notify};
+use callback::Callbacks;
+pub(crate) use callback::Notify;
 use file::Respond;
 
 /// A request body larger than this is refused with 413.

@@ -160,6 +160,9 @@ pub async fn run(
         }
     };
     tokio::join!(producer, consumer);
+    if let Some(listener) = &ctx.services.listener {
+        listener.close().await;
+    }
     let summary = RunSummary {
         counts,
         duration: started.elapsed(),

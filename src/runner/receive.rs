@@ -119,7 +119,7 @@ pub(super) async fn receiving(
     let (mut inbound, _params) = match taken {
         Ok(x) => x,
         Err(other) => {
-            let mut m = format!("no {shown} within {}", crate::duration::human(rc.timeout));
+            let mut m = format!("no {shown} within {}", as_written(rc.timeout));
             if other.is_empty() {
                 m.push_str("; nothing else arrived");
             } else {
@@ -137,15 +137,22 @@ pub(super) async fn receiving(
     let answer = match reply(rc, &state.scope) {
         Ok(a) => a,
         Err((what, pos, e)) => {
-            inbound.answer(Reply {
-                status: 500,
-                headers: Vec::new(),
-                body: b"baton could not render its answer".to_vec(),
-            });
+            inbound
+                .answer(Reply {
+                    status: 500,
+                    headers: Vec::new(),
+                    body: b"baton could not render its answer".to_vec(),
+                })
+                .await;
             return Err(render_for(ctx, r, state).error(&what, pos, e));
         }
     };
-    inbound.answer(answer.clone());
+    if !ctx.cancellable(inbound.answer(answer.clone())).await? {
+        res.notes.push(format!(
+            "the sender was answered before this step took its request, with the step's `respond` rendered without the collection's variables (it waited {}, the most this step allows)",
+            as_written(rc.timeout.min(MAX_HOLD))
+        ));
+    }
     res.attempts = 1;
     let mut message = Response::new(
         0,
@@ -190,5 +197,43 @@ fn inbound_shown(line: &str, m: &Response, secrets: &Secrets) -> SentRequest {
             .map(|(k, v)| (k.clone(), secrets.redact_header(k, v)))
             .collect(),
         body: (!m.body.is_empty()).then(|| cut(&m.shown_body(secrets), 256 * 1024)),
+    }
+}
+
+/// A duration the way a collection writes it: `1s`, `500ms`, `1m30s`, `1.5s`.
+fn as_written(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    if !ms.is_multiple_of(1000) {
+        let s = format!("{:.3}", d.as_secs_f64());
+        return format!("{}s", s.trim_end_matches('0'));
+    }
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = String::new();
+    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_written;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_as_written() {
+        let ms = Duration::from_millis;
+        assert_eq!(as_written(ms(1000)), "1s");
+        assert_eq!(as_written(ms(250)), "250ms");
+        assert_eq!(as_written(ms(90_000)), "1m30s");
+        assert_eq!(as_written(ms(1500)), "1.5s");
+        assert_eq!(as_written(ms(3_600_000)), "1h");
+        assert_eq!(as_written(ms(30_000)), "30s");
     }
 }

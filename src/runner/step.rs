@@ -59,7 +59,12 @@ pub(super) async fn run(
         state.scope.set("item", item);
         state.scope.set("index", &Json::from(i));
         let name = format!("{} [{i}]", r.name);
-        out.push(one(ctx, c, index, r, &name, state, send).await);
+        let res = one(ctx, c, index, r, &name, state, send).await;
+        let stop = ctx.opts.fail_fast && matches!(res.outcome, Outcome::Failed | Outcome::Error);
+        out.push(res);
+        if stop {
+            break;
+        }
     }
     for (name, old) in [("item", before.0), ("index", before.1)] {
         match old {

@@ -57,8 +57,26 @@ impl Ctx {
     }
 }
 
+/// `when`, then `delay`: Ok(false) when the step is skipped (the result says why).
+pub(super) async fn ready(
+    ctx: &Ctx,
+    r: &Request,
+    state: &CollectionState,
+    res: &mut RequestResult,
+) -> Result<bool, StepError> {
+    if !when(ctx, r, state, res)? {
+        return Ok(false);
+    }
+    if let Some(d) = r.delay {
+        let t = Instant::now();
+        ctx.sleep(d).await?;
+        ctx.phase(res, PhaseKind::Delay, t);
+    }
+    Ok(true)
+}
+
 /// `when`: Ok(false) when the step is skipped (the result says why).
-pub(super) fn when(
+fn when(
     ctx: &Ctx,
     r: &Request,
     state: &CollectionState,

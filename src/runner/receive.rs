@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::common::{captures, register_secret_captures, render_for, snapshot, when};
+use super::common::{captures, ready, register_secret_captures, render_for, snapshot};
 use super::listener::{Expected, Reply};
 use super::render::StepError;
 use super::{CollectionState, Ctx};
@@ -87,17 +87,12 @@ pub(super) async fn receiving(
     state: &mut CollectionState,
     res: &mut RequestResult,
 ) -> Result<(), StepError> {
-    if !when(ctx, r, state, res)? {
+    if !ready(ctx, r, state, res).await? {
         return Ok(());
-    }
-    if let Some(d) = r.delay {
-        let t = Instant::now();
-        ctx.sleep(d).await?;
-        ctx.phase(res, PhaseKind::Delay, t);
     }
     let secrets = &ctx.services.secrets;
     let Some(listener) = &ctx.services.listener else {
-        return Err(StepError::ForEach(
+        return Err(StepError::Failed(
             "baton is not listening: a receive step needs the run's listener".into(),
         ));
     };
@@ -128,7 +123,7 @@ pub(super) async fn receiving(
                     m.push_str(&format!("\n  {o}"));
                 }
             }
-            return Err(StepError::ForEach(secrets.redact(&m)));
+            return Err(StepError::Failed(secrets.redact(&m)));
         }
     };
     for (k, v) in &inbound.headers {

@@ -31,8 +31,10 @@ pub enum StepError {
     NotRun { name: String, request: String },
     #[error("{source}\n--> {at}")]
     Prepare { source: PrepareError, at: String },
+    /// A step that failed for a reason of its own: a `for_each` that gives no list, a
+    /// receive step whose request did not come.
     #[error("{0}")]
-    ForEach(String),
+    Failed(String),
     #[error(transparent)]
     Token(#[from] TokenError),
     #[error(transparent)]

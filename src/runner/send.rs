@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::common::{captures, register_secret_captures, render_for, snapshot, when};
+use super::common::{captures, ready, register_secret_captures, render_for, snapshot};
 use super::render::{StepError, location};
 use super::{CollectionState, Ctx};
 use crate::build;
@@ -26,13 +26,8 @@ pub(super) async fn sending(
     state: &mut CollectionState,
     res: &mut RequestResult,
 ) -> Result<(), StepError> {
-    if !when(ctx, r, state, res)? {
+    if !ready(ctx, r, state, res).await? {
         return Ok(());
-    }
-    if let Some(d) = r.delay {
-        let t = Instant::now();
-        ctx.sleep(d).await?;
-        ctx.phase(res, PhaseKind::Delay, t);
     }
     let secrets = &ctx.services.secrets;
     let built = build::build(s, &mut render_for(ctx, r, state))?;

@@ -28,7 +28,7 @@ pub(super) async fn run(
         let render = render_for(ctx, r, state);
         match crate::build::Render::value(&mut { render }, "for_each", list) {
             Ok(Json::Array(items)) => Ok(items),
-            Ok(other) => Err(StepError::ForEach(format!(
+            Ok(other) => Err(StepError::Failed(format!(
                 "`for_each` must give a list, got {}",
                 cut(&ctx.services.secrets.redact(&other.to_string()), 80)
             ))),

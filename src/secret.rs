@@ -35,11 +35,40 @@ pub struct Secrets {
 }
 
 /// The secrets longest first (so one that contains another is masked whole), each with its
-/// own pattern: registering one more compiles one pattern, not all of them again.
+/// own pattern: registering one more compiles one pattern, not all of them again. Patterns
+/// are compiled when first needed: text without `%`, a backslash or `&` can only hold a secret as
+/// written (or base64, or `+` for its spaces), which plain substring search finds, so a run
+/// that never shows an escaped text never pays for the patterns.
 #[derive(Default)]
 struct Inner {
     values: Vec<String>,
-    matchers: Vec<Regex>,
+    /// Per value: the spellings plain search finds; empty when only the pattern can.
+    plain: Vec<Vec<String>>,
+    matchers: Vec<Option<Regex>>,
+}
+
+/// The spellings of `value` a text without `%`, a backslash or `&` can hold: as is, with `+` for
+/// its spaces, and base64 (padded first, so the padding goes too). Empty when the value has
+/// characters a URL or JSON text always writes escaped or changes (then the pattern decides).
+fn plain_forms(value: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    if value.contains(['\\', '\n', '\r', '\t', '"', '%', '&', '<', '>', '\'']) {
+        return Vec::new();
+    }
+    let mut out = vec![value.to_string()];
+    if value.contains(' ') {
+        out.push(value.replace(' ', "+"));
+    }
+    for b in [
+        STANDARD.encode(value),
+        STANDARD_NO_PAD.encode(value),
+        URL_SAFE_NO_PAD.encode(value),
+    ] {
+        if !out.contains(&b) {
+            out.push(b);
+        }
+    }
+    out
 }
 
 impl std::fmt::Debug for Secrets {
@@ -89,7 +118,16 @@ impl Secrets {
             if inner.values.iter().any(|v| v == n) {
                 continue;
             }
-            let Some(re) = matcher(n) else { continue };
+            let plain = plain_forms(n);
+            // A value plain search cannot find alone gets its pattern now.
+            let re = if plain.is_empty() {
+                match matcher(n) {
+                    Some(re) => Some(re),
+                    None => continue,
+                }
+            } else {
+                None
+            };
             let len = n.chars().count();
             let at = inner
                 .values
@@ -97,6 +135,7 @@ impl Secrets {
                 .position(|v| v.chars().count() < len)
                 .unwrap_or(inner.values.len());
             inner.values.insert(at, n.to_string());
+            inner.plain.insert(at, plain);
             inner.matchers.insert(at, re);
         }
     }
@@ -133,30 +172,65 @@ impl Secrets {
 
     /// Every form of every secret replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
-        let inner = self.read();
-        let mut out = std::borrow::Cow::Borrowed(text);
-        for re in &inner.matchers {
-            let replaced = match re.replace_all(&out, MASK) {
-                std::borrow::Cow::Owned(s) => Some(s),
-                std::borrow::Cow::Borrowed(_) => None,
-            };
-            if let Some(s) = replaced {
-                out = std::borrow::Cow::Owned(s);
+        self.replace_each(text, &mut |_| MASK.to_string())
+    }
+
+    /// The read lock, every pattern compiled first when `text` may hold escaped spellings.
+    fn ready_for(&self, text: &str) -> std::sync::RwLockReadGuard<'_, Inner> {
+        let escaped = text.contains(['%', '\\', '&']);
+        if escaped {
+            let missing = self.read().matchers.iter().any(Option::is_none);
+            if missing {
+                let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+                let Inner {
+                    values, matchers, ..
+                } = &mut *inner;
+                for (v, m) in values.iter().zip(matchers.iter_mut()) {
+                    if m.is_none() {
+                        *m = matcher(v);
+                    }
+                }
             }
         }
-        out.into_owned()
+        self.read()
     }
 
     /// Every form of every secret replaced by what `with` gives for the text found.
     pub fn replace_each(&self, text: &str, with: &mut dyn FnMut(&str) -> String) -> String {
-        let inner = self.read();
-        let mut out = text.to_string();
-        for re in &inner.matchers {
-            out = re
-                .replace_all(&out, |c: &regex::Captures| with(&c[0]))
-                .into_owned();
+        if text.is_empty() {
+            return String::new();
         }
-        out
+        let escaped = text.contains(['%', '\\', '&']);
+        let inner = self.ready_for(text);
+        let mut out = std::borrow::Cow::Borrowed(text);
+        for (i, re) in inner.matchers.iter().enumerate() {
+            match re {
+                // The pattern finds every spelling; use it when it is there and needed.
+                Some(re) if escaped || inner.plain[i].is_empty() => {
+                    if let std::borrow::Cow::Owned(s) =
+                        re.replace_all(&out, |c: &regex::Captures| with(&c[0]))
+                    {
+                        out = std::borrow::Cow::Owned(s);
+                    }
+                }
+                _ => {
+                    for form in &inner.plain[i] {
+                        if out.contains(form.as_str()) {
+                            let mut next = String::with_capacity(out.len());
+                            let mut rest: &str = &out;
+                            while let Some(at) = rest.find(form.as_str()) {
+                                next.push_str(&rest[..at]);
+                                next.push_str(&with(form));
+                                rest = &rest[at + form.len()..];
+                            }
+                            next.push_str(rest);
+                            out = std::borrow::Cow::Owned(next);
+                        }
+                    }
+                }
+            }
+        }
+        out.into_owned()
     }
 
     /// A header value as it may be shown: credential headers masked (cookie names and

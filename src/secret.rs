@@ -233,17 +233,20 @@ fn spellings(value: &str) -> String {
             '\t' => alts.push(r"\\t".into()),
             _ => {}
         }
-        if (c as u32) <= 0xFFFF {
-            let mut u = String::from(r"\\u");
-            for digit in format!("{:04X}", c as u32).chars() {
+        // `\uXXXX`; above the BMP a surrogate pair (`\uD83D\uDE00`), as ASCII-only JSON
+        // writers (Python's default) spell it.
+        let mut u = String::new();
+        for unit in c.encode_utf16(&mut [0; 2]) {
+            u.push_str(r"\\u");
+            for digit in format!("{unit:04X}").chars() {
                 if digit.is_ascii_alphabetic() {
                     let _ = write!(u, "[{}{}]", digit, digit.to_ascii_lowercase());
                 } else {
                     u.push(digit);
                 }
             }
-            alts.push(u);
         }
+        alts.push(u);
         let _ = write!(out, "(?:{})", alts.join("|"));
     }
     out
@@ -291,6 +294,14 @@ mod tests {
         assert_eq!(s.redact(r#""\u0070a\"ss-w0rd""#), r#""***""#);
         // A line of a multi-line secret on its own.
         assert_eq!(s.redact("-line one\n+line two"), "-***\n+***");
+    }
+
+    #[test]
+    fn masks_ascii_only_json_above_the_bmp() {
+        // Python's json.dumps writes an emoji as a surrogate pair.
+        let s = secrets(&["key-\u{1F600}-value"]);
+        assert_eq!(s.redact(r#""key-\ud83d\ude00-value""#), r#""***""#);
+        assert_eq!(s.redact(r#""key-\uD83D\uDE00-value""#), r#""***""#);
     }
 
     #[test]

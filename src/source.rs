@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A 1-based line and column in a source file. `line == 0` means unknown.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -18,10 +18,21 @@ impl Pos {
 }
 
 /// A file's path and text, shared by everything that points into it.
-#[derive(Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
+    /// Where each line starts, found on first use: a file with thousands of problems
+    /// renders each one's line without scanning the text again.
+    line_starts: OnceLock<Vec<usize>>,
+}
+
+impl std::fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("path", &self.path)
+            .field("text", &self.text)
+            .finish()
+    }
 }
 
 impl SourceFile {
@@ -29,14 +40,30 @@ impl SourceFile {
         Arc::new(Self {
             path: path.into(),
             text,
+            line_starts: OnceLock::new(),
         })
     }
 
+    /// Line `line` (1-based) as `str::lines` gives it: without its `\n` or `\r\n`.
     pub fn line(&self, line: u32) -> Option<&str> {
-        if line == 0 {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let i = (line as usize).checked_sub(1)?;
+        let start = *starts.get(i)?;
+        if start >= self.text.len() {
             return None;
         }
-        self.text.lines().nth(line as usize - 1)
+        let text = match starts.get(i + 1) {
+            Some(next) => {
+                let l = &self.text[start..next - 1];
+                l.strip_suffix('\r').unwrap_or(l)
+            }
+            None => &self.text[start..],
+        };
+        Some(text)
     }
 }
 
@@ -152,6 +179,26 @@ mod tests {
         );
         assert!(s.contains("--> a.yaml:2:5"), "{s}");
         assert!(s.contains("2 |   - methd: GET\n  |     ^^^^^\n"), "{s}");
+    }
+
+    #[test]
+    fn lines_as_str_lines_gives_them() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "a\r\nb",
+            "a\n\nb\r",
+            "\n",
+            "\r\n\r\n",
+            "x\ry\nz\n",
+        ] {
+            let f = SourceFile::new("t.yaml", text.to_string());
+            let want: Vec<&str> = text.lines().collect();
+            let got: Vec<&str> = (1..).map_while(|n| f.line(n)).collect();
+            assert_eq!(got, want, "{text:?}");
+            assert_eq!(f.line(0), None);
+        }
     }
 
     #[test]

@@ -103,7 +103,9 @@ impl Response {
     /// The body as it may be shown: its text (redacted), or `<N bytes, TYPE>`.
     pub fn shown_body(&self, secrets: &Secrets) -> String {
         if self.over_limit.is_some() || !self.is_text() {
-            return summary(self.size, self.header("content-type"));
+            // The content type is the server's text too: masked like the body would be.
+            let ct = self.header("content-type").map(|ct| secrets.redact(ct));
+            return summary(self.size, ct.as_deref());
         }
         secrets.redact(&self.text())
     }
@@ -201,6 +203,15 @@ mod tests {
             Duration::ZERO,
         );
         assert_eq!(r.shown_body(&Secrets::new()), "<4 bytes, image/png>");
+        let s = Secrets::new();
+        s.register("sid-0123456789");
+        let odd = Response::new(
+            200,
+            vec![("Content-Type".into(), "image/png; x=sid-0123456789".into())],
+            vec![0xff],
+            Duration::ZERO,
+        );
+        assert_eq!(odd.shown_body(&s), "<1 bytes, image/png; x=***>");
         let big = Response::new(200, vec![], Vec::new(), Duration::ZERO).over_limit(100, 10);
         assert_eq!(
             big.body_error().as_deref(),

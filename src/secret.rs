@@ -210,7 +210,23 @@ fn literal(values: &[String]) -> Option<Regex> {
 fn spellings(value: &str) -> String {
     let mut out = String::new();
     for c in value.chars() {
-        let mut alts = vec![regex::escape(c.encode_utf8(&mut [0; 4]))];
+        // Longest spelling first: where a shorter reading also matches (`\\` read as two
+        // backslashes), the match still covers the whole of the secret's spelling.
+        let mut alts = Vec::new();
+        // `\uXXXX`; above the BMP a surrogate pair (`\uD83D\uDE00`), as ASCII-only JSON
+        // writers (Python's default) spell it.
+        let mut u = String::new();
+        for unit in c.encode_utf16(&mut [0; 2]) {
+            u.push_str(r"\\u");
+            for digit in format!("{unit:04X}").chars() {
+                if digit.is_ascii_alphabetic() {
+                    let _ = write!(u, "[{}{}]", digit, digit.to_ascii_lowercase());
+                } else {
+                    u.push(digit);
+                }
+            }
+        }
+        alts.push(u);
         let mut pct = String::new();
         for b in c.encode_utf8(&mut [0; 4]).bytes() {
             pct.push('%');
@@ -231,22 +247,11 @@ fn spellings(value: &str) -> String {
             '\n' => alts.push(r"\\n".into()),
             '\r' => alts.push(r"\\r".into()),
             '\t' => alts.push(r"\\t".into()),
+            '\u{8}' => alts.push(r"\\b".into()),
+            '\u{c}' => alts.push(r"\\f".into()),
             _ => {}
         }
-        // `\uXXXX`; above the BMP a surrogate pair (`\uD83D\uDE00`), as ASCII-only JSON
-        // writers (Python's default) spell it.
-        let mut u = String::new();
-        for unit in c.encode_utf16(&mut [0; 2]) {
-            u.push_str(r"\\u");
-            for digit in format!("{unit:04X}").chars() {
-                if digit.is_ascii_alphabetic() {
-                    let _ = write!(u, "[{}{}]", digit, digit.to_ascii_lowercase());
-                } else {
-                    u.push(digit);
-                }
-            }
-        }
-        alts.push(u);
+        alts.push(regex::escape(c.encode_utf8(&mut [0; 4])));
         let _ = write!(out, "(?:{})", alts.join("|"));
     }
     out
@@ -294,6 +299,15 @@ mod tests {
         assert_eq!(s.redact(r#""\u0070a\"ss-w0rd""#), r#""***""#);
         // A line of a multi-line secret on its own.
         assert_eq!(s.redact("-line one\n+line two"), "-***\n+***");
+    }
+
+    #[test]
+    fn masks_the_whole_spelling_of_backslashes() {
+        // `\\` is one backslash JSON-escaped, or two raw ones: the longer reading wins.
+        let s = secrets(&["ab\\\\\\"]);
+        assert_eq!(s.redact(r#""ab\\\u005C%5C""#), r#""***""#);
+        let b = secrets(&["tab\u{8}form\u{c}feed"]);
+        assert_eq!(b.redact(r#""tab\bform\ffeed""#), r#""***""#);
     }
 
     #[test]

@@ -44,11 +44,17 @@ impl SourceFile {
         })
     }
 
-    /// Line `line` (1-based) as `str::lines` gives it: without its `\n` or `\r\n`.
+    /// Line `line` (1-based), without its line break. Lines are counted as YAML counts them
+    /// (and so as the parser's positions do): `\n`, `\r\n`, and a `\r` on its own.
     pub fn line(&self, line: u32) -> Option<&str> {
         let starts = self.line_starts.get_or_init(|| {
+            let b = self.text.as_bytes();
             std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .chain((0..b.len()).filter_map(|i| match b[i] {
+                    b'\n' => Some(i + 1),
+                    b'\r' if b.get(i + 1) != Some(&b'\n') => Some(i + 1),
+                    _ => None,
+                }))
                 .collect()
         });
         let i = (line as usize).checked_sub(1)?;
@@ -58,7 +64,8 @@ impl SourceFile {
         }
         let text = match starts.get(i + 1) {
             Some(next) => {
-                let l = &self.text[start..next - 1];
+                let l = &self.text[start..*next];
+                let l = l.strip_suffix('\n').unwrap_or(l);
                 l.strip_suffix('\r').unwrap_or(l)
             }
             None => &self.text[start..],
@@ -182,23 +189,28 @@ mod tests {
     }
 
     #[test]
-    fn lines_as_str_lines_gives_them() {
-        for text in [
-            "",
-            "a",
-            "a\n",
-            "a\r\nb",
-            "a\n\nb\r",
-            "\n",
-            "\r\n\r\n",
-            "x\ry\nz\n",
+    fn lines_are_counted_as_yaml_counts_them() {
+        for (text, want) in [
+            ("", &[][..]),
+            ("a", &["a"][..]),
+            ("a\n", &["a"]),
+            ("a\r\nb", &["a", "b"]),
+            ("a\n\nb", &["a", "", "b"]),
+            ("\n", &[""]),
+            ("\r\n\r\n", &["", ""]),
+            // A carriage return on its own (old Mac files, or CRLF converted twice) breaks a line.
+            ("x\ry\nz\n", &["x", "y", "z"]),
+            ("a\r\r\nb", &["a", "", "b"]),
+            ("a\r", &["a"]),
         ] {
             let f = SourceFile::new("t.yaml", text.to_string());
-            let want: Vec<&str> = text.lines().collect();
             let got: Vec<&str> = (1..).map_while(|n| f.line(n)).collect();
             assert_eq!(got, want, "{text:?}");
             assert_eq!(f.line(0), None);
         }
+        // The parser's positions agree.
+        let e = crate::yaml::parse("a: 1\r\rb: [\r").unwrap_err();
+        assert_eq!(e.pos, Pos::new(3, 4), "{e:?}");
     }
 
     #[test]

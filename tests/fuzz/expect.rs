@@ -202,7 +202,7 @@ pub fn random_secret(rng: &mut Rng) -> String {
         "abcdefghijklmnopqrstuvwxyz0123456789+/=-_.",
         "abcdefghij0123456789 !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
         "abcXYZ019éü中😀\u{2028}",
-        "ab\n\t\r\"\\/%+",
+        "ab\n\t\r\"\\/%+\u{8}\u{c}",
     ];
     let alphabet: Vec<char> = alphabets.choose(rng).unwrap().chars().collect();
     let len = *[6usize, 8, 12, 16, 24, 40, 64].choose(rng).unwrap();
@@ -213,7 +213,7 @@ impl Target for Expect {
     type Input = Input;
     type Worker = Runner;
     const NAME: &'static str = "expect";
-    const ITERATIONS: u64 = 6_000;
+    const ITERATIONS: u64 = 2_000;
 
     fn seeds() -> Vec<Input> {
         let mut rng = <Rng as rand::SeedableRng>::seed_from_u64(1);
@@ -615,15 +615,28 @@ fn no_leak(input: &Input, shown: &[String]) -> Result<(), String> {
             return Err(format!("a result shows the secret {secret:?}: {s}"));
         }
     }
-    if chars.len() < 8 {
+    // A template that transforms the secret (`secret('X') | format()`, `secret_var[2:]`)
+    // makes a new value, with pieces of the secret in it that no masking can know.
+    if chars.len() < 8 || derives_from_secret(&input.request) {
         return Ok(());
     }
     // Text the response carried besides the secret itself: pieces of it there are fair to show.
-    let body = String::from_utf8_lossy(&input.body_bytes()).into_owned();
+    let bytes = input.body_bytes();
+    let body = String::from_utf8_lossy(&bytes).into_owned();
     let mut innocent = vec![
         body.replace(secret.as_str(), "\u{0}"),
         input.request.clone(),
     ];
+    // The body's strings as they read once decoded (`\u00e9` is `é`).
+    if let Ok(doc) = serde_json::from_slice::<Json>(&bytes) {
+        let mut strings = Vec::new();
+        json_strings(&doc, &mut strings);
+        innocent.extend(
+            strings
+                .into_iter()
+                .map(|t| t.replace(secret.as_str(), "\u{0}")),
+        );
+    }
     for (k, v) in input.headers.iter().chain(&input.query) {
         innocent.push(format!("{k}\u{0}{}", v.replace(secret.as_str(), "\u{0}")));
     }
@@ -634,7 +647,9 @@ fn no_leak(input: &Input, shown: &[String]) -> Result<(), String> {
     );
     for w in chars.windows(8) {
         let w: String = w.iter().collect();
-        if innocent.iter().any(|t| t.contains(&w)) {
+        // A piece across a line break can be made up by a diff's own `\n+` and `\n-`; the
+        // lines themselves are checked piece by piece.
+        if w.contains(['\n', '\r']) || innocent.iter().any(|t| t.contains(&w)) {
             continue;
         }
         for s in shown {
@@ -646,4 +661,31 @@ fn no_leak(input: &Input, shown: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn json_strings(v: &Json, out: &mut Vec<String>) {
+    match v {
+        Json::String(s) => out.push(s.clone()),
+        Json::Array(a) => a.iter().for_each(|x| json_strings(x, out)),
+        Json::Object(o) => o.iter().for_each(|(k, x)| {
+            out.push(k.clone());
+            json_strings(x, out);
+        }),
+        _ => {}
+    }
+}
+
+/// Whether a template in the request does more with the secret than insert it.
+fn derives_from_secret(request: &str) -> bool {
+    static TAG: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?s)\{[{%](.*?)(?:[}%]\}|$)").unwrap());
+    static CALL: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"secret\(\s*['"]FUZZ_SECRET['"]\s*\)"#).unwrap());
+    TAG.captures_iter(request).any(|c| {
+        let inner = &c[1];
+        inner.contains("secret")
+            && CALL
+                .replace_all(inner, "")
+                .contains(['|', '[', '~', '+', '*', '%', '.', '(', '/'])
+    })
 }

@@ -58,7 +58,7 @@ impl Target for Mock {
     type Input = Vec<u8>;
     type Worker = Runner;
     const NAME: &'static str = "mock";
-    const ITERATIONS: u64 = 8_000;
+    const ITERATIONS: u64 = 1_500;
 
     fn seeds() -> Vec<Vec<u8>> {
         let mut s = seeds::repository_yaml(true);

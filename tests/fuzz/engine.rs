@@ -308,6 +308,9 @@ impl InFlight {
     }
 }
 
+/// Inputs kept for mutation, at most.
+const MAX_CORPUS: usize = 20_000;
+
 /// Fuzz one target: every seed as it is, then mutations, until the iterations (or seconds)
 /// are used up. Panics with every distinct failure when there was any.
 pub fn fuzz<T: Target>() {
@@ -351,9 +354,15 @@ pub fn fuzz<T: Target>() {
         }
         match result {
             Ok(sig) => {
-                // Blow-ups stay one-offs: mutating them again only slows the run down.
-                if seen.insert(sig) && corpus.len() < 20_000 && encoded.len() <= MAX_LEN {
-                    corpus.push(input);
+                // Blow-ups stay one-offs: mutating them again only slows the run down. A full
+                // corpus keeps its seeds and gives a random other place to the newcomer.
+                if seen.insert(sig) && encoded.len() <= MAX_LEN {
+                    if corpus.len() < MAX_CORPUS {
+                        corpus.push(input);
+                    } else {
+                        let i = rng.random_range(seeds.len()..corpus.len());
+                        corpus[i] = input;
+                    }
                 }
             }
             Err(f) => {

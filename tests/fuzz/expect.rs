@@ -637,6 +637,13 @@ fn no_leak(input: &Input, shown: &[String]) -> Result<(), String> {
                 .map(|t| t.replace(secret.as_str(), "\u{0}")),
         );
     }
+    // Results quote values as JSON: an escape's last letter next to a piece of text
+    // (`\n` + `c-lask1`) can spell a piece of the secret that was never there.
+    let quoted: Vec<String> = innocent
+        .iter()
+        .map(|t| serde_json::to_string(t).unwrap_or_default())
+        .collect();
+    innocent.extend(quoted);
     for (k, v) in input.headers.iter().chain(&input.query) {
         innocent.push(format!("{k}\u{0}{}", v.replace(secret.as_str(), "\u{0}")));
     }

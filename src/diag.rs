@@ -125,8 +125,16 @@ pub fn source_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Arc<SourceFile>,
             let bytes = e.as_bytes();
             let at = e.utf8_error().valid_up_to();
             let good = String::from_utf8_lossy(&bytes[..at]);
-            let line = good.matches('\n').count() as u32 + 1;
-            let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            // Lines as `SourceFile::line` counts them: `\n`, `\r\n` or a lone `\r`.
+            let breaks = good
+                .match_indices(['\n', '\r'])
+                .filter(|(i, m)| *m == "\n" || good.as_bytes().get(i + 1) != Some(&b'\n'));
+            let line = breaks.count() as u32 + 1;
+            let col = good
+                .rsplit(['\n', '\r'])
+                .next()
+                .map_or(0, |l| l.chars().count()) as u32
+                + 1;
             // Show the file as far as it is readable, so the caret has a line to stand under.
             let text = String::from_utf8_lossy(bytes).into_owned();
             let file = SourceFile::new(path, text);

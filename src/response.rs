@@ -103,7 +103,7 @@ impl Response {
     /// The body as it may be shown: its text (redacted), or `<N bytes, TYPE>`.
     pub fn shown_body(&self, secrets: &Secrets) -> String {
         if self.over_limit.is_some() || !self.is_text() {
-            return summary(self.size, self.header("content-type"));
+            return self.summary(secrets);
         }
         secrets.redact(&self.text())
     }
@@ -113,7 +113,7 @@ impl Response {
     /// past the cut for a secret that begins before it, so a large body is not copied whole.
     pub fn shown_body_cut(&self, secrets: &Secrets, max: usize) -> String {
         if self.over_limit.is_some() || !self.is_text() {
-            return summary(self.size, self.header("content-type"));
+            return self.summary(secrets);
         }
         let mut end = self
             .body
@@ -125,6 +125,12 @@ impl Response {
         }
         let text = String::from_utf8_lossy(&self.body[..end]);
         cut(&secrets.redact(&text), max)
+    }
+
+    /// `<N bytes, TYPE>`. The content type is the server's text too: masked like the body.
+    fn summary(&self, secrets: &Secrets) -> String {
+        let ct = self.header("content-type").map(|ct| secrets.redact(ct));
+        summary(self.size, ct.as_deref())
     }
 
     /// The first characters of the body, for messages: redacted before it is cut.
@@ -234,6 +240,15 @@ mod tests {
             Duration::ZERO,
         );
         assert_eq!(r.shown_body(&Secrets::new()), "<4 bytes, image/png>");
+        let s = Secrets::new();
+        s.register("sid-0123456789");
+        let odd = Response::new(
+            200,
+            vec![("Content-Type".into(), "image/png; x=sid-0123456789".into())],
+            vec![0xff],
+            Duration::ZERO,
+        );
+        assert_eq!(odd.shown_body(&s), "<1 bytes, image/png; x=***>");
         let big = Response::new(200, vec![], Vec::new(), Duration::ZERO).over_limit(100, 10);
         assert_eq!(
             big.body_error().as_deref(),

@@ -332,21 +332,25 @@ fn spellings(value: &str) -> String {
     out
 }
 
-/// The spellings of one character: itself, percent-encoded (either hex case), `+` for a
-/// space, JSON escapes (`\"`, `\\`, `\/`, `\n`, `\uXXXX`, also escaped again, as JSON text
-/// inside a JSON string is: `\\\"`) and HTML entities.
+/// The spellings of one character: percent-encoded (either hex case), `+` for a space, JSON
+/// escapes (`\"`, `\\`, `\/`, `\n`, `\b`, `\f`, `\uXXXX` and surrogate pairs above the
+/// BMP, also escaped again, as JSON text inside a JSON string is: `\\\"`), HTML entities,
+/// and itself. Longest first: where a shorter reading also matches (`\\` read as two raw
+/// backslashes), the match still covers the whole of the secret's spelling.
 fn char_spellings(c: char) -> Vec<String> {
-    let mut alts = vec![regex::escape(c.encode_utf8(&mut [0; 4]))];
+    let mut alts = Vec::new();
+    // `\uXXXX`, one per UTF-16 unit: above the BMP a surrogate pair (`\uD83D\uDE00`), as
+    // ASCII-only JSON writers (Python's default) spell it.
+    let mut u = String::new();
+    for unit in c.encode_utf16(&mut [0; 2]) {
+        u.push_str(r"\\+u");
+        push_hex(&mut u, &format!("{unit:04X}"));
+    }
+    alts.push(u);
     let mut pct = String::new();
     for b in c.encode_utf8(&mut [0; 4]).bytes() {
         pct.push('%');
-        for digit in format!("{b:02X}").chars() {
-            if digit.is_ascii_alphabetic() {
-                let _ = write!(pct, "[{}{}]", digit, digit.to_ascii_lowercase());
-            } else {
-                pct.push(digit);
-            }
-        }
+        push_hex(&mut pct, &format!("{b:02X}"));
     }
     alts.push(pct);
     // `\\+`: one backslash per level of JSON escaping (1, 3, 7, ...), any number accepted.
@@ -358,6 +362,8 @@ fn char_spellings(c: char) -> Vec<String> {
         '\n' => &[r"\\+n"],
         '\r' => &[r"\\+r"],
         '\t' => &[r"\\+t"],
+        '\u{8}' => &[r"\\+b"],
+        '\u{c}' => &[r"\\+f"],
         '&' => &["&amp;", "&#38;", "&#[xX]26;"],
         '<' => &["&lt;", "&#60;", "&#[xX]3[cC];"],
         '>' => &["&gt;", "&#62;", "&#[xX]3[eE];"],
@@ -365,18 +371,19 @@ fn char_spellings(c: char) -> Vec<String> {
         _ => &[],
     };
     alts.extend(extra.iter().map(|s| s.to_string()));
-    if (c as u32) <= 0xFFFF {
-        let mut u = String::from(r"\\+u");
-        for digit in format!("{:04X}", c as u32).chars() {
-            if digit.is_ascii_alphabetic() {
-                let _ = write!(u, "[{}{}]", digit, digit.to_ascii_lowercase());
-            } else {
-                u.push(digit);
-            }
-        }
-        alts.push(u);
-    }
+    alts.push(regex::escape(c.encode_utf8(&mut [0; 4])));
     alts
+}
+
+/// Hex digits matching either case.
+fn push_hex(out: &mut String, hex: &str) {
+    for digit in hex.chars() {
+        if digit.is_ascii_alphabetic() {
+            let _ = write!(out, "[{}{}]", digit, digit.to_ascii_lowercase());
+        } else {
+            out.push(digit);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -456,6 +463,23 @@ mod tests {
         let b64 = base64::engine::general_purpose::STANDARD.encode("xx-abc-123-yy");
         assert_eq!(s.redact(&b64), "***");
         assert_eq!(format!("{s:?}"), "Secrets(2 values)");
+    }
+
+    #[test]
+    fn masks_the_whole_spelling_of_backslashes() {
+        // `\\` is one backslash JSON-escaped, or two raw ones: the longer reading wins.
+        let s = secrets(&["ab\\\\\\"]);
+        assert_eq!(s.redact(r#""ab\\\u005C%5C""#), r#""***""#);
+        let b = secrets(&["tab\u{8}form\u{c}feed"]);
+        assert_eq!(b.redact(r#""tab\bform\ffeed""#), r#""***""#);
+    }
+
+    #[test]
+    fn masks_ascii_only_json_above_the_bmp() {
+        // Python's json.dumps writes an emoji as a surrogate pair.
+        let s = secrets(&["key-\u{1F600}-value"]);
+        assert_eq!(s.redact(r#""key-\ud83d\ude00-value""#), r#""***""#);
+        assert_eq!(s.redact(r#""key-\uD83D\uDE00-value""#), r#""***""#);
     }
 
     #[test]

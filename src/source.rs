@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A 1-based line and column in a source file. `line == 0` means unknown.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -18,10 +18,21 @@ impl Pos {
 }
 
 /// A file's path and text, shared by everything that points into it.
-#[derive(Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
+    /// Where each line starts, found on first use: a file with thousands of problems
+    /// renders each one's line without scanning the text again.
+    line_starts: OnceLock<Vec<usize>>,
+}
+
+impl std::fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("path", &self.path)
+            .field("text", &self.text)
+            .finish()
+    }
 }
 
 impl SourceFile {
@@ -29,6 +40,7 @@ impl SourceFile {
         Arc::new(Self {
             path: path.into(),
             text,
+            line_starts: OnceLock::new(),
         })
     }
 
@@ -40,11 +52,33 @@ impl SourceFile {
             .unwrap_or_default()
     }
 
+    /// Line `line` (1-based), without its line break. Lines are counted as YAML counts them
+    /// (and so as the parser's positions do): `\n`, `\r\n`, and a `\r` on its own.
     pub fn line(&self, line: u32) -> Option<&str> {
-        if line == 0 {
+        let starts = self.line_starts.get_or_init(|| {
+            let b = self.text.as_bytes();
+            std::iter::once(0)
+                .chain((0..b.len()).filter_map(|i| match b[i] {
+                    b'\n' => Some(i + 1),
+                    b'\r' if b.get(i + 1) != Some(&b'\n') => Some(i + 1),
+                    _ => None,
+                }))
+                .collect()
+        });
+        let i = (line as usize).checked_sub(1)?;
+        let start = *starts.get(i)?;
+        if start >= self.text.len() {
             return None;
         }
-        self.text.lines().nth(line as usize - 1)
+        let text = match starts.get(i + 1) {
+            Some(next) => {
+                let l = &self.text[start..*next];
+                let l = l.strip_suffix('\n').unwrap_or(l);
+                l.strip_suffix('\r').unwrap_or(l)
+            }
+            None => &self.text[start..],
+        };
+        Some(text)
     }
 }
 
@@ -160,6 +194,31 @@ mod tests {
         );
         assert!(s.contains("--> a.yaml:2:5"), "{s}");
         assert!(s.contains("2 |   - methd: GET\n  |     ^^^^^\n"), "{s}");
+    }
+
+    #[test]
+    fn lines_are_counted_as_yaml_counts_them() {
+        for (text, want) in [
+            ("", &[][..]),
+            ("a", &["a"][..]),
+            ("a\n", &["a"]),
+            ("a\r\nb", &["a", "b"]),
+            ("a\n\nb", &["a", "", "b"]),
+            ("\n", &[""]),
+            ("\r\n\r\n", &["", ""]),
+            // A carriage return on its own (old Mac files, or CRLF converted twice) breaks a line.
+            ("x\ry\nz\n", &["x", "y", "z"]),
+            ("a\r\r\nb", &["a", "", "b"]),
+            ("a\r", &["a"]),
+        ] {
+            let f = SourceFile::new("t.yaml", text.to_string());
+            let got: Vec<&str> = (1..).map_while(|n| f.line(n)).collect();
+            assert_eq!(got, want, "{text:?}");
+            assert_eq!(f.line(0), None);
+        }
+        // The parser's positions agree.
+        let e = crate::yaml::parse("a: 1\r\rb: [\r").unwrap_err();
+        assert_eq!(e.pos, Pos::new(3, 4), "{e:?}");
     }
 
     #[test]

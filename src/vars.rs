@@ -69,7 +69,9 @@ pub fn initial_scope(c: &Collection, outside: &Outside, host: &Host) -> Result<V
         match value.render(&scope) {
             Ok(v) => scope.set(name.clone(), &v),
             Err(e) => {
-                d.error(first_pos(value), format!("variable `{name}`: {e}"));
+                // The message may quote a value the render made secret: `env(token)` names it.
+                let message = host.secrets.redact(&format!("variable `{name}`: {e}"));
+                d.error(first_pos(value), message);
             }
         }
     }
@@ -149,7 +151,7 @@ pub fn load_env_file(path: &Path, host: &Host) -> Result<Layer, Vec<Diag>> {
                 out.push((k.name.clone(), value));
             }
             Err(e) => {
-                d.error(v.pos, e.to_string());
+                d.error(v.pos, host.secrets.redact(&e.to_string()));
             }
         }
     }
@@ -309,6 +311,23 @@ mod tests {
         assert_eq!(get("c"), "var");
         assert_eq!(get("d"), "run");
         assert_eq!(get("e"), "vars");
+    }
+
+    #[test]
+    fn a_failing_var_does_not_quote_a_secret() {
+        let mut env = BTreeMap::new();
+        env.insert("TOKEN".to_string(), "tok-SUPERSECRET-42".to_string());
+        let host = Host::new(env, crate::secret::Secrets::new());
+        let c = crate::collection::load_str(
+            Path::new("t.yaml"),
+            "vars:\n  t: \"{{ secret('TOKEN') }}\"\n  u: \"{{ env(t) }}\"\nrequests:\n  - name: r\n    url: http://x/\n"
+                .into(),
+        )
+        .unwrap();
+        let d = initial_scope(&c, &Outside::default(), &host).unwrap_err();
+        let text = d[0].render();
+        assert!(!text.contains("SUPERSECRET"), "{text}");
+        assert!(text.contains("variable `u`"), "{text}");
     }
 
     #[test]

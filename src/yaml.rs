@@ -3,6 +3,8 @@
 //! serde-saphyr parses; this tree keeps every key's and value's position so the
 //! collection checker can report all problems of a file at once, each with a caret.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::Arc;
 
@@ -102,12 +104,19 @@ fn unquoted_template_fix(line: &str) -> Option<String> {
 pub fn duplicate_keys(node: &Node, d: &mut Diags) {
     match &node.kind {
         Kind::Map(entries) => {
-            for (i, (k, v)) in entries.iter().enumerate() {
-                if let Some((first, _)) = entries[..i].iter().find(|(f, _)| f.name == k.name) {
-                    d.error(k.pos, format!("`{}` is given twice", k.name))
-                        .label("again here")
-                        .note(format!("first given on line {}", first.pos.line))
-                        .help("keep one of them");
+            // A map of thousands of keys (a generated `json:` body) stays linear.
+            let mut first: HashMap<&str, Pos> = HashMap::with_capacity(entries.len());
+            for (k, v) in entries {
+                match first.entry(k.name.as_str()) {
+                    Entry::Occupied(f) => {
+                        d.error(k.pos, format!("`{}` is given twice", k.name))
+                            .label("again here")
+                            .note(format!("first given on line {}", f.get().line))
+                            .help("keep one of them");
+                    }
+                    Entry::Vacant(e) => {
+                        e.insert(k.pos);
+                    }
                 }
                 duplicate_keys(v, d);
             }

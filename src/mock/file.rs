@@ -2,6 +2,7 @@
 //! each with an optional `callback`) and the variable `run --mock` sets. Checked at load
 //! with every problem reported at once, each at file:line:col; templates compiled once.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -209,13 +210,12 @@ fn load_file(file: &Arc<SourceFile>) -> Result<MockFile, String> {
 }
 
 fn check_keys(map: &[(Key, Node)], allowed: &[&str], what: &str, d: &mut Diags) {
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for (k, _) in map {
         // A key given twice is reported once, by `duplicate_keys`.
-        if seen.contains(&k.name.as_str()) {
+        if !seen.insert(&k.name) {
             continue;
         }
-        seen.push(&k.name);
         if !allowed.contains(&k.name.as_str()) {
             let diag = d.error(k.pos, format!("unknown key `{}` in {what}", k.name));
             match did_you_mean(&k.name, allowed.iter().copied()) {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use base64::Engine as _;
-use minijinja::value::{Object, Rest, Value as MjValue};
-use minijinja::{Environment, Error as MjError, ErrorKind, State, UndefinedBehavior};
+use minijinja::value::{Object, Rest, Value as MjValue, ValueKind};
+use minijinja::{Environment, Error as MjError, ErrorKind, Output, State, UndefinedBehavior};
 use sha2::Digest as _;
 
 use crate::secret::Secrets;
@@ -66,7 +66,20 @@ fn build_env() -> Environment<'static> {
         d.iter().map(|b| format!("{b:02x}")).collect::<String>()
     });
     env.add_filter("format", filter_format);
+    env.set_formatter(format_value);
     env
+}
+
+/// `{{ uuid }}` without `()` would print a function's Rust name into a request: an error
+/// instead, as the same template without any other tag gives (an undefined variable).
+fn format_value(out: &mut Output, state: &State, value: &MjValue) -> Result<(), MjError> {
+    if value.kind() == ValueKind::Plain {
+        return Err(MjError::new(
+            ErrorKind::InvalidOperation,
+            "a function or macro cannot be printed (call it: `name()`)",
+        ));
+    }
+    minijinja::escape_formatter(out, state, value)
 }
 
 /// The host of the render in progress (a default one when the caller gave none).

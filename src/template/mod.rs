@@ -8,7 +8,7 @@ mod value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use minijinja::value::Value as MjValue;
+use minijinja::value::{Value as MjValue, ValueKind};
 use minijinja::{Error as MjError, ErrorKind, Expression, Template};
 use serde_json::Value as Json;
 
@@ -149,6 +149,11 @@ impl Tmpl {
                 kind: Compiled::Expr(Arc::new(expr)),
                 vars,
             });
+        }
+        if let Some(tag) = loader_tag(source) {
+            return Err(TemplateError::Syntax(format!(
+                "`{{% {tag} %}}` is not available: a template cannot load other templates"
+            )));
         }
         // Compiled templates borrow their source; collections live for the whole process.
         let leaked: &'static str = Box::leak(source.to_string().into_boxed_str());
@@ -314,6 +319,11 @@ fn truthy(v: &Json) -> bool {
 }
 
 fn to_json(v: &MjValue) -> Result<Json, TemplateError> {
+    if v.kind() == ValueKind::Plain {
+        return Err(TemplateError::Render(
+            "a function or macro is not a value (call it: `name()`)".into(),
+        ));
+    }
     serde_json::to_value(v)
         .map_err(|e| TemplateError::Render(format!("value cannot be used as JSON: {e}")))
 }
@@ -340,6 +350,21 @@ fn whole_expression(s: &str) -> Option<&str> {
             .trim_end_matches('-')
             .trim(),
     )
+}
+
+/// A tag that needs a template loader (baton has none). MiniJinja 2.24 also panics, rather
+/// than failing, on `{% import 'x' as 1 %}`, so these never reach it.
+fn loader_tag(source: &str) -> Option<&'static str> {
+    source.match_indices("{%").find_map(|(i, _)| {
+        let rest = source[i + 2..].trim_start_matches(['-', '+']).trim_start();
+        ["import", "from", "include", "extends"]
+            .into_iter()
+            .find(|tag| {
+                rest.strip_prefix(tag).is_some_and(|after| {
+                    !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                })
+            })
+    })
 }
 
 fn describe(e: &MjError) -> String {
@@ -478,6 +503,41 @@ mod tests {
         // `default` still works for optional values.
         let d = Tmpl::compile("{{ resp.missing | default('x') }}", Pos::default()).unwrap();
         assert_eq!(d.render_value(&v).unwrap(), serde_json::json!("x"));
+    }
+
+    #[test]
+    fn tags_that_load_templates_are_syntax_errors() {
+        for src in [
+            "(1{% import 'x' as y is g %})t",
+            "{%- import 'x' as 1 -%}",
+            "{% from 'x' import y %}",
+            "a{% include 'x' %}",
+            "{%extends 'x' %}",
+        ] {
+            let e = Tmpl::compile(src, Pos::default()).unwrap_err().to_string();
+            assert!(e.contains("cannot load other templates"), "{src}: {e}");
+        }
+        assert!(Tmpl::compile("{% for imports in x %}{% endfor %}", Pos::default()).is_ok());
+    }
+
+    #[test]
+    fn a_function_is_not_printed() {
+        let v = vars(&[("n", Json::from(1))]);
+        for src in [
+            "{{ env }}",
+            "x{{ uuid }}{% if n %}{% endif %}",
+            "{{ (now) }}",
+        ] {
+            let t = Tmpl::compile(src, Pos::default()).unwrap();
+            let e = t.render_string(&v).unwrap_err().to_string();
+            assert!(!e.contains("baton::"), "{src}: {e}");
+        }
+        let t = Tmpl::compile(
+            "{{ uuid() | length }}{% if n %}!{% endif %}",
+            Pos::default(),
+        )
+        .unwrap();
+        assert_eq!(t.render_string(&v).unwrap(), "36!");
     }
 
     #[test]

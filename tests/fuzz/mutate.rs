@@ -803,7 +803,7 @@ pub fn text(rng: &mut Rng, input: &str, others: &[&str], tokens: &[&str]) -> Str
     for _ in 0..n {
         let at = char_pos(rng, &s);
         match rng.random_range(0..9) {
-            0 | 1 | 2 => s.insert_str(at, tokens.choose(rng).unwrap()),
+            0..=2 => s.insert_str(at, tokens.choose(rng).unwrap()),
             3 => {
                 if !s.is_empty() {
                     let end = char_pos(rng, &s);

@@ -111,6 +111,19 @@ pub enum PhaseKind {
     Receive,
 }
 
+impl PhaseKind {
+    /// Its name in reports (`json`'s `kind`, the timeline's CSS class).
+    pub fn name(self) -> &'static str {
+        match self {
+            PhaseKind::Delay => "delay",
+            PhaseKind::Token => "token",
+            PhaseKind::Send => "send",
+            PhaseKind::Wait => "wait",
+            PhaseKind::Receive => "receive",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SentRequest {
     pub method: String,

@@ -4,7 +4,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::exit::{EXIT_FAILED, EXIT_INVALID, EXIT_OK};
-use super::{CheckArgs, ImportCommand, VarArgs, print_diags, report_plan_error, usage_error};
+use super::{
+    CheckArgs, ImportCommand, VarArgs, print_diags, print_skipped, report_plan_error, usage_error,
+};
 use crate::plan;
 use crate::secret::Secrets;
 
@@ -13,12 +15,7 @@ pub(super) fn check(args: &CheckArgs) -> i32 {
         Ok(c) => c,
         Err(e) => return report_plan_error(&e),
     };
-    if args.verbose > 0 {
-        let mut err = std::io::stderr().lock();
-        for (f, why) in &checked.skipped {
-            let _ = writeln!(err, "skipped {} ({why})", f.display());
-        }
-    }
+    print_skipped(&checked, args.verbose);
     // Rendering the starting scopes is where a missing secret() shows.
     if let Err(d) = checked.plan(Vec::new()) {
         print_diags(&d);

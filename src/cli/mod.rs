@@ -267,6 +267,16 @@ fn usage_error(msg: &str) -> i32 {
 }
 
 /// Say what is wrong with the input; the exit code for it.
+/// With `-v`: the files a directory held that are not collections, and why.
+fn print_skipped(checked: &crate::plan::Checked, verbose: u8) {
+    if verbose > 0 {
+        let mut err = std::io::stderr().lock();
+        for (f, why) in &checked.skipped {
+            let _ = writeln!(err, "skipped {} ({why})", f.display());
+        }
+    }
+}
+
 fn report_plan_error(e: &PlanError) -> i32 {
     match e {
         PlanError::Usage(m) => {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use super::exit::{self, Signal};
-use super::{ColorChoice, RunArgs, print_diags, report_plan_error, usage_error};
+use super::{ColorChoice, RunArgs, print_diags, print_skipped, report_plan_error, usage_error};
 use crate::event::{Event, Reporter};
 use crate::http::{ClientOptions, Http};
 use crate::oauth2::TokenCache;
@@ -68,12 +68,7 @@ pub(super) fn run(args: &RunArgs) -> i32 {
         Ok(c) => c,
         Err(e) => return report_plan_error(&e),
     };
-    if args.verbose > 0 {
-        let mut err = std::io::stderr().lock();
-        for (f, why) in &checked.skipped {
-            let _ = writeln!(err, "skipped {} ({why})", f.display());
-        }
-    }
+    print_skipped(&checked, args.verbose);
     if args.insecure {
         let _ = writeln!(
             std::io::stderr(),

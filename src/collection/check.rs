@@ -148,13 +148,10 @@ pub fn request_templates(r: &Request) -> Vec<&Tmpl> {
 }
 
 fn pred_templates<'a>(p: &'a Pred, ts: &mut Vec<&'a Tmpl>) {
+    if let Some(v) = p.value() {
+        return v.templates(ts);
+    }
     match p {
-        Pred::Eq(v)
-        | Pred::Ne(v)
-        | Pred::Cmp(_, v)
-        | Pred::Contains(v)
-        | Pred::Length(v)
-        | Pred::OneOf(v) => v.templates(ts),
         Pred::Matches(super::model::Matcher::Template(t)) => ts.push(t),
         Pred::Jwt(j) => {
             ts.push(&j.key);
@@ -164,6 +161,6 @@ fn pred_templates<'a>(p: &'a Pred, ts: &mut Vec<&'a Tmpl>) {
                 }
             }
         }
-        Pred::Matches(_) | Pred::Exists(_) | Pred::Type(_) => {}
+        _ => {}
     }
 }

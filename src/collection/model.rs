@@ -290,6 +290,21 @@ pub enum Pred {
     Jwt(Box<Jwt>),
 }
 
+impl Pred {
+    /// The expected value of the predicates that compare with one.
+    pub fn value(&self) -> Option<&TValue> {
+        match self {
+            Pred::Eq(v)
+            | Pred::Ne(v)
+            | Pred::Cmp(_, v)
+            | Pred::Contains(v)
+            | Pred::Length(v)
+            | Pred::OneOf(v) => Some(v),
+            Pred::Matches(_) | Pred::Exists(_) | Pred::Type(_) | Pred::Jwt(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub enum Ord4 {
     Gt,

@@ -272,19 +272,16 @@ fn operand(p: &Pred, vars: &Vars) -> Result<Option<Json>, String> {
             .map(Some)
             .map_err(|e| format!("cannot render the expected value: {e}"))
     };
+    if let Some(v) = p.value() {
+        return r(v);
+    }
     match p {
-        Pred::Eq(v)
-        | Pred::Ne(v)
-        | Pred::Cmp(_, v)
-        | Pred::Contains(v)
-        | Pred::Length(v)
-        | Pred::OneOf(v) => r(v),
         Pred::Matches(Matcher::Static(re)) => Ok(Some(Json::String(re.as_str().to_string()))),
         Pred::Matches(Matcher::Template(t)) => t
             .render_string(vars)
             .map(|s| Some(Json::String(s)))
             .map_err(|e| format!("cannot render the regex: {e}")),
-        Pred::Exists(_) | Pred::Type(_) | Pred::Jwt(_) => Ok(None),
+        _ => Ok(None),
     }
 }
 

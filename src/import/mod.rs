@@ -195,6 +195,25 @@ pub(crate) fn template(s: &str, names: &mut Names, unknown: &mut Vec<String>) ->
     out
 }
 
+/// A file name from a title: lowercase letters and digits joined by `-`; `fallback` when
+/// nothing is left (`"🔐 Auth"` -> `auth`).
+pub(crate) fn slug(s: &str, fallback: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        fallback.into()
+    } else {
+        out.into()
+    }
+}
+
 /// Text outside `{{ }}` that MiniJinja would still read as a tag or comment.
 pub(crate) fn escape_jinja(s: &str) -> String {
     if !s.contains("{%") && !s.contains("{#") && !s.contains("{{") {

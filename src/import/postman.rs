@@ -8,7 +8,7 @@ use regex::Regex;
 use serde_json::Value as Json;
 
 use super::emit::{Y, document};
-use super::{ImportError, Imported, Names, template};
+use super::{ImportError, Imported, Names, slug, template};
 use crate::template::GLOBALS;
 
 mod body;
@@ -87,10 +87,10 @@ pub fn postman(json: &str, split_folders: bool) -> Result<Imported, ImportError>
     let mut file_refs: Vec<(String, BTreeSet<String>)> = Vec::new();
     for (folder, requests) in groups {
         let title = folder.clone().unwrap_or_else(|| name.clone());
-        let mut file = slug(&title);
+        let mut file = slug(&title, "collection");
         let mut i = 2;
         while !used_files.insert(file.clone()) {
-            file = format!("{}-{i}", slug(&title));
+            file = format!("{}-{i}", slug(&title, "collection"));
             i += 1;
         }
         let file = format!("{file}.yaml");
@@ -263,23 +263,6 @@ fn finish_requests(
         out.push(r);
     }
     (out, missing, captured, all_refs)
-}
-
-fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() {
-        "collection".into()
-    } else {
-        out
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -2,7 +2,6 @@
 //! each with an optional `callback`) and the variable `run --mock` sets. Checked at load
 //! with every problem reported at once, each at file:line:col; templates compiled once.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,9 +11,10 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::Value as Json;
 
 use crate::diag::Diags;
-use crate::source::{Pos, SourceFile, did_you_mean};
+use crate::read::check_keys;
+use crate::source::{Pos, SourceFile};
 use crate::template::{TValue, Tmpl};
-use crate::yaml::{Key, Kind, Node};
+use crate::yaml::{Kind, Node};
 
 #[derive(Debug)]
 pub struct MockFile {
@@ -206,25 +206,6 @@ fn load_file(file: &Arc<SourceFile>) -> Result<MockFile, String> {
     } else {
         d.list.sort_by_key(|diag| diag.span.pos);
         Err(d.render_all())
-    }
-}
-
-fn check_keys(map: &[(Key, Node)], allowed: &[&str], what: &str, d: &mut Diags) {
-    let mut seen: HashSet<&str> = HashSet::new();
-    for (k, _) in map {
-        // A key given twice is reported once, by `duplicate_keys`.
-        if !seen.insert(&k.name) {
-            continue;
-        }
-        if !allowed.contains(&k.name.as_str()) {
-            let diag = d.error(k.pos, format!("unknown key `{}` in {what}", k.name));
-            match did_you_mean(&k.name, allowed.iter().copied()) {
-                Some(s) => diag
-                    .label(format!("did you mean `{s}`?"))
-                    .help(format!("rename it to `{s}`")),
-                None => diag.help(format!("{what} takes {}", allowed.join(", "))),
-            };
-        }
     }
 }
 

@@ -13,7 +13,7 @@ use super::refs::Docs;
 use super::sample::sample;
 use super::security::{self, Auth, Warnings};
 use crate::import::emit::{Y, document};
-use crate::import::{Imported, escape_jinja, sanitize};
+use crate::import::{Imported, escape_jinja, sanitize, slug};
 
 /// Imports the document at `path`; `openapi_key` is what the collection's `openapi:` says
 /// (the document's path as seen from where the collection is written).
@@ -123,7 +123,7 @@ fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, Open
     let mut files = BTreeSet::new();
     for (group, list) in groups {
         let title = group.clone().unwrap_or_else(|| api.title.clone());
-        let stem = slug(&title);
+        let stem = slug(&title, "api");
         let mut file = stem.clone();
         let mut i = 2;
         while !files.insert(file.clone()) {
@@ -510,19 +510,6 @@ fn json_y(v: &Json) -> Y {
         Json::Array(a) => Y::Seq(a.iter().map(json_y).collect()),
         Json::Object(o) => Y::Map(o.iter().map(|(k, v)| (k.clone(), json_y(v))).collect()),
     }
-}
-
-fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() { "api".into() } else { out }
 }
 
 #[cfg(test)]

@@ -8,16 +8,6 @@ use std::time::Duration;
 use super::{CollectedCollection, KeptRequest, failure_lines};
 use crate::event::{Outcome, PhaseKind, RequestResult};
 
-fn phase_class(k: PhaseKind) -> &'static str {
-    match k {
-        PhaseKind::Delay => "delay",
-        PhaseKind::Token => "token",
-        PhaseKind::Send => "send",
-        PhaseKind::Wait => "wait",
-        PhaseKind::Receive => "receive",
-    }
-}
-
 /// Words for the legend and the hover titles.
 fn phase_words(k: PhaseKind) -> &'static str {
     match k {
@@ -190,7 +180,7 @@ pub fn timeline(col: &CollectedCollection, ids: &[String]) -> String {
             let _ = write!(
                 h,
                 "<span class=\"seg {}{}\" style=\"left:{left:.4}%;width:{width:.4}%\"></span>",
-                phase_class(p.kind),
+                p.kind.name(),
                 if retried { " retried" } else { "" }
             );
         }
@@ -213,7 +203,7 @@ pub fn timeline(col: &CollectedCollection, ids: &[String]) -> String {
         let _ = write!(
             h,
             "<span><i class=\"key {}\"></i>{}</span>",
-            phase_class(k),
+            k.name(),
             phase_words(k)
         );
         if k == PhaseKind::Send && any_retried {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde_json::{Value as Json, json};
 
 use super::{Collected, FileReporter, KeptRequest};
-use crate::event::{Outcome, PhaseKind};
+use crate::event::Outcome;
 
 pub fn reporter(path: PathBuf) -> FileReporter {
     FileReporter::new(path, render)
@@ -35,16 +35,6 @@ fn headers(h: &[(String, String)]) -> Json {
     )
 }
 
-fn phase(k: PhaseKind) -> &'static str {
-    match k {
-        PhaseKind::Delay => "delay",
-        PhaseKind::Token => "token",
-        PhaseKind::Send => "send",
-        PhaseKind::Wait => "wait",
-        PhaseKind::Receive => "receive",
-    }
-}
-
 fn request(k: &KeptRequest) -> Json {
     let r = &k.result;
     json!({
@@ -59,7 +49,7 @@ fn request(k: &KeptRequest) -> Json {
         "started_ms": ms(r.started),
         "duration_ms": ms(r.duration),
         "phases": r.phases.iter().map(|p| json!({
-            "kind": phase(p.kind), "start_ms": ms(p.start), "duration_ms": ms(p.duration),
+            "kind": p.kind.name(), "start_ms": ms(p.start), "duration_ms": ms(p.duration),
         })).collect::<Vec<_>>(),
         "request": r.request.as_ref().map(|q| json!({
             "method": q.method, "url": q.url, "headers": headers(&q.headers), "body": q.body,

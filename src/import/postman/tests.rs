@@ -15,7 +15,7 @@ fn templated_json() {
 
 #[test]
 fn slugs() {
-    assert_eq!(slug("🔐 Auth"), "auth");
-    assert_eq!(slug("User & Settings"), "user-settings");
-    assert_eq!(slug("🤖"), "collection");
+    assert_eq!(slug("🔐 Auth", "collection"), "auth");
+    assert_eq!(slug("User & Settings", "collection"), "user-settings");
+    assert_eq!(slug("🤖", "collection"), "collection");
 }

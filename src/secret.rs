@@ -196,41 +196,58 @@ impl Secrets {
     }
 
     /// Every form of every secret replaced by what `with` gives for the text found.
+    ///
+    /// Every secret is looked for in the text as given, and the places found are joined where
+    /// they overlap before anything is replaced: masking one secret first could eat a
+    /// character of a neighbour's spelling (base64 padding, an escaping backslash) or a
+    /// secret that is a piece of another's base64, and leave the rest of it showing.
     pub fn replace_each(&self, text: &str, with: &mut dyn FnMut(&str) -> String) -> String {
         if text.is_empty() {
             return String::new();
         }
         let escaped = text.contains(['%', '\\', '&']);
         let inner = self.ready_for(text);
-        let mut out = std::borrow::Cow::Borrowed(text);
+        let mut found: Vec<(usize, usize)> = Vec::new();
         for (i, re) in inner.matchers.iter().enumerate() {
             match re {
                 // The pattern finds every spelling; use it when it is there and needed.
                 Some(re) if escaped || inner.plain[i].is_empty() => {
-                    if let std::borrow::Cow::Owned(s) =
-                        re.replace_all(&out, |c: &regex::Captures| with(&c[0]))
-                    {
-                        out = std::borrow::Cow::Owned(s);
-                    }
+                    found.extend(
+                        re.find_iter(text)
+                            .filter(|m| !m.is_empty())
+                            .map(|m| (m.start(), m.end())),
+                    );
                 }
                 _ => {
                     for form in &inner.plain[i] {
-                        if out.contains(form.as_str()) {
-                            let mut next = String::with_capacity(out.len());
-                            let mut rest: &str = &out;
-                            while let Some(at) = rest.find(form.as_str()) {
-                                next.push_str(&rest[..at]);
-                                next.push_str(&with(form));
-                                rest = &rest[at + form.len()..];
-                            }
-                            next.push_str(rest);
-                            out = std::borrow::Cow::Owned(next);
-                        }
+                        found.extend(
+                            text.match_indices(form.as_str())
+                                .map(|(at, f)| (at, at + f.len())),
+                        );
                     }
                 }
             }
         }
-        out.into_owned()
+        if found.is_empty() {
+            return text.to_string();
+        }
+        found.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut done = 0;
+        let mut i = 0;
+        while i < found.len() {
+            let (start, mut end) = found[i];
+            i += 1;
+            while i < found.len() && found[i].0 < end {
+                end = end.max(found[i].1);
+                i += 1;
+            }
+            out.push_str(&text[done..start]);
+            out.push_str(&with(&text[start..end]));
+            done = end;
+        }
+        out.push_str(&text[done..]);
+        out
     }
 
     /// A header value as it may be shown: credential headers masked (cookie names and
@@ -287,9 +304,11 @@ fn matcher(value: &str) -> Option<Regex> {
     // JSON string a base64 text is escaped like any other (`%2B`, `\/`).
     let pattern = [
         spellings(value),
+        // Exactly its own padding, or none: a `=` that follows belongs to the next text.
         format!(
-            "{}(?:=|%3[dD])*",
-            base64_spellings(&STANDARD_NO_PAD.encode(value))
+            "{}(?:(?:=|%3[dD]){{{}}})?",
+            base64_spellings(&STANDARD_NO_PAD.encode(value)),
+            (3 - value.len() % 3) % 3
         ),
         base64_spellings(&URL_SAFE_NO_PAD.encode(value)),
     ]
@@ -357,7 +376,9 @@ fn char_spellings(c: char) -> Vec<String> {
     let extra: &[&str] = match c {
         ' ' => &[r"\+"],
         '"' => &[r#"\\+""#, "&quot;", "&#34;", "&#[xX]22;"],
-        '\\' => &[r"\\+"],
+        // An exact count per level (2, 4, 8): one run of backslashes read greedily would take
+        // the first backslash of an escape that follows (`\\` + `\b`).
+        '\\' => &[r"\\{8}", r"\\{4}", r"\\{2}"],
         '/' => &[r"\\+/", "&#47;", "&#[xX]2[fF];"],
         '\n' => &[r"\\+n"],
         '\r' => &[r"\\+r"],
@@ -480,6 +501,25 @@ mod tests {
         let s = secrets(&["key-\u{1F600}-value"]);
         assert_eq!(s.redact(r#""key-\ud83d\ude00-value""#), r#""***""#);
         assert_eq!(s.redact(r#""key-\uD83D\uDE00-value""#), r#""***""#);
+    }
+
+    #[test]
+    fn neighbours_are_masked_whole() {
+        use base64::engine::general_purpose::STANDARD;
+        // A secret inside another's base64: masking it first used to break the other's match.
+        // (The piece is the longer value, so it used to be masked first.)
+        let b64 = STANDARD.encode("90Z9Z-c0x");
+        let inner = &b64[1..11];
+        let s = secrets(&["90Z9Z-c0x", inner]);
+        assert_eq!(s.redact(&b64), "***");
+        // Base64 padding followed by a secret that starts with `=`.
+        let s = secrets(&["ab", "=2:d\"9$d+=c]", "11Yb-xx"]);
+        let text = format!("{}{}", STANDARD.encode("11Yb-xx"), r#"=2:d\"9$d+=c]"#);
+        assert_eq!(s.redact(&text), "******");
+        // A secret ending in a backslash, JSON-escaped twice in a row (`\\` + `\b`).
+        let s = secrets(&["\u{8}\r+\n/\"\\"]);
+        let once = r#"\b\r+\n\/\"\\"#;
+        assert_eq!(s.redact(&format!("{once}{once}")), "******");
     }
 
     #[test]

@@ -336,6 +336,9 @@ fn base64_spellings(b64: &str) -> String {
 /// A pattern matching `value` with each character in any of the spellings it takes in a
 /// URL, a form, a JSON string or HTML.
 fn spellings(value: &str) -> String {
+    let dropped = |c: char| matches!(c, '\n' | '\r' | '\t');
+    // A value of nothing but those would match the empty text everywhere (and hide its base64).
+    let droppable = value.chars().any(|c| !dropped(c));
     let mut out = String::new();
     for c in value.chars() {
         let mut alts = char_spellings(c);
@@ -343,7 +346,7 @@ fn spellings(value: &str) -> String {
             // The URL parser turns a backslash into a slash in an http(s) path...
             '\\' => alts.extend(char_spellings('/')),
             // ...and drops line breaks and tabs.
-            '\n' | '\r' | '\t' => alts.push(String::new()),
+            c if dropped(c) && droppable => alts.push(String::new()),
             _ => {}
         }
         let _ = write!(out, "(?:{})", alts.join("|"));
@@ -520,6 +523,14 @@ mod tests {
         let s = secrets(&["\u{8}\r+\n/\"\\"]);
         let once = r#"\b\r+\n\/\"\\"#;
         assert_eq!(s.redact(&format!("{once}{once}")), "******");
+    }
+
+    #[test]
+    fn a_secret_of_line_breaks_and_tabs_is_masked_in_base64() {
+        let s = secrets(&["\n\r\r\t\t\r"]);
+        let b64 = base64::engine::general_purpose::STANDARD.encode("\n\r\r\t\t\r");
+        assert_eq!(s.redact(&format!("x {b64} y")), "x *** y");
+        assert_eq!(s.redact("no secret here"), "no secret here");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use minijinja::value::{Value as MjValue, ValueKind};
-use minijinja::{Error as MjError, ErrorKind, Expression, Template};
+use minijinja::{Environment, Error as MjError, ErrorKind, Expression, Template};
 use serde_json::Value as Json;
 
 use crate::source::Pos;
@@ -38,8 +38,20 @@ enum Compiled {
     /// Exactly one `{{ expr }}`: the value keeps its type.
     Expr(Arc<Expression<'static, 'static>>),
     /// Anything else: rendered to a string.
-    Text(Arc<Template<'static, 'static>>),
+    Text(Arc<OwnedTemplate>),
 }
+
+/// MiniJinja's templates borrow their source: this one owns it, so a compiled template is
+/// freed with its collection (a long `check` or fuzz run does not grow).
+type SourceTemplate<'a> = Template<'a, 'a>;
+
+self_cell::self_cell!(
+    struct OwnedTemplate {
+        owner: Box<str>,
+        #[covariant]
+        dependent: SourceTemplate,
+    }
+);
 
 #[derive(Clone)]
 enum Seg {
@@ -155,12 +167,12 @@ impl Tmpl {
                 "`{{% {tag} %}}` is not available: a template cannot load other templates"
             )));
         }
-        // Compiled templates borrow their source; collections live for the whole process.
-        let leaked: &'static str = Box::leak(source.to_string().into_boxed_str());
-        let tmpl = ENV
-            .template_from_str(leaked)
-            .map_err(|e| TemplateError::Syntax(describe(&e)))?;
-        let vars = names(tmpl.undeclared_variables(false));
+        let tmpl = OwnedTemplate::try_new(source.into(), |src| {
+            let env: &Environment<'_> = &ENV;
+            env.template_from_str(src)
+        })
+        .map_err(|e| TemplateError::Syntax(describe(&e)))?;
+        let vars = names(tmpl.borrow_dependent().undeclared_variables(false));
         Ok(Self {
             source: src,
             pos,
@@ -265,7 +277,9 @@ impl Tmpl {
             Compiled::Expr(_) => Ok(json_text(&self.render_value(vars)?)),
             Compiled::Text(t) => {
                 self.check_defined(vars)?;
-                t.render(vars.context()).map_err(|e| render_error(&e))
+                t.borrow_dependent()
+                    .render(vars.context())
+                    .map_err(|e| render_error(&e))
             }
         }
     }

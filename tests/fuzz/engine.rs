@@ -308,8 +308,10 @@ impl InFlight {
     }
 }
 
-/// Inputs kept for mutation, at most.
+/// Inputs kept for mutation, at most, and their encoded bytes at most: a long run's memory
+/// stays bounded as its inputs grow.
 const MAX_CORPUS: usize = 20_000;
+const MAX_CORPUS_BYTES: usize = 32 << 20;
 
 /// Fuzz one target: every seed as it is, then mutations, until the iterations (or seconds)
 /// are used up. Panics with every distinct failure when there was any.
@@ -323,6 +325,8 @@ pub fn fuzz<T: Target>() {
     let seeds = T::seeds();
     assert!(!seeds.is_empty(), "fuzz {}: no seed inputs", T::NAME);
     let mut corpus = seeds.clone();
+    let mut sizes: Vec<usize> = corpus.iter().map(|c| T::encode(c).len()).collect();
+    let mut corpus_bytes: usize = sizes.iter().sum();
     let mut seen: HashSet<u64> = HashSet::new();
     let mut distinct: HashSet<String> = HashSet::new();
     let mut failures: Vec<(Failure, PathBuf)> = Vec::new();
@@ -357,11 +361,20 @@ pub fn fuzz<T: Target>() {
                 // Blow-ups stay one-offs: mutating them again only slows the run down. A full
                 // corpus keeps its seeds and gives a random other place to the newcomer.
                 if seen.insert(sig) && encoded.len() <= MAX_LEN {
-                    if corpus.len() < MAX_CORPUS {
+                    let full = corpus.len() >= MAX_CORPUS
+                        || corpus_bytes + encoded.len() > MAX_CORPUS_BYTES;
+                    if !full || corpus.len() == seeds.len() {
                         corpus.push(input);
+                        sizes.push(encoded.len());
+                        corpus_bytes += encoded.len();
                     } else {
+                        // A random other place, if the newcomer fits the byte budget there.
                         let i = rng.random_range(seeds.len()..corpus.len());
-                        corpus[i] = input;
+                        if corpus_bytes - sizes[i] + encoded.len() <= MAX_CORPUS_BYTES {
+                            corpus_bytes = corpus_bytes - sizes[i] + encoded.len();
+                            corpus[i] = input;
+                            sizes[i] = encoded.len();
+                        }
                     }
                 }
             }
@@ -390,10 +403,11 @@ pub fn fuzz<T: Target>() {
         if last_note.elapsed() > Duration::from_secs(30) {
             last_note = Instant::now();
             eprintln!(
-                "fuzz {}: {executions} executions, {:.0}/s, corpus {}, {} failures",
+                "fuzz {}: {executions} executions, {:.0}/s, corpus {} ({} KiB), {} failures",
                 T::NAME,
                 executions as f64 / start.elapsed().as_secs_f64(),
                 corpus.len(),
+                corpus_bytes >> 10,
                 failures.len()
             );
         }

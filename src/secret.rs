@@ -212,11 +212,22 @@ impl Secrets {
             match re {
                 // The pattern finds every spelling; use it when it is there and needed.
                 Some(re) if escaped || inner.plain[i].is_empty() => {
-                    found.extend(
-                        re.find_iter(text)
-                            .filter(|m| !m.is_empty())
-                            .map(|m| (m.start(), m.end())),
-                    );
+                    // Overlapping matches too: a shorter reading can start a character early
+                    // (a plain `"` before `\"`) or end inside the next occurrence (padding,
+                    // a backslash), so each search starts just after the last match's start.
+                    let mut at = 0;
+                    while let Some(m) = re.find_at(text, at) {
+                        if !m.is_empty() {
+                            found.push((m.start(), m.end()));
+                        }
+                        at = m.start() + 1;
+                        while !text.is_char_boundary(at) {
+                            at += 1;
+                        }
+                        if at >= text.len() {
+                            break;
+                        }
+                    }
                 }
                 _ => {
                     for form in &inner.plain[i] {
@@ -519,10 +530,15 @@ mod tests {
         let s = secrets(&["ab", "=2:d\"9$d+=c]", "11Yb-xx"]);
         let text = format!("{}{}", STANDARD.encode("11Yb-xx"), r#"=2:d\"9$d+=c]"#);
         assert_eq!(s.redact(&text), "******");
-        // A secret ending in a backslash, JSON-escaped twice in a row (`\\` + `\b`).
+        // A secret ending in a backslash, JSON-escaped twice in a row (`\\` + `\b`): a reading
+        // that starts in the first runs through the second, so they go as one.
         let s = secrets(&["\u{8}\r+\n/\"\\"]);
         let once = r#"\b\r+\n\/\"\\"#;
-        assert_eq!(s.redact(&format!("{once}{once}")), "******");
+        assert_eq!(s.redact(&format!("{once}{once}")), "***");
+        // A shorter reading that starts a character early (the plain `"` before `\"`, line
+        // breaks dropped as in a URL) does not hide the whole spelling after it.
+        let s = secrets(&["\"\r\\\"\r\r"]);
+        assert_eq!(s.redact(r#"x:y+"\"\r\\\"\r\r"#), "x:y+***");
     }
 
     #[test]

@@ -3,10 +3,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,24 +24,7 @@ struct Mock {
 
 impl Mock {
     fn start(dir: &Path, file: &str, env: &[(&str, &str)]) -> Mock {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-            .args(["mock", file])
-            .current_dir(dir)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .to_string();
+        let (child, addr) = common::spawn_mock(dir, file, env);
         Mock {
             child,
             url: format!("http://{addr}"),

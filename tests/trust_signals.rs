@@ -5,7 +5,7 @@
 mod common;
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -183,24 +183,7 @@ fn start_mock(dir: &std::path::Path) -> (std::process::Child, String) {
         "m.yaml",
         "routes:\n  - when: { path: /x }\n    respond: { status: 200 }\n",
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(["mock", "m.yaml"])
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_string();
-    (child, addr)
+    common::spawn_mock(dir, "m.yaml", &[])
 }
 
 #[test]

@@ -7,9 +7,9 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 
-use baton::collection::load_str;
-use baton::collection::model::{Action, Step};
-use baton::response::Response;
+use baton::format::load_str;
+use baton::format::model::{Action, Step};
+use baton::http::response::Response;
 use baton::secret::Secrets;
 use baton::template::Vars;
 
@@ -66,7 +66,7 @@ fn benches(c: &mut Criterion) {
                     .map(|(_, t)| t.render_string(&vars).expect("header"))
                     .collect();
                 let body = match &send.body {
-                    Some(baton::collection::model::Body::Json(v)) => v.render(&vars).expect("body"),
+                    Some(baton::format::model::Body::Json(v)) => v.render(&vars).expect("body"),
                     _ => json!(null),
                 };
                 black_box((url, h, body))
@@ -78,7 +78,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let resp = response();
             for cap in &req.captures {
-                black_box(baton::capture::run(cap, &resp, &secrets).ok());
+                black_box(baton::verdict::capture::run(cap, &resp, &secrets).ok());
             }
         })
     });
@@ -86,7 +86,12 @@ fn benches(c: &mut Criterion) {
     c.bench_function("check expectations on a response", |b| {
         b.iter(|| {
             let resp = response();
-            black_box(baton::expect::check(&req.expect, &resp, &vars, &secrets))
+            black_box(baton::verdict::expectation::check(
+                &req.expect,
+                &resp,
+                &vars,
+                &secrets,
+            ))
         })
     });
 

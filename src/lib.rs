@@ -1,36 +1,24 @@
 //! baton: run declarative HTTP request collections written in YAML.
 //!
-//! The way through (docs/architecture.md has the whole picture): a file becomes spanned
-//! YAML (`yaml`), then a checked model (`collection`); `plan` adds the values from outside
-//! (`vars`) and gives each collection its starting scope; `runner` executes the plan,
-//! building each request with `build` and sending it with `http`, checking it with `expect`
-//! and `capture`, and emits `event`s that `report` renders. `cli` is the front door.
+//! The layers, bottom up (docs/architecture.md has the whole picture): `problem`, `secret`
+//! and `duration` are the ground; `template` and `report` (events and their renderers) sit
+//! on it; `format` reads the collection format into a checked model; `mock` and `http`
+//! serve and send; `verdict` judges responses; `convert` imports and exports; `openapi`
+//! reads OpenAPI documents; `plan` adds the values from outside; `run` executes a plan;
+//! `engine` owns a run's lifecycle; `cli` is the front door.
 
-pub mod build;
-pub mod capture;
 pub mod cli;
-pub mod collection;
-pub mod diag;
-pub mod discover;
+pub mod convert;
 pub mod duration;
-pub mod event;
-pub mod expect;
-pub mod export;
-pub mod fmt;
+pub mod engine;
+pub mod format;
 pub mod http;
-pub mod import;
 pub mod mock;
-pub mod oauth2;
 pub mod openapi;
 pub mod plan;
-pub mod read;
-pub mod record;
+pub mod problem;
 pub mod report;
-pub mod response;
-pub mod runner;
+pub mod run;
 pub mod secret;
-pub mod snapshot;
-pub mod source;
 pub mod template;
-pub mod vars;
-pub mod yaml;
+pub mod verdict;

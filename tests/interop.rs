@@ -3,7 +3,8 @@
 //! `bash ci/setup.sh` installs the servers into .interop/; a test whose server is missing is
 //! reported ignored, with a warning naming what is missing, and fails under CI.
 
-mod common;
+#[path = "it/support/mod.rs"]
+mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -437,7 +438,7 @@ struct Run {
 fn baton(dir: &Path, args: &[String], env: &[(&str, &str)]) -> Run {
     let out = tempfile::tempdir().expect("tempdir");
     let report_path = out.path().join("report.json");
-    let mut cmd = common::baton(dir);
+    let mut cmd = support::baton(dir);
     cmd.args(args)
         .arg("--report")
         .arg(format!("json={}", report_path.display()));

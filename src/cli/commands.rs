@@ -69,11 +69,11 @@ pub(super) fn export_curl(
         }
         scope
     });
-    let opts = crate::export::ExportOptions {
+    let opts = crate::convert::export::ExportOptions {
         render: scope,
         show_secrets,
     };
-    match crate::export::curl(c, request, &opts) {
+    match crate::convert::export::curl(c, request, &opts) {
         Ok(text) => {
             let _ = std::io::stdout().write_all(text.as_bytes());
             EXIT_OK
@@ -90,7 +90,7 @@ pub(super) fn import(cmd: ImportCommand) -> i32 {
             let _ = writeln!(err, "warning: {w}");
         }
     };
-    let write_out = |imported: crate::import::Imported, out: Option<PathBuf>| {
+    let write_out = |imported: crate::convert::Imported, out: Option<PathBuf>| {
         warn(&imported.warnings);
         match out {
             Some(dir) => {
@@ -112,7 +112,7 @@ pub(super) fn import(cmd: ImportCommand) -> i32 {
     let result: Result<(), String> = (|| match cmd {
         ImportCommand::Postman { file, out } => {
             let imported =
-                crate::import::postman(&read(&file)?, out.is_some()).map_err(|e| e.to_string())?;
+                crate::convert::postman(&read(&file)?, out.is_some()).map_err(|e| e.to_string())?;
             write_out(imported, out)
         }
         ImportCommand::Openapi { file, out } => {
@@ -125,7 +125,7 @@ pub(super) fn import(cmd: ImportCommand) -> i32 {
             write_out(imported, out)
         }
         ImportCommand::PostmanEnv { file } => {
-            let c = crate::import::postman_env(&read(&file)?).map_err(|e| e.to_string())?;
+            let c = crate::convert::postman_env(&read(&file)?).map_err(|e| e.to_string())?;
             warn(&c.warnings);
             let _ = std::io::stdout().write_all(c.yaml.as_bytes());
             Ok(())
@@ -140,7 +140,7 @@ pub(super) fn import(cmd: ImportCommand) -> i32 {
                 }
                 Some(c) => c.to_string(),
             };
-            let c = crate::import::curl(&text).map_err(|e| e.to_string())?;
+            let c = crate::convert::curl(&text).map_err(|e| e.to_string())?;
             warn(&c.warnings);
             let _ = std::io::stdout().write_all(c.yaml.as_bytes());
             Ok(())
@@ -153,7 +153,7 @@ pub(super) fn import(cmd: ImportCommand) -> i32 {
 }
 
 pub(super) fn fmt(paths: &[PathBuf], check: bool) -> i32 {
-    let files = match crate::discover::discover(paths) {
+    let files = match crate::plan::discovery::discover(paths) {
         Ok(f) => f.collections,
         Err(e) => return usage_error(&e.to_string()),
     };
@@ -169,7 +169,7 @@ pub(super) fn fmt(paths: &[PathBuf], check: bool) -> i32 {
                 continue;
             }
         };
-        match crate::fmt::format(&text) {
+        match crate::format::canonical::format(&text) {
             Ok(formatted) if formatted == text => {}
             Ok(formatted) => {
                 unformatted += 1;

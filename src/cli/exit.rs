@@ -1,7 +1,7 @@
 //! Exit codes, and the one place that maps outcomes and errors to them.
 
-use crate::event::RunSummary;
 use crate::plan::PlanError;
+use crate::report::event::RunSummary;
 
 /// Every request passed.
 pub const EXIT_OK: i32 = 0;

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diag::Diag;
 use crate::plan::{Inputs, PlanError};
+use crate::problem::Diag;
 
 pub use exit::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, EXIT_UNREACHABLE};
 
@@ -235,7 +235,7 @@ pub fn main() -> i32 {
         Command::Fmt { paths, check } => commands::fmt(&paths, check),
         Command::Import(cmd) => commands::import(cmd),
         Command::Schema => {
-            let _ = std::io::stdout().write_all(crate::collection::raw::schema_text().as_bytes());
+            let _ = std::io::stdout().write_all(crate::format::raw::schema_text().as_bytes());
             EXIT_OK
         }
         Command::Completions { shell } => {

@@ -10,12 +10,12 @@ use serde_json::Value as Json;
 
 use super::exit::{self, Signal};
 use super::{ColorChoice, RunArgs, print_diags, print_skipped, report_plan_error, usage_error};
-use crate::event::{Event, Reporter};
+use crate::http::oauth2::TokenCache;
 use crate::http::{ClientOptions, Http};
-use crate::oauth2::TokenCache;
 use crate::plan::{self, Checked};
+use crate::report::event::{Event, Reporter};
 use crate::report::terminal::{TerminalReporter, Verbosity};
-use crate::runner::{self, RunOptions, Services};
+use crate::run::{self, RunOptions, Services};
 use crate::secret::Secrets;
 
 /// A reporter, and the file it writes (for the message when it cannot).
@@ -116,7 +116,7 @@ pub(super) fn run(args: &RunArgs) -> i32 {
         default_timeout,
         keep_exchange: verbosity >= Verbosity::Verbose || !args.report.is_empty(),
         max_body,
-        snapshots: crate::snapshot::Mode {
+        snapshots: crate::verdict::snapshot::Mode {
             update: args.update_snapshots,
             ci: std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false"),
         },
@@ -203,9 +203,9 @@ async fn execute(
                 ));
             }
         };
-        let collections: Vec<&crate::collection::model::Collection> =
+        let collections: Vec<&crate::format::model::Collection> =
             checked.collections.iter().map(|c| c.as_ref()).collect();
-        match runner::Listener::start(addr, runner::expected(&collections)).await {
+        match run::Listener::start(addr, run::expected(&collections)).await {
             Ok(l) => {
                 let url = listen
                     .callback_url
@@ -284,7 +284,7 @@ async fn execute(
     let recorder = listen
         .record
         .as_ref()
-        .map(|_| Arc::new(crate::record::Recorder::new()));
+        .map(|_| Arc::new(crate::run::recorder::Recorder::new()));
     // The variables that may hold the recorded origin, `base_url` first.
     let first_scope = plan.first().map(|p| {
         let mut names: Vec<String> = p.collection.vars.iter().map(|(k, _)| k.clone()).collect();
@@ -303,7 +303,7 @@ async fn execute(
     };
     // A reporter that cannot write (a closed pipe: `baton run | head`) is skipped from
     // then on; the run goes on and the exit code still tells the outcome.
-    let summary = runner::run(plan, opts, services, |ev: &Event| {
+    let summary = run::run(plan, opts, services, |ev: &Event| {
         for o in outputs.iter_mut().filter(|o| !o.dead) {
             if o.reporter.event(ev).is_err() {
                 o.dead = true;

@@ -10,11 +10,11 @@ use std::time::Duration;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::Value as Json;
 
-use crate::diag::Diags;
-use crate::read::check_keys;
-use crate::source::{Pos, SourceFile};
+use crate::format::reader::check_keys;
+use crate::format::yaml::{Kind, Node};
+use crate::problem::Diags;
+use crate::problem::source::{Pos, SourceFile};
 use crate::template::{TValue, Tmpl};
-use crate::yaml::{Kind, Node};
 
 #[derive(Debug)]
 pub struct MockFile {
@@ -177,7 +177,7 @@ fn subset(want: &Json, got: &Json) -> bool {
 
 /// Load and check a mock file; `Err` holds the rendered diagnostics.
 pub fn load(path: &Path) -> Result<MockFile, String> {
-    let file = crate::diag::read_source(path).map_err(|d| {
+    let file = crate::problem::read_source(path).map_err(|d| {
         if d.span.pos.line == 0 {
             format!(
                 "error: cannot read mock file {}: {}",
@@ -197,9 +197,9 @@ pub fn load_str(path: &Path, text: String) -> Result<MockFile, String> {
 }
 
 fn load_file(file: &Arc<SourceFile>) -> Result<MockFile, String> {
-    let root = crate::yaml::parse_file(file).map_err(|d| d.render())?;
+    let root = crate::format::yaml::parse_file(file).map_err(|d| d.render())?;
     let mut d = Diags::new(file);
-    crate::yaml::duplicate_keys(&root, &mut d);
+    crate::format::yaml::duplicate_keys(&root, &mut d);
     let mock = read(&root, &mut d);
     if d.is_empty() {
         Ok(mock)
@@ -485,7 +485,7 @@ fn body(node: &Node, what: &str, verbatim: bool, d: &mut Diags) -> Body {
             Body::None
         }
         (Some(j), None) if verbatim => Body::Json(TValue::literal(&j.to_json())),
-        (Some(j), None) => Body::Json(crate::read::tvalue(j, d)),
+        (Some(j), None) => Body::Json(crate::format::reader::tvalue(j, d)),
         (None, Some(b)) => match b.as_str().map(|s| compile(s, b.pos, verbatim)) {
             Some(Ok(t)) => Body::Text(t),
             Some(Err(e)) => {

@@ -309,7 +309,7 @@ async fn stop_does_not_wait_for_half_sent_requests() {
     m.stop().await;
     let took = started.elapsed();
     assert!(
-        took < serve::STOP_GRACE + Duration::from_millis(500),
+        took < server::STOP_GRACE + Duration::from_millis(500),
         "stop took {took:?}"
     );
     drop((head, body));

@@ -12,8 +12,8 @@ use super::doc::{Api, In, Media, Operation};
 use super::refs::Docs;
 use super::sample::sample;
 use super::security::{self, Auth, Warnings};
-use crate::import::emit::{Y, document};
-use crate::import::{Imported, escape_jinja, sanitize, slug};
+use crate::convert::writer::{Y, document};
+use crate::convert::{Imported, escape_jinja, sanitize, slug};
 
 /// Imports the document at `path`; `openapi_key` is what the collection's `openapi:` says
 /// (the document's path as seen from where the collection is written).

@@ -20,7 +20,7 @@ use std::path::{Component, Path, PathBuf};
 pub use contract::{Contract, Violation, ViolationKind};
 pub use import::{import, import_file};
 
-use crate::source::{Pos, SourceFile, Span, render_snippet};
+use crate::problem::source::{Pos, SourceFile, Span, render_snippet};
 
 /// Which schema dialect the document's schemas are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

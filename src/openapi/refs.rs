@@ -11,7 +11,7 @@ use url::Url;
 
 use super::walk::{convert_30, walk};
 use super::{At, OpenApiError, Version};
-use crate::source::Pos;
+use crate::problem::source::Pos;
 
 /// The root document and the files it refers to, keyed by their `file://` URL.
 #[derive(Debug)]
@@ -120,7 +120,7 @@ impl Docs {
             .and_then(|l| l.value.pointer(parent))
             .and_then(Json::as_object);
         match siblings
-            .and_then(|m| crate::source::did_you_mean(&last, m.keys().map(String::as_str)))
+            .and_then(|m| crate::problem::source::did_you_mean(&last, m.keys().map(String::as_str)))
         {
             Some(s) => format!("help: did you mean `{s}`?"),
             None if siblings.is_some() => format!(
@@ -278,7 +278,7 @@ fn parse_quiet(text: &str) -> Option<Json> {
     if text.trim_start().starts_with('{') {
         serde_json::from_str(text).ok()
     } else {
-        crate::yaml::parse(text).ok().map(|n| n.to_json())
+        crate::format::yaml::parse(text).ok().map(|n| n.to_json())
     }
 }
 
@@ -351,7 +351,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Json, OpenApiError> {
             Err(_) => {}
         }
     }
-    match crate::yaml::parse(text) {
+    match crate::format::yaml::parse(text) {
         Ok(node) => Ok(node.to_json()),
         Err(e) => Err(OpenApiError::Syntax {
             at: At::with_pos(path, text, e.pos),
@@ -406,18 +406,18 @@ fn version(root: &Json, path: &Path, text: &str) -> Result<Version, OpenApiError
 /// The line and column of the value at a JSON pointer, found by reading the text again
 /// with positions (only done for error messages).
 pub fn position(text: &str, pointer: &str) -> Option<Pos> {
-    let mut node = crate::yaml::parse(text).ok()?;
+    let mut node = crate::format::yaml::parse(text).ok()?;
     if pointer.is_empty() {
         return Some(node.pos);
     }
     for raw in pointer.trim_start_matches('/').split('/') {
         let seg = raw.replace("~1", "/").replace("~0", "~");
         let next = match &node.kind {
-            crate::yaml::Kind::Map(entries) => entries
+            crate::format::yaml::Kind::Map(entries) => entries
                 .iter()
                 .find(|(k, _)| k.name == seg)
                 .map(|(_, v)| v.clone()),
-            crate::yaml::Kind::Seq(items) => seg
+            crate::format::yaml::Kind::Seq(items) => seg
                 .parse::<usize>()
                 .ok()
                 .and_then(|i| items.get(i).cloned()),

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::doc::{Api, Requirement, SecurityScheme};
-use crate::import::emit::Y;
-use crate::import::{escape_jinja, upper_snake};
+use crate::convert::writer::Y;
+use crate::convert::{escape_jinja, upper_snake};
 
 /// An operation's auth as baton writes it.
 #[derive(Clone, PartialEq)]

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::event::{Event, Outcome, Reporter};
+use crate::report::event::{Event, Outcome, Reporter};
 
 pub struct GithubReporter {
     out: Box<dyn Write + Send>,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::html_timeline::{escape, outcome_class};
 use super::{Collected, FileReporter, exchange_text, failure_lines, html_timeline};
-use crate::event::Outcome;
+use crate::report::event::Outcome;
 
 /// At most this much of a request's exchange is shown (each body is already a preview).
 const EXCHANGE_LIMIT: usize = 64 * 1024;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::{CollectedCollection, KeptRequest, failure_lines};
-use crate::event::{Outcome, PhaseKind, RequestResult};
+use crate::report::event::{Outcome, PhaseKind, RequestResult};
 
 /// Words for the legend and the hover titles.
 fn phase_words(k: PhaseKind) -> &'static str {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde_json::{Value as Json, json};
 
 use super::{Collected, FileReporter, KeptRequest};
-use crate::event::Outcome;
+use crate::report::event::Outcome;
 
 pub fn reporter(path: PathBuf) -> FileReporter {
     FileReporter::new(path, render)

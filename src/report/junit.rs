@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{Collected, FileReporter, exchange_text, failure_lines};
-use crate::event::Outcome;
+use crate::report::event::Outcome;
 
 /// At most this much of an exchange goes into system-out.
 const EXCHANGE_LIMIT: usize = 64 * 1024;

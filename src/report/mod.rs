@@ -1,5 +1,6 @@
 //! Reporters: events -> a writer or a file. The terminal one is always on; the others on request.
 
+pub mod event;
 pub mod github;
 pub mod html;
 mod html_timeline;
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use crate::event::{
+use crate::report::event::{
     AssertionResult, CaptureResult, CollectionInfo, Counts, Event, ReceivedResponse, Reporter,
     RequestResult, RunSummary, SentRequest,
 };

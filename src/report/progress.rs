@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::event::{Event, Reporter};
+use crate::report::event::{Event, Reporter};
 
 pub struct ProgressReporter {
     bar: ProgressBar,

@@ -8,7 +8,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use crate::duration::human;
-use crate::event::{Event, Outcome, Reporter, RunSummary};
+use crate::report::event::{Event, Outcome, Reporter, RunSummary};
 
 /// At most this many failed requests are listed; the rest are counted.
 const MAX_ROWS: usize = 100;

@@ -5,7 +5,7 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 
 use crate::duration::human;
-use crate::event::{
+use crate::report::event::{
     Event, Outcome, ReceivedResponse, Redirect, RequestResult, SentRequest, TokenExchange,
 };
 
@@ -272,7 +272,7 @@ impl TerminalReporter {
     }
 }
 
-impl crate::event::Reporter for TerminalReporter {
+impl crate::report::event::Reporter for TerminalReporter {
     fn event(&mut self, event: &Event) -> std::io::Result<()> {
         match event {
             Event::CollectionStarted(c) => {

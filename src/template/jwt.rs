@@ -30,7 +30,7 @@ pub fn jwt_hs256(claims: MjValue, key: String) -> Result<String, MjError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Pos;
+    use crate::problem::source::Pos;
     use crate::template::{Tmpl, Vars};
 
     fn render(src: &str) -> Result<String, String> {

@@ -12,7 +12,7 @@ use minijinja::value::{Value as MjValue, ValueKind};
 use minijinja::{Environment, Error as MjError, ErrorKind, Expression, Template};
 use serde_json::Value as Json;
 
-use crate::source::Pos;
+use crate::problem::source::Pos;
 use env::ENV;
 pub use env::{GLOBALS, Host};
 pub use value::{TValue, Vars, is_identifier, json_text};

@@ -104,7 +104,9 @@ impl TValue {
             Json::Null => TValue::Null,
             Json::Bool(b) => TValue::Bool(*b),
             Json::Number(n) => TValue::Number(n.clone()),
-            Json::String(s) => TValue::Str(Tmpl::literal(s, crate::source::Pos::default())),
+            Json::String(s) => {
+                TValue::Str(Tmpl::literal(s, crate::problem::source::Pos::default()))
+            }
             Json::Array(a) => TValue::Seq(a.iter().map(TValue::literal).collect()),
             Json::Object(o) => TValue::Map(
                 o.iter()

@@ -1,0 +1,1 @@
+//! One run of baton, from resolved settings to an outcome.

@@ -1,0 +1,425 @@
+//! Loading: file -> spanned YAML -> checked model, following includes. Every problem of a
+//! file is collected (with its position) before anything is returned, so nothing runs until
+//! the whole input is good. The request, auth, body, expect and capture parts live in their
+//! own files; this one reads the top level.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::keys;
+use super::model::{Collection, Step};
+use super::request::{self, Defaults};
+use crate::format::reader;
+use crate::format::yaml::{self, Kind, Node};
+use crate::problem::source::{Pos, SourceFile};
+use crate::problem::{Diag, Diags};
+
+/// Everything wrong with a collection (and the files it includes), ready to print.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", render_all(.0))]
+pub struct LoadErrors(pub Vec<Diag>);
+
+impl LoadErrors {
+    pub fn render(&self) -> String {
+        render_all(&self.0)
+    }
+}
+
+fn render_all(diags: &[Diag]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&d.render());
+        out.push('\n');
+    }
+    out
+}
+
+/// Load and check one collection file, following its includes.
+pub fn load(path: &Path) -> Result<Collection, LoadErrors> {
+    let file = crate::problem::read_source(path).map_err(|d| LoadErrors(vec![d]))?;
+    load_file(&file)
+}
+
+/// Load a collection from text already read (`path` is used for messages and relative paths).
+pub fn load_str(path: &Path, text: String) -> Result<Collection, LoadErrors> {
+    load_file(&SourceFile::new(path, text))
+}
+
+/// A collection as far as it could be read, and everything wrong with it: enough for
+/// `check` to look for undefined variables in a file that also has structural errors.
+#[derive(Debug)]
+pub struct Loaded {
+    pub collection: Option<Collection>,
+    pub errors: Vec<Diag>,
+    /// Variables captured by requests that could not be read (taken as defined).
+    pub lost_captures: BTreeSet<String>,
+}
+
+/// Load a file, keeping what could be read even when there are errors.
+pub fn load_partial(path: &Path) -> Loaded {
+    match crate::problem::read_source(path) {
+        Ok(file) => load_loaded(&file),
+        Err(d) => Loaded {
+            collection: None,
+            errors: vec![d],
+            lost_captures: BTreeSet::new(),
+        },
+    }
+}
+
+fn load_file(file: &Arc<SourceFile>) -> Result<Collection, LoadErrors> {
+    let l = load_loaded(file);
+    if l.errors.is_empty() {
+        l.collection.ok_or(LoadErrors(Vec::new()))
+    } else {
+        Err(LoadErrors(l.errors))
+    }
+}
+
+fn load_loaded(file: &Arc<SourceFile>) -> Loaded {
+    let mut loader = Loader {
+        errors: Vec::new(),
+        stack: Vec::new(),
+        includes: Vec::new(),
+        lost: BTreeSet::new(),
+    };
+    let collection = loader.collection(file);
+    // Report in reading order: by file (as first met), then line and column.
+    let mut order: Vec<PathBuf> = Vec::new();
+    for d in &loader.errors {
+        if !order.contains(&d.span.file.path) {
+            order.push(d.span.file.path.clone());
+        }
+    }
+    loader.errors.sort_by_key(|d| {
+        (
+            order.iter().position(|p| *p == d.span.file.path),
+            d.span.pos,
+        )
+    });
+    Loaded {
+        collection,
+        errors: loader.errors,
+        lost_captures: loader.lost,
+    }
+}
+
+struct Loader {
+    errors: Vec<Diag>,
+    /// Canonical paths of the files being loaded, to catch include cycles.
+    stack: Vec<PathBuf>,
+    includes: Vec<PathBuf>,
+    lost: BTreeSet<String>,
+}
+
+impl Loader {
+    fn collection(&mut self, file: &Arc<SourceFile>) -> Option<Collection> {
+        let canonical = std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone());
+        self.stack.push(canonical);
+        let mut diags = Diags::new(file);
+        let result = self.collection_in(file, &mut diags);
+        self.errors.append(&mut diags.list);
+        self.stack.pop();
+        result
+    }
+
+    fn collection_in(&mut self, file: &Arc<SourceFile>, d: &mut Diags) -> Option<Collection> {
+        let root = match yaml::parse_file(file) {
+            Ok(n) => n,
+            Err(diag) => {
+                d.list.push(diag);
+                return None;
+            }
+        };
+        yaml::duplicate_keys(&root, d);
+        let Some(map) = root.as_map() else {
+            d.error(
+                root.pos,
+                format!(
+                    "a collection must be a map with `requests:`, found {}",
+                    root.type_name()
+                ),
+            )
+            .help("start the file with `requests:` followed by a list of requests");
+            return None;
+        };
+        reader::check_keys(map, keys::TOP, "collection", d);
+        if let Some(v) = root.get("version")
+            && !matches!(v.kind, Kind::Int(1))
+        {
+            d.error(v.pos, "unsupported collection version")
+                .label("only version 1 exists")
+                .help("write `version: 1` or leave the key out");
+        }
+        let stem = file
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "collection".into());
+        let name = root
+            .get("name")
+            .and_then(|n| reader::string(n, "name", d))
+            .unwrap_or(stem);
+        let base = file.dir();
+        let openapi = root.get("openapi").and_then(|n| {
+            let rel = reader::string(n, "openapi", d)?;
+            reader::existing_file(&rel, n.pos, &base, d)
+        });
+        let vars = root
+            .get("vars")
+            .map(|n| reader::vars_map(n, "vars", d))
+            .unwrap_or_default();
+        let cookies = root
+            .get("cookies")
+            .and_then(|n| reader::boolean(n, "cookies", d))
+            .unwrap_or(true);
+        let defaults = root
+            .get("defaults")
+            .map(|n| request::defaults(n, d))
+            .unwrap_or_default();
+        let steps = match root.get("requests") {
+            Some(n) => self.requests(n, file, &defaults, d),
+            None => {
+                d.error(root.pos, "the collection has no `requests:` list")
+                    .help("add `requests:` with at least one `- name: ...` / `url: ...` item");
+                Vec::new()
+            }
+        };
+        Some(Collection {
+            name,
+            path: file.path.clone(),
+            file: Arc::clone(file),
+            vars,
+            cookies,
+            steps,
+            includes: std::mem::take(&mut self.includes),
+            openapi,
+        })
+    }
+
+    fn requests(
+        &mut self,
+        node: &Node,
+        file: &Arc<SourceFile>,
+        defaults: &Defaults,
+        d: &mut Diags,
+    ) -> Vec<Step> {
+        let Kind::Seq(items) = &node.kind else {
+            d.error(
+                node.pos,
+                format!("`requests` must be a list, found {}", node.type_name()),
+            )
+            .help("write each request as a list item starting with `- name: ...`");
+            return Vec::new();
+        };
+        let mut steps = Vec::new();
+        let mut names: HashMap<String, Pos> = HashMap::new();
+        for item in items {
+            if let Some(inc) = item.get("include") {
+                if let Some(map) = item.as_map() {
+                    for (k, _) in map.iter().filter(|(k, _)| k.name != "include") {
+                        d.error(
+                            k.pos,
+                            format!("unexpected key `{}` next to `include`", k.name),
+                        )
+                        .help("an include item has only `include: path/to/file.yaml`");
+                    }
+                }
+                self.include(inc, file, &mut steps, d);
+                continue;
+            }
+            if let Some(name_node) = item.get("name")
+                && let Some(name) = name_node.scalar_text()
+            {
+                if let Some(first) = names.get(&name) {
+                    d.error(name_node.pos, format!("duplicate request name `{name}`"))
+                        .label("used again here")
+                        .note(format!("first used on line {}", first.line))
+                        .help("request names must be unique within a file");
+                } else {
+                    names.insert(name, name_node.pos);
+                }
+            }
+            match request::request(item, file, defaults, d) {
+                Some(req) => steps.push(Step::Request(Box::new(req))),
+                None => {
+                    if let Some(caps) = item.get("capture").and_then(Node::as_map) {
+                        self.lost.extend(caps.iter().map(|(k, _)| k.name.clone()));
+                    }
+                }
+            }
+        }
+        steps
+    }
+
+    fn include(
+        &mut self,
+        node: &Node,
+        file: &Arc<SourceFile>,
+        steps: &mut Vec<Step>,
+        d: &mut Diags,
+    ) {
+        let Some(rel) = reader::string(node, "include", d) else {
+            return;
+        };
+        let path = file.dir().join(&rel);
+        let canonical = match std::fs::canonicalize(&path) {
+            Ok(p) => p,
+            Err(e) => {
+                d.error(node.pos, format!("cannot include `{rel}`: {e}"))
+                    .help(format!(
+                        "paths are relative to this file's directory ({})",
+                        file.dir().display()
+                    ));
+                return;
+            }
+        };
+        if self.stack.contains(&canonical) {
+            d.error(
+                node.pos,
+                format!("`{rel}` includes itself (directly or through other files)"),
+            )
+            .help("remove the include that closes the cycle");
+            return;
+        }
+        let inc_file = match crate::problem::read_source(&path) {
+            Ok(f) => SourceFile::new(display_join(&file.path, &rel), f.text.clone()),
+            Err(mut e) => {
+                if e.span.pos.line == 0 {
+                    d.error(node.pos, format!("cannot read `{rel}`: {}", e.message));
+                } else {
+                    e.message = format!("included from {}: {}", file.path.display(), e.message);
+                    d.list.push(e);
+                }
+                return;
+            }
+        };
+        if !self.includes.contains(&canonical) {
+            self.includes.push(canonical);
+        }
+        let saved = std::mem::take(&mut self.includes);
+        let included = self.collection(&inc_file);
+        let mut nested = std::mem::take(&mut self.includes);
+        self.includes = saved;
+        if let Some(c) = included {
+            for p in nested.drain(..).chain(c.includes) {
+                if !self.includes.contains(&p) {
+                    self.includes.push(p);
+                }
+            }
+            if !c.vars.is_empty() {
+                steps.push(Step::IncludeVars {
+                    file: Arc::clone(&inc_file),
+                    vars: c.vars,
+                });
+            }
+            steps.extend(c.steps);
+        }
+    }
+}
+
+/// An included file's path as shown in messages: relative to where the user is, like its includer.
+fn display_join(includer: &Path, rel: &str) -> PathBuf {
+    let joined = includer
+        .parent()
+        .map(|p| p.join(rel))
+        .unwrap_or_else(|| PathBuf::from(rel));
+    // Drop `./` and `dir/../` noise without touching the file system.
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some_and(|n| n != "..") => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::model::Action;
+    use std::time::Duration;
+
+    fn errors(text: &str) -> Vec<String> {
+        match load_str(Path::new("t.yaml"), text.to_string()) {
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                e.0.iter()
+                    .map(|d| format!("{}:{} {}", d.span.pos.line, d.span.pos.col, d.message))
+                    .collect()
+            }
+        }
+    }
+
+    #[test]
+    fn minimal_collection_loads() {
+        let c = load_str(
+            Path::new("dir/smoke.yaml"),
+            "requests:\n  - name: a\n    url: http://x/\n".into(),
+        )
+        .unwrap();
+        assert_eq!(c.name, "smoke");
+        assert_eq!(c.requests().count(), 1);
+        assert_eq!(c.requests().next().unwrap().method(), "GET");
+    }
+
+    #[test]
+    fn all_errors_of_a_file_together() {
+        let e = errors(
+            "requests:\n  - name: a\n    methd: GET\n    url: http://x/\n  - name: a\n    url: \"{{ x\"\n    json: {}\n    form: {}\n    timeout: soon\n",
+        );
+        assert_eq!(e.len(), 5, "{e:#?}");
+        assert!(e[0].starts_with("3:5 unknown key `methd`"), "{e:#?}");
+        assert!(e.iter().any(|m| m.contains("duplicate request name `a`")));
+        assert!(e.iter().any(|m| m.contains("at most one body")));
+        assert!(e.iter().any(|m| m.contains("`soon` is not a duration")));
+        assert!(
+            e.iter()
+                .any(|m| m.starts_with("6:10 `url`: template syntax error"))
+        );
+    }
+
+    #[test]
+    fn defaults_merge_and_null_removes() {
+        let c = load_str(
+            Path::new("t.yaml"),
+            "defaults:\n  headers: { Accept: application/json, X-A: a }\n  timeout: 5s\nrequests:\n  - name: a\n    url: http://x/\n    headers: { x-a: null, X-B: b }\n"
+                .into(),
+        )
+        .unwrap();
+        let r = c.requests().next().unwrap();
+        let Action::Send(s) = &r.action else {
+            panic!("a send")
+        };
+        let names: Vec<&str> = s.headers.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["Accept", "X-B"]);
+        assert_eq!(s.timeout, Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn bad_version_and_auth() {
+        let e = errors(
+            "version: 2\nrequests:\n  - name: a\n    url: http://x/\n    auth: { bearr: x }\n",
+        );
+        assert!(
+            e[0].starts_with("1:10 unsupported collection version"),
+            "{e:#?}"
+        );
+        assert!(e[1].contains("unknown auth kind `bearr`"), "{e:#?}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_points_at_the_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.yaml");
+        std::fs::write(&p, b"requests:\n  - name: caf\xe9\n").unwrap();
+        let e = load(&p).unwrap_err();
+        assert_eq!(e.0[0].span.pos, Pos::new(2, 14), "{}", e.render());
+        assert!(e.render().contains("is not UTF-8"), "{}", e.render());
+    }
+}

@@ -1,0 +1,342 @@
+//! From what the command line names to a checked plan: the collection files found, loaded
+//! and checked (structure and undefined variables together), the values from outside in
+//! their layers (`vars`), the `--data` rows, and each run's starting scope. `check`, `run`
+//! and `export` all start here; nothing is sent until it has passed.
+
+pub mod discovery;
+pub mod vars;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+use crate::format::model::Collection;
+use crate::mock::MockFile;
+use crate::openapi::Contract;
+use crate::problem::Diag;
+use crate::secret::Secrets;
+use crate::template::{Host, Vars};
+use vars::{Layer, Outside};
+
+/// What the command line gives a plan.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub paths: Vec<PathBuf>,
+    pub env: Vec<PathBuf>,
+    pub env_files: Vec<PathBuf>,
+    pub vars: Vec<String>,
+    pub mocks: Vec<PathBuf>,
+    pub data: Option<PathBuf>,
+    /// Check the undefined variables (not for `export`, which writes them as `${NAME}`).
+    pub check_variables: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0}")]
+    Usage(String),
+    /// Problems with the input, each with its place.
+    #[error("{} problem{} found", .0.len(), if .0.len() == 1 { "" } else { "s" })]
+    Invalid(Vec<Diag>),
+    /// A mock file's or OpenAPI document's problems, already rendered.
+    #[error("{0}")]
+    Rendered(String),
+}
+
+/// Everything checked, before anything is sent.
+pub struct Checked {
+    pub collections: Vec<Arc<Collection>>,
+    pub outside: Outside,
+    pub mocks: Vec<MockFile>,
+    /// `--data` rows: one run of each collection per row.
+    pub rows: Option<Vec<Layer>>,
+    pub host: Host,
+    /// Files a directory held that are not collections, with the reason.
+    pub skipped: Vec<(PathBuf, &'static str)>,
+    /// The OpenAPI documents collections are checked against, by resolved path.
+    pub contracts: Vec<(PathBuf, Arc<Contract>)>,
+}
+
+/// One collection to run, with the scope it starts from.
+#[derive(Clone)]
+pub struct Planned {
+    pub collection: Arc<Collection>,
+    pub scope: Vars,
+    /// Data-driven runs: the row number (1-based).
+    pub iteration: Option<usize>,
+    /// The OpenAPI document every response of the collection is checked against.
+    pub contract: Option<Arc<Contract>>,
+}
+
+/// The variable a run sets when it listens for callbacks.
+pub const CALLBACK_URL: &str = "callback_url";
+
+pub fn check(inputs: &Inputs, secrets: Secrets) -> Result<Checked, PlanError> {
+    let mut diags: Vec<Diag> = Vec::new();
+    let mut env_files = std::collections::BTreeMap::new();
+    for f in &inputs.env_files {
+        match vars::load_dotenv(f) {
+            Ok(m) => env_files.extend(m),
+            Err(d) => diags.push(d),
+        }
+    }
+    let host = Host::new(env_files, secrets);
+    let mut outside = Outside::default();
+    for f in &inputs.env {
+        match vars::load_env_file(f, &host) {
+            Ok(layer) => outside.env.extend(layer),
+            Err(mut d) => diags.append(&mut d),
+        }
+    }
+    for arg in &inputs.vars {
+        outside
+            .var
+            .push(vars::parse_var_arg(arg).map_err(PlanError::Usage)?);
+    }
+    let mut mocks = Vec::new();
+    for m in &inputs.mocks {
+        let mock = crate::mock::load(m).map_err(PlanError::Rendered)?;
+        // `run` sets the real URL once the server listens; until then (and for `check`,
+        // which starts nothing) the variable is defined with a placeholder.
+        outside.run.push((
+            mock.serves().to_string(),
+            Json::String("http://127.0.0.1:0".into()),
+        ));
+        mocks.push(mock);
+    }
+    let rows = inputs
+        .data
+        .as_deref()
+        .map(load_data)
+        .transpose()
+        .map_err(PlanError::Usage)?;
+    let found = discovery::discover(&inputs.paths).map_err(|e| PlanError::Usage(e.to_string()))?;
+    let mut loaded = Vec::new();
+    for path in &found.collections {
+        loaded.push(crate::format::load_partial(path));
+    }
+    let receives = loaded
+        .iter()
+        .any(|l| l.collection.as_ref().is_some_and(Collection::receives));
+    // Names defined from outside, whatever values a `--data` row gives them.
+    let mut defined = outside.names();
+    for row in rows.iter().flatten() {
+        defined.extend(row.iter().map(|(k, _)| k.clone()));
+    }
+    if receives {
+        defined.insert(CALLBACK_URL.into());
+    }
+    let mut collections = Vec::new();
+    for l in loaded {
+        diags.extend(l.errors);
+        if let Some(c) = l.collection {
+            if inputs.check_variables {
+                let mut names: BTreeSet<String> = defined.clone();
+                names.extend(l.lost_captures);
+                diags.extend(crate::format::check::undefined(&c, &names));
+            }
+            collections.push(c);
+        }
+    }
+    // A file that another collection of the run includes is not also run on its own.
+    let included: Vec<PathBuf> = collections
+        .iter()
+        .flat_map(|c| c.includes.iter().cloned())
+        .collect();
+    collections.retain(|c| {
+        let canon = std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone());
+        !included.contains(&canon)
+    });
+    if !diags.is_empty() {
+        return Err(PlanError::Invalid(diags));
+    }
+    // A document that does not load (a remote `$ref`, a broken one) is found here, before
+    // anything is sent.
+    let mut contracts: Vec<(PathBuf, Arc<Contract>)> = Vec::new();
+    for c in &collections {
+        if let Some(p) = &c.openapi
+            && !contracts.iter().any(|(q, _)| q == p)
+        {
+            let contract =
+                Contract::load(p).map_err(|e| PlanError::Rendered(format!("error: {e}")))?;
+            contracts.push((p.clone(), Arc::new(contract)));
+        }
+    }
+    Ok(Checked {
+        collections: collections.into_iter().map(Arc::new).collect(),
+        outside,
+        mocks,
+        rows,
+        host,
+        skipped: found.skipped,
+        contracts,
+    })
+}
+
+impl Checked {
+    /// Whether any collection waits for an inbound request (the run then listens).
+    pub fn receives(&self) -> bool {
+        self.collections.iter().any(|c| c.receives())
+    }
+
+    /// Every collection (once per `--data` row) with the scope it starts from. `run` holds
+    /// the values the run itself set: `--mock` URLs, `callback_url`.
+    pub fn plan(&self, run: Layer) -> Result<Vec<Planned>, Vec<Diag>> {
+        let mut outside = self.outside.clone();
+        for (k, v) in run {
+            outside.run.retain(|(n, _)| *n != k);
+            outside.run.push((k, v));
+        }
+        let rows: Vec<Option<(usize, &Layer)>> = match &self.rows {
+            Some(rows) => rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Some((i + 1, r)))
+                .collect(),
+            None => vec![None],
+        };
+        let mut plan = Vec::new();
+        let mut diags = Vec::new();
+        for c in &self.collections {
+            for row in &rows {
+                let o = match row {
+                    Some((_, fields)) => outside.with_row(fields),
+                    None => outside.clone(),
+                };
+                match vars::initial_scope(c, &o, &self.host) {
+                    Ok(scope) => plan.push(Planned {
+                        collection: Arc::clone(c),
+                        scope,
+                        iteration: row.map(|(i, _)| i),
+                        contract: c.openapi.as_ref().and_then(|p| {
+                            self.contracts
+                                .iter()
+                                .find(|(q, _)| q == p)
+                                .map(|(_, k)| Arc::clone(k))
+                        }),
+                    }),
+                    Err(mut d) => diags.append(&mut d),
+                }
+            }
+        }
+        if diags.is_empty() {
+            Ok(plan)
+        } else {
+            Err(diags)
+        }
+    }
+}
+
+/// Rows of a `--data` file: CSV with a header row, or a JSON array of objects.
+fn load_data(path: &Path) -> Result<Vec<Layer>, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--data {}: {e}", path.display()))?;
+    let is_json =
+        path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('[');
+    if is_json {
+        let v: Json = serde_json::from_str(&text)
+            .map_err(|e| format!("--data {}: not valid JSON: {e}", path.display()))?;
+        let Json::Array(rows) = v else {
+            return Err(format!(
+                "--data {}: expected a JSON array of objects",
+                path.display()
+            ));
+        };
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, row)| match row {
+                Json::Object(o) => Ok(o.into_iter().collect()),
+                _ => Err(format!(
+                    "--data {}: row {} is not an object",
+                    path.display(),
+                    i + 1
+                )),
+            })
+            .collect()
+    } else {
+        let mut rdr = csv::Reader::from_reader(text.as_bytes());
+        let headers = rdr
+            .headers()
+            .map_err(|e| format!("--data {}: {e}", path.display()))?
+            .clone();
+        let mut rows = Vec::new();
+        for rec in rdr.records() {
+            let rec = rec.map_err(|e| format!("--data {}: {e}", path.display()))?;
+            rows.push(
+                headers
+                    .iter()
+                    .zip(rec.iter())
+                    .map(|(h, v)| (h.to_string(), Json::String(v.to_string())))
+                    .collect(),
+            );
+        }
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn structural_errors_and_undefined_variables_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "c.yaml",
+            "requests:\n  - name: a\n    methd: GET\n    url: \"{{ nope }}/x\"\n",
+        );
+        let inputs = Inputs {
+            paths: vec![p],
+            check_variables: true,
+            ..Inputs::default()
+        };
+        let Err(PlanError::Invalid(d)) = check(&inputs, Secrets::new()) else {
+            panic!("invalid")
+        };
+        let messages: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert!(
+            messages.iter().any(|m| m.contains("unknown key `methd`")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("`nope` is not defined")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn data_rows_sit_between_env_and_var() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = write(
+            dir.path(),
+            "c.yaml",
+            "vars: { a: v, b: v, c: v }\nrequests:\n  - name: r\n    url: \"http://x/{{ a }}{{ b }}{{ c }}\"\n",
+        );
+        let env = write(dir.path(), "env.yaml", "a: env\nb: env\n");
+        let data = write(dir.path(), "rows.csv", "b,c\ndata,data\n");
+        let inputs = Inputs {
+            paths: vec![c],
+            env: vec![env],
+            vars: vec!["c=var".into()],
+            data: Some(data),
+            check_variables: true,
+            ..Inputs::default()
+        };
+        let checked = check(&inputs, Secrets::new()).unwrap_or_else(|_| panic!("checks"));
+        let plan = checked.plan(Vec::new()).unwrap();
+        let s = &plan[0].scope;
+        assert_eq!(s.get("a").unwrap(), "env");
+        assert_eq!(s.get("b").unwrap(), "data");
+        assert_eq!(s.get("c").unwrap(), "var");
+        assert_eq!(plan[0].iteration, Some(1));
+    }
+}

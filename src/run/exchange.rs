@@ -1,0 +1,277 @@
+//! A step that sends: built, prepared, OAuth2 token, sent (retries, the 401 refetch),
+//! checked (expectations, snapshot, OpenAPI contract), captured, recorded.
+
+use std::time::{Duration, Instant};
+
+use super::phase::{captures, ready, register_secret_captures, render_for, snapshot};
+use super::renderer::{StepError, location};
+use super::{CollectionState, Ctx};
+use crate::format::model::{Request, Send};
+use crate::http::builder;
+use crate::http::response::{Response, cut};
+use crate::http::{self, Exchange, Hop, Prepared};
+use crate::report::event::{
+    AssertionResult, Outcome, PhaseKind, ReceivedResponse, Redirect, RequestResult, SentRequest,
+    TokenExchange,
+};
+use crate::secret::Secrets;
+
+/// The most of a body an event keeps (masked before it is cut).
+pub(super) const BODY_KEPT: usize = 256 * 1024;
+
+pub(super) async fn sending(
+    ctx: &Ctx,
+    r: &Request,
+    s: &Send,
+    state: &mut CollectionState,
+    res: &mut RequestResult,
+) -> Result<(), StepError> {
+    if !ready(ctx, r, state, res).await? {
+        return Ok(());
+    }
+    let secrets = &ctx.services.secrets;
+    let built = builder::build(s, &mut render_for(ctx, r, state))?;
+    for (k, v) in &built.headers {
+        secrets.register_header(k, v);
+    }
+    let mut prepared =
+        http::prepare(&built, ctx.opts.default_timeout).map_err(|e| StepError::Prepare {
+            source: e,
+            at: location(&r.span.file.path, s.url.pos),
+        })?;
+    res.url = secrets.redact(prepared.url.as_str());
+    let attempts = r.retry.map_or(1, |x| x.attempts);
+    let interval = r.retry.map_or(Duration::ZERO, |x| x.interval);
+    let expects_401 = crate::verdict::expectation::status_holds(&r.expect, 401, &state.scope);
+    let mut resent_after_401 = false;
+    let mut attempt = 0;
+    let (exchange, assertions) = loop {
+        attempt += 1;
+        let mut token_used = None;
+        if let Some(spec) = &built.oauth2 {
+            let t0 = Instant::now();
+            let token = ctx
+                .cancellable(ctx.services.tokens.token(
+                    ctx.services.http.raw(),
+                    spec,
+                    secrets,
+                    prepared.timeout,
+                ))
+                .await??;
+            if let Some(f) = &token.fetched {
+                ctx.phase(res, PhaseKind::Token, t0);
+                if let Some(rec) = &ctx.services.recorder {
+                    rec.add_token(&f.url, f.status, &f.response_headers, &f.response_body);
+                }
+                res.notes.push(format!(
+                    "OAuth2 token: POST {} -> {} ({})",
+                    secrets.redact(&f.url),
+                    f.status,
+                    crate::duration::human(f.duration)
+                ));
+                res.token_exchange = Some(TokenExchange {
+                    url: secrets.redact(&f.url),
+                    request_headers: redact_headers(&f.request_headers, secrets),
+                    request_body: secrets.redact(&f.request_body),
+                    status: f.status,
+                    response_headers: redact_headers(&f.response_headers, secrets),
+                    response_body: cut(&secrets.redact(&f.response_body), BODY_KEPT),
+                    duration: f.duration,
+                });
+            }
+            set_header(
+                &mut prepared,
+                "Authorization",
+                format!("Bearer {}", token.value),
+            );
+            token_used = Some(token.value);
+        }
+        res.attempts += 1;
+        let t0 = Instant::now();
+        let sent = ctx
+            .cancellable(
+                ctx.services
+                    .http
+                    .send(&prepared, state.jar.as_ref(), ctx.opts.max_body),
+            )
+            .await?;
+        ctx.phase(res, PhaseKind::Send, t0);
+        let exchange = match sent {
+            Ok(x) => x,
+            Err(e) => {
+                if attempt < attempts {
+                    let t = Instant::now();
+                    ctx.sleep(interval).await?;
+                    ctx.phase(res, PhaseKind::Wait, t);
+                    continue;
+                }
+                res.request = Some(sent_request(&prepared, None, secrets));
+                return Err(e.into());
+            }
+        };
+        for hop in &exchange.hops {
+            for (k, v) in &hop.response_headers {
+                secrets.register_header(k, v);
+            }
+        }
+        if let Some(rec) = &ctx.services.recorder {
+            record(rec, &exchange);
+        }
+        for (k, v) in &exchange.response.headers {
+            secrets.register_header(k, v);
+        }
+        if exchange.response.status == 401
+            && !resent_after_401
+            && !expects_401
+            && let (Some(spec), Some(tok)) = (&built.oauth2, &token_used)
+        {
+            ctx.services.tokens.invalidate(spec, tok);
+            resent_after_401 = true;
+            attempt -= 1;
+            continue;
+        }
+        // What a `secret: true` capture takes from this response is secret before any
+        // expectation shows (and cuts) a part of it.
+        register_secret_captures(r, &exchange.response, secrets);
+        let assertions = crate::verdict::expectation::check(
+            &r.expect,
+            &exchange.response,
+            &state.scope,
+            secrets,
+        );
+        if attempt >= attempts || assertions.iter().all(|a| a.passed) {
+            break (exchange, assertions);
+        }
+        let t = Instant::now();
+        ctx.sleep(interval).await?;
+        ctx.phase(res, PhaseKind::Wait, t);
+    };
+    res.assertions = assertions;
+    snapshot(ctx, r, &exchange.response, res);
+    if let Some(contract) = &state.contract
+        && r.expect.openapi
+    {
+        let url = exchange
+            .hops
+            .last()
+            .and_then(|h| url::Url::parse(&h.url).ok())
+            .unwrap_or_else(|| prepared.url.clone());
+        let response = &exchange.response;
+        let body = response
+            .over_limit
+            .is_none()
+            .then_some(response.body.as_slice());
+        for v in contract.check(
+            exchange.hops.last().map_or(&prepared.method, |h| &h.method),
+            &url,
+            response.status,
+            &response.headers,
+            body,
+        ) {
+            res.assertions.push(AssertionResult {
+                subject: "openapi".into(),
+                predicate: String::new(),
+                passed: false,
+                expected: String::new(),
+                actual: secrets.redact(&v.message),
+                diff: None,
+                message: None,
+                line: r.span.pos.line,
+            });
+        }
+    }
+    let failed = res.assertions.iter().any(|a| !a.passed);
+    let capture_failed = captures(r, &exchange.response, state, secrets, res);
+    if failed || capture_failed {
+        res.outcome = Outcome::Failed;
+    }
+    if failed || capture_failed || ctx.opts.keep_exchange {
+        let (last, redirects) = split_hops(&exchange, secrets);
+        res.request = Some(sent_request(&prepared, last, secrets));
+        res.redirects = redirects;
+        res.response = Some(received(&exchange.response, secrets));
+    } else {
+        res.response = Some(ReceivedResponse {
+            status: exchange.response.status,
+            headers: Vec::new(),
+            body: String::new(),
+        });
+    }
+    Ok(())
+}
+
+/// Every hop of an exchange, for `--record`.
+fn record(rec: &crate::run::recorder::Recorder, x: &Exchange) {
+    let Some((last, before)) = x.hops.split_last() else {
+        return;
+    };
+    for h in before {
+        if let Ok(url) = url::Url::parse(&h.url) {
+            rec.add_hop(&h.method, &url, h.status, &h.response_headers);
+        }
+    }
+    if let Ok(url) = url::Url::parse(&last.url) {
+        rec.add(&last.method, &url, &x.response);
+    }
+}
+
+fn set_header(p: &mut Prepared, name: &str, value: String) {
+    p.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+    p.headers.push((name.to_string(), value));
+}
+
+fn redact_headers(h: &[(String, String)], secrets: &Secrets) -> Vec<(String, String)> {
+    h.iter()
+        .map(|(k, v)| (k.clone(), secrets.redact_header(k, v)))
+        .collect()
+}
+
+/// The last hop (what answered) and the redirects before it.
+fn split_hops<'a>(x: &'a Exchange, secrets: &Secrets) -> (Option<&'a Hop>, Vec<Redirect>) {
+    let (last, before) = match x.hops.split_last() {
+        Some((last, before)) => (Some(last), before),
+        None => (None, &[][..]),
+    };
+    let redirects = before
+        .iter()
+        .map(|h| Redirect {
+            method: h.method.clone(),
+            url: secrets.redact(&h.url),
+            headers: redact_headers(&h.headers, secrets),
+            status: h.status,
+            location: secrets.redact(h.location.as_deref().unwrap_or_default()),
+            response_headers: redact_headers(&h.response_headers, secrets),
+        })
+        .collect();
+    (last, redirects)
+}
+
+/// What was sent: the final hop as it went out, or the prepared request when nothing did.
+pub(super) fn sent_request(p: &Prepared, hop: Option<&Hop>, secrets: &Secrets) -> SentRequest {
+    let (method, url, headers) = match hop {
+        Some(h) => (h.method.clone(), h.url.clone(), h.headers.clone()),
+        None => (p.method.clone(), p.url.to_string(), p.headers.clone()),
+    };
+    // A redirect may have turned the request into a GET without a body.
+    let body = if method == p.method {
+        p.body_display
+            .as_ref()
+            .map(|b| cut(&secrets.redact(b), BODY_KEPT))
+    } else {
+        None
+    };
+    SentRequest {
+        method,
+        url: secrets.redact(&url),
+        headers: redact_headers(&headers, secrets),
+        body,
+    }
+}
+
+pub(super) fn received(r: &Response, secrets: &Secrets) -> ReceivedResponse {
+    ReceivedResponse {
+        status: r.status,
+        headers: redact_headers(&r.headers, secrets),
+        body: r.shown_body_cut(secrets, BODY_KEPT),
+    }
+}

@@ -1,0 +1,136 @@
+//! One step of a collection: `for_each` expanded, then each run dispatched to sending or
+//! receiving, into a `RequestResult` whose every string is redacted.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+
+use super::phase::render_for;
+use super::renderer::StepError;
+use super::{CollectionState, Ctx};
+use crate::format::model::{Action, Collection, Request};
+use crate::http::response::cut;
+use crate::report::event::{Event, Outcome, RequestResult};
+
+/// Run a request: once, once per `for_each` item, or not at all (skipped).
+pub(super) async fn run(
+    ctx: &Ctx,
+    c: &Collection,
+    index: usize,
+    r: &Request,
+    state: &mut CollectionState,
+    send: &impl Fn(Event),
+) -> Vec<RequestResult> {
+    let Some(list) = &r.for_each else {
+        return vec![one(ctx, c, index, r, &r.name, state, send).await];
+    };
+    let items = {
+        let render = render_for(ctx, r, state);
+        match crate::http::builder::Render::value(&mut { render }, "for_each", list) {
+            Ok(Json::Array(items)) => Ok(items),
+            Ok(other) => Err(StepError::Failed(format!(
+                "`for_each` must give a list, got {}",
+                cut(&ctx.services.secrets.redact(&other.to_string()), 80)
+            ))),
+            Err(e) => Err(e),
+        }
+    };
+    let items = match items {
+        Ok(items) => items,
+        Err(e) => {
+            let mut res = result(ctx, c, index, r, &r.name, Instant::now());
+            res.outcome = e.outcome();
+            res.message = Some(ctx.services.secrets.redact(&e.to_string()));
+            return vec![res];
+        }
+    };
+    if items.is_empty() {
+        let mut res = result(ctx, c, index, r, &r.name, Instant::now());
+        res.outcome = Outcome::Skipped;
+        res.message = Some("skipped: the `for_each` list is empty".into());
+        return vec![res];
+    }
+    let before = (state.scope.get("item"), state.scope.get("index"));
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if ctx.cancelled() {
+            break;
+        }
+        state.scope.set("item", item);
+        state.scope.set("index", &Json::from(i));
+        let name = format!("{} [{i}]", r.name);
+        let res = one(ctx, c, index, r, &name, state, send).await;
+        let stop = ctx.opts.fail_fast && matches!(res.outcome, Outcome::Failed | Outcome::Error);
+        out.push(res);
+        if stop {
+            break;
+        }
+    }
+    for (name, old) in [("item", before.0), ("index", before.1)] {
+        match old {
+            Some(v) => state.scope.set(name, &v),
+            None => state.scope.remove(name),
+        }
+    }
+    out
+}
+
+fn result(
+    ctx: &Ctx,
+    c: &Collection,
+    index: usize,
+    r: &Request,
+    name: &str,
+    started: Instant,
+) -> RequestResult {
+    RequestResult {
+        collection: index,
+        collection_name: c.name.clone(),
+        name: name.to_string(),
+        file: r.span.file.path.clone(),
+        line: r.span.pos.line,
+        method: r.method().to_string(),
+        url: String::new(),
+        outcome: Outcome::Passed,
+        message: None,
+        request: None,
+        response: None,
+        redirects: Vec::new(),
+        token_exchange: None,
+        attempts: 0,
+        started: started.duration_since(ctx.started),
+        duration: Duration::ZERO,
+        phases: Vec::new(),
+        captures: Vec::new(),
+        assertions: Vec::new(),
+        notes: Vec::new(),
+        notices: Vec::new(),
+    }
+}
+
+async fn one(
+    ctx: &Ctx,
+    c: &Collection,
+    index: usize,
+    r: &Request,
+    name: &str,
+    state: &mut CollectionState,
+    send: &impl Fn(Event),
+) -> RequestResult {
+    send(Event::RequestStarted {
+        collection: index,
+        name: name.to_string(),
+    });
+    let started = Instant::now();
+    let mut res = result(ctx, c, index, r, name, started);
+    let outcome = match &r.action {
+        Action::Send(s) => super::exchange::sending(ctx, r, s, state, &mut res).await,
+        Action::Receive(rc) => super::inbound::receiving(ctx, r, rc, state, &mut res).await,
+    };
+    if let Err(e) = outcome {
+        res.outcome = e.outcome();
+        res.message = Some(ctx.services.secrets.redact(&e.to_string()));
+    }
+    res.duration = started.elapsed();
+    res
+}

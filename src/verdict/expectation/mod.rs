@@ -1,0 +1,369 @@
+//! Expectations: a checked `Expect` + a response (or inbound request) + variables ->
+//! assertion results. Every check runs and is reported; none stops another. Values are
+//! masked before they are shown, cut or diffed, so no part of a secret reaches a result.
+
+mod predicate;
+
+use serde_json::Value as Json;
+
+use crate::format::model::{Check, Expect, Matcher, Pred, Subject};
+use crate::http::response::{Response, cut};
+use crate::report::event::AssertionResult;
+use crate::secret::Secrets;
+use crate::template::{TValue, Vars};
+
+use predicate::{holds, kind};
+
+/// The longest value shown as "expected" or "got" (after masking).
+const SHOWN: usize = 200;
+
+/// Check everything; all failures are reported.
+pub fn check(e: &Expect, r: &Response, vars: &Vars, secrets: &Secrets) -> Vec<AssertionResult> {
+    let mut out = Vec::with_capacity(e.items.len());
+    for item in &e.items {
+        let line = item.pos.line;
+        if let Subject::Schema(validator) = &item.subject {
+            out.push(check_schema(validator, line, r, secrets));
+            continue;
+        }
+        let actual = actual(&item.subject, r, secrets);
+        for c in &item.checks {
+            out.push(evaluate(&item.subject, &actual, c, vars, secrets));
+        }
+    }
+    out
+}
+
+/// Whether the request's `status` expectations (if it has any) accept this code: a request
+/// that expects a 401 gets no OAuth2 refetch when it gets one.
+pub fn status_holds(e: &Expect, status: u16, vars: &Vars) -> bool {
+    let mut items = e
+        .items
+        .iter()
+        .filter(|i| matches!(i.subject, Subject::Status))
+        .peekable();
+    if items.peek().is_none() {
+        return false;
+    }
+    let actual = Ok(Some(Json::from(status)));
+    let secrets = Secrets::new();
+    items.all(|i| {
+        i.checks
+            .iter()
+            .all(|c| evaluate(&i.subject, &actual, c, vars, &secrets).passed)
+    })
+}
+
+pub fn describe(s: &Subject) -> String {
+    match s {
+        Subject::Status => "status".into(),
+        Subject::Header(h) => format!("header {h}"),
+        Subject::Query(q) => format!("query {q}"),
+        Subject::Json(_, p) => format!("json {p}"),
+        Subject::Body => "body".into(),
+        Subject::Duration => "duration".into(),
+        Subject::Schema(..) => "schema".into(),
+    }
+}
+
+pub fn pred_name(p: &Pred) -> &'static str {
+    use crate::format::model::Ord4;
+    match p {
+        Pred::Eq(_) => "eq",
+        Pred::Ne(_) => "ne",
+        Pred::Cmp(Ord4::Gt, _) => "gt",
+        Pred::Cmp(Ord4::Ge, _) => "ge",
+        Pred::Cmp(Ord4::Lt, _) => "lt",
+        Pred::Cmp(Ord4::Le, _) => "le",
+        Pred::Contains(_) => "contains",
+        Pred::Matches(_) => "matches",
+        Pred::Exists(_) => "exists",
+        Pred::Type(_) => "type",
+        Pred::Length(_) => "length",
+        Pred::OneOf(_) => "one_of",
+        Pred::Jwt(_) => "jwt",
+    }
+}
+
+/// What a subject is in this response; `Err` when it cannot be read at all.
+fn actual(s: &Subject, r: &Response, secrets: &Secrets) -> Result<Option<Json>, String> {
+    Ok(match s {
+        Subject::Status => Some(Json::from(r.status)),
+        Subject::Header(h) => {
+            let all: Vec<&str> = r.header_all(h).collect();
+            (!all.is_empty()).then(|| Json::String(all.join(", ")))
+        }
+        Subject::Query(q) => {
+            let all: Vec<&str> = r
+                .query
+                .iter()
+                .filter(|(k, _)| k == q)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            (!all.is_empty()).then(|| Json::String(all.join(", ")))
+        }
+        Subject::Json(path, _) => {
+            if let Some(e) = r.body_error() {
+                return Err(e);
+            }
+            let doc = r
+                .json()
+                .ok_or_else(|| format!("response is not JSON: {}", r.preview(secrets)))?;
+            let nodes = path.query(doc).all();
+            match nodes.len() {
+                0 => None,
+                1 => Some(nodes[0].clone()),
+                _ => Some(Json::Array(nodes.into_iter().cloned().collect())),
+            }
+        }
+        Subject::Body => {
+            if let Some(e) = r.body_error() {
+                return Err(e);
+            }
+            if !r.is_text() {
+                return Err(format!("the body is not text: {}", r.shown_body(secrets)));
+            }
+            Some(Json::String(r.text()))
+        }
+        Subject::Duration => Some(Json::from(r.duration.as_millis() as u64)),
+        Subject::Schema(..) => None,
+    })
+}
+
+/// A value as a result shows it: masked first, then cut.
+fn show(subject: &Subject, v: &Json, secrets: &Secrets) -> String {
+    match (subject, v) {
+        (Subject::Duration, Json::Number(n)) => format!("{n}ms"),
+        (Subject::Status, Json::Number(n)) => n.to_string(),
+        (_, Json::String(s)) => {
+            let masked = secrets.redact(s);
+            match masked.char_indices().nth(SHOWN) {
+                Some((i, _)) => format!(
+                    "{}...",
+                    serde_json::to_string(&masked[..i]).unwrap_or_default()
+                ),
+                None => serde_json::to_string(&masked).unwrap_or_default(),
+            }
+        }
+        _ => cut(
+            &secrets.redact(&serde_json::to_string(v).unwrap_or_default()),
+            SHOWN,
+        ),
+    }
+}
+
+fn evaluate(
+    subject: &Subject,
+    actual: &Result<Option<Json>, String>,
+    c: &Check,
+    vars: &Vars,
+    secrets: &Secrets,
+) -> AssertionResult {
+    let name = if c.of_length {
+        format!("length {}", pred_name(&c.pred))
+    } else {
+        pred_name(&c.pred).to_string()
+    };
+    let mut res = AssertionResult {
+        subject: describe(subject),
+        predicate: if c.negated {
+            format!("not {name}")
+        } else {
+            name
+        },
+        passed: false,
+        expected: String::new(),
+        actual: String::new(),
+        diff: None,
+        message: None,
+        line: c.pos.line,
+    };
+    let measured;
+    let actual = if c.of_length {
+        measured = length_of(actual);
+        &measured
+    } else {
+        actual
+    };
+    let expected = match operand(&c.pred, vars) {
+        Ok(e) => e,
+        Err(m) => {
+            res.message = Some(secrets.redact(&m));
+            return res;
+        }
+    };
+    res.expected = match (&c.pred, &expected) {
+        (Pred::Exists(b), _) => b.to_string(),
+        (Pred::Type(t), _) => (*t).to_string(),
+        (Pred::Jwt(j), _) => format!("an {} token signed with the key", j.alg),
+        (Pred::Matches(_), Some(Json::String(s))) => format!("/{}/", secrets.redact(s)),
+        (Pred::Length(_), Some(e)) => format!("length {}", show(subject, e, secrets)),
+        (_, Some(e)) => show(subject, e, secrets),
+        (_, None) => String::new(),
+    };
+    let actual = match actual {
+        Ok(a) => a,
+        Err(m) => {
+            res.actual = if m.starts_with("response is not JSON") {
+                "not JSON".into()
+            } else if m.starts_with("body exceeds") {
+                "not kept".into()
+            } else if m.starts_with("the body is not text") {
+                "binary".into()
+            } else {
+                "(no length)".into()
+            };
+            res.message = Some(secrets.redact(m));
+            return res;
+        }
+    };
+    res.actual = match actual {
+        // A failing `length` shows the length, not the whole value.
+        Some(a) if matches!(c.pred, Pred::Length(_)) => match predicate::length(a) {
+            Some(n) => format!("length {n}"),
+            None => show(subject, a, secrets),
+        },
+        Some(a) => show(subject, a, secrets),
+        None => match subject {
+            Subject::Header(_) => "(no such header)".into(),
+            Subject::Query(_) => "(no such parameter)".into(),
+            _ => "(nothing selected)".into(),
+        },
+    };
+    let outcome = match (actual, &c.pred) {
+        (None, _) => Ok(matches!(c.pred, Pred::Exists(false))),
+        // A token that does not verify is `false` with a reason, so `not: { jwt }` holds.
+        (Some(a), Pred::Jwt(j)) => predicate::jwt(j, a, vars, secrets).map(|(ok, why)| {
+            if ok == c.negated {
+                res.message = why.map(|m| secrets.redact(&m));
+            }
+            ok
+        }),
+        (Some(a), _) => holds(subject, &c.pred, a, expected.as_ref(), vars, secrets),
+    };
+    match outcome {
+        Ok(b) => res.passed = b != c.negated,
+        Err(m) => res.message = Some(secrets.redact(&m)),
+    }
+    if !res.passed
+        && matches!(c.pred, Pred::Eq(_) | Pred::Ne(_))
+        && let (Some(a), Some(e)) = (actual, &expected)
+    {
+        res.diff = diff(e, a, secrets);
+    }
+    res
+}
+
+/// The length of a string (characters), array (items) or object (keys), as a number.
+fn length_of(actual: &Result<Option<Json>, String>) -> Result<Option<Json>, String> {
+    match actual {
+        Ok(Some(v)) => predicate::length(v)
+            .map(|n| Some(Json::from(n)))
+            .ok_or_else(|| format!("`length` needs a string, array or object, got {}", kind(v))),
+        Ok(None) => Ok(None),
+        Err(e) => Err(e.clone()),
+    }
+}
+
+/// Render the predicate's operand (None for predicates without one).
+fn operand(p: &Pred, vars: &Vars) -> Result<Option<Json>, String> {
+    let r = |v: &TValue| {
+        v.render(vars)
+            .map(Some)
+            .map_err(|e| format!("cannot render the expected value: {e}"))
+    };
+    if let Some(v) = p.value() {
+        return r(v);
+    }
+    match p {
+        Pred::Matches(Matcher::Static(re)) => Ok(Some(Json::String(re.as_str().to_string()))),
+        Pred::Matches(Matcher::Template(t)) => t
+            .render_string(vars)
+            .map(|s| Some(Json::String(s)))
+            .map_err(|e| format!("cannot render the regex: {e}")),
+        _ => Ok(None),
+    }
+}
+
+fn check_schema(
+    v: &jsonschema::Validator,
+    line: u32,
+    r: &Response,
+    secrets: &Secrets,
+) -> AssertionResult {
+    let mut res = AssertionResult {
+        subject: "schema".into(),
+        predicate: "valid".into(),
+        passed: false,
+        expected: "a body valid against the schema".into(),
+        actual: String::new(),
+        diff: None,
+        message: None,
+        line,
+    };
+    if let Some(e) = r.body_error() {
+        res.actual = "not kept".into();
+        res.message = Some(e);
+        return res;
+    }
+    let Some(doc) = r.json() else {
+        res.actual = "not JSON".into();
+        res.message = Some(format!("response is not JSON: {}", r.preview(secrets)));
+        return res;
+    };
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .take(5)
+        .map(|e| {
+            let at = e.instance_path().to_string();
+            let at = if at.is_empty() {
+                "(root)".to_string()
+            } else {
+                at
+            };
+            secrets.redact(&format!("{at}: {e}"))
+        })
+        .collect();
+    if errors.is_empty() {
+        res.passed = true;
+        res.actual = "valid".into();
+    } else {
+        res.actual = format!(
+            "{} error{}",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        );
+        res.message = Some(errors.join("\n"));
+    }
+    res
+}
+
+/// A unified diff when either side is structured or spans lines; both sides masked first.
+fn diff(expected: &Json, actual: &Json, secrets: &Secrets) -> Option<String> {
+    let multi = |v: &Json| {
+        matches!(v, Json::Array(_) | Json::Object(_))
+            || v.as_str().is_some_and(|s| s.contains('\n'))
+    };
+    if !multi(expected) && !multi(actual) {
+        return None;
+    }
+    let text = |v: &Json| {
+        let t = match v {
+            Json::String(s) => s.clone(),
+            other => serde_json::to_string_pretty(other).unwrap_or_default(),
+        };
+        // Both sides end in a newline so the diff has no "no newline at end of file" noise.
+        format!("{}\n", secrets.redact(&t).trim_end())
+    };
+    let (e, a) = (text(expected), text(actual));
+    let d = similar::TextDiff::from_lines(&e, &a);
+    Some(
+        d.unified_diff()
+            .context_radius(3)
+            .header("expected", "actual")
+            .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests;

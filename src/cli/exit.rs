@@ -1,7 +1,6 @@
 //! Exit codes, and the one place that maps outcomes and errors to them.
 
-use crate::plan::PlanError;
-use crate::report::event::RunSummary;
+use crate::engine::{EngineError, FmtOutcome, RunOutcome, Signal};
 
 /// Every request passed.
 pub const EXIT_OK: i32 = 0;
@@ -16,30 +15,45 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 /// Stopped by SIGTERM (a cancelled CI job, `timeout`).
 pub const EXIT_TERMINATED: i32 = 143;
 
-/// Which signal stopped a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
-    Interrupt,
-    Terminate,
-}
-
-/// The exit status of a finished run, as SPEC section 2 defines it.
-pub fn for_run(s: &RunSummary, signal: Option<Signal>) -> i32 {
-    match signal {
+/// The exit status of a finished run, as SPEC section 2 defines it; a run that would have
+/// passed exits 2 when a report (or the recording) could not be written.
+pub fn for_run(o: RunOutcome) -> i32 {
+    let s = &o.summary;
+    let code = match o.signal {
         Some(Signal::Terminate) if s.interrupted => EXIT_TERMINATED,
         _ if s.interrupted => EXIT_INTERRUPTED,
         _ if s.counts.failed > 0 => EXIT_FAILED,
         _ if s.counts.errors > 0 => EXIT_UNREACHABLE,
         _ => EXIT_OK,
+    };
+    if o.report_failed && code == EXIT_OK {
+        EXIT_INVALID
+    } else {
+        code
     }
 }
 
-/// Every planning error is invalid input: nothing was sent.
-pub fn for_plan(_: &PlanError) -> i32 {
+/// Every engine error means nothing was sent: invalid input.
+pub fn for_error(_: &EngineError) -> i32 {
     EXIT_INVALID
 }
 
-/// A run that would have passed exits 2 when a report could not be written.
-pub fn with_report_failure(code: i32) -> i32 {
-    if code == EXIT_OK { EXIT_INVALID } else { code }
+/// `fmt`: 2 when a file could not be read or written, 1 under `--check` when one is not
+/// formatted.
+pub fn for_fmt(o: &FmtOutcome, check: bool) -> i32 {
+    if o.errors > 0 {
+        EXIT_INVALID
+    } else if check && o.unformatted > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// A command line clap refused is a usage error; `--help` and `--version` are not.
+pub fn for_arguments(e: &clap::Error) -> i32 {
+    match e.kind() {
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => EXIT_OK,
+        _ => EXIT_INVALID,
+    }
 }

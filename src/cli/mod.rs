@@ -1,17 +1,16 @@
-//! The command line: clap types, and dispatch to one file per command. Errors reach the user
-//! here (stderr), and `exit` turns outcomes into exit codes.
+//! The command line, a thin shell: clap types; `settings` turns arguments into one resolved
+//! settings value (every problem at once); the engine does the work; `exit` turns its
+//! outcome into the exit code.
 
-mod commands;
 pub mod exit;
-mod run;
+mod settings;
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::plan::{Inputs, PlanError};
-use crate::problem::Diag;
+use crate::engine::{self, Console, EngineError, Environment, MockSettings};
 
 pub use exit::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, EXIT_UNREACHABLE};
 
@@ -35,7 +34,8 @@ pub enum Command {
     /// Print a collection's requests in another tool's form
     #[command(subcommand)]
     Export(ExportCommand),
-    /// Convert Postman collections and environments, or curl commands, into baton YAML
+    /// Convert Postman collections and environments, curl commands or OpenAPI documents into
+    /// baton YAML (import postman, postman-env, curl, openapi)
     #[command(subcommand)]
     Import(ImportCommand),
     /// Print the JSON Schema of the collection format (for editors)
@@ -118,22 +118,10 @@ pub struct VarArgs {
     pub mock: Vec<PathBuf>,
 }
 
-impl VarArgs {
-    pub fn inputs(&self, paths: &[PathBuf]) -> Inputs {
-        Inputs {
-            paths: paths.to_vec(),
-            env: self.env.clone(),
-            env_files: self.env_file.clone(),
-            vars: self.var.clone(),
-            mocks: self.mock.clone(),
-            data: None,
-            check_variables: true,
-        }
-    }
-}
-
 #[derive(Args, Debug, Clone)]
 pub struct CheckArgs {
+    /// Collection files or directories (default: the current directory)
+    #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub vars: VarArgs,
@@ -144,6 +132,8 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
+    /// Collection files or directories (default: the current directory)
+    #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub vars: VarArgs,
@@ -189,12 +179,16 @@ pub struct RunArgs {
     /// Accept invalid TLS certificates
     #[arg(long)]
     pub insecure: bool,
+    /// Trust the CA certificates in this PEM file (besides the system's)
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
+    /// Client certificate (PEM) for servers that ask for one; with --key
     #[arg(long, value_name = "FILE")]
     pub cert: Option<PathBuf>,
+    /// The private key (PEM) of --cert
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
+    /// Send every request through this proxy (an http:// or https:// URL)
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
     /// -v: request and response lines; -vv: headers and bodies (redacted)
@@ -203,6 +197,7 @@ pub struct RunArgs {
     /// Only failures and the summary
     #[arg(short, long)]
     pub quiet: bool,
+    /// Colour the terminal report: auto (on a terminal), always or never (NO_COLOR wins)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
@@ -220,75 +215,59 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                    EXIT_OK
-                }
-                _ => EXIT_INVALID,
-            };
+            return exit::for_arguments(&e);
         }
     };
+    let console = Console::process();
     match cli.command {
-        Command::Run(args) => run::run(&args),
-        Command::Check(args) => commands::check(&args),
-        Command::Mock { file, port } => crate::mock::cmd_mock(&file, port),
-        Command::Fmt { paths, check } => commands::fmt(&paths, check),
-        Command::Import(cmd) => commands::import(cmd),
+        Command::Run(args) => match settings::run(&args, Environment::detect()) {
+            Ok(s) => outcome(engine::run(&s, &console), &console, exit::for_run),
+            Err(problems) => failed(&EngineError::Usage(problems), &console),
+        },
+        Command::Check(args) => {
+            let s = settings::check(&args);
+            outcome(engine::check(&s, &console), &console, |()| EXIT_OK)
+        }
+        Command::Mock { file, port } => {
+            let s = MockSettings { file, port };
+            outcome(engine::serve_mock(&s, &console), &console, |()| EXIT_OK)
+        }
+        Command::Fmt { paths, check } => outcome(
+            engine::fmt(&paths, check, &console),
+            &console,
+            |o: engine::FmtOutcome| exit::for_fmt(&o, check),
+        ),
+        Command::Import(cmd) => outcome(
+            engine::import(settings::import(cmd), &console),
+            &console,
+            |()| EXIT_OK,
+        ),
+        Command::Export(cmd) => {
+            let s = settings::export(cmd);
+            outcome(engine::export_curl(&s, &console), &console, |()| EXIT_OK)
+        }
         Command::Schema => {
-            let _ = std::io::stdout().write_all(crate::format::raw::schema_text().as_bytes());
+            let _ = console.print(&crate::format::raw::schema_text());
             EXIT_OK
         }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "baton", &mut std::io::stdout());
+            clap_complete::generate(shell, &mut cmd, "baton", &mut console.out());
             EXIT_OK
         }
-        Command::Export(ExportCommand::Curl {
-            path,
-            request,
-            render,
-            show_secrets,
-            vars,
-        }) => commands::export_curl(&path, request.as_deref(), render, show_secrets, &vars),
     }
 }
 
-/// Problems with the input, to stderr.
-fn print_diags(diags: &[Diag]) {
-    let mut err = std::io::stderr().lock();
-    for d in diags {
-        let _ = writeln!(err, "{}", d.render());
+/// The exit code of a command's outcome; an error is said on stderr first.
+fn outcome<T>(r: Result<T, EngineError>, console: &Console, code: impl FnOnce(T) -> i32) -> i32 {
+    match r {
+        Ok(v) => code(v),
+        Err(e) => failed(&e, console),
     }
 }
 
-fn usage_error(msg: &str) -> i32 {
-    let _ = writeln!(std::io::stderr(), "error: {msg}");
-    EXIT_INVALID
-}
-
-/// Say what is wrong with the input; the exit code for it.
-/// With `-v`: the files a directory held that are not collections, and why.
-fn print_skipped(checked: &crate::plan::Checked, verbose: u8) {
-    if verbose > 0 {
-        let mut err = std::io::stderr().lock();
-        for (f, why) in &checked.skipped {
-            let _ = writeln!(err, "skipped {} ({why})", f.display());
-        }
-    }
-}
-
-fn report_plan_error(e: &PlanError) -> i32 {
-    match e {
-        PlanError::Usage(m) => {
-            usage_error(m);
-        }
-        PlanError::Rendered(rendered) => {
-            let _ = writeln!(std::io::stderr(), "{rendered}");
-        }
-        PlanError::Invalid(diags) => {
-            print_diags(diags);
-            let _ = writeln!(std::io::stderr(), "error: {e}; nothing was sent");
-        }
-    }
-    exit::for_plan(e)
+fn failed(e: &EngineError, console: &Console) -> i32 {
+    let mut err = console.err();
+    let _ = err.write_all(e.render().as_bytes());
+    exit::for_error(e)
 }

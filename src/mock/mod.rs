@@ -6,9 +6,7 @@ mod callback;
 mod file;
 mod server;
 
-use std::io::Write as _;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -305,89 +303,6 @@ fn json_response(status: StatusCode, body: &Json) -> Response {
         HeaderValue::from_static("application/json"),
     );
     response
-}
-
-/// `baton mock FILE [--port N]`: serve until Ctrl-C or SIGTERM. Returns the exit code.
-pub fn cmd_mock(path: &Path, port: u16) -> i32 {
-    let mock = match load(path) {
-        Ok(m) => m,
-        Err(rendered) => {
-            let _ = writeln!(std::io::stderr(), "{rendered}");
-            return 2;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: cannot start the async runtime: {e}"
-            );
-            return 2;
-        }
-    };
-    let log: Log = Arc::new(|message: &str| {
-        let _ = writeln!(std::io::stderr(), "{message}");
-    });
-    let options = MockOptions {
-        port,
-        vars: Map::new(),
-        log: Some(log),
-        host: Host::default(),
-    };
-    runtime.block_on(async {
-        let var = mock.serves().to_string();
-        let routes = mock.routes.len();
-        let running = match start(mock, options).await {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "error: cannot listen on 127.0.0.1:{port}: {e}"
-                );
-                return 2;
-            }
-        };
-        {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(
-                out,
-                "mock: serving {} ({routes} route{}) on {} (variable {var})",
-                path.display(),
-                if routes == 1 { "" } else { "s" },
-                running.url
-            );
-            let _ = out.flush();
-        }
-        wait_for_stop().await;
-        running.stop().await;
-        0
-    })
-}
-
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 #[cfg(test)]

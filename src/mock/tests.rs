@@ -1,6 +1,7 @@
 //! Unit tests of `mock`.
 
 use super::*;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 

@@ -18,7 +18,7 @@ use crate::openapi::Contract;
 use crate::problem::Diag;
 use crate::secret::Secrets;
 use crate::template::{Host, Vars};
-use vars::{Layer, Outside};
+use vars::{Layer, Outside, Unknown};
 
 /// What the command line gives a plan.
 #[derive(Debug, Clone, Default)]
@@ -176,6 +176,24 @@ pub fn check(inputs: &Inputs, secrets: Secrets) -> Result<Checked, PlanError> {
 }
 
 impl Checked {
+    /// Keep only the K-th of N deterministic slices of the collections (`--shard K/N`,
+    /// 1 <= K <= N), by path.
+    pub fn keep_shard(&mut self, k: usize, n: usize) {
+        self.collections.sort_by(|a, b| a.path.cmp(&b.path));
+        self.collections = std::mem::take(&mut self.collections)
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, c)| c)
+            .collect();
+    }
+
+    /// The values known before a run, for `export curl --render`: what would need a value
+    /// only the run has is left out (it stays a shell variable); other problems are errors.
+    pub fn known_scope(&self, c: &Collection) -> Result<Vars, Vec<Diag>> {
+        vars::initial_scope(c, &self.outside, &self.host, Unknown::LeaveOut)
+    }
+
     /// Whether any collection waits for an inbound request (the run then listens).
     pub fn receives(&self) -> bool {
         self.collections.iter().any(|c| c.receives())
@@ -205,7 +223,7 @@ impl Checked {
                     Some((_, fields)) => outside.with_row(fields),
                     None => outside.clone(),
                 };
-                match vars::initial_scope(c, &o, &self.host) {
+                match vars::initial_scope(c, &o, &self.host, Unknown::Refuse) {
                     Ok(scope) => plan.push(Planned {
                         collection: Arc::clone(c),
                         scope,

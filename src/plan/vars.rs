@@ -54,9 +54,26 @@ impl Outside {
     }
 }
 
+/// What a starting scope does with a `vars` entry that needs a variable nobody defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unknown {
+    /// A problem (a run, `check`).
+    Refuse,
+    /// Left out when it needs a value only the run's environment gives (an undefined
+    /// variable, an unset `env()`/`secret()`), so it stays a shell variable (`export curl
+    /// --render`); every other render problem is still reported.
+    LeaveOut,
+}
+
 /// The scope a collection starts from: its `vars` (rendered in order, skipping the ones
 /// given from outside, so an overridden `secret()` need not be set), then the outside values.
-pub fn initial_scope(c: &Collection, outside: &Outside, host: &Host) -> Result<Vars, Vec<Diag>> {
+/// The one place precedence is decided.
+pub fn initial_scope(
+    c: &Collection,
+    outside: &Outside,
+    host: &Host,
+    unknown: Unknown,
+) -> Result<Vars, Vec<Diag>> {
     let mut scope = Vars::with_host(host.clone());
     for (k, v) in outside.values() {
         scope.set(k.clone(), v);
@@ -68,6 +85,7 @@ pub fn initial_scope(c: &Collection, outside: &Outside, host: &Host) -> Result<V
         }
         match value.render(&scope) {
             Ok(v) => scope.set(name.clone(), &v),
+            Err(e) if unknown == Unknown::LeaveOut && e.needs_outside_value() => {}
             Err(e) => {
                 // The message may quote a value the render made secret: `env(token)` names it.
                 let message = host.secrets.redact(&format!("variable `{name}`: {e}"));
@@ -304,7 +322,7 @@ mod tests {
             "vars: { a: vars, e: vars }\nrequests:\n  - name: r\n    url: http://x/\n".into(),
         )
         .unwrap();
-        let s = initial_scope(&c, &o, &Host::default()).unwrap();
+        let s = initial_scope(&c, &o, &Host::default(), Unknown::Refuse).unwrap();
         let get = |k: &str| s.get(k).unwrap();
         assert_eq!(get("a"), "env");
         assert_eq!(get("b"), "data");
@@ -324,7 +342,7 @@ mod tests {
                 .into(),
         )
         .unwrap();
-        let d = initial_scope(&c, &Outside::default(), &host).unwrap_err();
+        let d = initial_scope(&c, &Outside::default(), &host, Unknown::Refuse).unwrap_err();
         let text = d[0].render();
         assert!(!text.contains("SUPERSECRET"), "{text}");
         assert!(text.contains("variable `u`"), "{text}");

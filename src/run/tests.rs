@@ -101,7 +101,13 @@ async fn run_plan(
 }
 
 fn planned(c: Arc<Collection>, host: &Host) -> Planned {
-    let scope = crate::plan::vars::initial_scope(&c, &Default::default(), host).unwrap();
+    let scope = crate::plan::vars::initial_scope(
+        &c,
+        &Default::default(),
+        host,
+        crate::plan::vars::Unknown::Refuse,
+    )
+    .unwrap();
     Planned {
         collection: c,
         scope,

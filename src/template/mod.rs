@@ -117,6 +117,18 @@ pub enum TemplateError {
     Render(String),
 }
 
+impl TemplateError {
+    /// A value only the run's environment can give: an undefined variable, or `env()` /
+    /// `secret()` of an environment variable that is not set (the messages `env.rs` writes).
+    pub fn needs_outside_value(&self) -> bool {
+        match self {
+            Self::Undefined { .. } => true,
+            Self::Render(m) => m.contains("environment variable `") && m.contains("` is not set"),
+            Self::Syntax(_) => false,
+        }
+    }
+}
+
 impl Tmpl {
     /// Compile a string found at `pos`. Strings without template syntax cost nothing to render.
     pub fn compile(source: &str, pos: Pos) -> Result<Self, TemplateError> {

@@ -210,7 +210,6 @@ fn a_failing_token_endpoint_fails_the_request_with_its_error() {
     assert_eq!(s.state.api_calls.load(Ordering::SeqCst), 0);
 }
 
-/// Token servers that misbehave.
 mod misbehaving {
     //! OAuth2 token requests that misbehave: nonsense `expires_in` values, a token URL that never
     //! answers (bounded by `--timeout` and `timeout:`), and Ctrl-C or SIGTERM while it hangs.

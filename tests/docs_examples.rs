@@ -15,7 +15,7 @@
 //! - `mock file=NAME`: written and loaded by `baton check --mock` (a one-request collection
 //!   on its `serves` variable).
 //! - `env file=NAME`: a `--env` variable file, loaded by `baton check --env`.
-//! - `fragment wrap=requests|request-keys|expect|auth|routes|top [vars=a,b=1] [mock=..] [exit=N]`:
+//! - `fragment wrap=requests|request-keys|expect|auth|routes|top [vars="a;b=1"] [mock=..] [exit=N]`:
 //!   a partial file wrapped into a minimal collection (or mock file) and checked, and run
 //!   when it names a mock. `wrap=append file=NAME` appends the request items to a collection
 //!   an earlier block wrote (a tutorial's "add this to the end of the file").
@@ -24,6 +24,9 @@
 //!   still checked against `--help`.
 //! - `run [exit=N]` on a shell block: each command is executed in the workspace with the
 //!   built `baton` first on PATH; a line ending in `# exit N` (or `# exits N`) must exit N.
+//!
+//! `needs=FILE` names a file a later block writes (an OpenAPI document); `setenv="A=1"` sets
+//! environment variables for the example's commands.
 //!
 //! Any directive may add `known-bug="..."`: the example is run as documented and must still
 //! FAIL; when baton is fixed the test says so, and the marker is removed.
@@ -445,8 +448,17 @@ fn run_bounded(mut cmd: Command) -> Ran {
 }
 
 fn baton(dir: &Path, args: &[String]) -> Ran {
+    baton_with(dir, args, &[])
+}
+
+/// `setenv="A=1,B=2"` on a directive: variables the example's reader has set.
+fn baton_with(dir: &Path, args: &[String], env: &[String]) -> Ran {
     let mut cmd = Command::new(bin());
     cmd.current_dir(dir).args(args);
+    for kv in env {
+        let (k, v) = kv.split_once('=').expect("setenv takes NAME=VALUE");
+        cmd.env(k, v);
+    }
     run_bounded(cmd)
 }
 
@@ -573,11 +585,12 @@ fn indent(text: &str, by: usize) -> String {
         + "\n"
 }
 
-/// `vars=a,b=1`: declared names for a fragment (empty strings unless given).
+/// `vars="a;b=1;c=[1, 2]"`: declared names for a fragment (empty strings unless given).
 fn fragment_vars(d: &Directive) -> String {
     let mut s = String::from("vars:\n  base_url: http://127.0.0.1:9\n");
-    for v in d.list("vars") {
-        let (k, val) = v.split_once('=').unwrap_or((&v, "\"\""));
+    let list = d.get("vars").unwrap_or("");
+    for v in list.split(';').map(str::trim).filter(|v| !v.is_empty()) {
+        let (k, val) = v.split_once('=').unwrap_or((v, "\"\""));
         s.push_str(&format!("  {k}: {val}\n"));
     }
     s
@@ -651,6 +664,7 @@ fn load_mock(ws: &mut Workspace, b: &Block, file: &str, text: &str) {
 /// The files a directive needs: its mocks and the files its `args` name.
 fn needs(d: &Directive) -> Vec<String> {
     let mut out = d.list("mock");
+    out.extend(d.list("needs"));
     let args = extra_args(d);
     for (i, a) in args.iter().enumerate() {
         if ["--env", "--env-file", "--data"].contains(&a.as_str()) {
@@ -699,7 +713,7 @@ fn check_and_run(ws: &mut Workspace, b: &Block, d: &Directive, file: &str) {
     let check_args = fix_args(&args);
     // `check` has no `--data`: a collection that reads row fields is validated by `run`.
     if check_args.len() == args.len() || !args.iter().any(|a| a == "--data") {
-        let ran = baton(ws.path(), &check_args);
+        let ran = baton_with(ws.path(), &check_args, &d.list("setenv"));
         let check_exit = d.get("check-exit").map(|v| v.parse().unwrap()).unwrap_or(0);
         ws.expect(
             b,

@@ -317,10 +317,10 @@ fn baton_invocations(line: &str) -> Vec<Vec<String>> {
         }
         if words.first().is_some_and(|w| w == "baton") {
             out.push(words[1..].to_vec());
-        } else if words.starts_with(&["cargo".into(), "run".into()]) {
-            if let Some(i) = words.iter().position(|w| w == "--") {
-                out.push(words[i + 1..].to_vec());
-            }
+        } else if words.starts_with(&["cargo".into(), "run".into()])
+            && let Some(i) = words.iter().position(|w| w == "--")
+        {
+            out.push(words[i + 1..].to_vec());
         }
     }
     out
@@ -329,8 +329,11 @@ fn baton_invocations(line: &str) -> Vec<Vec<String>> {
 // ---------------------------------------------------------------------------------------
 // Checking a command against --help
 
+/// `--help` texts by subcommand chain, asked once each.
+type HelpCache = Mutex<HashMap<Vec<String>, Result<String, String>>>;
+
 fn help(chain: &[String]) -> Result<String, String> {
-    static CACHE: OnceLock<Mutex<HashMap<Vec<String>, Result<String, String>>>> = OnceLock::new();
+    static CACHE: OnceLock<HelpCache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(h) = cache.lock().unwrap().get(chain) {
         return h.clone();
@@ -1083,4 +1086,71 @@ fn the_harness_catches_what_it_should() {
         command_lines("$ baton run a \\\n   --var x=1\nok\n"),
         vec!["baton run a  --var x=1".to_string()]
     );
+}
+
+/// GitHub's anchor for a heading: lowercased, punctuation other than `-` and `_` dropped,
+/// spaces turned into `-`.
+fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_' || *c == ' ')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+fn anchors(doc: &str) -> Vec<String> {
+    let mut in_fence = false;
+    let mut out = Vec::new();
+    for line in doc.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+        } else if !in_fence && line.starts_with('#') {
+            out.push(slug(line.trim_start_matches('#')));
+        }
+    }
+    out
+}
+
+/// Every link between the docs (`[x](format.md#captures)`, `[x](#captures)`) reaches a
+/// file that exists and a heading it has.
+#[test]
+fn links_between_docs_resolve() {
+    let re = regex::Regex::new(r"\]\(([^)\s]*?\.md)?(#[^)\s]+)?\)").unwrap();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for doc in DOCS {
+        let path = root().join(doc);
+        let text = std::fs::read_to_string(&path).unwrap();
+        for c in re.captures_iter(&text) {
+            let (file, anchor) = (c.get(1), c.get(2));
+            if file.is_none() && anchor.is_none() {
+                continue;
+            }
+            let target = match file {
+                Some(f) => path.parent().unwrap().join(f.as_str()),
+                None => path.clone(),
+            };
+            let Ok(target_text) = std::fs::read_to_string(&target) else {
+                problems.push(format!("{doc}: link to missing {}", target.display()));
+                continue;
+            };
+            if let Some(a) = anchor {
+                let a = &a.as_str()[1..];
+                if !anchors(&target_text).iter().any(|h| h == a) {
+                    problems.push(format!(
+                        "{doc}: no heading for #{a} in {}",
+                        target.display()
+                    ));
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 20,
+        "only {checked} links found: the link pattern is broken"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

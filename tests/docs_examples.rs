@@ -1154,3 +1154,40 @@ fn links_between_docs_resolve() {
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Every subcommand and every flag that `--help` lists is named in docs/commands.md.
+#[test]
+fn commands_page_names_every_command_and_flag() {
+    let page = std::fs::read_to_string(root().join("docs/commands.md")).unwrap();
+    let flag = regex::Regex::new(r"(?m)^\s+(?:-\w, )?(--[a-z][a-z-]*)").unwrap();
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    let mut queue = vec![Vec::<String>::new()];
+    while let Some(chain) = queue.pop() {
+        let h = help(&chain).unwrap();
+        for sub in subcommands(&h).into_iter().filter(|s| s != "help") {
+            let mut next = chain.clone();
+            next.push(sub);
+            if !page.contains(&format!("baton {}", next.join(" "))) {
+                missing.push(format!("`baton {}`", next.join(" ")));
+            }
+            queue.push(next);
+        }
+        for c in flag.captures_iter(&h) {
+            let f = &c[1];
+            seen += 1;
+            if !["--help", "--version"].contains(&f) && !page.contains(&format!("`{f}")) {
+                missing.push(format!("`{f}` of `baton {}`", chain.join(" ")));
+            }
+        }
+    }
+    assert!(
+        seen > 30,
+        "only {seen} flags read from --help: the pattern is broken"
+    );
+    assert!(
+        missing.is_empty(),
+        "docs/commands.md does not name: {}",
+        missing.join(", ")
+    );
+}

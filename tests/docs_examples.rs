@@ -31,6 +31,9 @@
 //! Any directive may add `known-bug="..."`: the example is run as documented and must still
 //! FAIL; when baton is fixed the test says so, and the marker is removed.
 //!
+//! In a `run` console block, every output line shown under a `$ ` command must appear in
+//! what that command printed (times and 127.0.0.1 ports normalised).
+//!
 //! Without `run`, every `baton ...` line of any block (shell, console, CI YAML) is checked:
 //! its subcommand exists and each flag appears in that subcommand's `--help`.
 
@@ -888,7 +891,32 @@ fn flag_check_block(ws: &mut Workspace, b: &Block) {
     }
 }
 
+/// Output with what changes from run to run (times, ports) written the same way.
+fn normalise(text: &str) -> String {
+    let time = regex::Regex::new(r"\b\d+(\.\d+)?(ms|s)\b").unwrap();
+    let port = regex::Regex::new(r"127\.0\.0\.1:\d+").unwrap();
+    let t = time.replace_all(text, "T");
+    port.replace_all(&t, "127.0.0.1:PORT").into_owned()
+}
+
+/// The output a console block shows under each `$ ` command: every line of it must be in
+/// what the command printed (a known bug's block is exempt).
+fn documented_output(text: &str) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("$ ") {
+            out.push(Vec::new());
+        } else if let Some(cur) = out.last_mut()
+            && !line.trim().is_empty()
+        {
+            cur.push(line.trim_end().to_string());
+        }
+    }
+    out
+}
+
 fn run_block(ws: &mut Workspace, b: &Block, d: &Directive) {
+    let mut shown = documented_output(&b.text).into_iter();
     let exit_re = regex::Regex::new(r"\bexits? (\d+)").unwrap();
     let mut ran_any = false;
     for line in command_lines(&b.text) {
@@ -926,6 +954,20 @@ fn run_block(ws: &mut Workspace, b: &Block, d: &Directive) {
         }
         let ran = sh(ws.path(), cmd);
         ws.expect(b, cmd.trim(), want, &ran);
+        let got = normalise(&ran.text);
+        let got: Vec<&str> = got.lines().map(str::trim_end).collect();
+        for line in shown.next().unwrap_or_default() {
+            if d.get("known-bug").is_none() && !got.contains(&normalise(&line).as_str()) {
+                ws.fail(
+                    b,
+                    format!(
+                        "`{}` does not print the documented line\n  {line}\nit printed:\n{}",
+                        cmd.trim(),
+                        ran.text
+                    ),
+                );
+            }
+        }
         ws.count("commands run");
         ran_any = true;
     }

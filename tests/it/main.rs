@@ -10,6 +10,7 @@ mod check;
 mod completions;
 mod curl_round_trip;
 mod demo;
+mod docs_examples;
 mod expectations;
 mod fmt;
 mod fuzz;

@@ -1093,7 +1093,7 @@ fn every_doc_is_covered() {
     for f in &found {
         assert!(
             DOCS.contains(&f.as_str()) || NOT_COVERED.iter().any(|(n, _)| n == f),
-            "{f} is not run by tests/docs_examples.rs: add it to DOCS"
+            "{f} is not run by tests/it/docs_examples.rs: add it to DOCS"
         );
     }
     for d in DOCS {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{Map, Value as Json};
 
-use crate::format::model::{ApiKeyIn, Auth, Body, ClientAuth, Part, Send};
+use crate::format::model::{ApiKeyIn, Auth, Body, ClientAuth, OAuth2, Part, Send};
 use crate::template::{TValue, Tmpl, json_text};
 
 /// Renders the templates of a request.
@@ -77,6 +77,8 @@ pub struct TokenSpec {
     pub params: Vec<(String, String)>,
 }
 
+/// Render a request: URL, query, headers, auth and body, as `run`, `export curl` and
+/// `--record` all see it.
 pub fn build<R: Render>(s: &Send, r: &mut R) -> Result<Built, R::Error> {
     let url = r.text("url", &s.url)?;
     let mut query: Vec<(String, String)> = Vec::new();
@@ -89,128 +91,10 @@ pub fn build<R: Render>(s: &Send, r: &mut R) -> Result<Built, R::Error> {
         headers.push((k.clone(), r.text(&format!("header `{k}`"), v)?));
     }
     let mut credential_headers = Vec::new();
-    let mut oauth2 = None;
-    match &s.auth {
-        Auth::None => {}
-        Auth::Basic { username, password } => {
-            let u = r.credential("basic auth username", username)?;
-            let p = r.credential("basic auth password", password)?;
-            let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
-            r.derived(&token);
-            set_default(&mut headers, "Authorization", format!("Basic {token}"));
-        }
-        Auth::Bearer(t) => {
-            let token = r.credential("bearer token", t)?;
-            set_default(&mut headers, "Authorization", format!("Bearer {token}"));
-        }
-        Auth::ApiKey {
-            location,
-            name,
-            value,
-        } => {
-            let v = r.credential("api_key value", value)?;
-            match location {
-                ApiKeyIn::Header => {
-                    if set_default(&mut headers, name, v) {
-                        credential_headers.push(name.clone());
-                    }
-                }
-                ApiKeyIn::Query => query.push((name.clone(), v)),
-            }
-        }
-        Auth::OAuth2(o) => {
-            let mut params = Vec::new();
-            for (k, t) in &o.params {
-                params.push((k.clone(), r.text(&format!("oauth2 param `{k}`"), t)?));
-            }
-            oauth2 = Some(TokenSpec {
-                token_url: r.text("oauth2 token_url", &o.token_url)?,
-                client_id: r.credential("oauth2 client_id", &o.client_id)?,
-                client_secret: r.credential("oauth2 client_secret", &o.client_secret)?,
-                scope: match &o.scope {
-                    Some(t) => Some(r.text("oauth2 scope", t)?),
-                    None => None,
-                },
-                client_auth: o.client_auth,
-                params,
-            });
-        }
-    }
+    let oauth2 = auth(&s.auth, r, &mut headers, &mut query, &mut credential_headers)?;
     let body = match &s.body {
         None => BuiltBody::None,
-        Some(Body::Json(v)) => {
-            set_default(&mut headers, "Content-Type", "application/json".into());
-            BuiltBody::Json(r.value("json body", v)?)
-        }
-        Some(Body::GraphQl {
-            query,
-            variables,
-            operation_name,
-        }) => {
-            set_default(&mut headers, "Content-Type", "application/json".into());
-            let mut doc = Map::new();
-            doc.insert(
-                "query".into(),
-                Json::String(r.text("graphql query", query)?),
-            );
-            if let Some(v) = variables {
-                doc.insert("variables".into(), r.value("graphql variables", v)?);
-            }
-            if let Some(op) = operation_name {
-                doc.insert(
-                    "operationName".into(),
-                    Json::String(r.text("graphql operation_name", op)?),
-                );
-            }
-            BuiltBody::Json(Json::Object(doc))
-        }
-        Some(Body::Form(fields)) => {
-            let mut pairs = Vec::new();
-            for (k, v) in fields {
-                let value = r.value(&format!("form field `{k}`"), v)?;
-                push_values(&mut pairs, k, &value);
-            }
-            set_default(
-                &mut headers,
-                "Content-Type",
-                "application/x-www-form-urlencoded".into(),
-            );
-            BuiltBody::Form(pairs)
-        }
-        Some(Body::Multipart(parts)) => {
-            let mut out = Vec::new();
-            for (name, part) in parts {
-                out.push((
-                    name.clone(),
-                    match part {
-                        Part::Text(v) => BuiltPart::Text(json_text(
-                            &r.value(&format!("multipart field `{name}`"), v)?,
-                        )),
-                        Part::File { path, content_type } => BuiltPart::File {
-                            path: path.clone(),
-                            content_type: content_type.clone(),
-                        },
-                    },
-                ));
-            }
-            BuiltBody::Multipart(out)
-        }
-        Some(Body::Raw(t)) => {
-            set_default(
-                &mut headers,
-                "Content-Type",
-                "text/plain; charset=utf-8".into(),
-            );
-            BuiltBody::Text(r.text("body", t)?)
-        }
-        Some(Body::File(path)) => {
-            set_default(
-                &mut headers,
-                "Content-Type",
-                "application/octet-stream".into(),
-            );
-            BuiltBody::File(path.clone())
-        }
+        Some(b) => body(b, r, &mut headers)?,
     };
     Ok(Built {
         method: s.method.clone(),
@@ -223,6 +107,129 @@ pub fn build<R: Render>(s: &Send, r: &mut R) -> Result<Built, R::Error> {
         timeout: s.timeout,
         follow_redirects: s.follow_redirects,
     })
+}
+
+/// Apply auth: a header or query parameter now, or the OAuth2 token request to make first.
+fn auth<R: Render>(
+    auth: &Auth,
+    r: &mut R,
+    headers: &mut Vec<(String, String)>,
+    query: &mut Vec<(String, String)>,
+    credential_headers: &mut Vec<String>,
+) -> Result<Option<TokenSpec>, R::Error> {
+    match auth {
+        Auth::None => {}
+        Auth::Basic { username, password } => {
+            let u = r.credential("basic auth username", username)?;
+            let p = r.credential("basic auth password", password)?;
+            let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+            r.derived(&token);
+            set_default(headers, "Authorization", format!("Basic {token}"));
+        }
+        Auth::Bearer(t) => {
+            let token = r.credential("bearer token", t)?;
+            set_default(headers, "Authorization", format!("Bearer {token}"));
+        }
+        Auth::ApiKey {
+            location,
+            name,
+            value,
+        } => {
+            let v = r.credential("api_key value", value)?;
+            match location {
+                ApiKeyIn::Header => {
+                    if set_default(headers, name, v) {
+                        credential_headers.push(name.clone());
+                    }
+                }
+                ApiKeyIn::Query => query.push((name.clone(), v)),
+            }
+        }
+        Auth::OAuth2(o) => return token_spec(o, r).map(Some),
+    }
+    Ok(None)
+}
+
+fn token_spec<R: Render>(o: &OAuth2, r: &mut R) -> Result<TokenSpec, R::Error> {
+    let mut params = Vec::new();
+    for (k, t) in &o.params {
+        params.push((k.clone(), r.text(&format!("oauth2 param `{k}`"), t)?));
+    }
+    Ok(TokenSpec {
+        token_url: r.text("oauth2 token_url", &o.token_url)?,
+        client_id: r.credential("oauth2 client_id", &o.client_id)?,
+        client_secret: r.credential("oauth2 client_secret", &o.client_secret)?,
+        scope: match &o.scope {
+            Some(t) => Some(r.text("oauth2 scope", t)?),
+            None => None,
+        },
+        client_auth: o.client_auth,
+        params,
+    })
+}
+
+/// Render a body, setting its `Content-Type` unless one is given.
+fn body<R: Render>(
+    b: &Body,
+    r: &mut R,
+    headers: &mut Vec<(String, String)>,
+) -> Result<BuiltBody, R::Error> {
+    let (content_type, built) = match b {
+        Body::Json(v) => ("application/json", BuiltBody::Json(r.value("json body", v)?)),
+        Body::GraphQl {
+            query,
+            variables,
+            operation_name,
+        } => {
+            let mut doc = Map::new();
+            doc.insert(
+                "query".into(),
+                Json::String(r.text("graphql query", query)?),
+            );
+            if let Some(v) = variables {
+                doc.insert("variables".into(), r.value("graphql variables", v)?);
+            }
+            if let Some(op) = operation_name {
+                let op = r.text("graphql operation_name", op)?;
+                doc.insert("operationName".into(), Json::String(op));
+            }
+            ("application/json", BuiltBody::Json(Json::Object(doc)))
+        }
+        Body::Form(fields) => {
+            let mut pairs = Vec::new();
+            for (k, v) in fields {
+                let value = r.value(&format!("form field `{k}`"), v)?;
+                push_values(&mut pairs, k, &value);
+            }
+            ("application/x-www-form-urlencoded", BuiltBody::Form(pairs))
+        }
+        // reqwest sets the multipart Content-Type with its boundary.
+        Body::Multipart(parts) => return multipart(parts, r),
+        Body::Raw(t) => (
+            "text/plain; charset=utf-8",
+            BuiltBody::Text(r.text("body", t)?),
+        ),
+        Body::File(path) => ("application/octet-stream", BuiltBody::File(path.clone())),
+    };
+    set_default(headers, "Content-Type", content_type.into());
+    Ok(built)
+}
+
+fn multipart<R: Render>(parts: &[(String, Part)], r: &mut R) -> Result<BuiltBody, R::Error> {
+    let mut out = Vec::new();
+    for (name, part) in parts {
+        let built = match part {
+            Part::Text(v) => {
+                BuiltPart::Text(json_text(&r.value(&format!("multipart field `{name}`"), v)?))
+            }
+            Part::File { path, content_type } => BuiltPart::File {
+                path: path.clone(),
+                content_type: content_type.clone(),
+            },
+        };
+        out.push((name.clone(), built));
+    }
+    Ok(BuiltBody::Multipart(out))
 }
 
 /// Lists become repeated parameters; null is left out; everything else its plain text.

@@ -8,7 +8,7 @@ pub mod builder;
 pub mod oauth2;
 pub mod response;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use async_compression::tokio::bufread::{BrotliDecoder, GzipDecoder, ZlibDecoder, ZstdDecoder};
@@ -96,18 +96,7 @@ pub struct UrlError {
 
 /// Parse the URL, append the query, encode the body (reading files).
 pub fn prepare(b: &Built, default_timeout: Duration) -> Result<Prepared, PrepareError> {
-    let mut url = url::Url::parse(b.url.trim()).map_err(|e| {
-        PrepareError::Url(UrlError {
-            url: b.url.clone(),
-            reason: e.to_string(),
-        })
-    })?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(PrepareError::Url(UrlError {
-            url: b.url.clone(),
-            reason: format!("the scheme is `{}`", url.scheme()),
-        }));
-    }
+    let mut url = parse_url(&b.url)?;
     if !b.query.is_empty() {
         let mut pairs = url.query_pairs_mut();
         for (k, v) in &b.query {
@@ -115,79 +104,9 @@ pub fn prepare(b: &Built, default_timeout: Duration) -> Result<Prepared, Prepare
         }
     }
     let mut headers = b.headers.clone();
-    let read = |p: &PathBuf| {
-        std::fs::read(p)
-            .map_err(|e| PrepareError::File(format!("cannot read {}: {e}", p.display())))
-    };
-    let (body, body_display) = match &b.body {
-        BuiltBody::None => (None, None),
-        BuiltBody::Json(v) => {
-            let text = serde_json::to_string(v).unwrap_or_default();
-            (Some(text.clone().into_bytes()), Some(text))
-        }
-        BuiltBody::Form(pairs) => {
-            let text = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(pairs)
-                .finish();
-            (Some(text.clone().into_bytes()), Some(text))
-        }
-        BuiltBody::Text(t) => (Some(t.clone().into_bytes()), Some(t.clone())),
-        BuiltBody::File(p) => {
-            let bytes = read(p)?;
-            let shown = format!("<{} bytes from {}>", bytes.len(), p.display());
-            (Some(bytes), Some(shown))
-        }
-        BuiltBody::Multipart(parts) => {
-            let boundary = format!("baton-{}", uuid::Uuid::new_v4().simple());
-            let mut bytes = Vec::new();
-            let mut shown = Vec::new();
-            for (name, part) in parts {
-                bytes.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-                match part {
-                    BuiltPart::Text(t) => {
-                        bytes.extend_from_slice(
-                            format!(
-                                "Content-Disposition: form-data; name=\"{}\"\r\n\r\n",
-                                quoted(name)
-                            )
-                            .as_bytes(),
-                        );
-                        bytes.extend_from_slice(t.as_bytes());
-                        shown.push(format!("{name}={t}"));
-                    }
-                    BuiltPart::File { path, content_type } => {
-                        let data = read(path)?;
-                        let file_name = path
-                            .file_name()
-                            .map(|f| f.to_string_lossy().into_owned())
-                            .unwrap_or_default();
-                        let ct = content_type.clone().unwrap_or_else(|| guess_type(path));
-                        bytes.extend_from_slice(
-                            format!(
-                                "Content-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {ct}\r\n\r\n",
-                                quoted(name),
-                                quoted(&file_name)
-                            )
-                            .as_bytes(),
-                        );
-                        shown.push(format!("{name}=@{file_name} ({} bytes, {ct})", data.len()));
-                        bytes.extend_from_slice(&data);
-                    }
-                }
-                bytes.extend_from_slice(b"\r\n");
-            }
-            bytes.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-            if !headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            {
-                headers.push((
-                    "Content-Type".into(),
-                    format!("multipart/form-data; boundary={boundary}"),
-                ));
-            }
-            (Some(bytes), Some(shown.join("\n")))
-        }
+    let (body, body_display) = match encode(&b.body, &mut headers)? {
+        Some((bytes, shown)) => (Some(bytes), Some(shown)),
+        None => (None, None),
     };
     Ok(Prepared {
         method: b.method.clone(),
@@ -199,6 +118,102 @@ pub fn prepare(b: &Built, default_timeout: Duration) -> Result<Prepared, Prepare
         follow_redirects: b.follow_redirects,
         credential_headers: b.credential_headers.clone(),
     })
+}
+
+/// An http(s) URL, or an error that says how to write one.
+fn parse_url(raw: &str) -> Result<url::Url, PrepareError> {
+    let bad = |reason: String| {
+        PrepareError::Url(UrlError {
+            url: raw.to_string(),
+            reason,
+        })
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|e| bad(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(format!("the scheme is `{}`", url.scheme())));
+    }
+    Ok(url)
+}
+
+fn read_file(p: &Path) -> Result<Vec<u8>, PrepareError> {
+    std::fs::read(p).map_err(|e| PrepareError::File(format!("cannot read {}: {e}", p.display())))
+}
+
+/// A body's bytes and how it is shown (`-vv`, reports); `None` for no body.
+fn encode(
+    body: &BuiltBody,
+    headers: &mut Vec<(String, String)>,
+) -> Result<Option<(Vec<u8>, String)>, PrepareError> {
+    let text = |t: String| Some((t.clone().into_bytes(), t));
+    Ok(match body {
+        BuiltBody::None => None,
+        BuiltBody::Json(v) => text(serde_json::to_string(v).unwrap_or_default()),
+        BuiltBody::Form(pairs) => text(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish(),
+        ),
+        BuiltBody::Text(t) => text(t.clone()),
+        BuiltBody::File(p) => {
+            let bytes = read_file(p)?;
+            let shown = format!("<{} bytes from {}>", bytes.len(), p.display());
+            Some((bytes, shown))
+        }
+        BuiltBody::Multipart(parts) => Some(multipart(parts, headers)?),
+    })
+}
+
+/// `multipart/form-data` with a boundary of its own (and the `Content-Type` naming it,
+/// unless one was given).
+fn multipart(
+    parts: &[(String, BuiltPart)],
+    headers: &mut Vec<(String, String)>,
+) -> Result<(Vec<u8>, String), PrepareError> {
+    let boundary = format!("baton-{}", uuid::Uuid::new_v4().simple());
+    let mut bytes = Vec::new();
+    let mut shown = Vec::new();
+    for (name, part) in parts {
+        bytes.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match part {
+            BuiltPart::Text(t) => {
+                let disposition = format!(
+                    "Content-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                    quoted(name)
+                );
+                bytes.extend_from_slice(disposition.as_bytes());
+                bytes.extend_from_slice(t.as_bytes());
+                shown.push(format!("{name}={t}"));
+            }
+            BuiltPart::File { path, content_type } => {
+                let data = read_file(path)?;
+                let file_name = path
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let ct = content_type.clone().unwrap_or_else(|| guess_type(path));
+                let disposition = format!(
+                    "Content-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {ct}\r\n\r\n",
+                    quoted(name),
+                    quoted(&file_name)
+                );
+                bytes.extend_from_slice(disposition.as_bytes());
+                shown.push(format!("{name}=@{file_name} ({} bytes, {ct})", data.len()));
+                bytes.extend_from_slice(&data);
+            }
+        }
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        headers.push((
+            "Content-Type".into(),
+            format!("multipart/form-data; boundary={boundary}"),
+        ));
+    }
+    Ok((bytes, shown.join("\n")))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -233,6 +248,93 @@ fn guess_type(p: &std::path::Path) -> String {
         _ => "application/octet-stream",
     }
     .to_string()
+}
+
+/// One hop of an exchange: what goes out next.
+struct Next {
+    method: String,
+    url: url::Url,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+}
+
+impl Next {
+    /// The hop a redirect leads to: 303 (and 301/302 after a POST) turn into a GET
+    /// without a body.
+    fn redirected(&self, status: u16, target: &str) -> Result<Next, HttpError> {
+        let url = self.url.join(target).map_err(|e| {
+            HttpError::Send(format!(
+                "{} {}: redirect to `{target}` is not a valid URL: {e}",
+                self.method, self.url
+            ))
+        })?;
+        let mut next = Next {
+            method: self.method.clone(),
+            url,
+            headers: self.headers.clone(),
+            body: self.body.clone(),
+        };
+        if status == 303 || (matches!(status, 301 | 302) && self.method == "POST") {
+            next.method = "GET".into();
+            next.body = None;
+            next.headers.retain(|(k, _)| {
+                !k.eq_ignore_ascii_case("content-type") && !k.eq_ignore_ascii_case("content-length")
+            });
+        }
+        Ok(next)
+    }
+}
+
+/// The headers a hop sends: the request's, baton's defaults, and the jar's cookies.
+fn outgoing(headers: &[(String, String)], jar: Option<&Jar>, url: &url::Url) -> Vec<(String, String)> {
+    let mut sent = headers.to_vec();
+    add_default(&mut sent, "User-Agent", USER_AGENT);
+    add_default(&mut sent, "Accept", "*/*");
+    add_default(&mut sent, "Accept-Encoding", ACCEPT_ENCODING);
+    if let Some(jar) = jar
+        && !sent.iter().any(|(k, _)| k.eq_ignore_ascii_case("cookie"))
+        && let Some(c) = jar.cookies(url)
+    {
+        sent.push((
+            "Cookie".into(),
+            String::from_utf8_lossy(c.as_bytes()).into_owned(),
+        ));
+    }
+    sent
+}
+
+/// What went out, as the wire had it: plus Host and Content-Length.
+fn wire(hop: &Next, sent: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut wire = vec![("Host".to_string(), host_header(&hop.url))];
+    wire.extend(sent);
+    if let Some(b) = &hop.body
+        && !wire
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+    {
+        wire.push(("Content-Length".into(), b.len().to_string()));
+    }
+    wire
+}
+
+/// The final response, its body decoded and kept up to `max_body`.
+async fn received(
+    resp: reqwest::Response,
+    hop: &Next,
+    status: u16,
+    headers: Vec<(String, String)>,
+    max_body: u64,
+    start: Instant,
+) -> Result<Response, HttpError> {
+    let body = read_body(resp, &headers, max_body)
+        .await
+        .map_err(|e| HttpError::Send(format!("{} {}: {e}", hop.method, hop.url)))?;
+    Ok(match body {
+        Body::Kept(b) => Response::new(status, headers, b, start.elapsed()),
+        Body::Counted(n) => {
+            Response::new(status, headers, Vec::new(), start.elapsed()).over_limit(n, max_body)
+        }
+    })
 }
 
 impl Http {
@@ -274,44 +376,24 @@ impl Http {
         max_body: u64,
         start: Instant,
     ) -> Result<Exchange, HttpError> {
-        let mut method = p.method.clone();
-        let mut url = p.url.clone();
-        let mut headers = p.headers.clone();
-        let mut body = p.body.clone();
+        let mut hop = Next {
+            method: p.method.clone(),
+            url: p.url.clone(),
+            headers: p.headers.clone(),
+            body: p.body.clone(),
+        };
         let mut hops: Vec<Hop> = Vec::new();
-        let origin = url.origin();
+        let origin = p.url.origin();
         let mut cross_origin = false;
         loop {
-            let mut sent = headers.clone();
-            add_default(&mut sent, "User-Agent", USER_AGENT);
-            add_default(&mut sent, "Accept", "*/*");
-            add_default(&mut sent, "Accept-Encoding", ACCEPT_ENCODING);
-            if let Some(jar) = jar
-                && !sent.iter().any(|(k, _)| k.eq_ignore_ascii_case("cookie"))
-                && let Some(c) = jar.cookies(&url)
-            {
-                sent.push((
-                    "Cookie".into(),
-                    String::from_utf8_lossy(c.as_bytes()).into_owned(),
-                ));
-            }
-            let resp = self.once(&method, &url, &sent, body.as_ref(), p).await?;
+            let sent = outgoing(&hop.headers, jar, &hop.url);
+            let resp = (self.once(&hop.method, &hop.url, &sent, hop.body.as_ref(), p)).await?;
             let status = resp.status().as_u16();
             if let Some(jar) = jar {
                 let mut set = resp.headers().get_all(reqwest::header::SET_COOKIE).iter();
-                jar.set_cookies(&mut set, &url);
+                jar.set_cookies(&mut set, &hop.url);
             }
             let response_headers = header_list(resp.headers());
-            // What went out, as the wire had it: plus Host and Content-Length.
-            let mut wire = vec![("Host".to_string(), host_header(&url))];
-            wire.extend(sent.iter().cloned());
-            if let Some(b) = &body
-                && !wire
-                    .iter()
-                    .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            {
-                wire.push(("Content-Length".into(), b.len().to_string()));
-            }
             let location = resp
                 .headers()
                 .get(reqwest::header::LOCATION)
@@ -320,9 +402,9 @@ impl Http {
                 && matches!(status, 301 | 302 | 303 | 307 | 308)
                 && location.is_some();
             hops.push(Hop {
-                method: method.clone(),
-                url: url.to_string(),
-                headers: wire,
+                method: hop.method.clone(),
+                url: hop.url.to_string(),
+                headers: wire(&hop, sent),
                 status,
                 location: location.clone().filter(|_| redirect),
                 response_headers: if redirect {
@@ -332,16 +414,8 @@ impl Http {
                 },
             });
             if !redirect {
-                let resp_body = read_body(resp, &response_headers, max_body)
-                    .await
-                    .map_err(|e| HttpError::Send(format!("{method} {url}: {e}")))?;
-                let response = match resp_body {
-                    Body::Kept(b) => Response::new(status, response_headers, b, start.elapsed()),
-                    Body::Counted(n) => {
-                        Response::new(status, response_headers, Vec::new(), start.elapsed())
-                            .over_limit(n, max_body)
-                    }
-                };
+                let response =
+                    received(resp, &hop, status, response_headers, max_body, start).await?;
                 return Ok(Exchange { response, hops });
             }
             if hops.len() > MAX_REDIRECTS {
@@ -351,18 +425,12 @@ impl Http {
                 )));
             }
             drain(resp).await;
-            let target = location.unwrap_or_default();
-            let next = url.join(&target).map_err(|e| {
-                HttpError::Send(format!(
-                    "{method} {url}: redirect to `{target}` is not a valid URL: {e}"
-                ))
-            })?;
-            if next.origin() != origin {
-                cross_origin = true;
-            }
+            let next = hop.redirected(status, &location.unwrap_or_default())?;
+            cross_origin |= next.url.origin() != origin;
+            hop = next;
             if cross_origin {
                 // Every credential baton added or was given stays with its origin.
-                headers.retain(|(k, _)| {
+                hop.headers.retain(|(k, _)| {
                     !crate::secret::is_secret_header(k)
                         && !p
                             .credential_headers
@@ -370,15 +438,6 @@ impl Http {
                             .any(|c| c.eq_ignore_ascii_case(k))
                 });
             }
-            if status == 303 || (matches!(status, 301 | 302) && method == "POST") {
-                method = "GET".into();
-                body = None;
-                headers.retain(|(k, _)| {
-                    !k.eq_ignore_ascii_case("content-type")
-                        && !k.eq_ignore_ascii_case("content-length")
-                });
-            }
-            url = next;
         }
     }
 

@@ -141,30 +141,50 @@ fn reorder_map(
         bounds.push(attached_start(lines, w[0] + 1, w[1], col));
     }
     bounds.push(block_end);
-    let mut blocks: Vec<Block> = Vec::with_capacity(map.len());
-    for (i, key_line) in key_lines.iter().enumerate() {
-        let span = &lines[bounds[i]..bounds[i + 1]];
-        let gap = span.iter().take_while(|l| l.trim().is_empty()).count();
-        blocks.push(Block {
-            gap,
-            text: span[gap..].to_vec(),
-            key: key_line - bounds[i] - gap,
-        });
+    let mut blocks: Vec<Block> = key_lines
+        .iter()
+        .enumerate()
+        .map(|(i, key_line)| {
+            let span = &lines[bounds[i]..bounds[i + 1]];
+            let gap = span.iter().take_while(|l| l.trim().is_empty()).count();
+            Block {
+                gap,
+                text: span[gap..].to_vec(),
+                key: key_line - bounds[i] - gap,
+            }
+        })
+        .collect();
+    // `- name: a`: take the dash off the first key's line; put it on the new first key's.
+    if in_seq && !move_dash(&mut blocks[0], col, "- ", "  ") {
+        return;
     }
-    if in_seq {
-        // `- name: a`: take the dash off the first key's line; put it on the new first key's.
-        let b = &mut blocks[0];
-        let l = &mut b.text[b.key];
-        if col >= 2 && l.get(col - 2..col) == Some("- ") {
-            l.replace_range(col - 2..col, "  ");
-        } else {
-            return;
-        }
+    let (mut new, new_first_key) = reassemble(&blocks, &sorted, block_end - first + 1);
+    if in_seq && !swap_at(&mut new[new_first_key], col, "  ", "- ") {
+        return;
     }
-    // Blank lines above a key move with it, except at the top of the map: the new first key
-    // takes none, and the old first key (which had none) is set apart as the others are.
+    lines.splice(first..block_end, new);
+}
+
+fn move_dash(b: &mut Block, col: usize, from: &str, to: &str) -> bool {
+    swap_at(&mut b.text[b.key], col, from, to)
+}
+
+/// Replace the two characters before column `col` when they are `from`.
+fn swap_at(line: &mut String, col: usize, from: &str, to: &str) -> bool {
+    if col >= 2 && line.get(col - 2..col) == Some(from) {
+        line.replace_range(col - 2..col, to);
+        true
+    } else {
+        false
+    }
+}
+
+/// The blocks in their new order, and the index of the new first key's line. Blank lines
+/// above a key move with it, except at the top of the map: the new first key takes none,
+/// and the old first key (which had none) is set apart as the others are.
+fn reassemble(blocks: &[Block], sorted: &[usize], capacity: usize) -> (Vec<String>, usize) {
     let spaced = blocks.iter().any(|b| b.gap > 0);
-    let mut new: Vec<String> = Vec::with_capacity(block_end - first + 1);
+    let mut new: Vec<String> = Vec::with_capacity(capacity);
     let mut new_first_key = 0;
     for (pos, i) in sorted.iter().enumerate() {
         let gap = match (pos, *i) {
@@ -178,14 +198,7 @@ fn reorder_map(
         }
         new.extend(blocks[*i].text.iter().cloned());
     }
-    if in_seq {
-        let l = &mut new[new_first_key];
-        if l.get(col - 2..col) != Some("  ") {
-            return;
-        }
-        l.replace_range(col - 2..col, "- ");
-    }
-    lines.splice(first..block_end, new);
+    (new, new_first_key)
 }
 
 /// Where the blank and comment lines just above line `at` (none above `lo`) start belonging to

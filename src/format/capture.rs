@@ -6,7 +6,7 @@ use super::expect::{parse_path, path_help, regex_reason};
 use super::keys;
 use super::model::{Capture, Source};
 use crate::format::reader;
-use crate::format::yaml::{Kind, Node};
+use crate::format::yaml::{Key, Kind, Node};
 use crate::problem::Diags;
 use crate::problem::source::{Pos, did_you_mean};
 
@@ -54,67 +54,7 @@ fn one(var: &str, pos: Pos, v: &Node, d: &mut Diags) -> Option<Capture> {
                 None
             }
         },
-        Kind::Map(entries) => {
-            let mut source: Option<Source> = None;
-            let mut ok = true;
-            for (k, val) in entries {
-                let name = k.name.as_str();
-                if keys::CAPTURE_SOURCES.contains(&name) {
-                    if source.is_some() {
-                        d.error(k.pos, format!("capture `{var}` has more than one source"))
-                            .help("keep one of json, header, cookie, status, body, duration");
-                        ok = false;
-                        continue;
-                    }
-                    source = source_of(name, val, d);
-                    ok &= source.is_some();
-                } else if name == "regex" {
-                    match val.as_str().map(Regex::new) {
-                        Some(Ok(re)) => cap.regex = Some(re),
-                        Some(Err(e)) => {
-                            d.error(val.pos, format!("invalid regex: {}", regex_reason(&e)));
-                            ok = false;
-                        }
-                        None => {
-                            d.error(val.pos, "`regex` must be a string");
-                            ok = false;
-                        }
-                    }
-                } else if name == "default" {
-                    cap.default = Some(val.to_json());
-                } else if name == "secret" {
-                    match val.kind {
-                        Kind::Bool(b) => cap.secret = b,
-                        _ => {
-                            d.error(val.pos, "`secret` must be true or false");
-                            ok = false;
-                        }
-                    }
-                } else {
-                    let all = keys::CAPTURE_SOURCES
-                        .iter()
-                        .chain(keys::CAPTURE_OPTIONS)
-                        .copied();
-                    let diag = d.error(k.pos, format!("unknown key `{name}` in capture `{var}`"));
-                    match did_you_mean(name, all) {
-                        Some(s) => diag.label(format!("did you mean `{s}`?")),
-                        None => diag.help("a capture has one of json, header, cookie, status, body, duration, and optionally regex, default, secret"),
-                    };
-                    ok = false;
-                }
-            }
-            match source {
-                Some(s) => cap.source = s,
-                None => {
-                    if ok {
-                        d.error(v.pos, format!("capture `{var}` has no source"))
-                            .help("add one of json: $.path, header: NAME, cookie: NAME, status: true, body: true, duration: true");
-                    }
-                    return None;
-                }
-            }
-            ok.then_some(cap)
-        }
+        Kind::Map(entries) => from_map(cap, v, entries, d),
         _ => {
             d.error(
                 v.pos,
@@ -127,6 +67,78 @@ fn one(var: &str, pos: Pos, v: &Node, d: &mut Diags) -> Option<Capture> {
             None
         }
     }
+}
+
+/// `{ json: $.x, regex: ..., default: ..., secret: true }`: one source and its options.
+fn from_map(mut cap: Capture, v: &Node, entries: &[(Key, Node)], d: &mut Diags) -> Option<Capture> {
+    let var = cap.var.clone();
+    let mut source: Option<Source> = None;
+    let mut ok = true;
+    for (k, val) in entries {
+        let name = k.name.as_str();
+        if keys::CAPTURE_SOURCES.contains(&name) {
+            if source.is_some() {
+                d.error(k.pos, format!("capture `{var}` has more than one source"))
+                    .help("keep one of json, header, cookie, status, body, duration");
+                ok = false;
+                continue;
+            }
+            source = source_of(name, val, d);
+            ok &= source.is_some();
+        } else {
+            ok &= option(&mut cap, name, k, val, d);
+        }
+    }
+    match source {
+        Some(s) => cap.source = s,
+        None => {
+            if ok {
+                d.error(v.pos, format!("capture `{var}` has no source"))
+                    .help("add one of json: $.path, header: NAME, cookie: NAME, status: true, body: true, duration: true");
+            }
+            return None;
+        }
+    }
+    ok.then_some(cap)
+}
+
+/// One option of a capture (`regex`, `default`, `secret`); false when it is wrong.
+fn option(cap: &mut Capture, name: &str, k: &Key, val: &Node, d: &mut Diags) -> bool {
+    match name {
+        "regex" => match val.as_str().map(Regex::new) {
+            Some(Ok(re)) => cap.regex = Some(re),
+            Some(Err(e)) => {
+                d.error(val.pos, format!("invalid regex: {}", regex_reason(&e)));
+                return false;
+            }
+            None => {
+                d.error(val.pos, "`regex` must be a string");
+                return false;
+            }
+        },
+        "default" => cap.default = Some(val.to_json()),
+        "secret" => match val.kind {
+            Kind::Bool(b) => cap.secret = b,
+            _ => {
+                d.error(val.pos, "`secret` must be true or false");
+                return false;
+            }
+        },
+        _ => {
+            let all = keys::CAPTURE_SOURCES
+                .iter()
+                .chain(keys::CAPTURE_OPTIONS)
+                .copied();
+            let var = &cap.var;
+            let diag = d.error(k.pos, format!("unknown key `{name}` in capture `{var}`"));
+            match did_you_mean(name, all) {
+                Some(s) => diag.label(format!("did you mean `{s}`?")),
+                None => diag.help("a capture has one of json, header, cookie, status, body, duration, and optionally regex, default, secret"),
+            };
+            return false;
+        }
+    }
+    true
 }
 
 fn source_of(name: &str, val: &Node, d: &mut Diags) -> Option<Source> {

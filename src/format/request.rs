@@ -71,20 +71,7 @@ pub fn request(
     };
     let base = file.dir();
     let receiving = node.get("receive");
-    let action = match receiving {
-        Some(r) => {
-            for (k, _) in map
-                .iter()
-                .filter(|(k, _)| keys::NOT_IN_RECEIVE.contains(&k.name.as_str()))
-            {
-                d.error(k.pos, format!("a `receive` step has no `{}`", k.name))
-                    .label("it sends nothing")
-                    .help("wait for the inbound request with `receive:` only, or make this a separate request");
-            }
-            receive(r, d).map(|r| Action::Receive(Box::new(r)))
-        }
-        None => send(node, map, &base, defaults, d).map(|s| Action::Send(Box::new(s))),
-    };
+    let action = action(node, map, &base, defaults, d);
     let expect = node
         .get("expect")
         .map(|n| expect::expect(n, &base, receiving.is_some(), d))
@@ -105,20 +92,7 @@ pub fn request(
     let when = node.get("when").and_then(|n| condition(n, d));
     let delay = node.get("delay").and_then(|n| reader::duration(n, d));
     let tags = node.get("tags").map(|n| tags(n, d)).unwrap_or_default();
-    let for_each = node.get("for_each").map(|n| match &n.kind {
-        Kind::Seq(_) | Kind::Str(_) => reader::tvalue(n, d),
-        _ => {
-            d.error(
-                n.pos,
-                format!(
-                    "`for_each` takes a list, or a template giving one; found {}",
-                    n.type_name()
-                ),
-            )
-            .help("e.g. `for_each: [a, b]` or `for_each: \"{{ endpoint_ids }}\"`");
-            TValue::Null
-        }
-    });
+    let for_each = node.get("for_each").map(|n| for_each(n, d));
     Some(Request {
         name: name?,
         span: Span::new(file, node.pos),
@@ -133,6 +107,46 @@ pub fn request(
     })
 }
 
+/// What a step does: send a request, or (`receive`) wait for one.
+fn action(
+    node: &Node,
+    map: &[(Key, Node)],
+    base: &std::path::Path,
+    defaults: &Defaults,
+    d: &mut Diags,
+) -> Option<Action> {
+    let Some(r) = node.get("receive") else {
+        return send(node, map, base, defaults, d).map(|s| Action::Send(Box::new(s)));
+    };
+    for (k, _) in map
+        .iter()
+        .filter(|(k, _)| keys::NOT_IN_RECEIVE.contains(&k.name.as_str()))
+    {
+        d.error(k.pos, format!("a `receive` step has no `{}`", k.name))
+            .label("it sends nothing")
+            .help("wait for the inbound request with `receive:` only, or make this a separate request");
+    }
+    receive(r, d).map(|r| Action::Receive(Box::new(r)))
+}
+
+/// `for_each`: a list, or a template giving one.
+fn for_each(n: &Node, d: &mut Diags) -> TValue {
+    match &n.kind {
+        Kind::Seq(_) | Kind::Str(_) => reader::tvalue(n, d),
+        _ => {
+            d.error(
+                n.pos,
+                format!(
+                    "`for_each` takes a list, or a template giving one; found {}",
+                    n.type_name()
+                ),
+            )
+            .help("e.g. `for_each: [a, b]` or `for_each: \"{{ endpoint_ids }}\"`");
+            TValue::Null
+        }
+    }
+}
+
 fn send(
     node: &Node,
     map: &[(Key, Node)],
@@ -145,20 +159,7 @@ fn send(
         .map(|(k, _)| k)
         .filter(|k| keys::BODIES.contains(&k.name.as_str()))
         .collect();
-    let method = match node.get("method") {
-        Some(n) => match reader::string(n, "method", d) {
-            Some(m) if !m.is_empty() && m.bytes().all(is_token_char) => m,
-            Some(m) => {
-                d.error(n.pos, format!("`{m}` is not an HTTP method"))
-                    .help("write a method such as GET, POST, PUT, PATCH, DELETE");
-                "GET".into()
-            }
-            None => "GET".into(),
-        },
-        // A GraphQL query is POSTed unless a method is given.
-        None if bodies.iter().any(|k| k.name == "graphql") => "POST".into(),
-        None => "GET".into(),
-    };
+    let method = method(node, &bodies, d);
     let url = match node.get("url") {
         Some(n) => reader::template(n, "url", d).inspect(|t| literal_url(t, d)),
         None => {
@@ -171,31 +172,8 @@ fn send(
     if let Some(q) = node.get("query") {
         query.extend(reader::tvalue_map(q, "query", d));
     }
-    let mut hdrs = defaults.headers.clone();
-    if let Some(h) = node.get("headers") {
-        for (k, v) in headers(h, d) {
-            hdrs.retain(|(name, _)| !name.eq_ignore_ascii_case(&k));
-            hdrs.push((k, v));
-        }
-    }
-    let headers = hdrs
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect();
-    if bodies.len() > 1 {
-        d.error(
-            bodies[1].pos,
-            format!(
-                "a request has at most one body; `{}` and `{}` are both set",
-                bodies[0].name, bodies[1].name
-            ),
-        )
-        .help("keep one of json, form, multipart, body, graphql");
-    }
-    let body = bodies.first().and_then(|k| {
-        let v = node.get(&k.name)?;
-        body::body(&k.name, v, base, d)
-    });
+    let headers = merged_headers(node, defaults, d);
+    let body = request_body(node, &bodies, base, d);
     let auth = match node.get("auth") {
         Some(n) => auth::auth(n, d),
         None => defaults.auth.clone(),
@@ -220,6 +198,58 @@ fn send(
         timeout,
         follow_redirects,
     })
+}
+
+/// `method`, GET unless given (a GraphQL query is POSTed unless a method is given).
+fn method(node: &Node, bodies: &[&Key], d: &mut Diags) -> String {
+    match node.get("method") {
+        Some(n) => match reader::string(n, "method", d) {
+            Some(m) if !m.is_empty() && m.bytes().all(is_token_char) => m,
+            Some(m) => {
+                d.error(n.pos, format!("`{m}` is not an HTTP method"))
+                    .help("write a method such as GET, POST, PUT, PATCH, DELETE");
+                "GET".into()
+            }
+            None => "GET".into(),
+        },
+        None if bodies.iter().any(|k| k.name == "graphql") => "POST".into(),
+        None => "GET".into(),
+    }
+}
+
+/// The defaults' headers with the request's own on top (`null` removes one).
+fn merged_headers(node: &Node, defaults: &Defaults, d: &mut Diags) -> Vec<(String, Tmpl)> {
+    let mut hdrs = defaults.headers.clone();
+    if let Some(h) = node.get("headers") {
+        for (k, v) in headers(h, d) {
+            hdrs.retain(|(name, _)| !name.eq_ignore_ascii_case(&k));
+            hdrs.push((k, v));
+        }
+    }
+    hdrs.into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
+}
+
+/// The one body a request may have.
+fn request_body(
+    node: &Node,
+    bodies: &[&Key],
+    base: &std::path::Path,
+    d: &mut Diags,
+) -> Option<super::model::Body> {
+    if bodies.len() > 1 {
+        d.error(
+            bodies[1].pos,
+            format!(
+                "a request has at most one body; `{}` and `{}` are both set",
+                bodies[0].name, bodies[1].name
+            ),
+        )
+        .help("keep one of json, form, multipart, body, graphql");
+    }
+    let k = bodies.first()?;
+    body::body(&k.name, node.get(&k.name)?, base, d)
 }
 
 /// A URL written without templates must have a scheme: `127.0.0.1:8080/get` fails at

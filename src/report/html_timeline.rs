@@ -100,118 +100,162 @@ pub fn timeline(col: &CollectedCollection, ids: &[String]) -> String {
         .map(|r| r.started + r.duration)
         .max()
         .unwrap_or(t0);
-    let span = ms(end - t0).max(0.001);
-    let step = tick_step(span);
-    // Gridlines are the track's background, repeating every step from 0.
-    let pct = |v: f64| v / span * 100.0;
+    let scale = Scale {
+        t0,
+        span: ms(end - t0).max(0.001),
+    };
+    let mut h = axis(&scale, &col.title());
+    let mut seen = Seen::default();
+    for (r, id) in reqs.iter().zip(ids) {
+        lane(&mut h, r, id, &scale, &mut seen);
+    }
+    legend(&mut h, seen);
+    h
+}
+
+/// Where a request sits on the track: milliseconds from the first start, over the span.
+struct Scale {
+    t0: Duration,
+    span: f64,
+}
+
+impl Scale {
+    fn pct(&self, v: f64) -> f64 {
+        v / self.span * 100.0
+    }
+}
+
+/// What the legend lists: the outcomes and phase kinds that appear, and whether a send was
+/// retried.
+#[derive(Default)]
+struct Seen {
+    kinds: Vec<PhaseKind>,
+    outcomes: Vec<&'static str>,
+    retried: bool,
+}
+
+/// The timeline's opening and its time axis. Gridlines are the track's background,
+/// repeating every step from 0.
+fn axis(scale: &Scale, title: &str) -> String {
+    let step = tick_step(scale.span);
     let mut h = String::new();
     let _ = writeln!(
         h,
         "<div class=\"timeline\" role=\"group\" style=\"--tick:{:.4}%\" aria-label=\"Timeline of {}\">",
-        pct(step),
-        escape(&col.title())
+        scale.pct(step),
+        escape(title)
     );
     h.push_str("<div class=\"axis\"><span></span><div class=\"ticks\">");
     for t in (0..)
         .map(|i| f64::from(i) * step)
-        .take_while(|t| *t <= span * 1.0001)
+        .take_while(|t| *t <= scale.span * 1.0001)
     {
         // A label at the right end is right-aligned, so it stays inside the track.
-        let end = if pct(t) > 94.0 { " class=\"end\"" } else { "" };
+        let end = if scale.pct(t) > 94.0 {
+            " class=\"end\""
+        } else {
+            ""
+        };
         let _ = write!(
             h,
             "<span{end} style=\"left:{:.4}%\">{}</span>",
-            pct(t),
+            scale.pct(t),
             short(t)
         );
     }
     h.push_str("</div><span></span></div>\n<div class=\"lanes\">\n");
-    let mut kinds = Vec::new();
-    let mut outcomes = Vec::new();
-    let mut any_retried = false;
-    for (r, id) in reqs.iter().zip(ids) {
-        let class = outcome_class(r.outcome);
-        if !outcomes.contains(&class) {
-            outcomes.push(class);
+    h
+}
+
+/// One request's lane: its name, its bar with a segment per phase, its time.
+fn lane(h: &mut String, r: &RequestResult, id: &str, scale: &Scale, seen: &mut Seen) {
+    let class = outcome_class(r.outcome);
+    if !seen.outcomes.contains(&class) {
+        seen.outcomes.push(class);
+    }
+    let start = ms(r.started - scale.t0);
+    let len = ms(r.duration);
+    let tries = if r.attempts > 1 {
+        format!("<span class=\"tries\">{} sends</span>", r.attempts)
+    } else {
+        String::new()
+    };
+    let _ = write!(
+        h,
+        "<div class=\"lane\" data-req=\"{id}\" data-outcome=\"{class}\" data-name=\"{}\"><span class=\"lane-name\" title=\"{}\">{}{tries}</span><div class=\"track\"><a class=\"bar {class}\" href=\"#{id}\" style=\"left:{:.4}%;width:{:.4}%\" title=\"{}\">",
+        escape(&r.name),
+        escape(&r.name),
+        escape(&r.name),
+        scale.pct(start),
+        scale.pct(len),
+        escape(&title(r))
+    );
+    segments(h, r, len, seen);
+    let _ = writeln!(
+        h,
+        "</a></div><span class=\"lane-time\">{}</span></div>",
+        short(ms(r.duration))
+    );
+}
+
+/// A segment per phase of a request, placed within its bar.
+fn segments(h: &mut String, r: &RequestResult, len: f64, seen: &mut Seen) {
+    let sends = r
+        .phases
+        .iter()
+        .filter(|p| p.kind == PhaseKind::Send)
+        .count();
+    let mut send = 0;
+    for p in &r.phases {
+        if !seen.kinds.contains(&p.kind) {
+            seen.kinds.push(p.kind);
         }
-        let start = ms(r.started - t0);
-        let len = ms(r.duration);
-        let tries = if r.attempts > 1 {
-            format!("<span class=\"tries\">{} sends</span>", r.attempts)
+        // Every send but the last was answered in a way that made baton send again.
+        let retried = p.kind == PhaseKind::Send && {
+            send += 1;
+            send < sends
+        };
+        seen.retried |= retried;
+        let (left, width) = if len > 0.0 {
+            (
+                ms(p.start.saturating_sub(r.started)) / len * 100.0,
+                ms(p.duration) / len * 100.0,
+            )
         } else {
-            String::new()
+            (0.0, 100.0)
         };
         let _ = write!(
             h,
-            "<div class=\"lane\" data-req=\"{id}\" data-outcome=\"{class}\" data-name=\"{}\"><span class=\"lane-name\" title=\"{}\">{}{tries}</span><div class=\"track\"><a class=\"bar {class}\" href=\"#{id}\" style=\"left:{:.4}%;width:{:.4}%\" title=\"{}\">",
-            escape(&r.name),
-            escape(&r.name),
-            escape(&r.name),
-            pct(start),
-            pct(len),
-            escape(&title(r))
-        );
-        let sends = r
-            .phases
-            .iter()
-            .filter(|p| p.kind == PhaseKind::Send)
-            .count();
-        let mut send = 0;
-        for p in &r.phases {
-            if !kinds.contains(&p.kind) {
-                kinds.push(p.kind);
-            }
-            // Every send but the last was answered in a way that made baton send again.
-            let retried = p.kind == PhaseKind::Send && {
-                send += 1;
-                send < sends
-            };
-            if retried {
-                any_retried = true;
-            }
-            let (left, width) = if len > 0.0 {
-                (
-                    ms(p.start.saturating_sub(r.started)) / len * 100.0,
-                    ms(p.duration) / len * 100.0,
-                )
-            } else {
-                (0.0, 100.0)
-            };
-            let _ = write!(
-                h,
-                "<span class=\"seg {}{}\" style=\"left:{left:.4}%;width:{width:.4}%\"></span>",
-                p.kind.name(),
-                if retried { " retried" } else { "" }
-            );
-        }
-        let _ = writeln!(
-            h,
-            "</a></div><span class=\"lane-time\">{}</span></div>",
-            short(ms(r.duration))
+            "<span class=\"seg {}{}\" style=\"left:{left:.4}%;width:{width:.4}%\"></span>",
+            p.kind.name(),
+            if retried { " retried" } else { "" }
         );
     }
+}
+
+/// The legend: the outcomes, then the phase kinds that appear.
+fn legend(h: &mut String, mut seen: Seen) {
     h.push_str("</div>\n<div class=\"legend\">");
-    for o in outcomes {
+    for o in seen.outcomes {
         let _ = write!(h, "<span><i class=\"key {o}\"></i>{o}</span>");
     }
-    kinds.sort_by_key(|k| *k as u8);
-    if !kinds.is_empty() {
+    seen.kinds.sort_by_key(|k| *k as u8);
+    if !seen.kinds.is_empty() {
         // The pale rest of a bar: rendering the request before, checks and captures after.
         h.push_str("<span><i class=\"key other\"></i>before and after sending</span>");
     }
-    for k in kinds {
+    for k in seen.kinds {
         let _ = write!(
             h,
             "<span><i class=\"key {}\"></i>{}</span>",
             k.name(),
             phase_words(k)
         );
-        if k == PhaseKind::Send && any_retried {
+        if k == PhaseKind::Send && seen.retried {
             h.push_str("<span><i class=\"key retried\"></i>send that was retried</span>");
         }
     }
     h.push_str("</div>\n</div>\n");
-    h
 }
 
 /// Text made safe for HTML element content and attribute values.

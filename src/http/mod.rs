@@ -164,25 +164,30 @@ fn encode(
 }
 
 /// `multipart/form-data` with a boundary of its own (and the `Content-Type` naming it,
-/// unless one was given).
+/// unless one was given). It is shown as sent, except that a file's content that is not
+/// text is shown as `<N bytes, CONTENT-TYPE>`.
 fn multipart(
     parts: &[(String, BuiltPart)],
     headers: &mut Vec<(String, String)>,
 ) -> Result<(Vec<u8>, String), PrepareError> {
     let boundary = format!("baton-{}", uuid::Uuid::new_v4().simple());
     let mut bytes = Vec::new();
-    let mut shown = Vec::new();
+    let mut shown = String::new();
+    let mut both = |b: &[u8], s: &str| {
+        bytes.extend_from_slice(b);
+        shown.push_str(s);
+    };
     for (name, part) in parts {
-        bytes.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let open = format!("--{boundary}\r\n");
+        both(open.as_bytes(), &open);
         match part {
             BuiltPart::Text(t) => {
                 let disposition = format!(
                     "Content-Disposition: form-data; name=\"{}\"\r\n\r\n",
                     quoted(name)
                 );
-                bytes.extend_from_slice(disposition.as_bytes());
-                bytes.extend_from_slice(t.as_bytes());
-                shown.push(format!("{name}={t}"));
+                both(disposition.as_bytes(), &disposition);
+                both(t.as_bytes(), t);
             }
             BuiltPart::File { path, content_type } => {
                 let data = read_file(path)?;
@@ -196,14 +201,19 @@ fn multipart(
                     quoted(name),
                     quoted(&file_name)
                 );
-                bytes.extend_from_slice(disposition.as_bytes());
-                shown.push(format!("{name}=@{file_name} ({} bytes, {ct})", data.len()));
-                bytes.extend_from_slice(&data);
+                both(disposition.as_bytes(), &disposition);
+                let text = std::str::from_utf8(&data)
+                    .ok()
+                    .filter(|_| is_text_type(&ct))
+                    .map(str::to_string);
+                let summary = format!("<{} bytes, {ct}>", data.len());
+                both(&data, text.as_deref().unwrap_or(&summary));
             }
         }
-        bytes.extend_from_slice(b"\r\n");
+        both(b"\r\n", "\r\n");
     }
-    bytes.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let close = format!("--{boundary}--\r\n");
+    both(close.as_bytes(), &close);
     if !headers
         .iter()
         .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
@@ -213,7 +223,16 @@ fn multipart(
             format!("multipart/form-data; boundary={boundary}"),
         ));
     }
-    Ok((bytes, shown.join("\n")))
+    Ok((bytes, shown))
+}
+
+/// A content type whose bytes are shown as text.
+fn is_text_type(ct: &str) -> bool {
+    let ct = ct.to_ascii_lowercase();
+    ct.starts_with("text/")
+        || ct.contains("json")
+        || ct.contains("xml")
+        || ct.contains("x-www-form-urlencoded")
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -131,6 +131,8 @@ pub struct SentRequest {
     pub headers: Vec<(String, String)>,
     /// Text of the body (binary shown as a size note).
     pub body: Option<String>,
+    /// The body's size in bytes as sent, when there was one.
+    pub body_bytes: Option<usize>,
 }
 
 /// A redirect that was followed: the request that got it, and where it pointed.

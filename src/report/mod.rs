@@ -43,6 +43,7 @@ impl KeptRequest {
             url: q.url.clone(),
             headers: q.headers.clone(),
             body: q.body.as_deref().map(|b| head(b, PREVIEW).to_string()),
+            body_bytes: q.body_bytes,
         });
         let response = r.response.as_ref().map(|p| ReceivedResponse {
             status: p.status,
@@ -101,11 +102,7 @@ impl KeptRequest {
                 notes: r.notes.iter().map(|n| capped(n)).collect(),
                 notices: r.notices.clone(),
             },
-            request_body_bytes: r
-                .request
-                .as_ref()
-                .and_then(|q| q.body.as_ref())
-                .map(String::len),
+            request_body_bytes: r.request.as_ref().and_then(|q| q.body_bytes),
             response_body_bytes: r.response.as_ref().map(|p| p.body.len()),
         }
     }

@@ -253,18 +253,18 @@ pub(super) fn sent_request(p: &Prepared, hop: Option<&Hop>, secrets: &Secrets) -
         None => (p.method.clone(), p.url.to_string(), p.headers.clone()),
     };
     // A redirect may have turned the request into a GET without a body.
-    let body = if method == p.method {
-        p.body_display
-            .as_ref()
-            .map(|b| cut(&secrets.redact(b), BODY_KEPT))
-    } else {
-        None
-    };
+    let sent = method == p.method;
+    let body = p
+        .body_display
+        .as_ref()
+        .filter(|_| sent)
+        .map(|b| cut(&secrets.redact(b), BODY_KEPT));
     SentRequest {
         method,
         url: secrets.redact(&url),
         headers: redact_headers(&headers, secrets),
         body,
+        body_bytes: p.body.as_ref().filter(|_| sent).map(Vec::len),
     }
 }
 

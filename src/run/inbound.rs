@@ -192,6 +192,7 @@ fn inbound_shown(line: &str, m: &Response, secrets: &Secrets) -> SentRequest {
             .map(|(k, v)| (k.clone(), secrets.redact_header(k, v)))
             .collect(),
         body: (!m.body.is_empty()).then(|| cut(&m.shown_body(secrets), 256 * 1024)),
+        body_bytes: (!m.body.is_empty()).then_some(m.body.len()),
     }
 }
 

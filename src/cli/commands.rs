@@ -115,12 +115,20 @@ pub(super) fn import(cmd: ImportCommand) -> i32 {
                 crate::import::postman(&read(&file)?, out.is_some()).map_err(|e| e.to_string())?;
             write_out(imported, out)
         }
-        ImportCommand::Openapi { file, out } => {
+        ImportCommand::Openapi {
+            file,
+            out,
+            allow_refs_outside,
+        } => {
             if let Some(dir) = &out {
                 std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             }
             let key = crate::openapi::document_key(&file, out.as_deref());
-            let imported = crate::openapi::import_file(&file, &key, out.is_some())
+            let scope = match allow_refs_outside {
+                true => crate::openapi::RefScope::Anywhere,
+                false => crate::openapi::RefScope::Tree,
+            };
+            let imported = crate::openapi::import_file(&file, &key, out.is_some(), scope)
                 .map_err(|e| e.to_string())?;
             write_out(imported, out)
         }

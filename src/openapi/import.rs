@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 
 use super::OpenApiError;
 use super::doc::{Api, In, Media, Operation};
-use super::refs::Docs;
+use super::refs::{Docs, RefScope};
 use super::sample::sample;
 use super::security::{self, Auth, Warnings};
 use crate::import::emit::{Y, document};
@@ -21,8 +21,9 @@ pub fn import_file(
     path: &Path,
     openapi_key: &str,
     split_by_tag: bool,
+    scope: RefScope,
 ) -> Result<Imported, OpenApiError> {
-    let docs = Docs::load(path)?;
+    let docs = Docs::load_with(path, scope)?;
     generate(&docs, openapi_key, split_by_tag)
 }
 

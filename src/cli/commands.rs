@@ -16,6 +16,9 @@ pub(super) fn check(args: &CheckArgs) -> i32 {
         Err(e) => return report_plan_error(&e),
     };
     print_skipped(&checked, args.verbose);
+    for w in checked.contracts.iter().flat_map(|(_, c)| c.warnings()) {
+        let _ = writeln!(std::io::stderr(), "{w}");
+    }
     // Rendering the starting scopes is where a missing secret() shows.
     if let Err(d) = checked.plan(Vec::new()) {
         print_diags(&d);

@@ -9,6 +9,7 @@
 mod contract;
 mod doc;
 mod import;
+mod prepare;
 mod refs;
 mod sample;
 mod security;
@@ -190,12 +191,8 @@ fn render(at: &At, message: &str, help: &str) -> String {
     };
     match (&at.0.text, at.0.pos) {
         (Some(file), Some(pos)) => {
-            let snippet = crate::diag::visible(&render_snippet(
-                &Span::new(file, pos),
-                message,
-                "",
-                &notes,
-            ));
+            let snippet =
+                crate::diag::visible(&render_snippet(&Span::new(file, pos), message, "", &notes));
             // render_snippet starts with `error: `; the caller prints that prefix itself.
             snippet
                 .strip_prefix("error: ")

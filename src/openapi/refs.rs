@@ -47,6 +47,7 @@ pub struct Loaded {
 
 impl Docs {
     /// Reads the document at `path` and every local file it refers to.
+    #[cfg(test)]
     pub fn load(path: &Path) -> Result<Docs, OpenApiError> {
         Docs::load_with(path, RefScope::Tree)
     }
@@ -274,11 +275,10 @@ impl Docs {
         let at = || At::inside(&l.path, &l.text, pointer);
         let resolved = path.canonicalize();
         if self.scope == RefScope::Tree
-            && resolved
-                .as_ref()
-                .map_or(!super::absolute(path).is_some_and(|p| p.starts_with(&self.dir)), |p| {
-                    !p.starts_with(&self.dir)
-                })
+            && resolved.as_ref().map_or(
+                !super::absolute(path).is_some_and(|p| p.starts_with(&self.dir)),
+                |p| !p.starts_with(&self.dir),
+            )
         {
             return Err(OpenApiError::RefOutside {
                 at: at(),

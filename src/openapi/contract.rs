@@ -194,7 +194,7 @@ impl Contract {
         let Some(i) = self.find(&method, path) else {
             return vec![Violation {
                 kind: ViolationKind::NoOperation,
-                message: format!("no operation for {method} {path}{}", self.tried(&method)),
+                message: format!("no operation for {method} {path}{}", self.tried()),
             }];
         };
         let op = &self.ops[i].op;
@@ -325,9 +325,9 @@ impl Contract {
     }
 
     /// ` (tried the base paths /v3 and the whole path)` for a miss, when there are bases.
-    fn tried(&self, method: &str) -> String {
+    fn tried(&self) -> String {
         let mut bases: Vec<&str> = Vec::new();
-        for m in self.ops.iter().filter(|m| m.op.method == method) {
+        for m in &self.ops {
             for b in &m.bases {
                 if !b.is_empty() && !bases.contains(&b.as_str()) {
                     bases.push(b);

@@ -6,11 +6,14 @@
 //! `import` writes a collection (`security` its auth, `sample` the smallest value a schema
 //! allows), and `contract` checks a response.
 
+mod body;
 mod contract;
 mod doc;
+mod example;
 mod import;
 mod prepare;
 mod refs;
+mod request;
 mod sample;
 mod security;
 mod walk;

@@ -77,43 +77,63 @@ fn kind(s: &Json) -> &str {
 }
 
 fn resolved(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Json {
-    if let Some(Json::Bool(false)) = Some(s) {
-        return Json::Null;
+    if let Some(v) = given(s) {
+        return v;
     }
-    for key in ["const", "example", "default"] {
-        if let Some(v) = s.get(key) {
-            return v.clone();
-        }
-    }
-    if let Some(Json::Array(e)) = s.get("examples")
-        && let Some(v) = e.first()
-    {
-        return v.clone();
-    }
-    if let Some(Json::Array(e)) = s.get("enum")
-        && let Some(v) = e.iter().find(|v| !v.is_null()).or(e.first())
-    {
-        return v.clone();
+    let mut shape = Shape::default();
+    shape.collect(docs, s, 0);
+    if shape.object {
+        return object(docs, &shape, depth, stack);
     }
     if let Some(Json::Array(parts)) = s.get("allOf") {
         let mut merged = Json::Null;
         for p in parts {
             merge(&mut merged, value(docs, p, depth + 1, stack));
         }
-        // Properties beside `allOf` count too.
-        let mut own = s.clone();
-        if let Some(o) = own.as_object_mut() {
-            o.remove("allOf");
-        }
-        if own.get("properties").is_some() || own.get("type").is_some() {
+        if s.get("type").is_some() {
+            let mut own = s.clone();
+            if let Some(o) = own.as_object_mut() {
+                o.remove("allOf");
+            }
             merge(&mut merged, resolved(docs, &own, depth, stack));
         }
         return merged;
     }
+    if let Some(a) = first_alternative(docs, s) {
+        return value(docs, a, depth + 1, stack);
+    }
+    scalar(docs, s, depth, stack)
+}
+
+/// A value the schema gives itself: `const`, `example`, `default`, first `examples`, first
+/// non-null `enum` value.
+fn given(s: &Json) -> Option<Json> {
+    if let Some(Json::Bool(false)) = Some(s) {
+        return Some(Json::Null);
+    }
+    for key in ["const", "example", "default"] {
+        if let Some(v) = s.get(key) {
+            return Some(v.clone());
+        }
+    }
+    if let Some(Json::Array(e)) = s.get("examples")
+        && let Some(v) = e.first()
+    {
+        return Some(v.clone());
+    }
+    if let Some(Json::Array(e)) = s.get("enum")
+        && let Some(v) = e.iter().find(|v| !v.is_null()).or(e.first())
+    {
+        return Some(v.clone());
+    }
+    None
+}
+
+/// The first `oneOf`/`anyOf` alternative that is not just `null`.
+fn first_alternative<'a>(docs: &Docs, s: &'a Json) -> Option<&'a Json> {
     for key in ["oneOf", "anyOf"] {
         if let Some(Json::Array(alts)) = s.get(key) {
-            // The first alternative that is not just `null`.
-            let pick = alts
+            return alts
                 .iter()
                 .find(|a| {
                     docs.deref(a)
@@ -121,21 +141,72 @@ fn resolved(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Jso
                         .unwrap_or(true)
                 })
                 .or(alts.first());
-            if let Some(a) = pick {
-                let mut v = value(docs, a, depth + 1, stack);
-                if s.get("properties").is_some() {
-                    let mut own = s.clone();
-                    if let Some(o) = own.as_object_mut() {
-                        o.remove(key);
-                    }
-                    merge(&mut v, resolved(docs, &own, depth, stack));
-                }
-                return v;
-            }
         }
     }
+    None
+}
+
+/// What an object schema asks for, gathered through `allOf` and the first `oneOf`/`anyOf`
+/// alternative: a `required` next to `allOf` counts as much as one inside it.
+#[derive(Default)]
+struct Shape {
+    object: bool,
+    properties: Map<String, Json>,
+    required: Vec<String>,
+    additional: Option<Json>,
+}
+
+impl Shape {
+    fn collect(&mut self, docs: &Docs, s: &Json, depth: usize) {
+        let Ok(s) = docs.deref(s) else {
+            return;
+        };
+        if depth > MAX_DEPTH {
+            return;
+        }
+        if kind(s) == "object" || s.get("required").is_some() {
+            self.object = true;
+        }
+        if let Some(Json::Object(props)) = s.get("properties") {
+            for (k, v) in props {
+                self.properties
+                    .entry(k.clone())
+                    .or_insert_with(|| v.clone());
+            }
+        }
+        for r in s
+            .get("required")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(r) = r.as_str()
+                && !self.required.iter().any(|x| x == r)
+            {
+                self.required.push(r.to_string());
+            }
+        }
+        if self.additional.is_none()
+            && let Some(a) = s.get("additionalProperties").filter(|a| a.is_object())
+        {
+            self.additional = Some(a.clone());
+        }
+        for p in s
+            .get("allOf")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            self.collect(docs, p, depth + 1);
+        }
+        if let Some(a) = first_alternative(docs, s) {
+            self.collect(docs, a, depth + 1);
+        }
+    }
+}
+
+fn scalar(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Json {
     match kind(s) {
-        "object" => object(docs, s, depth, stack),
         "array" => {
             let n = s.get("minItems").and_then(Json::as_u64).unwrap_or(0).min(3);
             let item = s.get("items").cloned().unwrap_or(json!({}));
@@ -163,16 +234,10 @@ fn resolved(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Jso
     }
 }
 
-fn object(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Json {
+fn object(docs: &Docs, shape: &Shape, depth: usize, stack: &mut Vec<String>) -> Json {
     let mut out = Map::new();
-    let required: Vec<&str> = s
-        .get("required")
-        .and_then(Json::as_array)
-        .map(|r| r.iter().filter_map(Json::as_str).collect())
-        .unwrap_or_default();
-    let props = s.get("properties").and_then(Json::as_object);
-    for name in required {
-        let prop = props.and_then(|p| p.get(name));
+    for name in &shape.required {
+        let prop = shape.properties.get(name);
         if let Some(p) = prop
             && docs
                 .deref(p)
@@ -183,14 +248,11 @@ fn object(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Json 
         {
             continue;
         }
-        let v = match prop {
+        let v = match prop.or(shape.additional.as_ref()) {
             Some(p) => value(docs, p, depth + 1, stack),
-            None => match s.get("additionalProperties") {
-                Some(a) if a.is_object() => value(docs, a, depth + 1, stack),
-                _ => Json::Null,
-            },
+            None => Json::String("string".into()),
         };
-        out.insert(name.to_string(), v);
+        out.insert(name.clone(), v);
     }
     Json::Object(out)
 }

@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 
 use super::doc::{Media, Operation};
 use super::import::{Gen, json_y, op_label};
-use super::sample::sample;
+use super::sample::{sample, sample_without_examples};
 use crate::import::emit::Y;
 use crate::import::escape_jinja;
 
@@ -74,27 +74,33 @@ impl Gen<'_> {
         }
     }
 
-    /// The media type's example when it matches the schema, else the schema's smallest value.
+    /// The media type's example when it matches the schema, else the schema's smallest value
+    /// (without the schema's own examples when those do not match it either).
     fn value(&mut self, op: &Operation, media_type: &str, media: &Media) -> Json {
-        let from_schema = |g: &Gen| match &media.schema {
-            Some(s) => sample(g.docs, s),
-            None => Json::Object(Default::default()),
+        let Some(schema) = &media.schema else {
+            return media
+                .example
+                .clone()
+                .unwrap_or(Json::Object(Default::default()));
         };
-        let Some(example) = &media.example else {
-            return from_schema(self);
-        };
-        let problem = media
-            .schema
-            .as_ref()
-            .and_then(|s| self.examples.problem(s, example));
-        match problem {
-            None => example.clone(),
+        if let Some(example) = &media.example {
+            match self.examples.problem(schema, example) {
+                None => return example.clone(),
+                Some(why) => self.warnings.push(format!(
+                    "the {media_type} example of the request body of {} does not match its schema ({why}); a value from the schema is sent instead",
+                    op_label(op)
+                )),
+            }
+        }
+        let v = sample(self.docs, schema);
+        match self.examples.problem(schema, &v) {
+            None => v,
             Some(why) => {
                 self.warnings.push(format!(
-                    "the {media_type} example of the request body of {} does not match its schema ({why}); the smallest value the schema allows is sent instead",
+                    "the examples in the schema of the request body of {} do not match it ({why}); they are left out",
                     op_label(op)
                 ));
-                from_schema(self)
+                sample_without_examples(self.docs, schema)
             }
         }
     }

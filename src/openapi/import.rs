@@ -12,7 +12,7 @@ use super::OpenApiError;
 use super::doc::{Api, Operation, Parameter};
 use super::example::Examples;
 use super::refs::{Docs, RefScope};
-use super::sample::sample;
+use super::sample::{sample, sample_without_examples};
 use super::security::{self, Auth, Warnings};
 use crate::import::emit::{Y, document};
 use crate::import::{Imported, escape_jinja, sanitize, slug};
@@ -351,7 +351,10 @@ impl Gen<'_> {
         let Some(s) = schema else {
             return Json::String("string".into());
         };
-        let v = sample(self.docs, s);
+        let mut v = sample(self.docs, s);
+        if !self.examples.valid(s, &v) {
+            v = sample_without_examples(self.docs, s);
+        }
         let one = Json::from(1);
         match &v {
             Json::Number(n) if n.as_f64() == Some(0.0) && self.examples.valid(s, &one) => one,

@@ -11,7 +11,27 @@ const MAX_DEPTH: usize = 24;
 
 /// A value for a request body: `readOnly` properties are left out (servers set them).
 pub fn sample(docs: &Docs, schema: &Json) -> Json {
-    let mut stack = Vec::new();
+    sample_with(docs, schema, true)
+}
+
+/// The same, with the schema's own `example`, `examples` and `default` ignored (`const` and
+/// `enum` still count): for documents whose examples break their own schemas.
+pub fn sample_without_examples(docs: &Docs, schema: &Json) -> Json {
+    sample_with(docs, schema, false)
+}
+
+/// What a walk through the schema carries: the `$ref`s it is inside, and whether examples
+/// may be used.
+struct Cx {
+    stack: Vec<String>,
+    examples: bool,
+}
+
+fn sample_with(docs: &Docs, schema: &Json, examples: bool) -> Json {
+    let mut stack = Cx {
+        stack: Vec::new(),
+        examples,
+    };
     let v = value(docs, schema, 0, &mut stack);
     if v.is_null() && !allows_null(docs, schema) {
         json!({})
@@ -32,12 +52,12 @@ fn allows_null(docs: &Docs, schema: &Json) -> bool {
     }
 }
 
-fn value(docs: &Docs, schema: &Json, depth: usize, stack: &mut Vec<String>) -> Json {
+fn value(docs: &Docs, schema: &Json, depth: usize, stack: &mut Cx) -> Json {
     if depth > MAX_DEPTH {
         return Json::Null;
     }
     let pushed = match schema.get("$ref").and_then(Json::as_str) {
-        Some(r) if stack.iter().any(|s| s == r) => {
+        Some(r) if stack.stack.iter().any(|s| s == r) => {
             // A recursive schema: its smallest value does not recurse.
             return match docs.deref(schema).ok().map(kind) {
                 Some("object") => json!({}),
@@ -46,7 +66,7 @@ fn value(docs: &Docs, schema: &Json, depth: usize, stack: &mut Vec<String>) -> J
             };
         }
         Some(r) => {
-            stack.push(r.to_string());
+            stack.stack.push(r.to_string());
             true
         }
         None => false,
@@ -56,7 +76,7 @@ fn value(docs: &Docs, schema: &Json, depth: usize, stack: &mut Vec<String>) -> J
         Err(_) => Json::Null,
     };
     if pushed {
-        stack.pop();
+        stack.stack.pop();
     }
     out
 }
@@ -76,8 +96,8 @@ fn kind(s: &Json) -> &str {
     }
 }
 
-fn resolved(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Json {
-    if let Some(v) = given(s) {
+fn resolved(docs: &Docs, s: &Json, depth: usize, stack: &mut Cx) -> Json {
+    if let Some(v) = given(s, stack.examples) {
         return v;
     }
     let mut shape = Shape::default();
@@ -107,16 +127,21 @@ fn resolved(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Jso
 
 /// A value the schema gives itself: `const`, `example`, `default`, first `examples`, first
 /// non-null `enum` value.
-fn given(s: &Json) -> Option<Json> {
+fn given(s: &Json, examples: bool) -> Option<Json> {
     if let Some(Json::Bool(false)) = Some(s) {
         return Some(Json::Null);
     }
-    for key in ["const", "example", "default"] {
-        if let Some(v) = s.get(key) {
+    let keys: &[&str] = match examples {
+        true => &["const", "example", "default"],
+        false => &["const"],
+    };
+    for key in keys {
+        if let Some(v) = s.get(*key) {
             return Some(v.clone());
         }
     }
-    if let Some(Json::Array(e)) = s.get("examples")
+    if examples
+        && let Some(Json::Array(e)) = s.get("examples")
         && let Some(v) = e.first()
     {
         return Some(v.clone());
@@ -205,7 +230,7 @@ impl Shape {
     }
 }
 
-fn scalar(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Json {
+fn scalar(docs: &Docs, s: &Json, depth: usize, stack: &mut Cx) -> Json {
     match kind(s) {
         "array" => {
             let n = s.get("minItems").and_then(Json::as_u64).unwrap_or(0).min(3);
@@ -234,7 +259,7 @@ fn scalar(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Json 
     }
 }
 
-fn object(docs: &Docs, shape: &Shape, depth: usize, stack: &mut Vec<String>) -> Json {
+fn object(docs: &Docs, shape: &Shape, depth: usize, stack: &mut Cx) -> Json {
     let mut out = Map::new();
     for name in &shape.required {
         let prop = shape.properties.get(name);
@@ -272,11 +297,47 @@ fn string(s: &Json) -> Json {
         _ => "",
     };
     let min = s.get("minLength").and_then(Json::as_u64).unwrap_or(0) as usize;
-    if text.chars().count() >= min {
-        json!(text)
+    let text = if text.chars().count() >= min {
+        text.to_string()
     } else {
-        json!("x".repeat(min.min(64)))
+        "x".repeat(min.min(64))
+    };
+    match s.get("pattern").and_then(Json::as_str) {
+        Some(p) if !matches_pattern(p, &text) => json!(from_pattern(p, s).unwrap_or(text)),
+        _ => json!(text),
     }
+}
+
+fn matches_pattern(pattern: &str, text: &str) -> bool {
+    regex::Regex::new(pattern).is_ok_and(|r| r.is_match(text))
+}
+
+/// A string the pattern matches, within the schema's length bounds: drawn from the pattern
+/// with fixed seeds, so an import is the same every time.
+fn from_pattern(pattern: &str, s: &Json) -> Option<String> {
+    use rand::{Rng, SeedableRng};
+    // Anchors say where a match is; the generator writes whole strings anyway.
+    let bare = pattern.strip_prefix('^').unwrap_or(pattern);
+    let bare = bare.strip_suffix('$').unwrap_or(bare);
+    // ASCII classes: `\d` is 0-9, as validators of JSON Schema's ECMA regexes read it.
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(true)
+        .build()
+        .parse(bare)
+        .ok()?;
+    let generator = rand_regex::Regex::with_hir(hir, 4).ok()?;
+    let min = s.get("minLength").and_then(Json::as_u64).unwrap_or(0) as usize;
+    let max = s
+        .get("maxLength")
+        .and_then(Json::as_u64)
+        .unwrap_or(u64::MAX) as usize;
+    (0..32u64).find_map(|seed| {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let text: String = rng.sample(&generator);
+        let n = text.chars().count();
+        (n >= min && n <= max && matches_pattern(pattern, &text)).then_some(text)
+    })
 }
 
 /// The smallest number within the bounds (0 when 0 is allowed).

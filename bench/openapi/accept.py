@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """How many requests `baton import openapi` generates that `prism mock --errors` accepts.
 
-usage: accept.py BATON PRISM DOC [DOC...]
+usage: accept.py [--dynamic] BATON PRISM DOC [DOC...]
 
 For each document: import it, serve it with `prism mock --errors` on 127.0.0.1, run the
 collection with every `secret()` it names set to a dummy value and nothing else filled
 in, and count responses below 400 (Prism answers 422/400 for a request it refuses, 401 for
 missing credentials, 404/405 for an unknown route). Also counts `openapi` contract
-failures on Prism's own responses (each a baton false positive)."""
+failures on Prism's responses: with --dynamic Prism makes each response up from the
+schema (`prism mock -d`), so every contract failure there is a baton false positive."""
 import json, os, re, shutil, socket, subprocess, sys, tempfile, time
 
 def free_port():
@@ -38,7 +39,7 @@ def failures(r):
             out.append(f'{a.get("subject", "")}: {a.get("message") or a.get("actual")}')
     return out
 
-def measure(baton, prism, doc):
+def measure(baton, prism, doc, dynamic=False):
     d = tempfile.mkdtemp()
     name = os.path.basename(doc)
     shutil.copy(doc, os.path.join(d, name))
@@ -47,7 +48,8 @@ def measure(baton, prism, doc):
         return {"doc": name, "error": out.stderr.strip()[:300]}
     open(os.path.join(d, "c.yaml"), "w").write(out.stdout)
     port = free_port()
-    server = subprocess.Popen([prism, "mock", "-h", "127.0.0.1", "-p", str(port), "--errors", name],
+    server = subprocess.Popen([prism, "mock", "-h", "127.0.0.1", "-p", str(port), "--errors"]
+                              + (["-d"] if dynamic else []) + [name],
                               cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(300):
@@ -72,6 +74,10 @@ def measure(baton, prism, doc):
             "contract_failures": contract}
 
 if __name__ == "__main__":
-    baton, prism, docs = sys.argv[1], sys.argv[2], sys.argv[3:]
+    args = sys.argv[1:]
+    dynamic = args[0] == "--dynamic"
+    if dynamic:
+        args = args[1:]
+    baton, prism, docs = args[0], args[1], args[2:]
     for doc in docs:
-        print(json.dumps(measure(baton, prism, doc)))
+        print(json.dumps(measure(baton, prism, doc, dynamic)))

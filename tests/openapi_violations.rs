@@ -85,10 +85,9 @@ fn baton_catches_every_violation_it_is_documented_to_catch() {
         .args(["--report", "json=r.json"])
         .output()
         .expect("run");
-    let report: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("r.json")).expect("report"),
-    )
-    .expect("report is JSON");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).expect("report"))
+            .expect("report is JSON");
     let requests = report["collections"][0]["requests"]
         .as_array()
         .expect("requests");

@@ -170,7 +170,7 @@ pub enum OpenApiError {
         help: String,
     },
     #[error("{}", render(at, &format!("$ref `{target}` points outside the document's folder {}", dir.display()),
-        "help: put the file under the document's folder, or allow it with `baton import openapi --allow-refs-outside` (a collection's `openapi: { file: PATH, refs_outside: true }`)"))]
+        "help: put the file under the document's folder (`baton import openapi --allow-refs-outside` lets an import read it)"))]
     RefOutside {
         at: At,
         target: String,

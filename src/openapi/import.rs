@@ -289,7 +289,9 @@ impl Gen<'_> {
                 ident
             }
         };
-        if self.vars.get(&ident).is_none_or(|v| v.value.is_none()) {
+        // A later operation's example replaces an earlier one's placeholder.
+        let better = |v: &Var| v.value.is_none() || (v.placeholder && p.example.is_some());
+        if self.vars.get(&ident).is_none_or(better) {
             let (value, placeholder) = self.param_value(op, p, kind);
             self.vars.insert(
                 ident.clone(),
@@ -504,5 +506,25 @@ components:
         assert!(y.contains("requests: []\n"), "{y}");
         assert!(w.iter().any(|w| w.contains("no `servers`")), "{w:?}");
         assert!(w.iter().any(|w| w.contains("no operations")), "{w:?}");
+    }
+
+    #[test]
+    fn a_later_example_replaces_a_placeholder() {
+        let (y, _) = yaml(
+            r##"
+openapi: 3.1.0
+info: { title: P, version: "1" }
+paths:
+  /a/{id}:
+    get:
+      parameters: [{ name: id, in: path, required: true, schema: { type: integer } }]
+      responses: { "200": { description: x } }
+  /b/{id}:
+    get:
+      parameters: [{ name: id, in: path, required: true, schema: { type: integer }, example: 7 }]
+      responses: { "200": { description: x } }
+"##,
+        );
+        assert!(y.contains("  base_url: \"\"\n  id: 7\n"), "{y}");
     }
 }

@@ -5,6 +5,8 @@
 # - The interop servers (tests/interop.rs), into the git-ignored .interop/ of this
 #   checkout: httpbin under gunicorn in a Python venv (tests/interop/requirements.txt),
 #   json-server and oauth2-mock-server from npm (tests/interop/package-lock.json).
+# - For the OpenAPI interop tests and bench/openapi: Prism (@stoplight/prism-cli, in the
+#   same npm lock) and Schemathesis (PyPI, in the same venv).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -31,7 +33,7 @@ stamp_ok() { [ -f "$interop/$1.stamp" ] && [ "$(cat "$interop/$1.stamp")" = "$2"
 
 req="$root/tests/interop/requirements.txt"
 sum=$(sha256sum "$req" | cut -d' ' -f1)
-if ! stamp_ok venv "$sum" || [ ! -x "$interop/venv/bin/gunicorn" ]; then
+if ! stamp_ok venv "$sum" || [ ! -x "$interop/venv/bin/gunicorn" ] || [ ! -x "$interop/venv/bin/st" ]; then
   rm -rf "$interop/venv"
   python3 -m venv "$interop/venv"
   "$interop/venv/bin/pip" install -q --disable-pip-version-check --no-input -r "$req"

@@ -1,5 +1,6 @@
 //! Interop: the built binary against real third-party servers on 127.0.0.1 (httpbin under
-//! gunicorn, json-server, oauth2-mock-server), running the collections in tests/interop/.
+//! gunicorn, json-server, oauth2-mock-server, Prism), running the collections in
+//! tests/interop/ and collections imported from the real documents in tests/fixtures/openapi.
 //! `bash ci/setup.sh` installs the servers into .interop/; a test whose server is missing is
 //! reported ignored, with a warning naming what is missing, and fails under CI.
 
@@ -41,7 +42,7 @@ fn main() -> ExitCode {
         httpbin: Mutex::new(None),
         oauth2: Mutex::new(None),
     });
-    let table: [Test; 14] = [
+    let table: [Test; 16] = [
         ("httpbin_auth", &[Tool::Httpbin], httpbin_auth),
         (
             "httpbin_cookies_across_a_login_redirect",
@@ -87,6 +88,16 @@ fn main() -> ExitCode {
             "oauth2_token_verified_as_jwt",
             &[Tool::Httpbin, Tool::OAuth2],
             oauth2_jwt,
+        ),
+        (
+            "prism_accepts_every_generated_request",
+            &[Tool::Prism],
+            prism_accepts_every_generated_request,
+        ),
+        (
+            "prism_responses_pass_the_contract",
+            &[Tool::Prism],
+            prism_responses_pass_the_contract,
         ),
     ];
     let trials = table
@@ -139,10 +150,11 @@ enum Tool {
     Httpbin,
     JsonServer,
     OAuth2,
+    Prism,
 }
 
 impl Tool {
-    const ALL: [Tool; 3] = [Tool::Httpbin, Tool::JsonServer, Tool::OAuth2];
+    const ALL: [Tool; 4] = [Tool::Httpbin, Tool::JsonServer, Tool::OAuth2, Tool::Prism];
 
     /// Ok when the tool is installed where ci/setup.sh puts it; else what is missing.
     fn probe(self, root: &Path) -> Result<(), String> {
@@ -162,6 +174,13 @@ impl Tool {
             Tool::JsonServer => {
                 node()?;
                 file(".interop/node/node_modules/.bin/json-server", "json-server")
+            }
+            Tool::Prism => {
+                node()?;
+                file(
+                    ".interop/node/node_modules/.bin/prism",
+                    "Prism (@stoplight/prism-cli)",
+                )
             }
             Tool::OAuth2 => {
                 node()?;
@@ -1159,4 +1178,153 @@ fn oauth2_jwt(ctx: &Ctx) -> Outcome {
     );
     no_token_shown(&mut c, &run, &events);
     c.finish(&run, "")
+}
+
+// ---------------------------------------------------------------------------------------
+// Prism: what `baton import openapi` generates, sent to `prism mock --errors` (which refuses
+// a request its document does not allow), and Prism's made-up responses checked by baton's
+// contract check.
+
+/// Real public documents (tests/fixtures/openapi/SOURCES.md).
+const PRISM_DOCS: [&str; 3] = ["emnify.yaml", "petstore3.yaml", "museum.yaml"];
+
+/// Imports `doc` into a fresh folder, serves it with Prism (`-d`: responses made up from the
+/// schemas) and runs the collection as imported, every `secret()` set, nothing else filled.
+fn prism_run(ctx: &Ctx, doc: &str, dynamic: bool) -> Result<(Server, Run), Failed> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    std::fs::copy(
+        ctx.root.join("tests/fixtures/openapi").join(doc),
+        dir.path().join(doc),
+    )
+    .map_err(|e| format!("copy {doc}: {e}"))?;
+    let out = support::baton(dir.path())
+        .args(["import", "openapi", doc])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let yaml = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        return Err(format!("import {doc}: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    std::fs::write(dir.path().join("c.yaml"), &yaml).map_err(|e| e.to_string())?;
+    let server = start_prism(&ctx.root, dir, doc, dynamic)?;
+    let secrets: Vec<String> = regex::Regex::new(r"secret\('(\w+)'\)")
+        .expect("regex")
+        .captures_iter(&yaml)
+        .map(|c| c[1].to_string())
+        .collect();
+    let env: Vec<(&str, &str)> = secrets
+        .iter()
+        .map(|s| (s.as_str(), "pr1sm-t0ken"))
+        .collect();
+    let base = format!("base_url={}", server.url);
+    let run = baton(
+        server.dir.path(),
+        &args(&["run", "c.yaml", "--var", &base]),
+        &env,
+    );
+    Ok((server, run))
+}
+
+fn start_prism(
+    root: &Path,
+    dir: tempfile::TempDir,
+    doc: &str,
+    dynamic: bool,
+) -> Result<Server, String> {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let mut cmd = Command::new(node_modules(root).join(".bin/prism"));
+    cmd.current_dir(dir.path()).args([
+        "mock",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+        "--errors",
+    ]);
+    if dynamic {
+        cmd.arg("-d");
+    }
+    cmd.arg(doc);
+    let mut server = Server::spawn("prism", cmd, dir)?;
+    server.wait_for_line(|l| l.contains("Prism is listening").then(String::new))?;
+    server.url = format!("http://127.0.0.1:{port}");
+    Ok(server)
+}
+
+/// Whether Prism took the request: below 400, or its 500 about its own response (the
+/// document's example breaks the document's schema; the request passed validation).
+fn prism_accepted(r: &Value) -> bool {
+    let Some(status) = r["response"]["status"].as_u64() else {
+        return false;
+    };
+    if status < 400 {
+        return true;
+    }
+    let body: Value =
+        serde_json::from_str(r["response"]["body"].as_str().unwrap_or("")).unwrap_or(Value::Null);
+    let places: Vec<&Value> = body["validation"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| &v["location"][0])
+        .collect();
+    status == 500 && !places.is_empty() && places.iter().all(|p| *p == "response")
+}
+
+fn prism_accepts_every_generated_request(ctx: &Ctx) -> Outcome {
+    let mut refused = Vec::new();
+    for doc in PRISM_DOCS {
+        let (server, run) = prism_run(ctx, doc, false)?;
+        let n = run.requests().count();
+        if n == 0 {
+            return Err(format!("{doc}: no request ran\n{}\n{}", run.stdout, run.stderr).into());
+        }
+        for (_, r) in run.requests().filter(|(_, r)| !prism_accepted(r)) {
+            refused.push(format!(
+                "{doc} / {}: {} {}",
+                r["name"].as_str().unwrap_or("?"),
+                r["response"]["status"],
+                r["response"]["body"]
+                    .as_str()
+                    .unwrap_or("")
+                    .chars()
+                    .take(400)
+                    .collect::<String>()
+            ));
+        }
+        drop(server);
+    }
+    match refused.is_empty() {
+        true => Ok(()),
+        false => Err(format!("Prism refused:\n{}", refused.join("\n")).into()),
+    }
+}
+
+fn prism_responses_pass_the_contract(ctx: &Ctx) -> Outcome {
+    let mut failed = Vec::new();
+    for doc in PRISM_DOCS {
+        let (server, run) = prism_run(ctx, doc, true)?;
+        if run.requests().count() == 0 {
+            return Err(format!("{doc}: no request ran\n{}\n{}", run.stdout, run.stderr).into());
+        }
+        for (_, r) in run.requests() {
+            for a in r["assertions"].as_array().into_iter().flatten() {
+                if a["subject"] == "openapi" && a["passed"] == false {
+                    failed.push(format!("{doc} / {}: {}", r["name"], a["message"]));
+                }
+            }
+        }
+        drop(server);
+    }
+    match failed.is_empty() {
+        true => Ok(()),
+        false => Err(format!(
+            "contract failures on Prism's responses:\n{}",
+            failed.join("\n")
+        )
+        .into()),
+    }
 }

@@ -80,6 +80,9 @@ pub enum ImportCommand {
         /// Write one file per tag into this directory
         #[arg(short = 'o', long = "out", value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Let `$ref`s load files outside the document's folder
+        #[arg(long)]
+        allow_refs_outside: bool,
     },
 }
 

@@ -166,7 +166,15 @@ pub fn import(cmd: ImportCommand) -> ImportSource {
         ImportCommand::Postman { file, out } => ImportSource::Postman { file, out },
         ImportCommand::PostmanEnv { file } => ImportSource::PostmanEnv { file },
         ImportCommand::Curl { command } => ImportSource::Curl { command },
-        ImportCommand::Openapi { file, out } => ImportSource::Openapi { file, out },
+        ImportCommand::Openapi {
+            file,
+            out,
+            allow_refs_outside,
+        } => ImportSource::Openapi {
+            file,
+            out,
+            refs_outside: allow_refs_outside,
+        },
     }
 }
 

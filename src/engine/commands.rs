@@ -13,6 +13,9 @@ use crate::secret::Secrets;
 pub fn check(s: &CheckSettings, console: &Console) -> Result<(), EngineError> {
     let checked = plan::check(&s.inputs, Secrets::new())?;
     note_skipped(console, &checked, s.list_skipped);
+    for w in checked.contracts.iter().flat_map(|(_, c)| c.warnings()) {
+        console.note(&w.to_string());
+    }
     // Rendering the starting scopes is where a missing secret() shows.
     checked.plan(Vec::new()).map_err(EngineError::Unresolved)?;
     let n: usize = checked
@@ -95,8 +98,13 @@ pub enum ImportSource {
     PostmanEnv { file: PathBuf },
     /// curl command lines (`None`: read them from standard input).
     Curl { command: Option<String> },
-    /// An OpenAPI document; with a directory, one file per tag.
-    Openapi { file: PathBuf, out: Option<PathBuf> },
+    /// An OpenAPI document; with a directory, one file per tag. Its `$ref`s load files
+    /// under its own folder only, unless `refs_outside`.
+    Openapi {
+        file: PathBuf,
+        out: Option<PathBuf>,
+        refs_outside: bool,
+    },
 }
 
 /// Convert, print the warnings, and write the result (standard output, or files in `out`).
@@ -109,13 +117,21 @@ pub fn import(source: ImportSource, console: &Console) -> Result<(), EngineError
                 crate::convert::postman(&text, out.is_some()).map_err(|e| failed(e.to_string()))?;
             (imported, out)
         }
-        ImportSource::Openapi { file, out } => {
+        ImportSource::Openapi {
+            file,
+            out,
+            refs_outside,
+        } => {
             if let Some(dir) = &out {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| failed(format!("{}: {e}", dir.display())))?;
             }
             let key = crate::openapi::document_key(&file, out.as_deref());
-            let imported = crate::openapi::import_file(&file, &key, out.is_some())
+            let scope = match refs_outside {
+                true => crate::openapi::RefScope::Anywhere,
+                false => crate::openapi::RefScope::Tree,
+            };
+            let imported = crate::openapi::import_file(&file, &key, out.is_some(), scope)
                 .map_err(|e| failed(e.to_string()))?;
             (imported, out)
         }

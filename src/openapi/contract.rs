@@ -12,13 +12,12 @@ use serde_json::Value as Json;
 use url::Url;
 
 use super::doc::{Api, Operation, Response};
-use super::refs::Docs;
+use super::prepare::{prepare, shorten};
+use super::refs::{Docs, RefScope};
 use super::{OpenApiError, Version};
 
 /// At most this many schema errors are reported per response (then a count of the rest).
 const MAX_SCHEMA_ERRORS: usize = 10;
-/// Error messages quote instance values; long ones are cut to this many characters.
-const MAX_MESSAGE: usize = 300;
 
 /// Compiled response schemas by (operation, response, media type), or why one does not compile.
 type Cache = HashMap<(usize, usize, usize), Result<Arc<Validator>, String>>;
@@ -31,6 +30,7 @@ pub struct Contract {
     ops: Vec<Matcher>,
     registry: Registry<'static>,
     cache: Mutex<Cache>,
+    warnings: Vec<String>,
 }
 
 impl fmt::Debug for Contract {
@@ -84,6 +84,30 @@ struct Matcher {
     bases: Vec<String>,
 }
 
+impl Matcher {
+    fn new(op: Operation) -> Matcher {
+        let segments: Vec<Vec<Part>> = split(&op.path).iter().map(|s| parts(s)).collect();
+        let literal = segments
+            .iter()
+            .flatten()
+            .map(|p| match p {
+                Part::Lit(s) => s.len(),
+                Part::Param => 0,
+            })
+            .sum();
+        let mut bases: Vec<String> = op.servers.iter().map(|s| s.base_path()).collect();
+        if bases.is_empty() {
+            bases.push(String::new());
+        }
+        Matcher {
+            op,
+            segments,
+            literal,
+            bases,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Part {
     Lit(String),
@@ -92,10 +116,15 @@ enum Part {
 
 impl Contract {
     /// Loads the document and every local file it refers to. Remote `$ref`s, broken ones
-    /// and unreadable files are errors naming the file and line.
+    /// and unreadable files are errors naming the file and line. Problems of the document
+    /// that do not stop a check are in `warnings`.
     pub fn load(path: &Path) -> Result<Contract, OpenApiError> {
-        let docs = Docs::load(path)?;
-        Contract::from_docs(docs)
+        Contract::load_with(path, RefScope::Tree)
+    }
+
+    /// The same, with `$ref`s allowed to load the files `scope` says.
+    pub fn load_with(path: &Path, scope: RefScope) -> Result<Contract, OpenApiError> {
+        Contract::from_docs(Docs::load_with(path, scope)?)
     }
 
     /// The same from text (`path` is where it lives, for relative `$ref`s and messages).
@@ -103,7 +132,8 @@ impl Contract {
         Contract::from_docs(Docs::from_text(text, path)?)
     }
 
-    fn from_docs(docs: Docs) -> Result<Contract, OpenApiError> {
+    fn from_docs(mut docs: Docs) -> Result<Contract, OpenApiError> {
+        let warnings = prepare(&mut docs);
         let api = Api::read(&docs)?;
         let path = docs.files[&docs.root].path.clone();
         let version = docs.version;
@@ -122,38 +152,20 @@ impl Contract {
                 message: format!("the document's schemas cannot be read: {e}"),
                 help: String::new(),
             })?;
-        let ops = api
-            .operations
-            .into_iter()
-            .map(|op| {
-                let segments: Vec<Vec<Part>> = split(&op.path).iter().map(|s| parts(s)).collect();
-                let literal = segments
-                    .iter()
-                    .flatten()
-                    .map(|p| match p {
-                        Part::Lit(s) => s.len(),
-                        Part::Param => 0,
-                    })
-                    .sum();
-                let mut bases: Vec<String> = op.servers.iter().map(|s| s.base_path()).collect();
-                if bases.is_empty() {
-                    bases.push(String::new());
-                }
-                Matcher {
-                    op,
-                    segments,
-                    literal,
-                    bases,
-                }
-            })
-            .collect();
         Ok(Contract {
             path,
             version,
-            ops,
+            ops: api.operations.into_iter().map(Matcher::new).collect(),
             registry,
             cache: Mutex::new(HashMap::new()),
+            warnings,
         })
+    }
+
+    /// Problems of the document that a check works around (a keyword that cannot be
+    /// compiled, 3.1 `nullable`), each rendered with its file:line:col: `check` shows them.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The document's path, as given to `load`.
@@ -180,136 +192,154 @@ impl Contract {
         let Some(i) = self.find(&method, path) else {
             return vec![Violation {
                 kind: ViolationKind::NoOperation,
-                message: format!("no operation for {method} {path}"),
+                message: format!("no operation for {method} {path}{}", self.tried()),
             }];
         };
         let op = &self.ops[i].op;
-        let label = format!("{} {} {status}", op.method, op.path);
-        let mut out = Vec::new();
-        let violation = |kind, text: String| Violation {
-            kind,
-            message: format!("{label}: {text}"),
+        let mut out = Found {
+            label: format!("{} {} {status}", op.method, op.path),
+            list: Vec::new(),
         };
-
         let Some(r) = response_for(op, status) else {
             let documented: Vec<&str> = op.responses.iter().map(|(k, _)| k.as_str()).collect();
-            out.push(violation(
+            let documented = match documented.is_empty() {
+                true => "none".to_string(),
+                false => documented.join(", "),
+            };
+            out.push(
                 ViolationKind::Status,
-                format!(
-                    "status {status} is not documented (documented: {})",
-                    if documented.is_empty() {
-                        "none".into()
-                    } else {
-                        documented.join(", ")
-                    }
-                ),
-            ));
-            return out;
+                format!("status {status} is not documented (documented: {documented})"),
+            );
+            return out.list;
         };
         let response = &op.responses[r].1;
+        required_headers(response, headers, &mut out);
+        let Some((m, body)) = self.media(&method, status, response, headers, body, &mut out) else {
+            return out.list;
+        };
+        let Some(schema) = &response.content[m].schema else {
+            return out.list;
+        };
+        self.check_body((i, r, m), schema, body, &mut out);
+        out.list
+    }
 
-        for (name, required) in &response.headers {
-            if *required
-                && !name.eq_ignore_ascii_case("content-type")
-                && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
-            {
-                out.push(violation(
-                    ViolationKind::Header,
-                    format!("required header {name} is missing"),
-                ));
-            }
+    /// The documented media type the response's content type matches, and the body to check
+    /// against its schema (JSON only); violations of the content type go to `out`.
+    fn media<'b>(
+        &self,
+        method: &str,
+        status: u16,
+        response: &Response,
+        headers: &[(String, String)],
+        body: Option<&'b [u8]>,
+        out: &mut Found,
+    ) -> Option<(usize, &'b [u8])> {
+        // A response that documents no content constrains neither type nor body.
+        if response.content.is_empty() {
+            return None;
         }
-
         let content_type = headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
             .map(|(_, v)| v.as_str());
-        let has_body = body.is_some_and(|b| !b.is_empty());
-        if response.content.is_empty() {
-            if has_body && let Some(ct) = content_type {
-                out.push(violation(
-                    ViolationKind::ContentType,
-                    format!(
-                        "content type {} is not documented (the response documents no content)",
-                        essence(ct)
-                    ),
-                ));
-            }
-            return out;
-        }
         let documented = || {
-            response
-                .content
-                .keys()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
+            let keys: Vec<&str> = response.content.keys().map(String::as_str).collect();
+            keys.join(", ")
         };
-        let Some(ct) = content_type else {
-            if has_body {
-                out.push(violation(
-                    ViolationKind::ContentType,
+        // HEAD, 204 and 304 responses cannot have a body, whatever the document says.
+        let bodiless = method == "HEAD" || status == 204 || status == 304;
+        if body.is_some_and(<[u8]>::is_empty) {
+            if !bodiless && response.content.keys().any(|k| is_json(k)) {
+                out.push(
+                    ViolationKind::Schema,
                     format!(
-                        "the response has a body but no Content-Type (documented: {})",
+                        "the body is empty; the document gives it as {}",
                         documented()
                     ),
-                ));
+                );
             }
-            return out;
+            return None;
+        }
+        let body = body?;
+        let Some(ct) = content_type else {
+            out.push(
+                ViolationKind::ContentType,
+                format!(
+                    "the response has a body but no Content-Type (documented: {})",
+                    documented()
+                ),
+            );
+            return None;
         };
         let Some(m) = media_for(response, ct) else {
-            out.push(violation(
+            out.push(
                 ViolationKind::ContentType,
                 format!(
                     "content type {} is not documented (documented: {})",
                     essence(ct),
                     documented()
                 ),
-            ));
-            return out;
+            );
+            return None;
         };
-        let (Some(body), true) = (body.filter(|b| !b.is_empty()), is_json(ct)) else {
-            return out;
-        };
-        let Some(schema) = &response.content[m].schema else {
-            return out;
-        };
+        is_json(ct).then_some((m, body))
+    }
+
+    fn check_body(&self, key: (usize, usize, usize), schema: &Json, body: &[u8], out: &mut Found) {
         let value: Json = match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(e) => {
-                out.push(violation(
-                    ViolationKind::Schema,
-                    format!("the body is not JSON ({e})"),
-                ));
-                return out;
+                out.push(ViolationKind::Schema, format!("the body is not JSON ({e})"));
+                return;
             }
         };
-        let validator = match self.validator((i, r, m), schema) {
+        let validator = match self.validator(key, schema) {
             Ok(v) => v,
             Err(e) => {
-                out.push(violation(
+                out.push(
                     ViolationKind::InvalidSchema,
                     format!("the document's schema for this response cannot be used: {e}"),
-                ));
-                return out;
+                );
+                return;
             }
         };
         let mut errors = validator.iter_errors(&value);
         for e in errors.by_ref().take(MAX_SCHEMA_ERRORS) {
             let at = json_path(e.instance_path().as_str(), &value);
-            out.push(violation(
-                ViolationKind::Schema,
-                format!("{at}: {}", shorten(&e.to_string())),
-            ));
+            let text = match e.kind() {
+                // Only a `writeOnly` property is made a `false` schema (see `prepare`).
+                jsonschema::error::ValidationErrorKind::FalseSchema => {
+                    "a writeOnly property must not appear in a response".to_string()
+                }
+                _ => shorten(&e.to_string()),
+            };
+            out.push(ViolationKind::Schema, format!("{at}: {text}"));
         }
         let more = errors.count();
         if more > 0 {
-            out.push(violation(
-                ViolationKind::Schema,
-                format!("{more} more schema errors"),
-            ));
+            out.push(ViolationKind::Schema, format!("{more} more schema errors"));
         }
-        out
+    }
+
+    /// ` (tried the base paths /v3 and the whole path)` for a miss, when there are bases.
+    fn tried(&self) -> String {
+        let mut bases: Vec<&str> = Vec::new();
+        for m in &self.ops {
+            for b in &m.bases {
+                if !b.is_empty() && !bases.contains(&b.as_str()) {
+                    bases.push(b);
+                }
+            }
+        }
+        match bases.len() {
+            0 => String::new(),
+            1 => format!(" (tried the base path {} and the whole path)", bases[0]),
+            _ => format!(
+                " (tried the base paths {} and the whole path)",
+                bases.join(", ")
+            ),
+        }
     }
 
     fn validator(
@@ -323,6 +353,7 @@ impl Contract {
             .or_insert_with(|| {
                 jsonschema::options()
                     .with_draft(Draft::Draft202012)
+                    .should_validate_formats(true)
                     .with_registry(&self.registry)
                     .build(schema)
                     .map(Arc::new)
@@ -331,23 +362,57 @@ impl Contract {
             .clone()
     }
 
-    /// The operation for a method and path: the first server base that leaves a path some
-    /// template matches; concrete paths win over templated ones, then document order.
+    /// The operation for a method and path: a template that matches the path below one of the
+    /// operation's server base paths, else the whole path (a deployment served at `/`);
+    /// concrete paths win over templated ones, then document order.
     fn find(&self, method: &str, path: &str) -> Option<usize> {
+        self.find_by(method, |m| {
+            m.bases
+                .iter()
+                .any(|base| strip_base(path, base).is_some_and(|rest| matches(&m.segments, rest)))
+        })
+        .or_else(|| self.find_by(method, |m| matches(&m.segments, path)))
+    }
+
+    fn find_by(&self, method: &str, hit: impl Fn(&Matcher) -> bool) -> Option<usize> {
         let mut best: Option<(usize, usize)> = None;
         for (i, m) in self.ops.iter().enumerate() {
-            if m.op.method != method {
-                continue;
-            }
-            let matched = m
-                .bases
-                .iter()
-                .any(|base| strip_base(path, base).is_some_and(|rest| matches(&m.segments, rest)));
-            if matched && best.is_none_or(|(_, lit)| m.literal > lit) {
+            if m.op.method == method && hit(m) && best.is_none_or(|(_, lit)| m.literal > lit) {
                 best = Some((i, m.literal));
             }
         }
         best.map(|(i, _)| i)
+    }
+}
+
+/// Violations of one response, each prefixed with the operation and status.
+struct Found {
+    label: String,
+    list: Vec<Violation>,
+}
+
+impl Found {
+    fn push(&mut self, kind: ViolationKind, text: String) {
+        self.list.push(Violation {
+            kind,
+            message: format!("{}: {text}", self.label),
+        });
+    }
+}
+
+/// Headers the response documents as required must be there (`Content-Type` is checked as
+/// the content type).
+fn required_headers(response: &Response, headers: &[(String, String)], out: &mut Found) {
+    for (name, required) in &response.headers {
+        if *required
+            && !name.eq_ignore_ascii_case("content-type")
+            && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
+        {
+            out.push(
+                ViolationKind::Header,
+                format!("required header {name} is missing"),
+            );
+        }
     }
 }
 
@@ -496,14 +561,6 @@ pub fn json_path(pointer: &str, value: &Json) -> String {
     out
 }
 
-fn shorten(s: &str) -> String {
-    if s.chars().count() <= MAX_MESSAGE {
-        return s.to_string();
-    }
-    let cut: String = s.chars().take(MAX_MESSAGE).collect();
-    format!("{cut}...")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,14 +588,95 @@ mod tests {
     }
 
     #[test]
-    fn formats_are_annotations_and_paths_are_decoded() {
+    fn paths_are_decoded() {
         let doc = r#"{"openapi": "3.1.0", "paths": {"/files/ä b": {"get": {"responses": {"200": {
-            "description": "x", "content": {"application/json": {"schema": {"type": "string", "format": "date-time"}}}}}}}}}"#;
+            "description": "x", "content": {"application/json": {"schema": {"type": "string"}}}}}}}}}"#;
         let c = Contract::from_text(doc, Path::new("f.json")).unwrap();
         let url = Url::parse("http://h/files/%C3%A4%20b").unwrap();
         let h = [("Content-Type".to_string(), "application/json".to_string())];
-        assert_eq!(c.check("get", &url, 200, &h, Some(b"\"not a date\"")), []);
+        assert_eq!(c.check("get", &url, 200, &h, Some(b"\"x\"")), []);
         assert_eq!(c.check("GET", &url, 200, &h, Some(b"1")).len(), 1);
+    }
+
+    const DETAILS: &str = r##"
+openapi: 3.0.3
+servers: [{ url: "https://api.test/api/v3" }]
+paths:
+  /pets/{id}:
+    get:
+      responses:
+        "200":
+          description: ok
+          content: { application/json: { schema: { $ref: "#/components/schemas/Pet" } } }
+        "404": { description: not found }
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [id, name, name, password]
+      properties:
+        id: { type: integer, format: int32 }
+        name: { type: string }
+        born: { type: string, format: date-time }
+        mail: { type: string, format: email }
+        ref: { type: string, format: uuid }
+        tag: { type: string, format: color }
+        password: { $ref: "#/components/schemas/Password" }
+    Password: { type: string, writeOnly: true }
+"##;
+
+    fn details(path: &str, status: u16, body: &str) -> Vec<String> {
+        let c = Contract::from_text(DETAILS, Path::new("/tmp/d.yaml")).unwrap();
+        let url = Url::parse(&format!("http://h{path}")).unwrap();
+        let h = [("Content-Type".to_string(), "application/json".to_string())];
+        c.check("GET", &url, status, &h, Some(body.as_bytes()))
+            .into_iter()
+            .map(|v| v.message)
+            .collect()
+    }
+
+    #[test]
+    fn contract_details_of_2026_12_04() {
+        let ok = r#"{"id": 1, "name": "a", "tag": "not a colour"}"#;
+        // Base path, or the whole path when the deployment is served at `/`.
+        assert_eq!(details("/api/v3/pets/1", 200, ok), Vec::<String>::new());
+        assert_eq!(details("/pets/1", 200, ok), Vec::<String>::new());
+        let miss = details("/v2/pets/1", 200, ok);
+        assert_eq!(
+            miss,
+            ["no operation for GET /v2/pets/1 (tried the base path /api/v3 and the whole path)"]
+        );
+        // No content documented: any body, any type.
+        assert_eq!(details("/pets/1", 404, "<html>"), Vec::<String>::new());
+        // An empty body where JSON is documented.
+        assert_eq!(
+            details("/pets/1", 200, ""),
+            ["GET /pets/{id} 200: the body is empty; the document gives it as application/json"]
+        );
+        let bad = r#"{"id": 4294967296, "name": "a", "born": "yesterday", "mail": "x", "ref": "1", "password": "p"}"#;
+        let v = details("/pets/1", 200, bad);
+        let joined = v.join("\n");
+        assert_eq!(v.len(), 5, "{joined}");
+        assert!(
+            joined.contains("$.id: 4294967296 is greater than the maximum of 2147483647"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("$.born: \"yesterday\" is not a \"date-time\""),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("$.mail: \"x\" is not a \"email\""),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("$.ref: \"1\" is not a \"uuid\""),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("$.password: a writeOnly property must not appear in a response"),
+            "{joined}"
+        );
     }
 
     #[test]

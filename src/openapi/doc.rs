@@ -85,6 +85,14 @@ pub struct Parameter {
     pub required: bool,
     /// The parameter's example, first of its `examples`, or its schema's example/default.
     pub example: Option<Json>,
+    /// Whether `example` is the parameter's own (not its schema's): it is then checked
+    /// against the schema.
+    pub own_example: bool,
+    /// The schema (`$ref` followed at the top), from `schema` or the first `content` entry.
+    pub schema: Option<Json>,
+    /// `style` and `explode` as written (OpenAPI's defaults apply when absent).
+    pub style: Option<String>,
+    pub explode: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -221,30 +229,6 @@ fn read_path_item(
             }
             None => None,
         };
-        let mut responses = Vec::new();
-        if let Some(Json::Object(map)) = op.get("responses") {
-            for (status, r) in map {
-                if status.starts_with("x-") {
-                    continue;
-                }
-                let r = docs.deref(r)?;
-                let mut headers = Vec::new();
-                if let Some(Json::Object(hs)) = r.get("headers") {
-                    for (name, h) in hs {
-                        let h = docs.deref(h)?;
-                        let required = h.get("required").and_then(Json::as_bool).unwrap_or(false);
-                        headers.push((name.clone(), required));
-                    }
-                }
-                responses.push((
-                    status.clone(),
-                    Response {
-                        content: content(docs, r.get("content"), false)?,
-                        headers,
-                    },
-                ));
-            }
-        }
         let servers = match op.get("servers") {
             Some(s) => servers(docs, Some(s))?,
             None => item_servers.clone(),
@@ -254,28 +238,60 @@ fn read_path_item(
             path: path.to_string(),
             operation_id: str_of(op, "operationId").filter(|s| !s.trim().is_empty()),
             summary: str_of(op, "summary").filter(|s| !s.trim().is_empty()),
-            tags: op
-                .get("tags")
-                .and_then(Json::as_array)
-                .map(|t| {
-                    t.iter()
-                        .filter_map(Json::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            tags: strings(op.get("tags")),
             deprecated: op
                 .get("deprecated")
                 .and_then(Json::as_bool)
                 .unwrap_or(false),
             parameters: params,
             body,
-            responses,
+            responses: responses(docs, op)?,
             security: requirements(op.get("security")),
             servers,
         });
     }
     Ok(())
+}
+
+fn strings(v: Option<&Json>) -> Vec<String> {
+    v.and_then(Json::as_array)
+        .map(|t| {
+            t.iter()
+                .filter_map(Json::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An operation's responses in document order, with their content and headers.
+fn responses(docs: &Docs, op: &Json) -> Result<Vec<(String, Response)>, OpenApiError> {
+    let mut out = Vec::new();
+    let Some(Json::Object(map)) = op.get("responses") else {
+        return Ok(out);
+    };
+    for (status, r) in map {
+        if status.starts_with("x-") {
+            continue;
+        }
+        let r = docs.deref(r)?;
+        let mut headers = Vec::new();
+        if let Some(Json::Object(hs)) = r.get("headers") {
+            for (name, h) in hs {
+                let h = docs.deref(h)?;
+                let required = h.get("required").and_then(Json::as_bool).unwrap_or(false);
+                headers.push((name.clone(), required));
+            }
+        }
+        out.push((
+            status.clone(),
+            Response {
+                content: content(docs, r.get("content"), false)?,
+                headers,
+            },
+        ));
+    }
+    Ok(out)
 }
 
 fn servers(docs: &Docs, v: Option<&Json>) -> Result<Vec<Server>, OpenApiError> {
@@ -386,11 +402,12 @@ fn parameters(docs: &Docs, v: Option<&Json>) -> Result<Vec<Parameter>, OpenApiEr
             Some(s) => Some(docs.deref(&s)?.clone()),
             None => None,
         };
-        let example = match p.get("example") {
+        let own = match p.get("example") {
             Some(e) => Some(e.clone()),
             None => first_example(docs, p.get("examples"))?,
-        }
-        .or_else(|| {
+        };
+        let own_example = own.is_some();
+        let example = own.or_else(|| {
             let s = schema.as_ref()?;
             s.get("example")
                 .or_else(|| s.get("examples").and_then(|e| e.get(0)))
@@ -404,6 +421,10 @@ fn parameters(docs: &Docs, v: Option<&Json>) -> Result<Vec<Parameter>, OpenApiEr
             required: location == In::Path
                 || p.get("required").and_then(Json::as_bool).unwrap_or(false),
             example,
+            own_example,
+            schema,
+            style: str_of(p, "style"),
+            explode: p.get("explode").and_then(Json::as_bool),
         });
     }
     Ok(out)

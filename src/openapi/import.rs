@@ -1,16 +1,18 @@
 //! `baton import openapi`: one request per operation, in document order, ready for
-//! `baton check` and contract-tested through the collection's `openapi:` key.
+//! `baton check` and contract-tested through the collection's `openapi:` key. `request`
+//! writes one request (URL, parameters, auth), `body` its body.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use super::OpenApiError;
-use super::doc::{Api, In, Media, Operation};
-use super::refs::Docs;
-use super::sample::sample;
+use super::doc::{Api, Operation, Parameter};
+use super::example::Examples;
+use super::refs::{Docs, RefScope};
+use super::sample::{sample, sample_without_examples};
 use super::security::{self, Auth, Warnings};
 use crate::convert::writer::{Y, document};
 use crate::convert::{Imported, escape_jinja, sanitize, slug};
@@ -21,8 +23,9 @@ pub fn import_file(
     path: &Path,
     openapi_key: &str,
     split_by_tag: bool,
+    scope: RefScope,
 ) -> Result<Imported, OpenApiError> {
-    let docs = Docs::load(path)?;
+    let docs = Docs::load_with(path, scope)?;
     generate(&docs, openapi_key, split_by_tag)
 }
 
@@ -37,27 +40,35 @@ pub fn import(
     generate(&docs, openapi_key, split_by_tag)
 }
 
-/// Header parameters OpenAPI says to ignore: baton sets them from `json:` and `auth:`.
-const IGNORED_HEADERS: [&str; 3] = ["accept", "content-type", "authorization"];
-
-/// A collection variable made from a parameter.
-struct Var {
-    value: Option<Json>,
+/// A collection variable made from a parameter (or an operation's server).
+pub(super) struct Var {
+    pub value: Option<Json>,
     /// What it is, for the comment when there is no value.
-    what: String,
+    pub what: String,
+    /// The value is a placeholder of the schema's type, not the document's example.
+    pub placeholder: bool,
 }
 
-struct Gen<'a> {
-    docs: &'a Docs,
-    api: &'a Api,
-    /// Parameter name -> variable name.
-    names: IndexMap<String, String>,
-    vars: IndexMap<String, Var>,
-    warnings: Warnings,
+pub(super) struct Gen<'a> {
+    pub docs: &'a Docs,
+    pub api: &'a Api,
+    /// Parameter key (its name, or operation and name when schemas conflict) -> variable.
+    pub names: IndexMap<String, String>,
+    pub vars: IndexMap<String, Var>,
+    pub warnings: Warnings,
+    /// Parameter names whose schemas differ between operations: a variable per operation.
+    pub conflicts: HashSet<String>,
+    /// An operation's own server URL -> the variable that holds it.
+    pub servers: IndexMap<String, String>,
+    pub examples: Examples,
 }
 
-/// A request and the variables it uses.
-type Generated = (Y, Vec<String>);
+/// A request, its group (tag file) and the variables it uses.
+struct Generated {
+    group: Option<String>,
+    request: Y,
+    used: Vec<String>,
+}
 
 fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, OpenApiError> {
     let api = Api::read(docs)?;
@@ -67,49 +78,20 @@ fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, Open
         names: IndexMap::new(),
         vars: IndexMap::new(),
         warnings: Warnings::default(),
+        conflicts: conflicts(&api),
+        servers: IndexMap::new(),
+        examples: Examples::new(docs),
     };
     let default_auth = match &api.security {
         Some(reqs) => security::auth(&api, reqs, &mut g.warnings),
         None => Auth::None,
     };
-    let mut top_notes = Vec::new();
-    if let Auth::Unsupported(why) = &default_auth {
-        top_notes.push(why.clone());
-    }
-
-    // (group, request, variables it uses)
-    let mut requests: Vec<(Option<String>, Y, Vec<String>)> = Vec::new();
-    let mut taken = BTreeSet::new();
-    for op in &api.operations {
-        let base = op
-            .operation_id
-            .clone()
-            .unwrap_or_else(|| format!("{} {}", op.method, op.path));
-        let mut name = base.clone();
-        let mut i = 2;
-        while !taken.insert(name.clone()) {
-            name = format!("{base} ({i})");
-            i += 1;
-        }
-        if name != base {
-            g.warnings.push(format!(
-                "two operations are named `{base}`; the second is named `{name}`"
-            ));
-        }
-        let (request, used) = g.request(op, name, &default_auth);
-        let group = if split_by_tag {
-            op.tags.first().cloned()
-        } else {
-            None
-        };
-        requests.push((group, request, used));
-    }
-
+    let requests = g.requests(&default_auth, split_by_tag);
     let mut groups: Vec<(Option<String>, Vec<Generated>)> = Vec::new();
-    for (group, request, used) in requests {
-        match groups.iter_mut().find(|(k, _)| *k == group) {
-            Some((_, list)) => list.push((request, used)),
-            None => groups.push((group, vec![(request, used)])),
+    for r in requests {
+        match groups.iter_mut().find(|(k, _)| *k == r.group) {
+            Some((_, list)) => list.push(r),
+            None => groups.push((r.group.clone(), vec![r])),
         }
     }
     if groups.is_empty() {
@@ -117,12 +99,11 @@ fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, Open
         g.warnings
             .push("the document has no operations; the collection has no requests".into());
     }
-
-    let (base_url, base_notes) = g.base_url();
+    let base = g.base_url();
     let mut out = Imported::default();
     let mut files = BTreeSet::new();
     for (group, list) in groups {
-        let title = group.clone().unwrap_or_else(|| api.title.clone());
+        let title = group.unwrap_or_else(|| api.title.clone());
         let stem = slug(&title, "api");
         let mut file = stem.clone();
         let mut i = 2;
@@ -130,12 +111,78 @@ fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, Open
             file = format!("{stem}-{i}");
             i += 1;
         }
-        let mut used: Vec<String> = Vec::new();
-        for (_, u) in &list {
-            for v in u {
-                if !used.contains(v) {
-                    used.push(v.clone());
-                }
+        let text = g.file(title, key, &base, &default_auth, list);
+        out.files
+            .push((PathBuf::from(format!("{file}.yaml")), text));
+    }
+    g.warn_unfilled();
+    out.warnings = g.warnings.list;
+    Ok(out)
+}
+
+/// Names of parameters whose schemas differ between the operations that have them.
+fn conflicts(api: &Api) -> HashSet<String> {
+    let mut seen: IndexMap<&str, &Option<Json>> = IndexMap::new();
+    let mut out = HashSet::new();
+    for p in api.operations.iter().flat_map(|o| &o.parameters) {
+        match seen.get(p.name.as_str()) {
+            Some(s) if **s != p.schema => {
+                out.insert(p.name.clone());
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(&p.name, &p.schema);
+            }
+        }
+    }
+    out
+}
+
+impl Gen<'_> {
+    /// Every operation as a request, with unique names.
+    fn requests(&mut self, default_auth: &Auth, split_by_tag: bool) -> Vec<Generated> {
+        let mut out = Vec::new();
+        let mut taken = BTreeSet::new();
+        for op in &self.api.operations {
+            let base = op
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| format!("{} {}", op.method, op.path));
+            let mut name = base.clone();
+            let mut i = 2;
+            while !taken.insert(name.clone()) {
+                name = format!("{base} ({i})");
+                i += 1;
+            }
+            if name != base {
+                self.warnings.push(format!(
+                    "two operations are named `{base}`; the second is named `{name}`"
+                ));
+            }
+            let (request, used) = self.request(op, name, default_auth);
+            let group = split_by_tag.then(|| op.tags.first().cloned()).flatten();
+            out.push(Generated {
+                group,
+                request,
+                used,
+            });
+        }
+        out
+    }
+
+    /// One collection file: its header, variables, defaults and requests.
+    fn file(
+        &self,
+        title: String,
+        key: &str,
+        base: &(Y, Vec<String>),
+        default_auth: &Auth,
+        list: Vec<Generated>,
+    ) -> String {
+        let mut used: Vec<&String> = Vec::new();
+        for v in list.iter().flat_map(|r| &r.used) {
+            if !used.contains(&v) {
+                used.push(v);
             }
         }
         let mut doc = Y::map();
@@ -145,55 +192,53 @@ fn generate(docs: &Docs, key: &str, split_by_tag: bool) -> Result<Imported, Open
         let mut vars = Y::map();
         vars.put(
             "base_url",
-            Y::Noted(base_notes.clone(), Box::new(base_url.clone())),
+            Y::Noted(base.1.clone(), Box::new(base.0.clone())),
         );
-        for (name, var) in &g.vars {
-            if !used.contains(name) {
-                continue;
-            }
-            match &var.value {
-                Some(v) => vars.put(name.clone(), json_y(v)),
-                None => vars.put(
-                    name.clone(),
-                    Y::Noted(vec![format!("fill in: {}", var.what)], Box::new(Y::str(""))),
-                ),
-            }
+        for (name, var) in self.vars.iter().filter(|(n, _)| used.contains(n)) {
+            vars.put(name.clone(), var_y(var));
         }
         doc.put("vars", vars);
-        if let Auth::Set(a) = &default_auth {
+        if let Auth::Set(a) = default_auth {
             doc.put("defaults", Y::Map(vec![("auth".into(), a.clone())]));
         }
         doc.put(
             "requests",
-            Y::Seq(list.into_iter().map(|(r, _)| r).collect()),
+            Y::Seq(list.into_iter().map(|r| r.request).collect()),
         );
         let mut header = vec![format!(
             "Generated from the OpenAPI document \"{}\" by `baton import openapi`.",
-            api.title
+            self.api.title
         )];
-        header.extend(top_notes.iter().cloned());
-        out.files.push((
-            PathBuf::from(format!("{file}.yaml")),
-            document(&Y::Noted(header, Box::new(doc))),
-        ));
+        if let Auth::Unsupported(why) = default_auth {
+            header.push(why.clone());
+        }
+        document(&Y::Noted(header, Box::new(doc)))
     }
-    let empty: Vec<String> = g
-        .vars
-        .iter()
-        .filter(|(_, v)| v.value.is_none())
-        .map(|(k, _)| format!("`{k}`"))
-        .collect();
-    if !empty.is_empty() {
-        g.warnings.push(format!(
-            "no example or default for {}; set to \"\" in `vars`: fill them in, or give them with --var NAME=VALUE",
-            empty.join(", ")
-        ));
-    }
-    out.warnings = g.warnings.list;
-    Ok(out)
-}
 
-impl Gen<'_> {
+    fn warn_unfilled(&mut self) {
+        let list = |f: &dyn Fn(&Var) -> bool| -> Vec<String> {
+            self.vars
+                .iter()
+                .filter(|(_, v)| f(v))
+                .map(|(k, _)| format!("`{k}`"))
+                .collect()
+        };
+        let empty = list(&|v| v.value.is_none());
+        let placeholders = list(&|v| v.placeholder);
+        if !empty.is_empty() {
+            self.warnings.push(format!(
+                "no example or default for {}; set to \"\" in `vars`: fill them in, or give them with --var NAME=VALUE",
+                empty.join(", ")
+            ));
+        }
+        if !placeholders.is_empty() {
+            self.warnings.push(format!(
+                "no example or default for {}; set to a placeholder of the parameter's type in `vars`: put real values there, or give them with --var NAME=VALUE",
+                placeholders.join(", ")
+            ));
+        }
+    }
+
     /// `base_url` from the first server, with comments about the others.
     fn base_url(&mut self) -> (Y, Vec<String>) {
         let mut notes = Vec::new();
@@ -224,265 +269,120 @@ impl Gen<'_> {
         (Y::Str(escape_jinja(&url)), notes)
     }
 
-    /// The variable that holds a parameter's value, declared on first use.
-    fn var(&mut self, op: &Operation, name: &str, kind: &str, example: Option<&Json>) -> String {
-        let ident = match self.names.get(name) {
+    /// The variable that holds a parameter's value, declared on first use: the parameter's
+    /// example when it matches the schema, else a value of the schema's type.
+    pub fn var(&mut self, op: &Operation, p: &Parameter, kind: &str) -> String {
+        let conflict = self.conflicts.contains(&p.name);
+        let key = match conflict {
+            true => format!("{}\u{0}{}", op_label(op), p.name),
+            false => p.name.clone(),
+        };
+        let ident = match self.names.get(&key) {
             Some(i) => i.clone(),
             None => {
-                let base = sanitize(name);
-                let mut ident = base.clone();
-                let mut i = 2;
-                while ident == "base_url" || self.names.values().any(|v| *v == ident) {
-                    ident = format!("{base}_{i}");
-                    i += 1;
-                }
-                self.names.insert(name.to_string(), ident.clone());
+                let base = match conflict {
+                    true => sanitize(&format!("{}_{}", op_label(op), p.name)),
+                    false => sanitize(&p.name),
+                };
+                let ident = self.fresh(&base);
+                self.names.insert(key, ident.clone());
                 ident
             }
         };
-        let entry = self.vars.entry(ident.clone()).or_insert_with(|| Var {
-            value: None,
-            what: format!("{kind} parameter `{name}` of {}", op_label(op)),
-        });
-        if entry.value.is_none()
-            && let Some(e) = example
-            && !(e.is_string() && e.as_str() == Some(""))
-        {
-            entry.value = Some(e.clone());
+        // A later operation's example replaces an earlier one's placeholder.
+        let better = |v: &Var| v.value.is_none() || (v.placeholder && p.example.is_some());
+        if self.vars.get(&ident).is_none_or(better) {
+            let (value, placeholder) = self.param_value(op, p, kind);
+            self.vars.insert(
+                ident.clone(),
+                Var {
+                    value,
+                    what: format!("{kind} parameter `{}` of {}", p.name, op_label(op)),
+                    placeholder,
+                },
+            );
         }
         ident
     }
 
-    fn request(&mut self, op: &Operation, name: String, default_auth: &Auth) -> (Y, Vec<String>) {
-        let mut used = vec!["base_url".to_string()];
-        let mut notes = Vec::new();
-        let mut r = Y::map();
-        r.put("name", Y::Str(name));
-        if let Some(s) = &op.summary {
-            r.put("description", Y::str(s.trim()));
-        }
-        if op.deprecated {
-            notes.push("deprecated in the document".to_string());
-        }
-        r.put("method", Y::str(op.method.clone()));
-        if let (Some(own), Some(first)) = (op.servers.first(), self.api.servers.first())
-            && own.url != first.url
+    /// An identifier not yet taken by a variable.
+    pub fn fresh(&self, base: &str) -> String {
+        let mut ident = base.to_string();
+        let mut i = 2;
+        while ident == "base_url"
+            || self.names.values().any(|v| *v == ident)
+            || self.vars.contains_key(&ident)
         {
-            notes.push(format!(
-                "the document serves this operation from {}, not from base_url",
-                own.url
-            ));
+            ident = format!("{base}_{i}");
+            i += 1;
         }
-
-        let mut url = String::from("{{ base_url }}");
-        let mut rest = op.path.as_str();
-        while let Some(start) = rest.find('{') {
-            let Some(len) = rest[start..].find('}') else {
-                break;
-            };
-            url.push_str(&escape_jinja(&rest[..start]));
-            let pname = &rest[start + 1..start + len];
-            let example = op
-                .parameters
-                .iter()
-                .find(|p| p.location == In::Path && p.name == pname)
-                .and_then(|p| p.example.clone());
-            let ident = self.var(op, pname, "path", example.as_ref());
-            url.push_str(&format!("{{{{ {ident} }}}}"));
-            used.push(ident);
-            rest = &rest[start + len + 1..];
-        }
-        url.push_str(&escape_jinja(rest));
-        r.put("url", Y::Str(url));
-
-        let mut query = Y::map();
-        let mut headers = Y::map();
-        let mut cookies = Vec::new();
-        for p in op.parameters.iter().filter(|p| p.required) {
-            let kind = match p.location {
-                In::Path => continue,
-                In::Query => "query",
-                In::Header => {
-                    if IGNORED_HEADERS.contains(&p.name.to_ascii_lowercase().as_str()) {
-                        continue;
-                    }
-                    "header"
-                }
-                In::Cookie => "cookie",
-            };
-            let ident = self.var(op, &p.name, kind, p.example.as_ref());
-            let value = Y::Str(format!("{{{{ {ident} }}}}"));
-            used.push(ident.clone());
-            match p.location {
-                In::Query => query.put(p.name.clone(), value),
-                In::Header => headers.put(p.name.clone(), value),
-                _ => cookies.push(format!("{}={{{{ {ident} }}}}", p.name)),
-            }
-        }
-        if !cookies.is_empty() {
-            headers.put("Cookie", Y::Str(cookies.join("; ")));
-        }
-
-        let auth = match &op.security {
-            Some(reqs) => security::auth(self.api, reqs, &mut self.warnings),
-            None => default_auth.clone(),
-        };
-        // Only what differs from `defaults.auth` is written; `none` turns a default off.
-        let has_default = matches!(default_auth, Auth::Set(_));
-        let auth_y = match &auth {
-            a if a == default_auth => None,
-            Auth::Set(y) => Some(y.clone()),
-            Auth::None => has_default.then(|| Y::str("none")),
-            Auth::Unsupported(why) => {
-                notes.push(why.clone());
-                has_default.then(|| Y::str("none"))
-            }
-        };
-
-        let body = op.body.as_ref().map(|b| self.body(op, &b.content));
-        if let Some((_, _, Some(ct))) = &body {
-            headers.put("Content-Type", Y::str(ct.clone()));
-        }
-        if !query.is_empty_map() {
-            r.put("query", query);
-        }
-        if !headers.is_empty_map() {
-            r.put("headers", headers);
-        }
-        if let Some(a) = auth_y {
-            r.put("auth", a);
-        }
-        if let Some((key, value, _)) = body {
-            match key {
-                Some(k) => r.put(k, value),
-                None => {
-                    if let Y::Comment(lines) = value {
-                        notes.extend(lines);
-                    }
-                }
-            }
-        }
-        match first_2xx(op) {
-            Some(status) => r.put(
-                "expect",
-                Y::Map(vec![("status".into(), Y::Int(i64::from(status)))]),
-            ),
-            None => notes.push(
-                "the document gives no 2xx status for this operation: no `expect: { status }`"
-                    .into(),
-            ),
-        }
-        if !op.tags.is_empty() {
-            r.put(
-                "tags",
-                Y::Seq(op.tags.iter().map(|t| Y::str(t.clone())).collect()),
-            );
-        }
-        let y = if notes.is_empty() {
-            r
-        } else {
-            Y::Noted(notes, Box::new(r))
-        };
-        (y, used)
+        ident
     }
 
-    /// The body key (`json`, `form`, `body`, or none with a comment), its value, and a
-    /// `Content-Type` header when the key does not imply the media type.
-    fn body(
+    /// A parameter's value: its example if it matches its schema (else a warning), else a
+    /// placeholder of the schema's type; `None` only without a schema for an optional one.
+    pub fn param_value(
         &mut self,
         op: &Operation,
-        content: &IndexMap<String, Media>,
-    ) -> (Option<&'static str>, Y, Option<String>) {
-        let essence = |k: &str| {
-            k.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        };
-        let is_json = |k: &str| {
-            let e = essence(k);
-            e == "application/json" || e.ends_with("+json") || e == "*/*"
-        };
-        let pick = content
-            .iter()
-            .find(|(k, _)| is_json(k))
-            .or_else(|| {
-                content
-                    .iter()
-                    .find(|(k, _)| essence(k) == "application/x-www-form-urlencoded")
-            })
-            .or_else(|| {
-                content
-                    .iter()
-                    .find(|(k, _)| essence(k).starts_with("text/"))
-            })
-            .or_else(|| content.iter().next());
-        let Some((media_type, media)) = pick else {
-            return (None, Y::Comment(Vec::new()), None);
-        };
-        let value = || -> Json {
-            match (&media.example, &media.schema) {
-                (Some(e), _) => e.clone(),
-                (None, Some(s)) => sample(self.docs, s),
-                (None, None) => Json::Object(Default::default()),
-            }
-        };
-        let e = essence(media_type);
-        if is_json(media_type) {
-            let ct = (e != "application/json" && e != "*/*").then(|| media_type.clone());
-            return (Some("json"), json_y(&value()), ct);
-        }
-        if e == "application/x-www-form-urlencoded" {
-            let v = value();
-            let mut form = Y::map();
-            if let Json::Object(map) = &v {
-                for (k, v) in map {
-                    let text = match v {
-                        Json::String(s) => Y::Str(escape_jinja(s)),
-                        // A list repeats the field; an object has no form encoding but JSON text.
-                        Json::Object(_) => Y::Str(escape_jinja(&v.to_string())),
-                        other => json_y(other),
-                    };
-                    form.put(k.clone(), text);
-                }
-            }
-            return (Some("form"), form, None);
-        }
-        if e.starts_with("text/") || e == "application/xml" {
-            let text = match &media.example {
-                Some(Json::String(s)) => s.clone(),
-                _ => String::new(),
+        p: &Parameter,
+        kind: &str,
+    ) -> (Option<Json>, bool) {
+        if let Some(e) = p.example.as_ref().filter(|e| e.as_str() != Some("")) {
+            let problem = match (&p.schema, p.own_example) {
+                (Some(s), true) => self.examples.problem(s, e),
+                _ => None,
             };
-            return (
-                Some("body"),
-                Y::Str(escape_jinja(&text)),
-                Some(media_type.clone()),
-            );
+            match problem {
+                None => return (Some(e.clone()), false),
+                Some(why) => self.warnings.once(
+                    &format!("example\u{0}{}\u{0}{}", op_label(op), p.name),
+                    format!(
+                    "the example of {kind} parameter `{}` of {} does not match its schema ({why}); a value of the schema's type is used",
+                        p.name,
+                        op_label(op)
+                    ),
+                ),
+            }
         }
-        self.warnings.once(
-            &format!("body {media_type}"),
-            format!(
-                "request bodies of type {media_type} are not generated ({}); add them by hand (see the comments)",
-                op_label(op)
-            ),
-        );
-        let hint = if e.starts_with("multipart/") {
-            "multipart: { FIELD: VALUE, FILE_FIELD: { file: PATH } }"
-        } else {
-            "body: { file: PATH }"
+        (Some(self.placeholder(p.schema.as_ref())), true)
+    }
+
+    /// A value of the schema's type that is never empty: `1` for numbers, `"string"` for
+    /// text, a valid value for formats, the first enum value.
+    fn placeholder(&self, schema: Option<&Json>) -> Json {
+        let Some(s) = schema else {
+            return Json::String("string".into());
         };
-        (
-            None,
-            Y::Comment(vec![format!(
-                "request body {media_type}: add it by hand, e.g. `{hint}`"
-            )]),
-            None,
-        )
+        let mut v = sample(self.docs, s);
+        if !self.examples.valid(s, &v) {
+            v = sample_without_examples(self.docs, s);
+        }
+        let one = Json::from(1);
+        match &v {
+            Json::Number(n) if n.as_f64() == Some(0.0) && self.examples.valid(s, &one) => one,
+            Json::String(t) if t.is_empty() => Json::String("string".into()),
+            Json::Null => Json::String("string".into()),
+            _ => v,
+        }
     }
 }
 
-fn op_label(op: &Operation) -> String {
+/// A variable's value in `vars`, with a comment when it is a placeholder or missing.
+fn var_y(var: &Var) -> Y {
+    match &var.value {
+        Some(v) if var.placeholder => Y::Noted(
+            vec![format!(
+                "placeholder: put a real value for the {}",
+                var.what
+            )],
+            Box::new(json_y(v)),
+        ),
+        Some(v) => json_y(v),
+        None => Y::Noted(vec![format!("fill in: {}", var.what)], Box::new(Y::str(""))),
+    }
+}
+
+pub(super) fn op_label(op: &Operation) -> String {
     match &op.operation_id {
         Some(id) => id.clone(),
         None => format!("{} {}", op.method, op.path),
@@ -490,7 +390,7 @@ fn op_label(op: &Operation) -> String {
 }
 
 /// The first explicit 2xx status the operation documents, in document order.
-fn first_2xx(op: &Operation) -> Option<u16> {
+pub(super) fn first_2xx(op: &Operation) -> Option<u16> {
     op.responses
         .iter()
         .filter_map(|(k, _)| k.parse::<u16>().ok())
@@ -498,7 +398,7 @@ fn first_2xx(op: &Operation) -> Option<u16> {
 }
 
 /// JSON as YAML, with text that MiniJinja would read as a template escaped.
-fn json_y(v: &Json) -> Y {
+pub(super) fn json_y(v: &Json) -> Y {
     match v {
         Json::Null => Y::Null,
         Json::Bool(b) => Y::Bool(*b),
@@ -606,5 +506,25 @@ components:
         assert!(y.contains("requests: []\n"), "{y}");
         assert!(w.iter().any(|w| w.contains("no `servers`")), "{w:?}");
         assert!(w.iter().any(|w| w.contains("no operations")), "{w:?}");
+    }
+
+    #[test]
+    fn a_later_example_replaces_a_placeholder() {
+        let (y, _) = yaml(
+            r##"
+openapi: 3.1.0
+info: { title: P, version: "1" }
+paths:
+  /a/{id}:
+    get:
+      parameters: [{ name: id, in: path, required: true, schema: { type: integer } }]
+      responses: { "200": { description: x } }
+  /b/{id}:
+    get:
+      parameters: [{ name: id, in: path, required: true, schema: { type: integer }, example: 7 }]
+      responses: { "200": { description: x } }
+"##,
+        );
+        assert!(y.contains("  base_url: \"\"\n  id: 7\n"), "{y}");
     }
 }

@@ -6,10 +6,14 @@
 //! `import` writes a collection (`security` its auth, `sample` the smallest value a schema
 //! allows), and `contract` checks a response.
 
+mod body;
 mod contract;
 mod doc;
+mod example;
 mod import;
+mod prepare;
 mod refs;
+mod request;
 mod sample;
 mod security;
 mod walk;
@@ -19,6 +23,7 @@ use std::path::{Component, Path, PathBuf};
 
 pub use contract::{Contract, Violation, ViolationKind};
 pub use import::{import, import_file};
+pub use refs::RefScope;
 
 use crate::problem::source::{Pos, SourceFile, Span, render_snippet};
 
@@ -72,7 +77,7 @@ impl At {
             path: path.to_path_buf(),
             pointer: pointer.to_string(),
             pos,
-            text: pos.map(|_| SourceFile::new(path, text.to_string())),
+            text: pos.map(|p| excerpt(path, text, p)),
         }))
     }
 
@@ -81,9 +86,42 @@ impl At {
             path: path.to_path_buf(),
             pointer: String::new(),
             pos: Some(pos),
-            text: Some(SourceFile::new(path, text.to_string())),
+            text: Some(excerpt(path, text, pos)),
         }))
     }
+}
+
+/// Characters of the offending line shown after its column, at most.
+const EXCERPT_AFTER: usize = 40;
+
+/// What a message may show of a file: only the offending line, cut after its column, with
+/// every value of this process's environment masked (a `$ref` can point at a file that holds
+/// them). Control characters are escaped when the message is rendered. Columns stay true:
+/// masking keeps lengths and the cut is after the column.
+fn excerpt(path: &Path, text: &str, pos: Pos) -> std::sync::Arc<SourceFile> {
+    let whole = SourceFile::new(path, text.to_string());
+    let line = whole.line(pos.line).unwrap_or("");
+    let keep = pos.col as usize + EXCERPT_AFTER;
+    let mut cut: String = line.chars().take(keep).collect();
+    if line.chars().count() > keep {
+        cut.push_str("...");
+    }
+    let masked = mask_environment(&cut);
+    let mut synthetic = "\n".repeat(pos.line.saturating_sub(1) as usize);
+    synthetic.push_str(&masked);
+    SourceFile::new(path, synthetic)
+}
+
+/// Values of environment variables (6 characters or more) replaced by as many `*`.
+fn mask_environment(s: &str) -> String {
+    let mut out = s.to_string();
+    for (_, value) in std::env::vars_os() {
+        let Some(v) = value.to_str() else { continue };
+        if v.chars().count() >= 6 && out.contains(v) {
+            out = out.replace(v, &"*".repeat(v.chars().count()));
+        }
+    }
+    out
 }
 
 impl fmt::Display for At {
@@ -131,6 +169,13 @@ pub enum OpenApiError {
         target: String,
         help: String,
     },
+    #[error("{}", render(at, &format!("$ref `{target}` points outside the document's folder {}", dir.display()),
+        "help: put the file under the document's folder (`baton import openapi --allow-refs-outside` lets an import read it)"))]
+    RefOutside {
+        at: At,
+        target: String,
+        dir: PathBuf,
+    },
     #[error("{}", render(at, &format!("$ref `{target}` refers to itself in a loop"), ""))]
     RefLoop { at: At, target: String },
     #[error("{}", render(at, message, help))]
@@ -149,7 +194,12 @@ fn render(at: &At, message: &str, help: &str) -> String {
     };
     match (&at.0.text, at.0.pos) {
         (Some(file), Some(pos)) => {
-            let snippet = render_snippet(&Span::new(file, pos), message, "", &notes);
+            let snippet = crate::problem::visible(&render_snippet(
+                &Span::new(file, pos),
+                message,
+                "",
+                &notes,
+            ));
             // render_snippet starts with `error: `; the caller prints that prefix itself.
             snippet
                 .strip_prefix("error: ")
@@ -163,25 +213,30 @@ fn render(at: &At, message: &str, help: &str) -> String {
                 out.push_str("\n  = ");
                 out.push_str(&n);
             }
-            out
+            crate::problem::visible(&out)
         }
     }
 }
 
 /// The `openapi:` value a generated collection needs: the document's path as seen from where
 /// the collection is written (`out_dir`), or as given when the collection goes to stdout.
+/// Never an absolute path: a collection moves between machines (stdout is taken to be
+/// saved in the current directory).
 pub fn document_key(file: &Path, out_dir: Option<&Path>) -> String {
-    let Some(dir) = out_dir else {
+    if out_dir.is_none() && file.is_relative() {
         return slashes(file);
-    };
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let dir = out_dir.unwrap_or(&cwd);
+    let name = || slashes(Path::new(file.file_name().unwrap_or(file.as_os_str())));
     let (Some(file_abs), Some(dir_abs)) = (absolute(file), absolute(dir)) else {
-        return slashes(file);
+        return name();
     };
     let f: Vec<Component> = file_abs.components().collect();
     let d: Vec<Component> = dir_abs.components().collect();
     let common = f.iter().zip(&d).take_while(|(a, b)| a == b).count();
     if common == 0 {
-        return slashes(&file_abs);
+        return name();
     }
     let mut rel = PathBuf::new();
     for _ in common..d.len() {

@@ -13,6 +13,19 @@ use super::walk::{convert_30, walk};
 use super::{At, OpenApiError, Version};
 use crate::problem::source::Pos;
 
+/// A referenced file larger than this is not read (a `$ref` to `/dev/zero` ends here).
+const MAX_FILE: u64 = 64 * 1024 * 1024;
+
+/// Which files `$ref`s may load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RefScope {
+    /// Files under the root document's folder only (the default).
+    #[default]
+    Tree,
+    /// Any local file.
+    Anywhere,
+}
+
 /// The root document and the files it refers to, keyed by their `file://` URL.
 #[derive(Debug)]
 pub struct Docs {
@@ -20,6 +33,9 @@ pub struct Docs {
     pub root: String,
     pub version: Version,
     pub files: IndexMap<String, Loaded>,
+    scope: RefScope,
+    /// The root document's folder, resolved: referenced files must be under it.
+    dir: PathBuf,
 }
 
 #[derive(Debug)]
@@ -31,17 +47,28 @@ pub struct Loaded {
 
 impl Docs {
     /// Reads the document at `path` and every local file it refers to.
+    #[cfg(test)]
     pub fn load(path: &Path) -> Result<Docs, OpenApiError> {
-        let text = std::fs::read_to_string(path).map_err(|source| OpenApiError::Read {
+        Docs::load_with(path, RefScope::Tree)
+    }
+
+    /// The same, with `$ref`s allowed to load the files `scope` says.
+    pub fn load_with(path: &Path, scope: RefScope) -> Result<Docs, OpenApiError> {
+        let text = read_bounded(path).map_err(|source| OpenApiError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Docs::from_text(&text, path)
+        Docs::from_text_with(&text, path, scope)
     }
 
     /// `text` is the document; `path` is where it lives (relative `$ref`s start there).
     pub fn from_text(text: &str, path: &Path) -> Result<Docs, OpenApiError> {
+        Docs::from_text_with(text, path, RefScope::Tree)
+    }
+
+    pub fn from_text_with(text: &str, path: &Path, scope: RefScope) -> Result<Docs, OpenApiError> {
         let abs = super::absolute(path).unwrap_or_else(|| path.to_path_buf());
+        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = Url::from_file_path(&abs)
             .map(|u| u.to_string())
             .unwrap_or_else(|_| format!("file:///{}", abs.display()));
@@ -60,6 +87,8 @@ impl Docs {
             root,
             version,
             files,
+            scope,
+            dir,
         };
         let refs = docs.rewrite_all()?;
         docs.check_targets(&refs)?;
@@ -216,19 +245,7 @@ impl Docs {
                         target: abs.clone(),
                     });
                 };
-                let text = match std::fs::read_to_string(&path) {
-                    Ok(t) => t,
-                    Err(source) => {
-                        let l = &self.files[&uri];
-                        let original = original_ref(&l.text, &pointer).unwrap_or(abs.clone());
-                        return Err(OpenApiError::RefFile {
-                            at: At::inside(&l.path, &l.text, &pointer),
-                            target: original,
-                            file: path,
-                            source,
-                        });
-                    }
-                };
+                let text = self.read_ref(&uri, &pointer, &abs, &path)?;
                 let value = parse(&text, &path)?;
                 self.files.insert(
                     file.to_string(),
@@ -242,6 +259,39 @@ impl Docs {
             }
         }
         Ok(all)
+    }
+
+    /// The text of a file a `$ref` (at `pointer` in `from`) names: refused outside the root
+    /// document's folder unless the scope allows it, and never shown in the error.
+    fn read_ref(
+        &self,
+        from: &str,
+        pointer: &str,
+        abs: &str,
+        path: &Path,
+    ) -> Result<String, OpenApiError> {
+        let l = &self.files[from];
+        let original = || original_ref(&l.text, pointer).unwrap_or(abs.to_string());
+        let at = || At::inside(&l.path, &l.text, pointer);
+        let resolved = path.canonicalize();
+        if self.scope == RefScope::Tree
+            && resolved.as_ref().map_or(
+                !super::absolute(path).is_some_and(|p| p.starts_with(&self.dir)),
+                |p| !p.starts_with(&self.dir),
+            )
+        {
+            return Err(OpenApiError::RefOutside {
+                at: at(),
+                target: original(),
+                dir: self.dir.clone(),
+            });
+        }
+        read_bounded(path).map_err(|source| OpenApiError::RefFile {
+            at: at(),
+            target: original(),
+            file: path.to_path_buf(),
+            source,
+        })
     }
 
     /// Every `$ref` must point at something: a broken one is an error before anything runs.
@@ -259,6 +309,27 @@ impl Docs {
         }
         Ok(())
     }
+}
+
+/// A file's text, refused when it is larger than `MAX_FILE` (read no further than that).
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(std::io::Error::other(format!(
+            "the file is larger than {} MiB",
+            MAX_FILE / 1024 / 1024
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the file is not UTF-8 text",
+        )
+    })
 }
 
 /// A `$ref` found while loading: the file it is in, its absolute target, and where it is.

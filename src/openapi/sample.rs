@@ -11,7 +11,27 @@ const MAX_DEPTH: usize = 24;
 
 /// A value for a request body: `readOnly` properties are left out (servers set them).
 pub fn sample(docs: &Docs, schema: &Json) -> Json {
-    let mut stack = Vec::new();
+    sample_with(docs, schema, true)
+}
+
+/// The same, with the schema's own `example`, `examples` and `default` ignored (`const` and
+/// `enum` still count): for documents whose examples break their own schemas.
+pub fn sample_without_examples(docs: &Docs, schema: &Json) -> Json {
+    sample_with(docs, schema, false)
+}
+
+/// What a walk through the schema carries: the `$ref`s it is inside, and whether examples
+/// may be used.
+struct Cx {
+    stack: Vec<String>,
+    examples: bool,
+}
+
+fn sample_with(docs: &Docs, schema: &Json, examples: bool) -> Json {
+    let mut stack = Cx {
+        stack: Vec::new(),
+        examples,
+    };
     let v = value(docs, schema, 0, &mut stack);
     if v.is_null() && !allows_null(docs, schema) {
         json!({})
@@ -32,12 +52,12 @@ fn allows_null(docs: &Docs, schema: &Json) -> bool {
     }
 }
 
-fn value(docs: &Docs, schema: &Json, depth: usize, stack: &mut Vec<String>) -> Json {
+fn value(docs: &Docs, schema: &Json, depth: usize, stack: &mut Cx) -> Json {
     if depth > MAX_DEPTH {
         return Json::Null;
     }
     let pushed = match schema.get("$ref").and_then(Json::as_str) {
-        Some(r) if stack.iter().any(|s| s == r) => {
+        Some(r) if stack.stack.iter().any(|s| s == r) => {
             // A recursive schema: its smallest value does not recurse.
             return match docs.deref(schema).ok().map(kind) {
                 Some("object") => json!({}),
@@ -46,7 +66,7 @@ fn value(docs: &Docs, schema: &Json, depth: usize, stack: &mut Vec<String>) -> J
             };
         }
         Some(r) => {
-            stack.push(r.to_string());
+            stack.stack.push(r.to_string());
             true
         }
         None => false,
@@ -56,7 +76,7 @@ fn value(docs: &Docs, schema: &Json, depth: usize, stack: &mut Vec<String>) -> J
         Err(_) => Json::Null,
     };
     if pushed {
-        stack.pop();
+        stack.stack.pop();
     }
     out
 }
@@ -76,44 +96,69 @@ fn kind(s: &Json) -> &str {
     }
 }
 
-fn resolved(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Json {
-    if let Some(Json::Bool(false)) = Some(s) {
-        return Json::Null;
+fn resolved(docs: &Docs, s: &Json, depth: usize, stack: &mut Cx) -> Json {
+    if let Some(v) = given(s, stack.examples) {
+        return v;
     }
-    for key in ["const", "example", "default"] {
-        if let Some(v) = s.get(key) {
-            return v.clone();
-        }
-    }
-    if let Some(Json::Array(e)) = s.get("examples")
-        && let Some(v) = e.first()
-    {
-        return v.clone();
-    }
-    if let Some(Json::Array(e)) = s.get("enum")
-        && let Some(v) = e.iter().find(|v| !v.is_null()).or(e.first())
-    {
-        return v.clone();
+    let mut shape = Shape::default();
+    shape.collect(docs, s, 0);
+    if shape.object {
+        return object(docs, &shape, depth, stack);
     }
     if let Some(Json::Array(parts)) = s.get("allOf") {
         let mut merged = Json::Null;
         for p in parts {
             merge(&mut merged, value(docs, p, depth + 1, stack));
         }
-        // Properties beside `allOf` count too.
-        let mut own = s.clone();
-        if let Some(o) = own.as_object_mut() {
-            o.remove("allOf");
-        }
-        if own.get("properties").is_some() || own.get("type").is_some() {
+        if s.get("type").is_some() {
+            let mut own = s.clone();
+            if let Some(o) = own.as_object_mut() {
+                o.remove("allOf");
+            }
             merge(&mut merged, resolved(docs, &own, depth, stack));
         }
         return merged;
     }
+    if let Some(a) = first_alternative(docs, s) {
+        return value(docs, a, depth + 1, stack);
+    }
+    scalar(docs, s, depth, stack)
+}
+
+/// A value the schema gives itself: `const`, `example`, `default`, first `examples`, first
+/// non-null `enum` value.
+fn given(s: &Json, examples: bool) -> Option<Json> {
+    if let Some(Json::Bool(false)) = Some(s) {
+        return Some(Json::Null);
+    }
+    let keys: &[&str] = match examples {
+        true => &["const", "example", "default"],
+        false => &["const"],
+    };
+    for key in keys {
+        if let Some(v) = s.get(*key) {
+            return Some(v.clone());
+        }
+    }
+    if examples
+        && let Some(Json::Array(e)) = s.get("examples")
+        && let Some(v) = e.first()
+    {
+        return Some(v.clone());
+    }
+    if let Some(Json::Array(e)) = s.get("enum")
+        && let Some(v) = e.iter().find(|v| !v.is_null()).or(e.first())
+    {
+        return Some(v.clone());
+    }
+    None
+}
+
+/// The first `oneOf`/`anyOf` alternative that is not just `null`.
+fn first_alternative<'a>(docs: &Docs, s: &'a Json) -> Option<&'a Json> {
     for key in ["oneOf", "anyOf"] {
         if let Some(Json::Array(alts)) = s.get(key) {
-            // The first alternative that is not just `null`.
-            let pick = alts
+            return alts
                 .iter()
                 .find(|a| {
                     docs.deref(a)
@@ -121,21 +166,72 @@ fn resolved(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Jso
                         .unwrap_or(true)
                 })
                 .or(alts.first());
-            if let Some(a) = pick {
-                let mut v = value(docs, a, depth + 1, stack);
-                if s.get("properties").is_some() {
-                    let mut own = s.clone();
-                    if let Some(o) = own.as_object_mut() {
-                        o.remove(key);
-                    }
-                    merge(&mut v, resolved(docs, &own, depth, stack));
-                }
-                return v;
-            }
         }
     }
+    None
+}
+
+/// What an object schema asks for, gathered through `allOf` and the first `oneOf`/`anyOf`
+/// alternative: a `required` next to `allOf` counts as much as one inside it.
+#[derive(Default)]
+struct Shape {
+    object: bool,
+    properties: Map<String, Json>,
+    required: Vec<String>,
+    additional: Option<Json>,
+}
+
+impl Shape {
+    fn collect(&mut self, docs: &Docs, s: &Json, depth: usize) {
+        let Ok(s) = docs.deref(s) else {
+            return;
+        };
+        if depth > MAX_DEPTH {
+            return;
+        }
+        if kind(s) == "object" || s.get("required").is_some() {
+            self.object = true;
+        }
+        if let Some(Json::Object(props)) = s.get("properties") {
+            for (k, v) in props {
+                self.properties
+                    .entry(k.clone())
+                    .or_insert_with(|| v.clone());
+            }
+        }
+        for r in s
+            .get("required")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(r) = r.as_str()
+                && !self.required.iter().any(|x| x == r)
+            {
+                self.required.push(r.to_string());
+            }
+        }
+        if self.additional.is_none()
+            && let Some(a) = s.get("additionalProperties").filter(|a| a.is_object())
+        {
+            self.additional = Some(a.clone());
+        }
+        for p in s
+            .get("allOf")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            self.collect(docs, p, depth + 1);
+        }
+        if let Some(a) = first_alternative(docs, s) {
+            self.collect(docs, a, depth + 1);
+        }
+    }
+}
+
+fn scalar(docs: &Docs, s: &Json, depth: usize, stack: &mut Cx) -> Json {
     match kind(s) {
-        "object" => object(docs, s, depth, stack),
         "array" => {
             let n = s.get("minItems").and_then(Json::as_u64).unwrap_or(0).min(3);
             let item = s.get("items").cloned().unwrap_or(json!({}));
@@ -163,16 +259,10 @@ fn resolved(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Jso
     }
 }
 
-fn object(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Json {
+fn object(docs: &Docs, shape: &Shape, depth: usize, stack: &mut Cx) -> Json {
     let mut out = Map::new();
-    let required: Vec<&str> = s
-        .get("required")
-        .and_then(Json::as_array)
-        .map(|r| r.iter().filter_map(Json::as_str).collect())
-        .unwrap_or_default();
-    let props = s.get("properties").and_then(Json::as_object);
-    for name in required {
-        let prop = props.and_then(|p| p.get(name));
+    for name in &shape.required {
+        let prop = shape.properties.get(name);
         if let Some(p) = prop
             && docs
                 .deref(p)
@@ -183,14 +273,11 @@ fn object(docs: &Docs, s: &Json, depth: usize, stack: &mut Vec<String>) -> Json 
         {
             continue;
         }
-        let v = match prop {
+        let v = match prop.or(shape.additional.as_ref()) {
             Some(p) => value(docs, p, depth + 1, stack),
-            None => match s.get("additionalProperties") {
-                Some(a) if a.is_object() => value(docs, a, depth + 1, stack),
-                _ => Json::Null,
-            },
+            None => Json::String("string".into()),
         };
-        out.insert(name.to_string(), v);
+        out.insert(name.clone(), v);
     }
     Json::Object(out)
 }
@@ -210,11 +297,47 @@ fn string(s: &Json) -> Json {
         _ => "",
     };
     let min = s.get("minLength").and_then(Json::as_u64).unwrap_or(0) as usize;
-    if text.chars().count() >= min {
-        json!(text)
+    let text = if text.chars().count() >= min {
+        text.to_string()
     } else {
-        json!("x".repeat(min.min(64)))
+        "x".repeat(min.min(64))
+    };
+    match s.get("pattern").and_then(Json::as_str) {
+        Some(p) if !matches_pattern(p, &text) => json!(from_pattern(p, s).unwrap_or(text)),
+        _ => json!(text),
     }
+}
+
+fn matches_pattern(pattern: &str, text: &str) -> bool {
+    regex::Regex::new(pattern).is_ok_and(|r| r.is_match(text))
+}
+
+/// A string the pattern matches, within the schema's length bounds: drawn from the pattern
+/// with fixed seeds, so an import is the same every time.
+fn from_pattern(pattern: &str, s: &Json) -> Option<String> {
+    use rand::{Rng, SeedableRng};
+    // Anchors say where a match is; the generator writes whole strings anyway.
+    let bare = pattern.strip_prefix('^').unwrap_or(pattern);
+    let bare = bare.strip_suffix('$').unwrap_or(bare);
+    // ASCII classes: `\d` is 0-9, as validators of JSON Schema's ECMA regexes read it.
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(true)
+        .build()
+        .parse(bare)
+        .ok()?;
+    let generator = rand_regex::Regex::with_hir(hir, 4).ok()?;
+    let min = s.get("minLength").and_then(Json::as_u64).unwrap_or(0) as usize;
+    let max = s
+        .get("maxLength")
+        .and_then(Json::as_u64)
+        .unwrap_or(u64::MAX) as usize;
+    (0..32u64).find_map(|seed| {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let text: String = rng.sample(&generator);
+        let n = text.chars().count();
+        (n >= min && n <= max && matches_pattern(pattern, &text)).then_some(text)
+    })
 }
 
 /// The smallest number within the bounds (0 when 0 is allowed).

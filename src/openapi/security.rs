@@ -96,6 +96,12 @@ fn scheme(api: &Api, name: &str, scopes: &[String], w: &mut Warnings) -> Result<
             }
             Y::Map(vec![("oauth2".into(), m)])
         }
+        // Authorization code, implicit, password, device flows and OpenID Connect all end
+        // in a bearer token the user fetches: baton sends it.
+        SecurityScheme::OAuth2 {
+            token_url: None, ..
+        }
+        | SecurityScheme::OpenIdConnect => Y::Map(vec![("bearer".into(), secret("TOKEN"))]),
         other => {
             let what = match other {
                 SecurityScheme::ApiKey { location, .. } => {

@@ -1,0 +1,56 @@
+//! Checking a document's own examples against their schemas before an import copies them:
+//! an example that a validating server would refuse is reported, and a value from the
+//! schema is sent instead.
+
+use jsonschema::{Draft, Registry};
+use serde_json::Value as Json;
+
+use super::refs::Docs;
+
+/// Validates values against schemas of one document (`$ref`s resolve into its files).
+pub(super) struct Examples {
+    registry: Option<Registry<'static>>,
+}
+
+impl Examples {
+    pub fn new(docs: &Docs) -> Examples {
+        let resources: Vec<(String, jsonschema::Resource)> = docs
+            .files
+            .iter()
+            .map(|(uri, l)| {
+                (
+                    uri.clone(),
+                    Draft::Draft202012.create_resource(l.value.clone()),
+                )
+            })
+            .collect();
+        let registry = Registry::new()
+            .draft(Draft::Draft202012)
+            .extend(resources)
+            .and_then(|b| b.prepare())
+            .ok();
+        Examples { registry }
+    }
+
+    /// Why `value` does not match `schema` (the first error, at its JSONPath), or `None`
+    /// when it does or the schema cannot be compiled (then nothing is known).
+    pub fn problem(&self, schema: &Json, value: &Json) -> Option<String> {
+        let registry = self.registry.as_ref()?;
+        let validator = jsonschema::options()
+            .with_draft(Draft::Draft202012)
+            .should_validate_formats(true)
+            .with_registry(registry)
+            .build(schema)
+            .ok()?;
+        let e = validator.iter_errors(value).next()?;
+        let at = super::contract::json_path(e.instance_path().as_str(), value);
+        Some(format!(
+            "{at}: {}",
+            super::prepare::shorten(&e.to_string())
+        ))
+    }
+
+    pub fn valid(&self, schema: &Json, value: &Json) -> bool {
+        self.problem(schema, value).is_none()
+    }
+}

@@ -44,10 +44,7 @@ impl Examples {
             .ok()?;
         let e = validator.iter_errors(value).next()?;
         let at = super::contract::json_path(e.instance_path().as_str(), value);
-        Some(format!(
-            "{at}: {}",
-            super::prepare::shorten(&e.to_string())
-        ))
+        Some(format!("{at}: {}", super::prepare::shorten(&e.to_string())))
     }
 
     pub fn valid(&self, schema: &Json, value: &Json) -> bool {

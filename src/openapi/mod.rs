@@ -25,7 +25,8 @@ pub use contract::{Contract, Violation, ViolationKind};
 pub use import::{import, import_file};
 pub use refs::RefScope;
 
-use crate::problem::source::{Pos, SourceFile, Span, render_snippet};
+use crate::problem::Diag;
+use crate::problem::source::{Pos, SourceFile, Span};
 
 /// Which schema dialect the document's schemas are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,36 +187,26 @@ pub enum OpenApiError {
     },
 }
 
+/// A problem of the document as a `Diag` (rendered, like every problem, by `Diag::render`),
+/// without its leading `error: `: the caller says that.
 fn render(at: &At, message: &str, help: &str) -> String {
-    let notes: Vec<String> = if help.is_empty() {
-        Vec::new()
-    } else {
-        vec![help.to_string()]
+    let mut diag = match (&at.0.text, at.0.pos) {
+        (Some(file), Some(pos)) => Diag {
+            span: Span::new(file, pos),
+            message: message.to_string(),
+            label: String::new(),
+            notes: Vec::new(),
+        },
+        _ => Diag::whole(at.to_string(), message),
     };
-    match (&at.0.text, at.0.pos) {
-        (Some(file), Some(pos)) => {
-            let snippet = crate::problem::visible(&render_snippet(
-                &Span::new(file, pos),
-                message,
-                "",
-                &notes,
-            ));
-            // render_snippet starts with `error: `; the caller prints that prefix itself.
-            snippet
-                .strip_prefix("error: ")
-                .unwrap_or(&snippet)
-                .trim_end()
-                .to_string()
-        }
-        _ => {
-            let mut out = format!("{at}: {message}");
-            for n in notes {
-                out.push_str("\n  = ");
-                out.push_str(&n);
-            }
-            crate::problem::visible(&out)
-        }
+    if !help.is_empty() {
+        diag.notes.push(help.to_string());
     }
+    let text = diag.render();
+    text.strip_prefix("error: ")
+        .unwrap_or(&text)
+        .trim_end()
+        .to_string()
 }
 
 /// The `openapi:` value a generated collection needs: the document's path as seen from where

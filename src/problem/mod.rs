@@ -1,11 +1,13 @@
-//! Diagnostics: user-facing problems with a collection or mock file, each with a place.
+//! Problems: every user-facing problem with an input file (a collection, a mock file, an
+//! `--env` file, an OpenAPI document), each with its place, rendered in one place
+//! (`Diag::render`: the location, the source line and a caret, help and notes).
 
 pub mod source;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::problem::source::{Pos, SourceFile, Span, render_snippet};
 
@@ -21,6 +23,17 @@ pub struct Diag {
 }
 
 impl Diag {
+    /// A problem with a whole file, or with a place that has no line (`doc.yaml#/paths`).
+    pub fn whole(place: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        let file = SourceFile::new(place.into(), String::new());
+        Diag {
+            span: Span::new(&file, Pos::default()),
+            message: message.into(),
+            label: String::new(),
+            notes: Vec::new(),
+        }
+    }
+
     /// The problem with its source line and caret, ready for a terminal: a control character
     /// from the file (an escape sequence could retitle the window or rewrite a line) is shown
     /// as its symbol, one character for one, so the caret still lines up.

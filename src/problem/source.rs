@@ -101,8 +101,11 @@ impl Span {
         &self.file.path
     }
 
-    /// `path:line:col`
+    /// `path:line:col`, or the path alone for a problem with the whole file (line 0).
     pub fn location(&self) -> String {
+        if self.pos.line == 0 {
+            return self.file.path.display().to_string();
+        }
         format!(
             "{}:{}:{}",
             self.file.path.display(),
@@ -114,7 +117,7 @@ impl Span {
 
 /// Renders `error: message`, the location, the source line and a caret under the column,
 /// then each `help`/`note` line, in the style of rustc.
-pub fn render_snippet(span: &Span, message: &str, label: &str, notes: &[String]) -> String {
+pub(super) fn render_snippet(span: &Span, message: &str, label: &str, notes: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "error: {message}");
     let line_no = span.pos.line.to_string();

@@ -455,4 +455,128 @@ mod tests {
         assert_eq!(quote("${X} alone"), "'${X} alone'");
         assert_eq!(quote("plain"), "plain");
     }
+
+    /// Every body kind, query, oauth2, basic auth that decodes or not, redirects, timeout.
+    const WRITE_CASES: &str = r#"requests:
+  - name: get with a body
+    method: GET
+    url: "http://x.test/a?z=1"
+    query: { q: "a b&{{ v }}", n: 2 }
+    body: "plain {{ v }} text"
+    follow_redirects: false
+    timeout: 1500ms
+  - name: delete
+    method: DELETE
+    url: http://x.test/d
+  - name: form
+    method: POST
+    url: http://x.test/f
+    form: { a: "1 2", b: "{{ v }}" }
+  - name: upload
+    method: POST
+    url: http://x.test/u
+    multipart:
+      title: "it's"
+      doc: { file: a b.pdf, content_type: application/pdf }
+      raw: { file: r.bin }
+  - name: file
+    method: PUT
+    url: http://x.test/p
+    body: { file: avatar.png }
+  - name: oauth
+    url: http://x.test/o
+    headers: { Authorization: "Bearer old", X-A: "$HOME" }
+    auth:
+      oauth2: { token_url: "{{ base }}/token", client_id: c, client_secret: "{{ s }}" }
+  - name: odd basic
+    url: http://x.test/b
+    headers: { Authorization: "Basic !!notbase64" }
+  - name: basic header
+    url: http://x.test/b
+    headers: { Authorization: "Basic YW5uOnB3" }
+  - name: hook
+    receive: { method: POST, path: /hook }
+"#;
+
+    const WRITE_WANT: &str = r##"# get with a body
+curl \
+  -X GET \
+  "http://x.test/a?z=1&q=a+b%26${v}&n=2" \
+  -H 'Content-Type: text/plain; charset=utf-8' \
+  --max-time 1.5 \
+  --data-raw "plain ${v} text"
+
+# delete
+curl \
+  -X DELETE \
+  http://x.test/d \
+  -L
+
+# form
+curl \
+  -X POST \
+  http://x.test/f \
+  -H 'Content-Type: application/x-www-form-urlencoded' \
+  -L \
+  --data-urlencode 'a=1 2' \
+  --data-urlencode "b=${v}"
+
+# upload
+curl \
+  -X POST \
+  http://x.test/u \
+  -L \
+  -F 'title=it'\''s' \
+  -F 'doc=@DIR/a b.pdf;type=application/pdf' \
+  -F raw=@DIR/r.bin
+
+# file
+curl \
+  -X PUT \
+  http://x.test/p \
+  -H 'Content-Type: application/octet-stream' \
+  -L \
+  --data-binary @DIR/avatar.png
+
+# oauth
+# token from ${base}/token (client credentials)
+curl \
+  http://x.test/o \
+  -H 'X-A: $HOME' \
+  -H "Authorization: Bearer ${OAUTH2_TOKEN}" \
+  -L
+
+# odd basic
+curl \
+  http://x.test/b \
+  -H 'Authorization: Basic !!notbase64' \
+  -L
+
+# basic header
+curl \
+  http://x.test/b \
+  -L \
+  -u ann:pw
+
+# hook
+# (receive step: waits for POST /hook on baton's listener; nothing to send)
+
+"##;
+
+    #[test]
+    fn every_request_shape_exports_as_before() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["a b.pdf", "r.bin", "avatar.png"] {
+            std::fs::write(dir.path().join(f), "x").unwrap();
+        }
+        let path = dir.path().join("t.yaml");
+        let c = crate::format::load_str(&path, WRITE_CASES.to_string()).unwrap();
+        let opts = ExportOptions {
+            render: None,
+            show_secrets: false,
+        };
+        let out = curl(&c, None, &opts).unwrap();
+        let out = out.replace(&dir.path().display().to_string(), "DIR");
+        assert_eq!(out, WRITE_WANT);
+    }
 }

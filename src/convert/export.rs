@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 
 use crate::format::model::{Action, Collection, Request, Step};
-use crate::http::builder::{self, Built, BuiltBody, BuiltPart, Render};
+use crate::http::builder::{self, Built, BuiltBody, BuiltPart, Render, TokenSpec};
 use crate::secret::Secrets;
 use crate::template::{TValue, Tmpl, Vars, is_identifier, json_text};
 
@@ -207,6 +207,35 @@ fn write(b: &Built) -> String {
     if b.method != "GET" || b.body != BuiltBody::None {
         args.push(format!("-X {}", quote(&b.method)));
     }
+    args.push(quote(&url_with_query(b)));
+    let mut headers = b.headers.clone();
+    if let Some(o) = &b.oauth2 {
+        comments.push(oauth2_token_variable(&mut headers, o));
+    }
+    // `-u` and the body come after the headers and transfer flags.
+    let mut last: Vec<String> = basic_auth_flag(&mut headers).into_iter().collect();
+    last.extend(body_flags(&b.body));
+    for (k, v) in &headers {
+        args.push(format!("-H {}", quote(&format!("{k}: {v}"))));
+    }
+    if b.follow_redirects {
+        args.push("-L".into());
+    }
+    if let Some(t) = b.timeout {
+        args.push(format!("--max-time {}", t.as_secs_f64()));
+    }
+    args.extend(last);
+    let mut out = String::new();
+    for c in comments {
+        let _ = writeln!(out, "{c}");
+    }
+    out.push_str(&args.join(" \\\n  "));
+    out.push('\n');
+    out
+}
+
+/// The URL with the query parameters appended, URL-encoded.
+fn url_with_query(b: &Built) -> String {
     let mut url = b.url.clone();
     if !b.query.is_empty() {
         let encoded: Vec<String> = b
@@ -217,79 +246,70 @@ fn write(b: &Built) -> String {
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&encoded.join("&"));
     }
-    args.push(quote(&url));
-    let mut headers = b.headers.clone();
-    if let Some(o) = &b.oauth2 {
-        // curl cannot run the client credentials grant itself: the token is a shell variable.
-        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
-        headers.push((
-            "Authorization".into(),
-            format!("Bearer {}", var_ref("OAUTH2_TOKEN")),
-        ));
-        comments.push(format!(
-            "# token from {} (client credentials)",
-            plain_refs(&o.token_url)
-        ));
-    }
-    let mut extra: Vec<String> = Vec::new();
-    // Basic auth reads better (and survives shell variables) as `-u user:password`.
-    if let Some(i) = headers
+    url
+}
+
+/// curl cannot run the client credentials grant itself: the token becomes the shell variable
+/// `OAUTH2_TOKEN` in the `Authorization` header. Returns the comment naming the token URL.
+fn oauth2_token_variable(headers: &mut Vec<(String, String)>, o: &TokenSpec) -> String {
+    headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+    headers.push((
+        "Authorization".into(),
+        format!("Bearer {}", var_ref("OAUTH2_TOKEN")),
+    ));
+    format!(
+        "# token from {} (client credentials)",
+        plain_refs(&o.token_url)
+    )
+}
+
+/// A basic `Authorization` header taken out of `headers` as `-u user:password`, which reads
+/// better (and survives shell variables).
+fn basic_auth_flag(headers: &mut Vec<(String, String)>) -> Option<String> {
+    let i = headers
         .iter()
-        .position(|(k, v)| k.eq_ignore_ascii_case("authorization") && v.starts_with("Basic "))
-        && let Some((u, p)) = basic_parts(&headers[i].1)
-    {
-        headers.remove(i);
-        extra.push(format!("-u {}", quote(&format!("{u}:{p}"))));
-    }
-    match &b.body {
-        BuiltBody::None => {}
-        BuiltBody::Json(v) => extra.push(format!(
+        .position(|(k, v)| k.eq_ignore_ascii_case("authorization") && v.starts_with("Basic "))?;
+    let (u, p) = basic_parts(&headers[i].1)?;
+    headers.remove(i);
+    Some(format!("-u {}", quote(&format!("{u}:{p}"))))
+}
+
+/// The flags that send the body.
+fn body_flags(body: &BuiltBody) -> Vec<String> {
+    match body {
+        BuiltBody::None => Vec::new(),
+        BuiltBody::Json(v) => vec![format!(
             "--data-raw {}",
             quote(&serde_json::to_string(v).unwrap_or_default())
-        )),
-        BuiltBody::Form(pairs) => {
-            for (k, v) in pairs {
-                extra.push(format!("--data-urlencode {}", quote(&format!("{k}={v}"))));
-            }
-        }
-        BuiltBody::Multipart(parts) => {
-            for (name, p) in parts {
-                let value = match p {
-                    BuiltPart::Text(v) => format!("{name}={v}"),
-                    BuiltPart::File { path, content_type } => {
-                        let ct = content_type
-                            .as_ref()
-                            .map(|c| format!(";type={c}"))
-                            .unwrap_or_default();
-                        format!("{name}=@{}{ct}", path.display())
-                    }
-                };
-                extra.push(format!("-F {}", quote(&value)));
-            }
-        }
-        BuiltBody::Text(t) => extra.push(format!("--data-raw {}", quote(t))),
-        BuiltBody::File(p) => extra.push(format!(
+        )],
+        BuiltBody::Form(pairs) => pairs
+            .iter()
+            .map(|(k, v)| format!("--data-urlencode {}", quote(&format!("{k}={v}"))))
+            .collect(),
+        BuiltBody::Multipart(parts) => parts
+            .iter()
+            .map(|(name, p)| format!("-F {}", quote(&multipart_value(name, p))))
+            .collect(),
+        BuiltBody::Text(t) => vec![format!("--data-raw {}", quote(t))],
+        BuiltBody::File(p) => vec![format!(
             "--data-binary {}",
             quote(&format!("@{}", p.display()))
-        )),
+        )],
     }
-    for (k, v) in &headers {
-        args.push(format!("-H {}", quote(&format!("{k}: {v}"))));
+}
+
+/// One part as `-F` writes it: `name=text`, or `name=@path;type=...`.
+fn multipart_value(name: &str, part: &BuiltPart) -> String {
+    match part {
+        BuiltPart::Text(v) => format!("{name}={v}"),
+        BuiltPart::File { path, content_type } => {
+            let ct = content_type
+                .as_ref()
+                .map(|c| format!(";type={c}"))
+                .unwrap_or_default();
+            format!("{name}=@{}{ct}", path.display())
+        }
     }
-    if b.follow_redirects {
-        args.push("-L".into());
-    }
-    if let Some(t) = b.timeout {
-        args.push(format!("--max-time {}", t.as_secs_f64()));
-    }
-    args.extend(extra);
-    let mut out = String::new();
-    for c in comments {
-        let _ = writeln!(out, "{c}");
-    }
-    out.push_str(&args.join(" \\\n  "));
-    out.push('\n');
-    out
 }
 
 /// `Basic base64(user:password)` back to its parts, when it decodes to text.

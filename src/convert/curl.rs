@@ -21,7 +21,7 @@ mod words;
 
 use cmd::{Cmd, OneRequest};
 use options::{long_opt, short_opt};
-use words::{VAR_CLOSE, VAR_OPEN, lit, script};
+use words::{Command, VAR_CLOSE, VAR_OPEN, lit, script};
 
 /// Converts curl commands (`\` line continuations allowed; each starts with `curl`) into one
 /// collection with a request per command.
@@ -35,32 +35,35 @@ pub fn curl(input: &str) -> Result<Converted, ImportError> {
     if commands.is_empty() {
         return Err(ImportError::CurlEmpty);
     }
-    let many = commands.len() > 1;
-    let mut names = Names::default();
-    let mut vars: Vec<String> = Vec::new();
-    let mut requests = Vec::new();
-    let mut warnings = Vec::new();
-    let mut taken = BTreeSet::new();
+    let mut import = Import {
+        many: commands.len() > 1,
+        ..Import::default()
+    };
     for c in commands {
-        let at = |e: ImportError| {
-            let e = readable(e);
-            if many {
-                ImportError::CurlAt {
-                    line: c.line,
-                    source: Box::new(e),
-                }
-            } else {
-                e
-            }
-        };
-        let mut done = command(c.words).map_err(at)?;
-        let mut title = c.comments.first().cloned().unwrap_or(done.name);
-        let mut i = 2;
-        let base = title.clone();
-        while !taken.insert(title.clone()) {
-            title = format!("{base} ({i})");
-            i += 1;
-        }
+        import.add(c)?;
+    }
+    Ok(import.converted())
+}
+
+/// One import under way: the requests converted so far and what they share (titles,
+/// variables, warnings).
+#[derive(Default)]
+struct Import {
+    /// More than one command: errors name the line, warnings the request.
+    many: bool,
+    names: Names,
+    /// Shell variables seen, in order, as template names.
+    vars: Vec<String>,
+    requests: Vec<Y>,
+    warnings: Vec<String>,
+    titles: BTreeSet<String>,
+}
+
+impl Import {
+    /// Converts one command and adds its request, named by the comment above it.
+    fn add(&mut self, c: Command) -> Result<(), ImportError> {
+        let mut done = command(c.words).map_err(|e| self.located(e, c.line))?;
+        let title = self.unique(c.comments.first().cloned().unwrap_or(done.name));
         if let Some(n) = done.request.get_mut("name") {
             *n = Y::str(title.clone());
         }
@@ -68,55 +71,94 @@ pub fn curl(input: &str) -> Result<Converted, ImportError> {
         notes.extend(done.notes.iter().map(|n| lit(n)));
         done.request.comment(notes);
         let mut in_keys = Vec::new();
-        templates(&mut done.request, &mut names, &mut vars, &mut in_keys);
+        templates(
+            &mut done.request,
+            &mut self.names,
+            &mut self.vars,
+            &mut in_keys,
+        );
         for k in in_keys {
             done.warnings.push(format!(
                 "`{k}` is a name (a header, field or key), not a template; it is kept as text"
             ));
         }
-        warnings.extend(done.warnings.iter().map(|w| {
-            if many {
+        for w in &done.warnings {
+            self.warnings.push(if self.many {
                 format!("{title}: {}", lit(w))
             } else {
                 lit(w)
-            }
-        }));
-        requests.push(done.request);
+            });
+        }
+        self.requests.push(done.request);
+        Ok(())
     }
-    warnings.extend(names.warnings());
 
-    let mut doc = Y::map();
-    doc.put("version", Y::Int(1));
-    if !vars.is_empty() {
+    /// An error in the user's words, with the command's line when there are several.
+    fn located(&self, e: ImportError, line: usize) -> ImportError {
+        let e = readable(e);
+        if self.many {
+            ImportError::CurlAt {
+                line,
+                source: Box::new(e),
+            }
+        } else {
+            e
+        }
+    }
+
+    /// `title`, or `title (2)`, `title (3)`... when another request has it.
+    fn unique(&mut self, base: String) -> String {
+        let mut title = base.clone();
+        let mut i = 2;
+        while !self.titles.insert(title.clone()) {
+            title = format!("{base} ({i})");
+            i += 1;
+        }
+        title
+    }
+
+    /// The collection document: `version`, `vars` (the shell variables, empty) and `requests`.
+    fn converted(mut self) -> Converted {
+        self.warnings.extend(self.names.warnings());
+        let mut doc = Y::map();
+        doc.put("version", Y::Int(1));
+        if !self.vars.is_empty() {
+            doc.put("vars", self.empty_vars());
+        }
+        let n = self.requests.len();
+        doc.put("requests", Y::Seq(self.requests));
+        doc.order(crate::format::keys::TOP);
+        let header = vec![if self.many {
+            format!("Imported from {n} curl commands by `baton import curl`.")
+        } else {
+            "Imported from a curl command by `baton import curl`.".to_string()
+        }];
+        Converted {
+            yaml: document(&Y::Noted(header, Box::new(doc))),
+            warnings: self.warnings,
+        }
+    }
+
+    /// The shell variables declared with empty values, and the warning that says so.
+    fn empty_vars(&mut self) -> Y {
         let mut v = Y::map();
         v.comment(vec![
             "shell variables of the curl commands: give them with --var NAME=VALUE or --env FILE"
                 .into(),
         ]);
-        for name in &vars {
+        for name in &self.vars {
             v.put(name.clone(), Y::str(""));
         }
-        doc.put("vars", v);
-        warnings.push(format!(
+        self.warnings.push(format!(
             "{} declared in `vars` with an empty value: give {} with --var NAME=VALUE or --env FILE",
-            list(&vars),
-            if vars.len() == 1 { "it" } else { "them" }
+            list(&self.vars),
+            if self.vars.len() == 1 { "it" } else { "them" }
         ));
+        v
     }
-    let n = requests.len();
-    doc.put("requests", Y::Seq(requests));
-    doc.order(crate::format::keys::TOP);
-    let header = vec![if many {
-        format!("Imported from {n} curl commands by `baton import curl`.")
-    } else {
-        "Imported from a curl command by `baton import curl`.".to_string()
-    }];
-    Ok(Converted {
-        yaml: document(&Y::Noted(header, Box::new(doc))),
-        warnings,
-    })
 }
 
+/// "the variable `a` is" / "the variables `a`, `b` are".
 fn list(vars: &[String]) -> String {
     let shown: Vec<String> = vars.iter().map(|v| format!("`{v}`")).collect();
     match shown.len() {

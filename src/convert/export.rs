@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 
 use crate::format::model::{Action, Collection, Request, Step};
-use crate::http::builder::{self, Built, BuiltBody, BuiltPart, Render};
+use crate::http::builder::{self, Built, BuiltBody, BuiltPart, Render, TokenSpec};
 use crate::secret::Secrets;
 use crate::template::{TValue, Tmpl, Vars, is_identifier, json_text};
 
@@ -207,6 +207,35 @@ fn write(b: &Built) -> String {
     if b.method != "GET" || b.body != BuiltBody::None {
         args.push(format!("-X {}", quote(&b.method)));
     }
+    args.push(quote(&url_with_query(b)));
+    let mut headers = b.headers.clone();
+    if let Some(o) = &b.oauth2 {
+        comments.push(oauth2_token_variable(&mut headers, o));
+    }
+    // `-u` and the body come after the headers and transfer flags.
+    let mut last: Vec<String> = basic_auth_flag(&mut headers).into_iter().collect();
+    last.extend(body_flags(&b.body));
+    for (k, v) in &headers {
+        args.push(format!("-H {}", quote(&format!("{k}: {v}"))));
+    }
+    if b.follow_redirects {
+        args.push("-L".into());
+    }
+    if let Some(t) = b.timeout {
+        args.push(format!("--max-time {}", t.as_secs_f64()));
+    }
+    args.extend(last);
+    let mut out = String::new();
+    for c in comments {
+        let _ = writeln!(out, "{c}");
+    }
+    out.push_str(&args.join(" \\\n  "));
+    out.push('\n');
+    out
+}
+
+/// The URL with the query parameters appended, URL-encoded.
+fn url_with_query(b: &Built) -> String {
     let mut url = b.url.clone();
     if !b.query.is_empty() {
         let encoded: Vec<String> = b
@@ -217,79 +246,70 @@ fn write(b: &Built) -> String {
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&encoded.join("&"));
     }
-    args.push(quote(&url));
-    let mut headers = b.headers.clone();
-    if let Some(o) = &b.oauth2 {
-        // curl cannot run the client credentials grant itself: the token is a shell variable.
-        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
-        headers.push((
-            "Authorization".into(),
-            format!("Bearer {}", var_ref("OAUTH2_TOKEN")),
-        ));
-        comments.push(format!(
-            "# token from {} (client credentials)",
-            plain_refs(&o.token_url)
-        ));
-    }
-    let mut extra: Vec<String> = Vec::new();
-    // Basic auth reads better (and survives shell variables) as `-u user:password`.
-    if let Some(i) = headers
+    url
+}
+
+/// curl cannot run the client credentials grant itself: the token becomes the shell variable
+/// `OAUTH2_TOKEN` in the `Authorization` header. Returns the comment naming the token URL.
+fn oauth2_token_variable(headers: &mut Vec<(String, String)>, o: &TokenSpec) -> String {
+    headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+    headers.push((
+        "Authorization".into(),
+        format!("Bearer {}", var_ref("OAUTH2_TOKEN")),
+    ));
+    format!(
+        "# token from {} (client credentials)",
+        plain_refs(&o.token_url)
+    )
+}
+
+/// A basic `Authorization` header taken out of `headers` as `-u user:password`, which reads
+/// better (and survives shell variables).
+fn basic_auth_flag(headers: &mut Vec<(String, String)>) -> Option<String> {
+    let i = headers
         .iter()
-        .position(|(k, v)| k.eq_ignore_ascii_case("authorization") && v.starts_with("Basic "))
-        && let Some((u, p)) = basic_parts(&headers[i].1)
-    {
-        headers.remove(i);
-        extra.push(format!("-u {}", quote(&format!("{u}:{p}"))));
-    }
-    match &b.body {
-        BuiltBody::None => {}
-        BuiltBody::Json(v) => extra.push(format!(
+        .position(|(k, v)| k.eq_ignore_ascii_case("authorization") && v.starts_with("Basic "))?;
+    let (u, p) = basic_parts(&headers[i].1)?;
+    headers.remove(i);
+    Some(format!("-u {}", quote(&format!("{u}:{p}"))))
+}
+
+/// The flags that send the body.
+fn body_flags(body: &BuiltBody) -> Vec<String> {
+    match body {
+        BuiltBody::None => Vec::new(),
+        BuiltBody::Json(v) => vec![format!(
             "--data-raw {}",
             quote(&serde_json::to_string(v).unwrap_or_default())
-        )),
-        BuiltBody::Form(pairs) => {
-            for (k, v) in pairs {
-                extra.push(format!("--data-urlencode {}", quote(&format!("{k}={v}"))));
-            }
-        }
-        BuiltBody::Multipart(parts) => {
-            for (name, p) in parts {
-                let value = match p {
-                    BuiltPart::Text(v) => format!("{name}={v}"),
-                    BuiltPart::File { path, content_type } => {
-                        let ct = content_type
-                            .as_ref()
-                            .map(|c| format!(";type={c}"))
-                            .unwrap_or_default();
-                        format!("{name}=@{}{ct}", path.display())
-                    }
-                };
-                extra.push(format!("-F {}", quote(&value)));
-            }
-        }
-        BuiltBody::Text(t) => extra.push(format!("--data-raw {}", quote(t))),
-        BuiltBody::File(p) => extra.push(format!(
+        )],
+        BuiltBody::Form(pairs) => pairs
+            .iter()
+            .map(|(k, v)| format!("--data-urlencode {}", quote(&format!("{k}={v}"))))
+            .collect(),
+        BuiltBody::Multipart(parts) => parts
+            .iter()
+            .map(|(name, p)| format!("-F {}", quote(&multipart_value(name, p))))
+            .collect(),
+        BuiltBody::Text(t) => vec![format!("--data-raw {}", quote(t))],
+        BuiltBody::File(p) => vec![format!(
             "--data-binary {}",
             quote(&format!("@{}", p.display()))
-        )),
+        )],
     }
-    for (k, v) in &headers {
-        args.push(format!("-H {}", quote(&format!("{k}: {v}"))));
+}
+
+/// One part as `-F` writes it: `name=text`, or `name=@path;type=...`.
+fn multipart_value(name: &str, part: &BuiltPart) -> String {
+    match part {
+        BuiltPart::Text(v) => format!("{name}={v}"),
+        BuiltPart::File { path, content_type } => {
+            let ct = content_type
+                .as_ref()
+                .map(|c| format!(";type={c}"))
+                .unwrap_or_default();
+            format!("{name}=@{}{ct}", path.display())
+        }
     }
-    if b.follow_redirects {
-        args.push("-L".into());
-    }
-    if let Some(t) = b.timeout {
-        args.push(format!("--max-time {}", t.as_secs_f64()));
-    }
-    args.extend(extra);
-    let mut out = String::new();
-    for c in comments {
-        let _ = writeln!(out, "{c}");
-    }
-    out.push_str(&args.join(" \\\n  "));
-    out.push('\n');
-    out
 }
 
 /// `Basic base64(user:password)` back to its parts, when it decodes to text.
@@ -454,5 +474,129 @@ mod tests {
         );
         assert_eq!(quote("${X} alone"), "'${X} alone'");
         assert_eq!(quote("plain"), "plain");
+    }
+
+    /// Every body kind, query, oauth2, basic auth that decodes or not, redirects, timeout.
+    const WRITE_CASES: &str = r#"requests:
+  - name: get with a body
+    method: GET
+    url: "http://x.test/a?z=1"
+    query: { q: "a b&{{ v }}", n: 2 }
+    body: "plain {{ v }} text"
+    follow_redirects: false
+    timeout: 1500ms
+  - name: delete
+    method: DELETE
+    url: http://x.test/d
+  - name: form
+    method: POST
+    url: http://x.test/f
+    form: { a: "1 2", b: "{{ v }}" }
+  - name: upload
+    method: POST
+    url: http://x.test/u
+    multipart:
+      title: "it's"
+      doc: { file: a b.pdf, content_type: application/pdf }
+      raw: { file: r.bin }
+  - name: file
+    method: PUT
+    url: http://x.test/p
+    body: { file: avatar.png }
+  - name: oauth
+    url: http://x.test/o
+    headers: { Authorization: "Bearer old", X-A: "$HOME" }
+    auth:
+      oauth2: { token_url: "{{ base }}/token", client_id: c, client_secret: "{{ s }}" }
+  - name: odd basic
+    url: http://x.test/b
+    headers: { Authorization: "Basic !!notbase64" }
+  - name: basic header
+    url: http://x.test/b
+    headers: { Authorization: "Basic YW5uOnB3" }
+  - name: hook
+    receive: { method: POST, path: /hook }
+"#;
+
+    const WRITE_WANT: &str = r##"# get with a body
+curl \
+  -X GET \
+  "http://x.test/a?z=1&q=a+b%26${v}&n=2" \
+  -H 'Content-Type: text/plain; charset=utf-8' \
+  --max-time 1.5 \
+  --data-raw "plain ${v} text"
+
+# delete
+curl \
+  -X DELETE \
+  http://x.test/d \
+  -L
+
+# form
+curl \
+  -X POST \
+  http://x.test/f \
+  -H 'Content-Type: application/x-www-form-urlencoded' \
+  -L \
+  --data-urlencode 'a=1 2' \
+  --data-urlencode "b=${v}"
+
+# upload
+curl \
+  -X POST \
+  http://x.test/u \
+  -L \
+  -F 'title=it'\''s' \
+  -F 'doc=@DIR/a b.pdf;type=application/pdf' \
+  -F raw=@DIR/r.bin
+
+# file
+curl \
+  -X PUT \
+  http://x.test/p \
+  -H 'Content-Type: application/octet-stream' \
+  -L \
+  --data-binary @DIR/avatar.png
+
+# oauth
+# token from ${base}/token (client credentials)
+curl \
+  http://x.test/o \
+  -H 'X-A: $HOME' \
+  -H "Authorization: Bearer ${OAUTH2_TOKEN}" \
+  -L
+
+# odd basic
+curl \
+  http://x.test/b \
+  -H 'Authorization: Basic !!notbase64' \
+  -L
+
+# basic header
+curl \
+  http://x.test/b \
+  -L \
+  -u ann:pw
+
+# hook
+# (receive step: waits for POST /hook on baton's listener; nothing to send)
+
+"##;
+
+    #[test]
+    fn every_request_shape_exports_as_before() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["a b.pdf", "r.bin", "avatar.png"] {
+            std::fs::write(dir.path().join(f), "x").unwrap();
+        }
+        let path = dir.path().join("t.yaml");
+        let c = crate::format::load_str(&path, WRITE_CASES.to_string()).unwrap();
+        let opts = ExportOptions {
+            render: None,
+            show_secrets: false,
+        };
+        let out = curl(&c, None, &opts).unwrap();
+        let out = out.replace(&dir.path().display().to_string(), "DIR");
+        assert_eq!(out, WRITE_WANT);
     }
 }

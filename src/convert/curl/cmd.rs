@@ -19,6 +19,7 @@ pub(super) struct OneRequest {
     pub(super) warnings: Vec<String>,
 }
 
+/// One piece of `-d`-style data, joined with `&` when sent.
 pub(super) enum Data {
     /// Sent as written (`-d`, `--data-raw`, `--data-binary`).
     Raw(String),
@@ -26,6 +27,7 @@ pub(super) enum Data {
     Encode(Option<String>, String),
 }
 
+/// What a command's options asked for, gathered before the request is written.
 #[derive(Default)]
 pub(super) struct Cmd {
     pub(super) method: Option<String>,
@@ -48,6 +50,7 @@ pub(super) struct Cmd {
 }
 
 impl Cmd {
+    /// The command's URL; curl would fetch a second one, a request cannot.
     pub(super) fn url(&mut self, u: String) -> Result<(), ImportError> {
         if let Some(first) = self.urls.first() {
             return Err(ImportError::CurlManyUrls(first.clone(), u));
@@ -56,6 +59,7 @@ impl Cmd {
         Ok(())
     }
 
+    /// Records one option and its value (`arg`, when the option takes one).
     pub(super) fn apply(
         &mut self,
         opt: Opt,
@@ -66,63 +70,10 @@ impl Cmd {
         match opt {
             Opt::Request => self.method = Some(arg),
             Opt::Url => self.url(arg)?,
-            Opt::Header => {
-                if arg.starts_with('@') {
-                    return Err(ImportError::CurlUnsupported {
-                        flag: flag.into(),
-                        why: "headers from a file are not read; give each with -H".into(),
-                    });
-                }
-                match arg.split_once(':') {
-                    Some((k, v)) if !v.trim().is_empty() => self
-                        .headers
-                        .push((k.trim().to_string(), v.trim().to_string())),
-                    Some((k, _)) => self.notes.push(format!(
-                        "curl removed its default header `{}`; baton does not send it either",
-                        k.trim()
-                    )),
-                    None => match arg.strip_suffix(';') {
-                        Some(k) => self.headers.push((k.trim().to_string(), String::new())),
-                        None => {
-                            return Err(ImportError::CurlUnsupported {
-                                flag: flag.into(),
-                                why: format!("`{arg}` is not `Name: value`"),
-                            });
-                        }
-                    },
-                }
-            }
-            Opt::Data | Opt::DataBinary => {
-                match arg.strip_prefix('@') {
-                    Some(path) => {
-                        if self.data_file.is_some() || !self.data.is_empty() {
-                            return Err(ImportError::CurlUnsupported { flag: flag.into(), why: "a file body mixed with other data cannot be expressed; send one".into() });
-                        }
-                        if opt == Opt::Data {
-                            self.notes.push("curl -d @FILE strips newlines from the file; baton sends the file as it is".into());
-                        }
-                        self.data_file = Some(path.to_string());
-                    }
-                    None => self.data.push(Data::Raw(arg)),
-                }
-            }
+            Opt::Header => self.header(flag, &arg)?,
+            Opt::Data | Opt::DataBinary => self.data_or_file(opt == Opt::Data, flag, arg)?,
             Opt::DataRaw => self.data.push(Data::Raw(arg)),
-            Opt::DataUrlencode => {
-                let (name, content) = match arg.split_once('=') {
-                    Some((n, c)) if !n.contains('@') => {
-                        ((!n.is_empty()).then(|| n.to_string()), c.to_string())
-                    }
-                    _ if arg.contains('@') => {
-                        return Err(ImportError::CurlUnsupported {
-                            flag: flag.into(),
-                            why: "reading the value from a file is not supported; paste the value"
-                                .into(),
-                        });
-                    }
-                    _ => (None, arg),
-                };
-                self.data.push(Data::Encode(name, content));
-            }
+            Opt::DataUrlencode => self.data.push(url_encoded(flag, arg)?),
             Opt::Json => self.json.push(arg),
             Opt::Form | Opt::FormString => self.form_part(opt == Opt::FormString, flag, &arg)?,
             Opt::User => self.user = Some(arg),
@@ -135,48 +86,89 @@ impl Cmd {
             Opt::Referer => self
                 .headers
                 .push(("Referer".into(), arg.trim_end_matches(";auto").to_string())),
-            Opt::Cookie => {
-                if arg.contains('=') || arg.contains(VAR_OPEN) {
-                    self.headers.push(("Cookie".into(), arg));
-                } else {
-                    self.notes.push(format!("curl read cookies from the file `{arg}`; baton keeps its own cookie jar per collection"));
-                    self.warnings
-                        .push(format!("cookie file `{arg}` is not read"));
-                }
-            }
-            Opt::MaxTime => {
-                let secs: f64 = arg.parse().map_err(|_| ImportError::CurlUnsupported {
-                    flag: flag.into(),
-                    why: format!("`{arg}` is not a number of seconds"),
-                })?;
-                self.timeout = Some(if secs.fract() == 0.0 {
-                    format!("{}s", secs as u64)
-                } else {
-                    format!("{}ms", (secs * 1000.0).round() as u64)
-                });
-            }
+            Opt::Cookie => self.cookie(arg),
+            Opt::MaxTime => self.timeout = Some(timeout(flag, &arg)?),
             Opt::Upload => self.upload = Some(arg),
             Opt::Ignore(_) => {}
-            Opt::Note(text, _) => {
-                let shown = if arg.is_empty() {
-                    flag.to_string()
-                } else {
-                    format!("{flag} {arg}")
-                };
-                self.notes.push(format!("{shown}: {text}"));
-                self.warnings
-                    .push(format!("`{flag}` is not part of the request: {text}"));
-            }
-            Opt::Unsupported(why) => {
-                return Err(ImportError::CurlUnsupported {
-                    flag: flag.into(),
-                    why: why.into(),
-                });
-            }
+            Opt::Note(text, _) => self.note(text, flag, &arg),
+            Opt::Unsupported(why) => return Err(unsupported(flag, why)),
         }
         Ok(())
     }
 
+    /// `-H 'Name: value'`; `-H 'Name:'` removes a default header, `-H 'Name;'` sends it empty.
+    fn header(&mut self, flag: &str, arg: &str) -> Result<(), ImportError> {
+        if arg.starts_with('@') {
+            return Err(unsupported(
+                flag,
+                "headers from a file are not read; give each with -H",
+            ));
+        }
+        match arg.split_once(':') {
+            Some((k, v)) if !v.trim().is_empty() => self
+                .headers
+                .push((k.trim().to_string(), v.trim().to_string())),
+            Some((k, _)) => self.notes.push(format!(
+                "curl removed its default header `{}`; baton does not send it either",
+                k.trim()
+            )),
+            None => match arg.strip_suffix(';') {
+                Some(k) => self.headers.push((k.trim().to_string(), String::new())),
+                None => {
+                    return Err(unsupported(flag, format!("`{arg}` is not `Name: value`")));
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// `-d` or `--data-binary`: text to send, or `@FILE`, a file that is the whole body.
+    fn data_or_file(&mut self, strips: bool, flag: &str, arg: String) -> Result<(), ImportError> {
+        let Some(path) = arg.strip_prefix('@') else {
+            self.data.push(Data::Raw(arg));
+            return Ok(());
+        };
+        if self.data_file.is_some() || !self.data.is_empty() {
+            return Err(unsupported(
+                flag,
+                "a file body mixed with other data cannot be expressed; send one",
+            ));
+        }
+        if strips {
+            self.notes.push(
+                "curl -d @FILE strips newlines from the file; baton sends the file as it is".into(),
+            );
+        }
+        self.data_file = Some(path.to_string());
+        Ok(())
+    }
+
+    /// `-b`: cookies to send (`a=1; b=2`), or a cookie file, which is not read.
+    fn cookie(&mut self, arg: String) {
+        if arg.contains('=') || arg.contains(VAR_OPEN) {
+            self.headers.push(("Cookie".into(), arg));
+            return;
+        }
+        self.notes.push(format!(
+            "curl read cookies from the file `{arg}`; baton keeps its own cookie jar per collection"
+        ));
+        self.warnings
+            .push(format!("cookie file `{arg}` is not read"));
+    }
+
+    /// An option with a baton run-time equivalent: a comment on the request and a warning.
+    fn note(&mut self, text: &str, flag: &str, arg: &str) {
+        let shown = if arg.is_empty() {
+            flag.to_string()
+        } else {
+            format!("{flag} {arg}")
+        };
+        self.notes.push(format!("{shown}: {text}"));
+        self.warnings
+            .push(format!("`{flag}` is not part of the request: {text}"));
+    }
+
+    /// `-F name=value`, `-F name=@file;type=...` or `--form-string name=value` (`literal`).
     pub(super) fn form_part(
         &mut self,
         literal: bool,
@@ -224,6 +216,7 @@ impl Cmd {
         Ok(())
     }
 
+    /// The value of the header `name` the command gives, if any.
     pub(super) fn has_header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -231,170 +224,33 @@ impl Cmd {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Writes the gathered options as a baton request.
     pub(super) fn finish(mut self) -> Result<OneRequest, ImportError> {
-        let Some(mut url) = self.urls.first().cloned() else {
+        let Some(first) = self.urls.first() else {
             return Err(ImportError::CurlNoUrl);
         };
-        // `${base}/x`: the variable brings the scheme.
-        if !url.contains("://") && !url.starts_with(VAR_OPEN) {
-            url = format!("http://{url}");
-        }
-        let has_body = !self.data.is_empty()
-            || self.data_file.is_some()
-            || !self.json.is_empty()
-            || !self.form.is_empty();
-        if !self.form.is_empty()
-            && (!self.data.is_empty() || !self.json.is_empty() || self.data_file.is_some())
-        {
-            return Err(ImportError::CurlUnsupported {
-                flag: "-F".into(),
-                why: "curl cannot mix -F with -d or --json".into(),
-            });
-        }
+        let mut url = with_scheme(first);
+        let has_body = self.has_body();
+        self.check_form_alone()?;
+        self.data_into_query(&mut url);
+        let method = self.method(has_body);
 
-        // -G moves the data into the query string.
-        if self.get && !self.data.is_empty() {
-            let q = joined_data(&self.data);
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&q);
-            self.data.clear();
-        }
-        let method = match &self.method {
-            Some(m) => m.clone(),
-            None if self.head => "HEAD".into(),
-            None if self.upload.is_some() => "PUT".into(),
-            None if self.get => "GET".into(),
-            None if has_body => "POST".into(),
-            None => "GET".into(),
-        };
-
-        let (base, query) = split_url(&url);
-        let path = base.split_once("://").map_or(base.as_str(), |(_, r)| r);
-        let path = path.find('/').map_or("/", |i| &path[i..]);
-
-        let name = lit(&format!("{method} {path}"));
+        let name = lit(&format!("{method} {}", path_of(&url)));
         let mut r = Y::map();
         r.put("name", Y::str(name.clone()));
         if method != "GET" {
             r.put("method", Y::str(lit(&method)));
         }
-        match query.as_deref().map(query_map) {
-            Some(Some(m)) => {
-                r.put("url", Y::str(escape_jinja(&base)));
-                r.put("query", m);
-            }
-            _ => r.put("url", Y::str(escape_jinja(&url))),
-        }
-
-        // Body
-        let content_type = self.has_header("content-type").map(str::to_ascii_lowercase);
-        let mut body: Option<(&str, Y)> = None;
-        let mut extra_headers: Vec<(String, String)> = Vec::new();
-        if !self.json.is_empty() {
-            let text = self.json.concat();
-            match serde_json::from_str::<Json>(&text) {
-                Ok(v) => body = Some(("json", json_y(&v))),
-                Err(_) => {
-                    body = Some(("body", Y::str(escape_jinja(&text))));
-                    if content_type.is_none() {
-                        extra_headers.push(("Content-Type".into(), "application/json".into()));
-                    }
-                }
-            }
-            if self.has_header("accept").is_none() {
-                extra_headers.push(("Accept".into(), "application/json".into()));
-            }
-        } else if let Some(file) = &self.data_file {
-            body = Some((
-                "body",
-                Y::Map(vec![("file".into(), Y::str(escape_jinja(&lit(file))))]),
-            ));
-            if content_type.is_none() {
-                extra_headers.push((
-                    "Content-Type".into(),
-                    "application/x-www-form-urlencoded".into(),
-                ));
-            }
-        } else if let Some(file) = &self.upload {
-            body = Some((
-                "body",
-                Y::Map(vec![("file".into(), Y::str(escape_jinja(&lit(file))))]),
-            ));
-        } else if !self.form.is_empty() {
-            body = Some(("multipart", Y::Map(std::mem::take(&mut self.form))));
-        } else if !self.data.is_empty() {
-            let text = joined_data(&self.data);
-            let json = content_type
-                .as_deref()
-                .is_some_and(|t| t.contains("json"))
-                .then(|| serde_json::from_str::<Json>(&text).ok())
-                .flatten();
-            if let Some(v) = json {
-                body = Some(("json", json_y(&v)));
-            } else if let Some(form) = (content_type.is_none()
-                || content_type.as_deref() == Some("application/x-www-form-urlencoded"))
-            .then(|| form_map(&self.data))
-            .flatten()
-            {
-                body = Some(("form", form));
-            } else {
-                body = Some(("body", Y::str(escape_jinja(&text))));
-                if content_type.is_none() {
-                    // What curl sends with -d; baton would otherwise send text/plain.
-                    extra_headers.push((
-                        "Content-Type".into(),
-                        "application/x-www-form-urlencoded".into(),
-                    ));
-                }
-            }
-        }
-
-        let mut headers = Y::map();
-        let mut seen = BTreeSet::new();
-        for (k, v) in self.headers.iter().chain(&extra_headers) {
-            if !seen.insert(k.to_ascii_lowercase()) {
-                if k.eq_ignore_ascii_case("cookie")
-                    && let Some(Y::Str(old)) = headers.get_mut(k)
-                {
-                    old.push_str("; ");
-                    old.push_str(&escape_jinja(v));
-                    continue;
-                }
-                self.notes
-                    .push(format!("repeated header not converted: {k}: {v}"));
-                self.warnings.push(format!(
-                    "header `{k}` is given twice; the first value is kept"
-                ));
-                continue;
-            }
-            headers.put(k.clone(), Y::str(escape_jinja(v)));
-        }
+        put_url(&mut r, &url);
+        let body = self.body();
+        let headers = self.header_map(&body.headers);
         if !headers.is_empty_map() {
             r.put("headers", headers);
         }
-
-        if let Some(user) = &self.user {
-            let (u, p) = match user.split_once(':') {
-                Some((u, p)) => (u, p),
-                None => {
-                    self.warnings.push(
-                        "`-u` has no password (curl would prompt for it); the password is empty"
-                            .into(),
-                    );
-                    (user.as_str(), "")
-                }
-            };
-            let mut b = Y::map();
-            b.put("username", Y::str(escape_jinja(u)));
-            b.put("password", Y::str(escape_jinja(p)));
-            r.put("auth", Y::Map(vec![("basic".into(), b)]));
-        } else if let Some(t) = &self.bearer {
-            r.put(
-                "auth",
-                Y::Map(vec![("bearer".into(), Y::str(escape_jinja(t)))]),
-            );
+        if let Some(auth) = self.auth() {
+            r.put("auth", auth);
         }
-        if let Some((k, v)) = body {
+        if let Some((k, v)) = body.entry {
             r.put(k, v);
         }
         if let Some(t) = &self.timeout {
@@ -416,6 +272,243 @@ impl Cmd {
             notes: self.notes,
             warnings: self.warnings,
         })
+    }
+
+    fn has_body(&self) -> bool {
+        !self.data.is_empty()
+            || self.data_file.is_some()
+            || !self.json.is_empty()
+            || !self.form.is_empty()
+    }
+
+    /// curl refuses `-F` next to `-d` or `--json`; so does the importer.
+    fn check_form_alone(&self) -> Result<(), ImportError> {
+        if !self.form.is_empty()
+            && (!self.data.is_empty() || !self.json.is_empty() || self.data_file.is_some())
+        {
+            return Err(unsupported("-F", "curl cannot mix -F with -d or --json"));
+        }
+        Ok(())
+    }
+
+    /// `-G` moves the data into the URL's query string.
+    fn data_into_query(&mut self, url: &mut String) {
+        if self.get && !self.data.is_empty() {
+            let q = joined_data(&self.data);
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&q);
+            self.data.clear();
+        }
+    }
+
+    /// The method curl sends: `-X`, else the one `-I`, `-T`, `-G` or a body stand for.
+    fn method(&self, has_body: bool) -> String {
+        match &self.method {
+            Some(m) => m.clone(),
+            None if self.head => "HEAD".into(),
+            None if self.upload.is_some() => "PUT".into(),
+            None if self.get => "GET".into(),
+            None if has_body => "POST".into(),
+            None => "GET".into(),
+        }
+    }
+
+    /// The body as one baton key (`json`, `form`, `multipart` or `body`), with the headers
+    /// curl adds for it.
+    fn body(&mut self) -> Body {
+        let content_type = self.has_header("content-type").map(str::to_ascii_lowercase);
+        let content_type = content_type.as_deref();
+        if !self.json.is_empty() {
+            self.json_body(content_type)
+        } else if let Some(file) = &self.data_file {
+            Body::file(file).typed(content_type, FORM_TYPE)
+        } else if let Some(file) = &self.upload {
+            Body::file(file)
+        } else if !self.form.is_empty() {
+            Body::new("multipart", Y::Map(std::mem::take(&mut self.form)))
+        } else if !self.data.is_empty() {
+            self.data_body(content_type)
+        } else {
+            Body::default()
+        }
+    }
+
+    /// `--json`: a `json` body when the text parses, else the text; curl asks for JSON back.
+    fn json_body(&self, content_type: Option<&str>) -> Body {
+        let text = self.json.concat();
+        let mut body = match serde_json::from_str::<Json>(&text) {
+            Ok(v) => Body::new("json", json_y(&v)),
+            Err(_) => Body::new("body", Y::str(escape_jinja(&text)))
+                .typed(content_type, "application/json"),
+        };
+        if self.has_header("accept").is_none() {
+            body.headers
+                .push(("Accept".into(), "application/json".into()));
+        }
+        body
+    }
+
+    /// `-d` and friends: `json` under a JSON content type, `form` when a map sends the same
+    /// bytes, else the text as curl sends it.
+    fn data_body(&self, content_type: Option<&str>) -> Body {
+        let text = joined_data(&self.data);
+        let json = content_type
+            .is_some_and(|t| t.contains("json"))
+            .then(|| serde_json::from_str::<Json>(&text).ok())
+            .flatten();
+        if let Some(v) = json {
+            return Body::new("json", json_y(&v));
+        }
+        let form_typed = content_type.is_none() || content_type == Some(FORM_TYPE);
+        if let Some(form) = form_typed.then(|| form_map(&self.data)).flatten() {
+            return Body::new("form", form);
+        }
+        // What curl sends with -d; baton would otherwise send text/plain.
+        Body::new("body", Y::str(escape_jinja(&text))).typed(content_type, FORM_TYPE)
+    }
+
+    /// The headers as a map in their order; a repeated one is kept once (cookies are joined).
+    fn header_map(&mut self, extra: &[(String, String)]) -> Y {
+        let mut headers = Y::map();
+        let mut seen = BTreeSet::new();
+        for (k, v) in self.headers.iter().chain(extra) {
+            if seen.insert(k.to_ascii_lowercase()) {
+                headers.put(k.clone(), Y::str(escape_jinja(v)));
+            } else if k.eq_ignore_ascii_case("cookie")
+                && let Some(Y::Str(old)) = headers.get_mut(k)
+            {
+                old.push_str("; ");
+                old.push_str(&escape_jinja(v));
+            } else {
+                self.notes
+                    .push(format!("repeated header not converted: {k}: {v}"));
+                self.warnings.push(format!(
+                    "header `{k}` is given twice; the first value is kept"
+                ));
+            }
+        }
+        headers
+    }
+
+    /// `-u user:password` as basic auth, else `--oauth2-bearer` as bearer auth.
+    fn auth(&mut self) -> Option<Y> {
+        let Some(user) = &self.user else {
+            let token = self.bearer.as_ref()?;
+            return Some(Y::Map(vec![("bearer".into(), Y::str(escape_jinja(token)))]));
+        };
+        let (u, p) = match user.split_once(':') {
+            Some((u, p)) => (u, p),
+            None => {
+                self.warnings.push(
+                    "`-u` has no password (curl would prompt for it); the password is empty".into(),
+                );
+                (user.as_str(), "")
+            }
+        };
+        let mut b = Y::map();
+        b.put("username", Y::str(escape_jinja(u)));
+        b.put("password", Y::str(escape_jinja(p)));
+        Some(Y::Map(vec![("basic".into(), b)]))
+    }
+}
+
+const FORM_TYPE: &str = "application/x-www-form-urlencoded";
+
+/// A request body: its baton key and value (none without a body), and the headers curl
+/// sends with it unless the command gives them.
+#[derive(Default)]
+struct Body {
+    entry: Option<(&'static str, Y)>,
+    headers: Vec<(String, String)>,
+}
+
+impl Body {
+    fn new(key: &'static str, value: Y) -> Self {
+        Body {
+            entry: Some((key, value)),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A file sent as the whole body.
+    fn file(path: &str) -> Self {
+        Body::new(
+            "body",
+            Y::Map(vec![("file".into(), Y::str(escape_jinja(&lit(path))))]),
+        )
+    }
+
+    /// Adds `Content-Type: content_type` unless the command gave one (`given`).
+    fn typed(mut self, given: Option<&str>, content_type: &str) -> Self {
+        if given.is_none() {
+            self.headers
+                .push(("Content-Type".into(), content_type.into()));
+        }
+        self
+    }
+}
+
+/// The error for an option, or a value of it, that baton cannot express.
+fn unsupported(flag: &str, why: impl Into<String>) -> ImportError {
+    ImportError::CurlUnsupported {
+        flag: flag.into(),
+        why: why.into(),
+    }
+}
+
+/// `--data-urlencode`: `content`, `=content` or `name=content` (`name@file` is refused).
+fn url_encoded(flag: &str, arg: String) -> Result<Data, ImportError> {
+    let (name, content) = match arg.split_once('=') {
+        Some((n, c)) if !n.contains('@') => ((!n.is_empty()).then(|| n.to_string()), c.to_string()),
+        _ if arg.contains('@') => {
+            return Err(unsupported(
+                flag,
+                "reading the value from a file is not supported; paste the value",
+            ));
+        }
+        _ => (None, arg),
+    };
+    Ok(Data::Encode(name, content))
+}
+
+/// `-m SECONDS` as a baton duration (`3s`, `2500ms`).
+fn timeout(flag: &str, arg: &str) -> Result<String, ImportError> {
+    let secs: f64 = arg
+        .parse()
+        .map_err(|_| unsupported(flag, format!("`{arg}` is not a number of seconds")))?;
+    Ok(if secs.fract() == 0.0 {
+        format!("{}s", secs as u64)
+    } else {
+        format!("{}ms", (secs * 1000.0).round() as u64)
+    })
+}
+
+/// `http://` in front of a URL without a scheme, as curl assumes; `${base}/x`: the variable
+/// brings the scheme.
+fn with_scheme(url: &str) -> String {
+    if !url.contains("://") && !url.starts_with(VAR_OPEN) {
+        format!("http://{url}")
+    } else {
+        url.to_string()
+    }
+}
+
+/// The URL's path (`/` when it has none), for the request's name.
+fn path_of(url: &str) -> String {
+    let (base, _) = split_url(url);
+    let path = base.split_once("://").map_or(base.as_str(), |(_, r)| r);
+    path.find('/').map_or("/", |i| &path[i..]).to_string()
+}
+
+/// `url`, and `query` as a map when the map sends the same query string.
+fn put_url(r: &mut Y, url: &str) {
+    let (base, query) = split_url(url);
+    match query.as_deref().map(query_map) {
+        Some(Some(m)) => {
+            r.put("url", Y::str(escape_jinja(&base)));
+            r.put("query", m);
+        }
+        _ => r.put("url", Y::str(escape_jinja(url))),
     }
 }
 

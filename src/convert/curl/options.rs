@@ -31,6 +31,7 @@ pub(super) enum Opt {
 }
 
 impl Opt {
+    /// Whether the option reads the next word (or the rest of its cluster) as its value.
     pub(super) fn takes_arg(self) -> bool {
         use Opt::*;
         match self {
@@ -42,6 +43,7 @@ impl Opt {
     }
 }
 
+/// A short option (`-X`), by what it means for baton.
 pub(super) fn short_opt(c: char) -> Option<Opt> {
     use Opt::*;
     Some(match c {
@@ -73,7 +75,16 @@ pub(super) fn short_opt(c: char) -> Option<Opt> {
     })
 }
 
+/// A long option (`--name`, without the dashes), by what it means for baton.
 pub(super) fn long_opt(name: &str) -> Option<Opt> {
+    request_opt(name)
+        .or_else(|| ignored_opt(name))
+        .or_else(|| run_time_opt(name))
+        .or_else(|| unsupported_opt(name))
+}
+
+/// Options that shape the request.
+fn request_opt(name: &str) -> Option<Opt> {
     use Opt::*;
     Some(match name {
         "request" => Request,
@@ -97,96 +108,110 @@ pub(super) fn long_opt(name: &str) -> Option<Opt> {
         "max-time" => MaxTime,
         "oauth2-bearer" => Bearer,
         "upload-file" => Upload,
-        "compressed"
-        | "silent"
-        | "show-error"
-        | "verbose"
-        | "include"
-        | "fail"
-        | "fail-with-body"
-        | "http1.0"
-        | "http1.1"
-        | "http2"
-        | "http2-prior-knowledge"
-        | "http3"
-        | "no-buffer"
-        | "globoff"
-        | "progress-bar"
-        | "path-as-is"
-        | "no-progress-meter"
-        | "no-keepalive"
-        | "tcp-nodelay"
-        | "ipv4"
-        | "ipv6"
-        | "no-sessionid"
-        | "styled-output"
-        | "no-styled-output"
-        | "disable"
-        | "tr-encoding"
-        | "raw"
-        | "no-alpn"
-        | "no-npn"
-        | "ssl-reqd" => Ignore(false),
-        "output"
-        | "write-out"
-        | "cookie-jar"
-        | "dump-header"
-        | "range"
-        | "speed-limit"
-        | "speed-time"
-        | "limit-rate"
-        | "max-filesize"
-        | "max-redirs"
-        | "trace"
-        | "trace-ascii"
-        | "stderr"
-        | "interface"
-        | "local-port"
-        | "dns-servers"
-        | "keepalive-time"
-        | "expect100-timeout"
-        | "happy-eyeballs-timeout-ms" => Ignore(true),
-        "connect-timeout" => Note(
-            "curl limited the connect time; baton's `timeout` covers the whole request",
-            true,
-        ),
-        "retry" | "retry-delay" | "retry-max-time" => Note(
-            "curl retried failed transfers; see baton's `retry` (it polls until `expect` holds)",
-            true,
-        ),
-        "proxy" | "socks5" | "socks5-hostname" => {
-            Note("curl used a proxy: run with `baton run --proxy URL`", true)
-        }
-        "proxy-user" => Note(
-            "curl sent proxy credentials; put them into the --proxy URL",
-            true,
-        ),
-        "cacert" => Note(
-            "curl trusted an extra CA: run with `baton run --cacert FILE`",
-            true,
-        ),
-        "capath" => Note(
-            "curl trusted extra CAs: run with `baton run --cacert FILE`",
-            true,
-        ),
-        "cert" => Note(
-            "curl used a client certificate: run with `baton run --cert FILE --key FILE`",
-            true,
-        ),
-        "key" => Note(
-            "curl used a client key: run with `baton run --cert FILE --key FILE`",
-            true,
-        ),
-        "resolve" | "connect-to" => Note(
-            "curl resolved the host to a fixed address; baton uses DNS",
-            true,
-        ),
-        "digest" => Unsupported("baton has no HTTP Digest authentication"),
-        "ntlm" | "ntlm-wb" => Unsupported("baton has no NTLM authentication"),
-        "negotiate" => Unsupported("baton has no SPNEGO/Kerberos authentication"),
-        "anyauth" => Unsupported("baton sends basic credentials directly; drop --anyauth"),
-        "config" => Unsupported("config files are not read; put the options on the command line"),
-        "aws-sigv4" => Unsupported("baton has no AWS Signature v4 signing"),
         _ => return None,
     })
+}
+
+/// Flags about curl's own output or transport that do not change the request.
+const IGNORED: &[&str] = &[
+    "compressed",
+    "silent",
+    "show-error",
+    "verbose",
+    "include",
+    "fail",
+    "fail-with-body",
+    "http1.0",
+    "http1.1",
+    "http2",
+    "http2-prior-knowledge",
+    "http3",
+    "no-buffer",
+    "globoff",
+    "progress-bar",
+    "path-as-is",
+    "no-progress-meter",
+    "no-keepalive",
+    "tcp-nodelay",
+    "ipv4",
+    "ipv6",
+    "no-sessionid",
+    "styled-output",
+    "no-styled-output",
+    "disable",
+    "tr-encoding",
+    "raw",
+    "no-alpn",
+    "no-npn",
+    "ssl-reqd",
+];
+
+/// Options like `IGNORED` that take a value, which is skipped.
+const IGNORED_WITH_VALUE: &[&str] = &[
+    "output",
+    "write-out",
+    "cookie-jar",
+    "dump-header",
+    "range",
+    "speed-limit",
+    "speed-time",
+    "limit-rate",
+    "max-filesize",
+    "max-redirs",
+    "trace",
+    "trace-ascii",
+    "stderr",
+    "interface",
+    "local-port",
+    "dns-servers",
+    "keepalive-time",
+    "expect100-timeout",
+    "happy-eyeballs-timeout-ms",
+];
+
+fn ignored_opt(name: &str) -> Option<Opt> {
+    if IGNORED.contains(&name) {
+        Some(Opt::Ignore(false))
+    } else if IGNORED_WITH_VALUE.contains(&name) {
+        Some(Opt::Ignore(true))
+    } else {
+        None
+    }
+}
+
+/// Options (all taking a value) that baton sets when it runs, not in the request.
+fn run_time_opt(name: &str) -> Option<Opt> {
+    let text = match name {
+        "connect-timeout" => {
+            "curl limited the connect time; baton's `timeout` covers the whole request"
+        }
+        "retry" | "retry-delay" | "retry-max-time" => {
+            "curl retried failed transfers; see baton's `retry` (it polls until `expect` holds)"
+        }
+        "proxy" | "socks5" | "socks5-hostname" => {
+            "curl used a proxy: run with `baton run --proxy URL`"
+        }
+        "proxy-user" => "curl sent proxy credentials; put them into the --proxy URL",
+        "cacert" => "curl trusted an extra CA: run with `baton run --cacert FILE`",
+        "capath" => "curl trusted extra CAs: run with `baton run --cacert FILE`",
+        "cert" => "curl used a client certificate: run with `baton run --cert FILE --key FILE`",
+        "key" => "curl used a client key: run with `baton run --cert FILE --key FILE`",
+        "resolve" | "connect-to" => "curl resolved the host to a fixed address; baton uses DNS",
+        _ => return None,
+    };
+    Some(Opt::Note(text, true))
+}
+
+/// Options whose meaning baton cannot express, and why.
+fn unsupported_opt(name: &str) -> Option<Opt> {
+    let why = match name {
+        "digest" => "baton has no HTTP Digest authentication",
+        "ntlm" | "ntlm-wb" => "baton has no NTLM authentication",
+        "negotiate" => "baton has no SPNEGO/Kerberos authentication",
+        "anyauth" => "baton sends basic credentials directly; drop --anyauth",
+        "config" => "config files are not read; put the options on the command line",
+        "aws-sigv4" => "baton has no AWS Signature v4 signing",
+        _ => return None,
+    };
+    Some(Opt::Unsupported(why))
 }

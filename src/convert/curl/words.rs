@@ -22,147 +22,196 @@ pub(super) struct Command {
 /// `;`, `&&`, `||` and newlines between commands. Shell variables become `VAR_OPEN name
 /// VAR_CLOSE` where the shell would expand them (unquoted or in double quotes).
 pub(super) fn script(text: &str) -> Result<Vec<Command>, ImportError> {
-    let mut out: Vec<Command> = Vec::new();
-    let mut cur = Command::default();
-    let mut word: Option<String> = None;
-    let mut paragraph: Vec<String> = Vec::new();
-    let mut line = 1;
-    let mut line_used = false;
-    let mut chars = text.chars().peekable();
-    let end_word = |cur: &mut Command, word: &mut Option<String>| {
-        if let Some(w) = word.take() {
-            cur.words.push(w);
-        }
+    let mut s = Splitter {
+        chars: text.chars().peekable(),
+        out: Vec::new(),
+        cur: Command::default(),
+        word: None,
+        paragraph: Vec::new(),
+        line: 1,
+        line_used: false,
     };
-    let end_command = |cur: &mut Command, out: &mut Vec<Command>| {
-        if !cur.words.is_empty() {
-            out.push(std::mem::take(cur));
-        }
-    };
-    while let Some(c) = chars.next() {
+    while let Some(c) = s.chars.next() {
+        s.step(c)?;
+    }
+    s.end_word();
+    s.end_command();
+    Ok(s.out)
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// Where `script` is in the text, and what it has gathered so far.
+struct Splitter<'a> {
+    chars: Chars<'a>,
+    out: Vec<Command>,
+    /// The command being read, and the word being read (none between words).
+    cur: Command,
+    word: Option<String>,
+    /// Comment lines since the last blank line: the next command's name and notes.
+    paragraph: Vec<String>,
+    line: usize,
+    /// Whether the line holds anything yet: a blank line ends a comment paragraph.
+    line_used: bool,
+}
+
+impl Splitter<'_> {
+    /// Reads one character (and what belongs to it: a quoted string, a comment...).
+    fn step(&mut self, c: char) -> Result<(), ImportError> {
         match c {
-            '\\' if matches!(chars.peek(), Some('\n')) => {
-                chars.next();
-                line += 1;
-            }
-            '\\' if matches!(chars.peek(), Some('\r')) => {
-                chars.next();
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                line += 1;
-            }
-            ' ' | '\t' | '\r' => end_word(&mut cur, &mut word),
-            '\n' => {
-                end_word(&mut cur, &mut word);
-                end_command(&mut cur, &mut out);
-                if !line_used {
-                    paragraph.clear();
-                }
-                line += 1;
-                line_used = false;
-            }
+            '\\' if matches!(self.chars.peek(), Some('\n' | '\r')) => self.continuation(),
+            ' ' | '\t' | '\r' => self.end_word(),
+            '\n' => self.newline(),
             // An unquoted `&` or `|` inside a word (`?a=1&b=2`) is what the user meant to send.
             '&' | '|'
-                if word.is_some()
-                    && chars.peek().is_some_and(|n| !n.is_whitespace() && *n != c) =>
+                if self.word.is_some()
+                    && self
+                        .chars
+                        .peek()
+                        .is_some_and(|n| !n.is_whitespace() && *n != c) =>
             {
-                if let Some(w) = word.as_mut() {
+                if let Some(w) = self.word.as_mut() {
                     w.push(c);
                 }
             }
-            ';' | '&' | '|' => {
-                end_word(&mut cur, &mut word);
-                line_used = true;
-                let pair = chars.peek() == Some(&c);
-                if pair {
-                    chars.next();
-                }
-                if c == '|' && !pair {
-                    return Err(ImportError::CurlSyntax(format!(
-                        "line {line}: a pipe (`|`) sends curl's output to another program; import the curl command alone"
-                    )));
-                }
-                end_command(&mut cur, &mut out);
-            }
-            '#' if word.is_none() => {
-                let comment: String =
-                    std::iter::from_fn(|| chars.next_if(|c| *c != '\n')).collect();
-                if cur.words.is_empty() && !comment.starts_with('!') {
-                    paragraph.push(
-                        comment
-                            .strip_prefix(' ')
-                            .unwrap_or(&comment)
-                            .trim_end()
-                            .to_string(),
-                    );
-                }
-                line_used = true;
-            }
-            _ => {
-                line_used = true;
-                if cur.words.is_empty() && word.is_none() {
-                    cur.line = line;
-                    cur.comments = std::mem::take(&mut paragraph);
-                }
-                let w = word.get_or_insert_with(String::new);
-                match c {
-                    '\\' => {
-                        if let Some(n) = chars.next() {
-                            w.push(n);
-                        }
-                    }
-                    '\'' => {
-                        let start = line;
-                        loop {
-                            match chars.next() {
-                                Some('\'') => break,
-                                Some(ch) => {
-                                    if ch == '\n' {
-                                        line += 1;
-                                    }
-                                    w.push(ch);
-                                }
-                                None => return Err(unclosed('\'', start)),
-                            }
-                        }
-                    }
-                    '"' => {
-                        let start = line;
-                        loop {
-                            match chars.next() {
-                                Some('"') => break,
-                                Some('\\') => match chars.next() {
-                                    Some('\n') => line += 1,
-                                    Some(ch @ ('$' | '`' | '"' | '\\')) => w.push(ch),
-                                    Some(ch) => {
-                                        w.push('\\');
-                                        w.push(ch);
-                                    }
-                                    None => return Err(unclosed('"', start)),
-                                },
-                                Some('$') => dollar(&mut chars, w, true, &mut line)?,
-                                Some('`') => return Err(substitution(line)),
-                                Some(ch) => {
-                                    if ch == '\n' {
-                                        line += 1;
-                                    }
-                                    w.push(ch);
-                                }
-                                None => return Err(unclosed('"', start)),
-                            }
-                        }
-                    }
-                    '$' => dollar(&mut chars, w, false, &mut line)?,
-                    '`' => return Err(substitution(line)),
-                    _ => w.push(c),
+            ';' | '&' | '|' => self.separator(c)?,
+            '#' if self.word.is_none() => self.comment(),
+            _ => self.word_part(c)?,
+        }
+        Ok(())
+    }
+
+    /// A `\` line continuation (`\` then `\n` or `\r\n`): the command goes on.
+    fn continuation(&mut self) {
+        if self.chars.next() == Some('\r') {
+            self.chars.next_if_eq(&'\n');
+        }
+        self.line += 1;
+    }
+
+    fn newline(&mut self) {
+        self.end_word();
+        self.end_command();
+        if !self.line_used {
+            self.paragraph.clear();
+        }
+        self.line += 1;
+        self.line_used = false;
+    }
+
+    /// `;`, `&&` or `||` between commands; a single `|` (a pipe) is refused.
+    fn separator(&mut self, c: char) -> Result<(), ImportError> {
+        self.end_word();
+        self.line_used = true;
+        let pair = self.chars.next_if_eq(&c).is_some();
+        if c == '|' && !pair {
+            return Err(ImportError::CurlSyntax(format!(
+                "line {}: a pipe (`|`) sends curl's output to another program; import the curl command alone",
+                self.line
+            )));
+        }
+        self.end_command();
+        Ok(())
+    }
+
+    /// A comment up to the end of the line; above a command (and not `#!`) it is kept.
+    fn comment(&mut self) {
+        let comment: String = std::iter::from_fn(|| self.chars.next_if(|c| *c != '\n')).collect();
+        if self.cur.words.is_empty() && !comment.starts_with('!') {
+            let text = comment.strip_prefix(' ').unwrap_or(&comment).trim_end();
+            self.paragraph.push(text.to_string());
+        }
+        self.line_used = true;
+    }
+
+    /// A character of a word, or the start of a quoted string or `$` in it.
+    fn word_part(&mut self, c: char) -> Result<(), ImportError> {
+        self.line_used = true;
+        if self.cur.words.is_empty() && self.word.is_none() {
+            self.cur.line = self.line;
+            self.cur.comments = std::mem::take(&mut self.paragraph);
+        }
+        let w = self.word.get_or_insert_with(String::new);
+        match c {
+            '\\' => {
+                if let Some(n) = self.chars.next() {
+                    w.push(n);
                 }
             }
+            '\'' => single_quoted(&mut self.chars, w, &mut self.line)?,
+            '"' => double_quoted(&mut self.chars, w, &mut self.line)?,
+            '$' => dollar(&mut self.chars, w, false, &mut self.line)?,
+            '`' => return Err(substitution(self.line)),
+            _ => w.push(c),
+        }
+        Ok(())
+    }
+
+    fn end_word(&mut self) {
+        if let Some(w) = self.word.take() {
+            self.cur.words.push(w);
         }
     }
-    end_word(&mut cur, &mut word);
-    end_command(&mut cur, &mut out);
-    Ok(out)
+
+    fn end_command(&mut self) {
+        if !self.cur.words.is_empty() {
+            self.out.push(std::mem::take(&mut self.cur));
+        }
+    }
+}
+
+/// The rest of a `'...'` string: everything as written.
+fn single_quoted(
+    chars: &mut Chars<'_>,
+    w: &mut String,
+    line: &mut usize,
+) -> Result<(), ImportError> {
+    let start = *line;
+    loop {
+        match chars.next() {
+            Some('\'') => return Ok(()),
+            Some(ch) => {
+                if ch == '\n' {
+                    *line += 1;
+                }
+                w.push(ch);
+            }
+            None => return Err(unclosed('\'', start)),
+        }
+    }
+}
+
+/// The rest of a `"..."` string: `\` escapes only `$`, `` ` ``, `"`, `\` and a newline;
+/// variables expand.
+fn double_quoted(
+    chars: &mut Chars<'_>,
+    w: &mut String,
+    line: &mut usize,
+) -> Result<(), ImportError> {
+    let start = *line;
+    loop {
+        match chars.next() {
+            Some('"') => return Ok(()),
+            Some('\\') => match chars.next() {
+                Some('\n') => *line += 1,
+                Some(ch @ ('$' | '`' | '"' | '\\')) => w.push(ch),
+                Some(ch) => {
+                    w.push('\\');
+                    w.push(ch);
+                }
+                None => return Err(unclosed('"', start)),
+            },
+            Some('$') => dollar(chars, w, true, line)?,
+            Some('`') => return Err(substitution(*line)),
+            Some(ch) => {
+                if ch == '\n' {
+                    *line += 1;
+                }
+                w.push(ch);
+            }
+            None => return Err(unclosed('"', start)),
+        }
+    }
 }
 
 pub(super) fn unclosed(quote: char, line: usize) -> ImportError {
@@ -180,7 +229,7 @@ pub(super) fn substitution(line: usize) -> ImportError {
 /// After a `$`: a variable (`${name}`, `$name`), a `$'...'` string (outside double quotes),
 /// or a plain `$`.
 pub(super) fn dollar(
-    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    chars: &mut Chars<'_>,
     w: &mut String,
     quoted: bool,
     line: &mut usize,
@@ -227,7 +276,7 @@ pub(super) fn is_shell_name(s: &str) -> bool {
 
 /// The rest of a `$'...'` string (as browsers' "Copy as cURL" write bodies), escapes decoded.
 pub(super) fn ansi_c(
-    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    chars: &mut Chars<'_>,
     w: &mut String,
     line: &mut usize,
 ) -> Result<(), ImportError> {

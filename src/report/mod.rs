@@ -6,6 +6,7 @@ pub mod html;
 mod html_timeline;
 pub mod json;
 pub mod junit;
+mod masking;
 pub mod progress;
 pub mod summary;
 pub mod terminal;

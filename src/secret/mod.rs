@@ -12,6 +12,10 @@
 //! characters in each of those spellings. Base64 forms are matched the same way. Callers mask
 //! whole texts before they cut, split or diff them, so no part of a secret survives a cut.
 
+mod redacted;
+
+pub use redacted::{Maskable, Redacted};
+
 use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
 

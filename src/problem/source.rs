@@ -101,8 +101,11 @@ impl Span {
         &self.file.path
     }
 
-    /// `path:line:col`
+    /// `path:line:col`, or just `path` when the problem is the whole file (line 0).
     pub fn location(&self) -> String {
+        if self.pos.line == 0 {
+            return self.file.path.display().to_string();
+        }
         format!(
             "{}:{}:{}",
             self.file.path.display(),

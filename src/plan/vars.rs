@@ -142,6 +142,7 @@ pub fn load_env_file(path: &Path, host: &Host) -> Result<Layer, Vec<Diag>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(vec![not_a_variable_file(
                 path,
+                Pos::default(),
                 format!("--env {}: the file does not exist", path.display()),
                 "check the path (relative to the current directory); --env takes a YAML map of variables",
             )]);
@@ -165,6 +166,7 @@ pub fn load_env_file(path: &Path, host: &Host) -> Result<Layer, Vec<Diag>> {
         }
         return Err(vec![not_a_variable_file(
             path,
+            Pos::new(1, 1),
             format!(
                 "--env {}: an --env file must be a YAML map of variable names to values",
                 path.display()
@@ -192,11 +194,12 @@ pub fn load_env_file(path: &Path, host: &Host) -> Result<Layer, Vec<Diag>> {
     if d.is_empty() { Ok(out) } else { Err(d.list) }
 }
 
-/// A problem with a whole `--env` file, shown without any of its text.
-fn not_a_variable_file(path: &Path, message: String, help: &str) -> Diag {
+/// A problem with a whole `--env` file (at `pos`, or none when it is not there), shown
+/// without any of its text.
+fn not_a_variable_file(path: &Path, pos: Pos, message: String, help: &str) -> Diag {
     let file = SourceFile::new(path, String::new());
     Diag {
-        span: Span::new(&file, Pos::default()),
+        span: Span::new(&file, pos),
         message,
         label: String::new(),
         notes: vec![format!("help: {help}")],
@@ -207,6 +210,7 @@ fn not_a_variable_file(path: &Path, message: String, help: &str) -> Diag {
 fn dotenv_given(path: &Path) -> Diag {
     not_a_variable_file(
         path,
+        Pos::new(1, 1),
         format!(
             "--env {}: this is a dotenv file (NAME=value lines), not a YAML map of variables",
             path.display()

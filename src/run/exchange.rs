@@ -217,7 +217,7 @@ fn status_body(assertions: &mut [AssertionResult], response: &Response, secrets:
     for a in assertions.iter_mut() {
         if a.subject == "status" && !a.passed && a.message.is_none() {
             let body = response.shown_body_cut(secrets, STATUS_BODY);
-            a.message = Some(format!("body: {}", cut(&body, STATUS_BODY)));
+            a.message = Some(format!("body: {body}"));
         }
     }
 }

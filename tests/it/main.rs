@@ -12,6 +12,7 @@ mod curl_round_trip;
 mod demo;
 mod docs_examples;
 mod expectations;
+mod first_hour_debugging;
 mod first_hour_messages;
 mod first_hour_skipped;
 mod first_hour_unset_env;

@@ -214,17 +214,15 @@ async fn run_collection(
         }
         match step {
             Step::IncludeVars { file, vars } => include_vars(file, vars, &mut state),
+            Step::Request(r) if !selected(c, r, &ctx.opts) => {
+                for cap in &r.captures {
+                    state.not_run.insert(cap.var.clone(), r.name.clone());
+                }
+            }
+            Step::Request(r) if ctx.stop.load(Ordering::Relaxed) => {
+                report(step::not_run(&ctx, c, index, r, &r.name), &mut counts);
+            }
             Step::Request(r) => {
-                if !selected(c, r, &ctx.opts) {
-                    for cap in &r.captures {
-                        state.not_run.insert(cap.var.clone(), r.name.clone());
-                    }
-                    continue;
-                }
-                if ctx.stop.load(Ordering::Relaxed) {
-                    report(step::not_run(&ctx, c, index, r), &mut counts);
-                    continue;
-                }
                 let results = step::run(&ctx, c, index, r, &mut state, &send).await;
                 for result in results {
                     if ctx.opts.fail_fast
@@ -234,10 +232,12 @@ async fn run_collection(
                     }
                     report(result, &mut counts);
                 }
-                if ctx.opts.to.as_deref() == Some(r.name.as_str()) {
-                    break;
-                }
             }
+        }
+        if let Step::Request(r) = step
+            && ctx.opts.to.as_deref() == Some(r.name.as_str())
+        {
+            break;
         }
     }
     send(Event::CollectionFinished {

@@ -68,6 +68,10 @@ pub(super) async fn run(
         let stop = ctx.opts.fail_fast && matches!(res.outcome, Outcome::Failed | Outcome::Error);
         out.push(res);
         if stop {
+            // The items not run count as skipped, like every request `--fail-fast` left.
+            for j in i + 1..items.len() {
+                out.push(not_run(ctx, c, index, r, &format!("{} [{j}]", r.name)));
+            }
             break;
         }
     }
@@ -170,8 +174,14 @@ fn mark_missing(
 }
 
 /// A request not run because `--fail-fast` stopped the run: reported skipped.
-pub(super) fn not_run(ctx: &Ctx, c: &Collection, index: usize, r: &Request) -> RequestResult {
-    let mut res = result(ctx, c, index, r, &r.name, Instant::now());
+pub(super) fn not_run(
+    ctx: &Ctx,
+    c: &Collection,
+    index: usize,
+    r: &Request,
+    name: &str,
+) -> RequestResult {
+    let mut res = result(ctx, c, index, r, name, Instant::now());
     res.outcome = Outcome::Skipped;
     res.message = Some("skipped: --fail-fast".into());
     res

@@ -233,3 +233,31 @@ fn an_included_vars_entry_that_fails_to_render_is_reported_by_its_user() {
     );
     assert_eq!(server.count_path("/json"), 0);
 }
+
+#[test]
+fn fail_fast_inside_a_for_each_counts_the_items_not_run() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "requests:\n  - name: codes\n    for_each: [200, 500, 200, 200]\n    url: \"{}/status/{{{{ item }}}}\"\n    expect: {{ status: 200 }}\n",
+            server.url
+        ),
+    );
+    let out = run(dir.path(), &["run", "c.yaml", "--fail-fast"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("  - codes [3] GET --- skipped\n      skipped: --fail-fast"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("1 passed, 1 failed, 2 skipped"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(server.count(), 2);
+}

@@ -276,3 +276,23 @@ pub fn used_variables(c: &Collection) -> BTreeSet<String> {
     }
     used
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::source::Pos;
+
+    fn reads(src: &str) -> Vec<(&'static str, String)> {
+        env_reads(&Tmpl::compile(src, Pos::default()).unwrap())
+    }
+
+    #[test]
+    fn env_reads_without_a_default_and_every_secret() {
+        assert_eq!(
+            reads("{{ secret('A') }}/{{ env(\"B\") }}/{{ env('C', 'x') }}/{{ secret('A') }}"),
+            vec![("secret", "A".to_string()), ("env", "B".to_string())]
+        );
+        assert!(reads("{{ env(name) }}").is_empty());
+        assert!(reads("{{ myenv('A') }}").is_empty());
+    }
+}

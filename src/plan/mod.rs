@@ -463,4 +463,11 @@ mod tests {
         assert_eq!(s.get("c").unwrap(), "var");
         assert_eq!(plan[0].iteration, Some(1));
     }
+
+    #[test]
+    fn the_serves_line_is_found() {
+        let pos = serves_pos("# m\nserves:   api_url\nroutes: []\n");
+        assert_eq!((pos.line, pos.col), (2, 11));
+        assert_eq!(serves_pos("routes: []\n  serves: x\n").line, 0);
+    }
 }

@@ -438,4 +438,15 @@ mod tests {
         let ok = load_dotenv(&p).unwrap();
         assert_eq!(ok["B"], "two words");
     }
+
+    #[test]
+    fn a_dotenv_is_told_from_yaml() {
+        assert!(looks_like_dotenv("# local\n\nAPI_PASSWORD=x\n"));
+        assert!(looks_like_dotenv("export A_B=1\n"));
+        assert!(looks_like_dotenv("app.key = v\n"));
+        assert!(!looks_like_dotenv("a: 1\nb=2\n"));
+        assert!(!looks_like_dotenv("url: http://x/?a=b\n"));
+        assert!(!looks_like_dotenv("- a=b\n"));
+        assert!(!looks_like_dotenv(""));
+    }
 }

@@ -258,7 +258,11 @@ requests:
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("1 passed, 1 failed, 2 skipped"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("1 passed, 1 failed, 2 skipped"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(server.count(), 6, "two more sends, then nothing");
 }
 

@@ -101,7 +101,7 @@ impl Span {
         &self.file.path
     }
 
-    /// `path:line:col`, or just `path` when the problem is the whole file (line 0).
+    /// `path:line:col`, or the path alone for a problem with the whole file (line 0).
     pub fn location(&self) -> String {
         if self.pos.line == 0 {
             return self.file.path.display().to_string();

@@ -149,6 +149,9 @@ pub struct RunArgs {
     /// Only requests carrying any of these tags (repeatable)
     #[arg(long = "tag", value_name = "TAG")]
     pub tag: Vec<String>,
+    /// Run each collection up to and including its request NAME (with the captures it needs)
+    #[arg(long = "to", value_name = "NAME")]
+    pub to: Option<String>,
     /// Stop at the first failure
     #[arg(long)]
     pub fail_fast: bool,

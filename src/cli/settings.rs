@@ -71,6 +71,7 @@ pub fn run(args: &RunArgs, environment: Environment) -> Result<RunSettings, Vec<
         reports,
         filter: args.filter.clone(),
         tags: args.tag.clone(),
+        to: args.to.clone(),
         fail_fast: args.fail_fast,
         jobs: args.jobs,
         shard,

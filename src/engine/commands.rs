@@ -24,12 +24,11 @@ pub fn check(s: &CheckSettings, console: &Console) -> Result<(), EngineError> {
         .map(|c| c.requests().count())
         .sum();
     let cs = checked.collections.len();
-    let _ = console.print(&format!(
+    console.emit(&format!(
         "ok: {cs} collection{}, {n} request{}\n",
         plural(cs),
         plural(n)
-    ));
-    Ok(())
+    ))
 }
 
 fn plural(n: usize) -> &'static str {
@@ -57,8 +56,7 @@ pub fn export_curl(s: &ExportSettings, console: &Console) -> Result<(), EngineEr
     };
     let text =
         crate::convert::export::curl(c, s.request.as_deref(), &opts).map_err(EngineError::usage)?;
-    let _ = console.print(&text);
-    Ok(())
+    console.emit(&text)
 }
 
 /// `baton mock`: serve a mock file on 127.0.0.1 until SIGINT or SIGTERM.
@@ -171,15 +169,14 @@ fn warn(warnings: &[String], console: &Console) {
 
 fn converted(c: crate::convert::Converted, console: &Console) -> Result<(), EngineError> {
     warn(&c.warnings, console);
-    let _ = console.print(&c.yaml);
-    Ok(())
+    console.emit(&c.yaml)
 }
 
 fn write_out(imported: Imported, out: Option<PathBuf>, console: &Console) -> Result<(), String> {
     warn(&imported.warnings, console);
     let Some(dir) = out else {
         for (_, yaml) in &imported.files {
-            let _ = console.print(yaml);
+            console.emit(yaml).map_err(|e| e.to_string())?;
         }
         return Ok(());
     };

@@ -35,6 +35,9 @@ pub struct RunOutcome {
 pub fn run(s: &RunSettings, console: &Console) -> Result<RunOutcome, EngineError> {
     let secrets = Secrets::new();
     let checked = plan::check(&s.inputs, secrets.clone())?;
+    if let Some(to) = &s.to {
+        known_request(&checked, to)?;
+    }
     note_skipped(console, &checked, s.list_skipped);
     if s.client.insecure {
         console.note(
@@ -94,12 +97,30 @@ async fn lifecycle(
     })
 }
 
+/// `--to NAME` must name a request of some collection of the run.
+fn known_request(checked: &Checked, name: &str) -> Result<(), EngineError> {
+    let names: Vec<&str> = (checked.collections.iter())
+        .flat_map(|c| c.requests().map(|r| r.name.as_str()))
+        .collect();
+    if names.contains(&name) {
+        return Ok(());
+    }
+    let hint = match crate::problem::source::did_you_mean(name, names.iter().copied()) {
+        Some(s) => format!("; did you mean `{s}`?"),
+        None => "; give the name of a request (its `name:`) as written".into(),
+    };
+    Err(EngineError::usage(format!(
+        "--to `{name}`: no collection of the run has a request named `{name}`{hint}"
+    )))
+}
+
 fn options(s: &RunSettings) -> RunOptions {
     RunOptions {
         jobs: s.jobs,
         fail_fast: s.fail_fast,
         filter: s.filter.clone(),
         tags: s.tags.clone(),
+        to: s.to.clone(),
         default_timeout: s.default_timeout,
         keep_exchange: s.verbosity >= Verbosity::Verbose || !s.reports.is_empty(),
         max_body: s.max_body,

@@ -112,6 +112,17 @@ impl Console {
         let _ = err.flush();
     }
 
+    /// Text on the output stream, as a command's result: a write that fails (a full disk,
+    /// `> /dev/full`) fails the command; a closed pipe (`| head`) does not.
+    pub fn emit(&self, text: &str) -> Result<(), EngineError> {
+        match self.print(text) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(EngineError::Failed(
+                format!("cannot write the output (standard output): {e}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Text on the output stream, flushed.
     pub fn print(&self, text: &str) -> std::io::Result<()> {
         let mut out = self.out();
@@ -120,8 +131,12 @@ impl Console {
     }
 }
 
-/// With `-v`: the files a directory held that are not collections, and why.
+/// The plan's warnings, then with `-v` the files a directory held that are not
+/// collections, and why.
 fn note_skipped(console: &Console, checked: &crate::plan::Checked, list: bool) {
+    for w in &checked.warnings {
+        console.note(w);
+    }
     if list {
         for (f, why) in &checked.skipped {
             console.note(&format!("skipped {} ({why})", f.display()));

@@ -13,6 +13,8 @@ struct Output {
     reporter: Box<dyn Reporter>,
     path: Option<PathBuf>,
     dead: bool,
+    /// Why it stopped writing before the end.
+    error: Option<std::io::Error>,
 }
 
 pub(super) struct Outputs {
@@ -28,6 +30,7 @@ impl Outputs {
                 reporter,
                 path,
                 dead: false,
+                error: None,
             });
         };
         let stdout = Box::new(std::io::BufWriter::new(console.out()));
@@ -63,31 +66,44 @@ impl Outputs {
                 )),
                 path: None,
                 dead: false,
+                error: None,
             });
         }
     }
 
     pub(super) fn event(&mut self, ev: &Event) {
         for o in self.list.iter_mut().filter(|o| !o.dead) {
-            if o.reporter.event(ev).is_err() {
+            if let Err(e) = o.reporter.event(ev) {
                 o.dead = true;
+                o.error = Some(e);
             }
         }
     }
 
-    /// Finish every reporter; true when a report file could not be written.
+    /// Finish every reporter; true when a report file or the output could not be written
+    /// (a full disk, `> /dev/full`). A closed pipe (`| head`) is not a failure: the reader
+    /// left on purpose.
     pub(super) fn finish(&mut self, console: &Console) -> bool {
         let mut failed = false;
-        for o in self.list.iter_mut().filter(|o| !o.dead) {
-            if let Err(e) = o.reporter.finish() {
-                match &o.path {
-                    // The error names the file.
-                    Some(_) => {
-                        failed = true;
-                        console.note(&format!("error: writing a report: {e}"));
-                    }
-                    None if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                    None => console.note(&format!("error: writing output: {e}")),
+        for o in self.list.iter_mut() {
+            let error = match o.error.take() {
+                Some(e) => Some(e),
+                None if o.dead => None,
+                None => o.reporter.finish().err(),
+            };
+            let Some(e) = error else { continue };
+            match &o.path {
+                // The error names the file.
+                Some(_) => {
+                    failed = true;
+                    console.note(&format!("error: writing a report: {e}"));
+                }
+                None if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                None => {
+                    failed = true;
+                    console.note(&format!(
+                        "error: cannot write the output (standard output): {e}"
+                    ));
                 }
             }
         }

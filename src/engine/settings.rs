@@ -67,6 +67,8 @@ pub struct RunSettings {
     pub reports: Vec<(ReportKind, PathBuf)>,
     pub filter: Option<String>,
     pub tags: Vec<String>,
+    /// `--to NAME`: each collection runs up to and including its request NAME.
+    pub to: Option<String>,
     pub fail_fast: bool,
     pub jobs: usize,
     /// `--shard K/N`, 1 <= K <= N.

@@ -9,13 +9,19 @@ use crate::problem::source::did_you_mean;
 use crate::problem::{Diag, Diags};
 use crate::template::{TValue, Tmpl};
 
-/// Problems of `c`, given the names defined from outside (`--env`, `--var`, `--mock`, ...).
-pub fn undefined(c: &Collection, outside: &BTreeSet<String>) -> Vec<Diag> {
+/// Problems of `c`, given the names defined from outside (`--env`, `--var`, `--mock`, ...);
+/// `in_env` says whether a name is an environment variable (`--env-file`), which a
+/// template reads with `secret()` or `env()`, not by its bare name.
+pub fn undefined(
+    c: &Collection,
+    outside: &BTreeSet<String>,
+    in_env: &dyn Fn(&str) -> bool,
+) -> Vec<Diag> {
     let mut defined = outside.clone();
     let mut errors = Vec::new();
     let mut d = Diags::new(&c.file);
     for (name, value) in &c.vars {
-        report(&templates_of(value), &defined, &mut d);
+        report(&templates_of(value), &defined, in_env, &mut d);
         defined.insert(name.clone());
     }
     errors.append(&mut d.list);
@@ -24,7 +30,7 @@ pub fn undefined(c: &Collection, outside: &BTreeSet<String>) -> Vec<Diag> {
             Step::IncludeVars { file, vars } => {
                 let mut d = Diags::new(file);
                 for (name, value) in vars {
-                    report(&templates_of(value), &defined, &mut d);
+                    report(&templates_of(value), &defined, in_env, &mut d);
                     defined.insert(name.clone());
                 }
                 errors.append(&mut d.list);
@@ -32,13 +38,13 @@ pub fn undefined(c: &Collection, outside: &BTreeSet<String>) -> Vec<Diag> {
             Step::Request(r) => {
                 let mut d = Diags::new(&r.span.file);
                 if let Some(f) = &r.for_each {
-                    report(&templates_of(f), &defined, &mut d);
+                    report(&templates_of(f), &defined, in_env, &mut d);
                 }
                 let mut inner = defined.clone();
                 if r.for_each.is_some() {
                     inner.extend(["item".to_string(), "index".to_string()]);
                 }
-                report(&request_templates(r), &inner, &mut d);
+                report(&request_templates(r), &inner, in_env, &mut d);
                 errors.append(&mut d.list);
                 for cap in &r.captures {
                     defined.insert(cap.var.clone());
@@ -55,7 +61,12 @@ fn templates_of(v: &TValue) -> Vec<&Tmpl> {
     ts
 }
 
-fn report(templates: &[&Tmpl], defined: &BTreeSet<String>, d: &mut Diags) {
+fn report(
+    templates: &[&Tmpl],
+    defined: &BTreeSet<String>,
+    in_env: &dyn Fn(&str) -> bool,
+    d: &mut Diags,
+) {
     for t in templates {
         for name in t.variables() {
             if defined.contains(name) {
@@ -74,6 +85,7 @@ fn report(templates: &[&Tmpl], defined: &BTreeSet<String>, d: &mut Diags) {
             match name.as_str() {
                 "callback_url" => diag.help("`callback_url` is set when a collection of the run has a `receive` step (the URL senders reach baton at)"),
                 "item" | "index" => diag.help(format!("`{name}` is set only in a request with `for_each`")),
+                _ if in_env(name) => diag.help(format!("`{name}` is an environment variable (an --env-file or the process's): read it with `{{{{ secret('{name}') }}}}` (masked in every report) or `{{{{ env('{name}') }}}}`")),
                 _ => diag.help(format!("define `{name}` in `vars:`, capture it in an earlier request, or pass --var {name}=...")),
             };
         }
@@ -162,5 +174,125 @@ fn pred_templates<'a>(p: &'a Pred, ts: &mut Vec<&'a Tmpl>) {
             }
         }
         _ => {}
+    }
+}
+
+/// `env('NAME')` without a default, and `secret('NAME')`, with a literal name.
+static ENV_CALL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"\b(env|secret)\s*\(\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*([,)])"#)
+        .expect("a valid regex")
+});
+
+/// The environment variables `t` reads with `secret()` or with `env()` without a default,
+/// each with the function that reads it.
+fn env_reads(t: &Tmpl) -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = Vec::new();
+    for c in ENV_CALL.captures_iter(&t.source) {
+        let func = if &c[1] == "env" { "env" } else { "secret" };
+        if func == "env" && &c[4] == "," {
+            continue; // a default is given
+        }
+        let name = c.get(2).or_else(|| c.get(3)).map_or("", |m| m.as_str());
+        if !out.iter().any(|(f, n)| *f == func && n == name) {
+            out.push((func, name.to_string()));
+        }
+    }
+    out
+}
+
+/// Every `env()` without a default and `secret()` of a request (auth, `defaults` and inline
+/// values included) or of an included file's `vars` whose variable `is_set` says is unset:
+/// found before anything is sent, not when the request is about to go. The collection's own
+/// `vars` are left to the starting scope, which renders them (and skips overridden ones).
+pub fn unset_env(c: &Collection, is_set: &dyn Fn(&str) -> bool) -> Vec<Diag> {
+    let mut errors = Vec::new();
+    // A `defaults` value is in every request: said once.
+    let mut seen = BTreeSet::new();
+    for step in &c.steps {
+        let (file, templates) = match step {
+            Step::IncludeVars { file, vars } => {
+                let mut ts = Vec::new();
+                vars.iter().for_each(|(_, v)| v.templates(&mut ts));
+                (file, ts)
+            }
+            Step::Request(r) => {
+                let mut ts = request_templates(r);
+                if let Some(f) = &r.for_each {
+                    f.templates(&mut ts);
+                }
+                (&r.span.file, ts)
+            }
+        };
+        let mut d = Diags::new(file);
+        for t in templates {
+            for (func, name) in env_reads(t) {
+                if is_set(&name) || !seen.insert((file.path.clone(), t.pos, name.clone())) {
+                    continue;
+                }
+                let diag = d.error(t.pos, format!("environment variable `{name}` is not set"));
+                diag.label(format!("read by `{func}('{name}')`"));
+                if func == "env" {
+                    diag.help(format!(
+                        "set it, load it with --env-file, or give a default: env('{name}', '...')"
+                    ));
+                } else {
+                    diag.help("set it, or load it with --env-file (a dotenv file)");
+                }
+            }
+        }
+        errors.append(&mut d.list);
+    }
+    errors
+}
+
+/// The variables a collection reads (in any template) or defines in its `vars` (its own and
+/// its includes'): what a value from outside (`--var`, a mock's `serves`) can be for.
+pub fn used_variables(c: &Collection) -> BTreeSet<String> {
+    let mut used = BTreeSet::new();
+    let mut read = |ts: Vec<&Tmpl>| {
+        for t in ts {
+            used.extend(t.variables().iter().cloned());
+        }
+    };
+    for (_, v) in &c.vars {
+        read(templates_of(v));
+    }
+    for step in &c.steps {
+        match step {
+            Step::IncludeVars { vars, .. } => vars.iter().for_each(|(_, v)| read(templates_of(v))),
+            Step::Request(r) => {
+                read(request_templates(r));
+                if let Some(f) = &r.for_each {
+                    read(templates_of(f));
+                }
+            }
+        }
+    }
+    used.extend(c.vars.iter().map(|(k, _)| k.clone()));
+    for step in &c.steps {
+        if let Step::IncludeVars { vars, .. } = step {
+            used.extend(vars.iter().map(|(k, _)| k.clone()));
+        }
+    }
+    used
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::source::Pos;
+
+    fn reads(src: &str) -> Vec<(&'static str, String)> {
+        env_reads(&Tmpl::compile(src, Pos::default()).unwrap())
+    }
+
+    #[test]
+    fn env_reads_without_a_default_and_every_secret() {
+        assert_eq!(
+            reads("{{ secret('A') }}/{{ env(\"B\") }}/{{ env('C', 'x') }}/{{ secret('A') }}"),
+            vec![("secret", "A".to_string()), ("env", "B".to_string())]
+        );
+        assert!(reads("{{ env(name) }}").is_empty());
+        assert!(reads("{{ myenv('A') }}").is_empty());
     }
 }

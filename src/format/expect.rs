@@ -392,7 +392,12 @@ fn predicates(v: &Node, duration: bool, d: &mut Diags) -> Vec<Check> {
             }
             other => {
                 let diag = d.error(k.pos, format!("unknown predicate `{other}`"));
-                match did_you_mean(other, keys::PREDICATES.iter().copied()) {
+                // Hurl's `count` is our `length`; spelling alone would suggest `contains`.
+                let meant = match other {
+                    "count" | "size" | "len" => Some("length"),
+                    _ => did_you_mean(other, keys::PREDICATES.iter().copied()),
+                };
+                match meant {
                     Some(s) => diag.label(format!("did you mean `{s}`?")),
                     None => diag.help(format!(
                         "predicates are {}; to compare with a map, write `eq: {{ ... }}`",

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
+use crate::format::check;
 use crate::format::model::Collection;
 use crate::mock::MockFile;
 use crate::openapi::Contract;
@@ -57,6 +58,8 @@ pub struct Checked {
     pub skipped: Vec<(PathBuf, &'static str)>,
     /// The OpenAPI documents collections are checked against, by resolved path.
     pub contracts: Vec<(PathBuf, Arc<Contract>)>,
+    /// What is worth saying but stops nothing (`warning: --var ...`).
+    pub warnings: Vec<String>,
 }
 
 /// One collection to run, with the scope it starts from.
@@ -95,17 +98,7 @@ pub fn check(inputs: &Inputs, secrets: Secrets) -> Result<Checked, PlanError> {
             .var
             .push(vars::parse_var_arg(arg).map_err(PlanError::Usage)?);
     }
-    let mut mocks = Vec::new();
-    for m in &inputs.mocks {
-        let mock = crate::mock::load(m).map_err(PlanError::Rendered)?;
-        // `run` sets the real URL once the server listens; until then (and for `check`,
-        // which starts nothing) the variable is defined with a placeholder.
-        outside.run.push((
-            mock.serves().to_string(),
-            Json::String("http://127.0.0.1:0".into()),
-        ));
-        mocks.push(mock);
-    }
+    let mocks = load_mocks(&inputs.mocks, &mut outside)?;
     let rows = inputs
         .data
         .as_deref()
@@ -113,10 +106,60 @@ pub fn check(inputs: &Inputs, secrets: Secrets) -> Result<Checked, PlanError> {
         .transpose()
         .map_err(PlanError::Usage)?;
     let found = discovery::discover(&inputs.paths).map_err(|e| PlanError::Usage(e.to_string()))?;
-    let mut loaded = Vec::new();
-    for path in &found.collections {
-        loaded.push(crate::format::load_partial(path));
+    let (collections, mut problems) =
+        load_collections(inputs, &found.collections, &outside, &rows, &host);
+    diags.append(&mut problems);
+    let mut warnings = Vec::new();
+    if diags.is_empty() {
+        let used = collections.iter().flat_map(check::used_variables).collect();
+        diags.extend(unused_mocks(&mocks, &inputs.mocks, &used));
+        if inputs.check_variables {
+            warnings.extend(unused_vars(&outside, &used));
+        }
     }
+    if !diags.is_empty() {
+        return Err(PlanError::Invalid(diags));
+    }
+    Ok(Checked {
+        contracts: load_contracts(&collections)?,
+        collections: collections.into_iter().map(Arc::new).collect(),
+        outside,
+        mocks,
+        rows,
+        host,
+        skipped: found.skipped,
+        warnings,
+    })
+}
+
+/// The `--mock` files; each one's variable is defined (with a placeholder URL until its
+/// server listens; `check` starts nothing).
+fn load_mocks(paths: &[PathBuf], outside: &mut Outside) -> Result<Vec<MockFile>, PlanError> {
+    let mut mocks = Vec::new();
+    for m in paths {
+        let mock = crate::mock::load(m).map_err(PlanError::Rendered)?;
+        outside.run.push((
+            mock.serves().to_string(),
+            Json::String("http://127.0.0.1:0".into()),
+        ));
+        mocks.push(mock);
+    }
+    Ok(mocks)
+}
+
+/// Every collection loaded and checked (structure, undefined variables, unset `env()` and
+/// `secret()`), without the files another collection includes; every problem found.
+fn load_collections(
+    inputs: &Inputs,
+    paths: &[PathBuf],
+    outside: &Outside,
+    rows: &Option<Vec<Layer>>,
+    host: &Host,
+) -> (Vec<Collection>, Vec<Diag>) {
+    let loaded: Vec<_> = paths
+        .iter()
+        .map(|p| crate::format::load_partial(p))
+        .collect();
     let receives = loaded
         .iter()
         .any(|l| l.collection.as_ref().is_some_and(Collection::receives));
@@ -128,6 +171,8 @@ pub fn check(inputs: &Inputs, secrets: Secrets) -> Result<Checked, PlanError> {
     if receives {
         defined.insert(CALLBACK_URL.into());
     }
+    let in_env = |name: &str| host.var(name).is_some();
+    let mut diags = Vec::new();
     let mut collections = Vec::new();
     for l in loaded {
         diags.extend(l.errors);
@@ -135,7 +180,8 @@ pub fn check(inputs: &Inputs, secrets: Secrets) -> Result<Checked, PlanError> {
             if inputs.check_variables {
                 let mut names: BTreeSet<String> = defined.clone();
                 names.extend(l.lost_captures);
-                diags.extend(crate::format::check::undefined(&c, &names));
+                diags.extend(check::undefined(&c, &names, &in_env));
+                diags.extend(check::unset_env(&c, &in_env));
             }
             collections.push(c);
         }
@@ -149,13 +195,14 @@ pub fn check(inputs: &Inputs, secrets: Secrets) -> Result<Checked, PlanError> {
         let canon = std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone());
         !included.contains(&canon)
     });
-    if !diags.is_empty() {
-        return Err(PlanError::Invalid(diags));
-    }
-    // A document that does not load (a remote `$ref`, a broken one) is found here, before
-    // anything is sent.
+    (collections, diags)
+}
+
+/// The OpenAPI documents of the collections, each loaded once. A document that does not
+/// load (a remote `$ref`, a broken one) is found here, before anything is sent.
+fn load_contracts(collections: &[Collection]) -> Result<Vec<(PathBuf, Arc<Contract>)>, PlanError> {
     let mut contracts: Vec<(PathBuf, Arc<Contract>)> = Vec::new();
-    for c in &collections {
+    for c in collections {
         if let Some(p) = &c.openapi
             && !contracts.iter().any(|(q, _)| q == p)
         {
@@ -164,15 +211,74 @@ pub fn check(inputs: &Inputs, secrets: Secrets) -> Result<Checked, PlanError> {
             contracts.push((p.clone(), Arc::new(contract)));
         }
     }
-    Ok(Checked {
-        collections: collections.into_iter().map(Arc::new).collect(),
-        outside,
-        mocks,
-        rows,
-        host,
-        skipped: found.skipped,
-        contracts,
-    })
+    Ok(contracts)
+}
+
+/// A mock whose `serves` variable no collection uses would let the run go to the real
+/// server: an error at its `serves` line, with a did-you-mean.
+fn unused_mocks(mocks: &[MockFile], paths: &[PathBuf], used: &BTreeSet<String>) -> Vec<Diag> {
+    let mut diags = Vec::new();
+    for (mock, path) in mocks.iter().zip(paths) {
+        let var = mock.serves();
+        if used.contains(var) {
+            continue;
+        }
+        let Ok(file) = crate::problem::read_source(path) else {
+            continue;
+        };
+        let pos = serves_pos(&file.text);
+        let mut d = crate::problem::Diags::new(&file);
+        let diag = d.error(
+            pos,
+            format!("the mock serves `{var}`, which no collection of the run uses: the requests would go to the real server"),
+        );
+        match crate::problem::source::did_you_mean(var, used.iter().map(String::as_str)) {
+            Some(s) => {
+                diag.label(format!("did you mean `{s}`?"));
+            }
+            None if pos.line == 0 => {
+                diag.help("`serves` (default `base_url`) names the variable the mock's URL is given to: write `serves: NAME` with the variable your requests use");
+            }
+            None => {
+                diag.help("name the variable your requests' URLs use (`serves: base_url`)");
+            }
+        }
+        diags.append(&mut d.list);
+    }
+    diags
+}
+
+/// Where a mock file's top-level `serves:` value is (unknown when the key is absent).
+fn serves_pos(text: &str) -> crate::problem::source::Pos {
+    for (i, line) in text.lines().enumerate() {
+        if let Some(rest) = line.strip_prefix("serves")
+            && let Some(value) = rest.trim_start().strip_prefix(':')
+        {
+            let col = line.len() - value.trim_start().len() + 1;
+            return crate::problem::source::Pos::new(i as u32 + 1, col as u32);
+        }
+    }
+    crate::problem::source::Pos::default()
+}
+
+/// A `--var` no collection uses: a warning (a typo, or a value meant for another run).
+fn unused_vars(outside: &Outside, used: &BTreeSet<String>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut said = BTreeSet::new();
+    for (name, _) in &outside.var {
+        if used.contains(name) || !said.insert(name) {
+            continue;
+        }
+        let hint = match crate::problem::source::did_you_mean(name, used.iter().map(String::as_str))
+        {
+            Some(s) => format!("; did you mean `{s}`?"),
+            None => String::new(),
+        };
+        warnings.push(format!(
+            "warning: --var `{name}`: no collection of the run uses `{name}`{hint}"
+        ));
+    }
+    warnings
 }
 
 impl Checked {
@@ -356,5 +462,12 @@ mod tests {
         assert_eq!(s.get("b").unwrap(), "data");
         assert_eq!(s.get("c").unwrap(), "var");
         assert_eq!(plan[0].iteration, Some(1));
+    }
+
+    #[test]
+    fn the_serves_line_is_found() {
+        let pos = serves_pos("# m\nserves:   api_url\nroutes: []\n");
+        assert_eq!((pos.line, pos.col), (2, 11));
+        assert_eq!(serves_pos("routes: []\n  serves: x\n").line, 0);
     }
 }

@@ -138,23 +138,41 @@ fn typed(v: &str) -> Json {
 /// Read an `--env FILE`: a YAML map of names to values; string values may use templates
 /// (functions such as `secret('NAME')`, and names set earlier in the same file).
 pub fn load_env_file(path: &Path, host: &Host) -> Result<Layer, Vec<Diag>> {
-    let file = crate::problem::read_source(path).map_err(|d| vec![d])?;
-    let node = crate::format::yaml::parse_file(&file).map_err(|d| vec![d])?;
+    let file = match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(vec![not_a_variable_file(
+                path,
+                Pos::default(),
+                format!("--env {}: the file does not exist", path.display()),
+                "check the path (relative to the current directory); --env takes a YAML map of variables",
+            )]);
+        }
+        _ => crate::problem::read_source(path).map_err(|d| vec![d])?,
+    };
+    let node = match crate::format::yaml::parse_file(&file) {
+        Ok(node) => node,
+        Err(_) if looks_like_dotenv(&file.text) => return Err(vec![dotenv_given(path)]),
+        Err(d) => return Err(vec![d]),
+    };
     let mut d = Diags::new(&file);
     crate::format::yaml::duplicate_keys(&node, &mut d);
     let Some(map) = node.as_map() else {
-        if !matches!(node.kind, crate::format::yaml::Kind::Null) {
-            d.error(
-                node.pos,
-                "an --env file must be a map of variable names to values",
-            )
-            .help("write one `name: value` per line");
+        if matches!(node.kind, crate::format::yaml::Kind::Null) {
+            return Ok(Vec::new());
         }
-        return if d.is_empty() {
-            Ok(Vec::new())
-        } else {
-            Err(d.list)
-        };
+        // Whatever the file holds is not shown: it may be a secret.
+        if looks_like_dotenv(&file.text) {
+            return Err(vec![dotenv_given(path)]);
+        }
+        return Err(vec![not_a_variable_file(
+            path,
+            Pos::new(1, 1),
+            format!(
+                "--env {}: an --env file must be a YAML map of variable names to values",
+                path.display()
+            ),
+            "write one `name: value` per line; a dotenv file (NAME=value) goes to --env-file; the file's text is not shown here",
+        )]);
     };
     let mut scope = Vars::with_host(host.clone());
     let mut out = Vec::new();
@@ -176,6 +194,55 @@ pub fn load_env_file(path: &Path, host: &Host) -> Result<Layer, Vec<Diag>> {
     if d.is_empty() { Ok(out) } else { Err(d.list) }
 }
 
+/// A problem with a whole `--env` file (at `pos`, or none when it is not there), shown
+/// without any of its text.
+fn not_a_variable_file(path: &Path, pos: Pos, message: String, help: &str) -> Diag {
+    let file = SourceFile::new(path, String::new());
+    Diag {
+        span: Span::new(&file, pos),
+        message,
+        label: String::new(),
+        notes: vec![format!("help: {help}")],
+    }
+}
+
+/// A dotenv file given to `--env`: said without showing a value.
+fn dotenv_given(path: &Path) -> Diag {
+    not_a_variable_file(
+        path,
+        Pos::new(1, 1),
+        format!(
+            "--env {}: this is a dotenv file (NAME=value lines), not a YAML map of variables",
+            path.display()
+        ),
+        &format!(
+            "load it with --env-file {} and read its values with `secret('NAME')` or `env('NAME')`; the file's lines are not shown here: they may hold secrets",
+            path.display()
+        ),
+    )
+}
+
+/// Whether a file's first line that says anything is `NAME=value` (or `export NAME=value`).
+fn looks_like_dotenv(text: &str) -> bool {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    let Some(line) = first else { return false };
+    let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+    match line.split_once('=') {
+        Some((name, _)) => {
+            let name = name.trim_end();
+            !name.is_empty()
+                && !name.contains(':')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        }
+        None => false,
+    }
+}
+
 /// The most of a dotenv file baton reads.
 const DOTENV_LIMIT: u64 = 4 << 20;
 
@@ -183,15 +250,61 @@ const DOTENV_LIMIT: u64 = 4 << 20;
 /// process environment has no such variable. A problem names the file and line, never the
 /// line's text: it may hold a secret.
 pub fn load_dotenv(path: &Path) -> Result<BTreeMap<String, String>, Diag> {
-    let err = |line: u32, message: String, help: &str| {
-        let file = SourceFile::new(path, String::new());
-        Diag {
-            span: Span::new(&file, Pos::new(line, 1)),
-            message,
-            label: String::new(),
-            notes: vec![format!("help: {help}")],
+    let err = |line: u32, message: String, help: &str| dotenv_error(path, line, message, help);
+    let text = read_dotenv(path)?;
+    let mut out = BTreeMap::new();
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        match item {
+            Ok((k, v)) => {
+                out.insert(k, v);
+            }
+            Err(dotenvy::Error::LineParse(line, index)) => {
+                let n = line_number(&text, &line);
+                // The parser goes on past a line whose quote is not closed.
+                let first = line.lines().next().unwrap_or_default();
+                let what = if index >= first.len() {
+                    "a quote opened on it is never closed".to_string()
+                } else {
+                    format!(
+                        "at character {}",
+                        first.get(..index).map_or(index, |p| p.chars().count()) + 1
+                    )
+                };
+                return Err(err(
+                    n,
+                    format!(
+                        "--env-file {}: line {n} cannot be read ({what})",
+                        path.display()
+                    ),
+                    "write NAME=value; close every quote on its line; the value is not shown here",
+                ));
+            }
+            Err(e) => {
+                return Err(err(
+                    0,
+                    format!("--env-file {}: {}", path.display(), describe_dotenv(&e)),
+                    "write one NAME=value per line",
+                ));
+            }
         }
-    };
+    }
+    Ok(out)
+}
+
+/// A problem at a line of a dotenv file, shown without the line: it may hold a secret.
+fn dotenv_error(path: &Path, line: u32, message: String, help: &str) -> Diag {
+    let file = SourceFile::new(path, String::new());
+    Diag {
+        span: Span::new(&file, Pos::new(line, 1)),
+        message,
+        label: String::new(),
+        notes: vec![format!("help: {help}")],
+    }
+}
+
+/// A dotenv file's text: at most 4 MiB of UTF-8 without NUL bytes.
+fn read_dotenv(path: &Path) -> Result<String, Diag> {
+    let err = |line: u32, message: String, help: &str| dotenv_error(path, line, message, help);
     let f = std::fs::File::open(path).map_err(|e| crate::problem::io_error(path, &e))?;
     let mut bytes = Vec::new();
     f.take(DOTENV_LIMIT + 1)
@@ -234,43 +347,7 @@ pub fn load_dotenv(path: &Path) -> Result<BTreeMap<String, String>, Diag> {
             ));
         }
     };
-    let mut out = BTreeMap::new();
-    for item in dotenvy::from_read_iter(text.as_bytes()) {
-        match item {
-            Ok((k, v)) => {
-                out.insert(k, v);
-            }
-            Err(dotenvy::Error::LineParse(line, index)) => {
-                let n = line_number(&text, &line);
-                // The parser goes on past a line whose quote is not closed.
-                let first = line.lines().next().unwrap_or_default();
-                let what = if index >= first.len() {
-                    "a quote opened on it is never closed".to_string()
-                } else {
-                    format!(
-                        "at character {}",
-                        first.get(..index).map_or(index, |p| p.chars().count()) + 1
-                    )
-                };
-                return Err(err(
-                    n,
-                    format!(
-                        "--env-file {}: line {n} cannot be read ({what})",
-                        path.display()
-                    ),
-                    "write NAME=value; close every quote on its line; the value is not shown here",
-                ));
-            }
-            Err(e) => {
-                return Err(err(
-                    0,
-                    format!("--env-file {}: {}", path.display(), describe_dotenv(&e)),
-                    "write one NAME=value per line",
-                ));
-            }
-        }
-    }
-    Ok(out)
+    Ok(text)
 }
 
 /// The line of `text` where the parser's `line` (which may span several) starts.
@@ -360,5 +437,16 @@ mod tests {
         std::fs::write(&p, "A=1\nB='two words'\n").unwrap();
         let ok = load_dotenv(&p).unwrap();
         assert_eq!(ok["B"], "two words");
+    }
+
+    #[test]
+    fn a_dotenv_is_told_from_yaml() {
+        assert!(looks_like_dotenv("# local\n\nAPI_PASSWORD=x\n"));
+        assert!(looks_like_dotenv("export A_B=1\n"));
+        assert!(looks_like_dotenv("app.key = v\n"));
+        assert!(!looks_like_dotenv("a: 1\nb=2\n"));
+        assert!(!looks_like_dotenv("url: http://x/?a=b\n"));
+        assert!(!looks_like_dotenv("- a=b\n"));
+        assert!(!looks_like_dotenv(""));
     }
 }

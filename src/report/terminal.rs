@@ -6,7 +6,8 @@ use anstyle::{AnsiColor, Style};
 
 use crate::duration::human;
 use crate::report::event::{
-    Event, Outcome, ReceivedResponse, Redirect, RequestResult, SentRequest, TokenExchange,
+    Event, Outcome, PhaseKind, ReceivedResponse, Redirect, RequestResult, SentRequest,
+    TokenExchange,
 };
 
 /// Text from a server or a file as it may go to a terminal: control characters (an escape
@@ -97,10 +98,14 @@ impl TerminalReporter {
             .as_ref()
             .map(|s| s.status.to_string())
             .unwrap_or_else(|| "---".into());
-        let time = if r.outcome == Outcome::Skipped {
-            "skipped".to_string()
-        } else {
-            human(r.duration)
+        // Under `retry` each attempt is checked on its own: the time is the last attempt's.
+        let last_send = (r.attempts > 1)
+            .then(|| r.phases.iter().rfind(|p| p.kind == PhaseKind::Send))
+            .flatten();
+        let time = match last_send {
+            _ if r.outcome == Outcome::Skipped => "skipped".to_string(),
+            Some(p) => human(p.duration),
+            None => human(r.duration),
         };
         let attempts = if r.attempts > 1 {
             format!(" ({} attempts)", r.attempts)

@@ -40,51 +40,58 @@ pub(super) async fn sending(
             at: location(&r.span.file.path, s.url.pos),
         })?;
     res.url = secrets.redact(prepared.url.as_str());
+    let (exchange, assertions) = attempts(ctx, r, &built, &mut prepared, state, res).await?;
+    res.assertions = assertions;
+    status_body(&mut res.assertions, &exchange.response, secrets);
+    snapshot(ctx, r, &exchange.response, res);
+    if let Some(contract) = &state.contract
+        && r.expect.openapi
+    {
+        contract_check(contract, r, &prepared, &exchange, secrets, res);
+    }
+    let failed = res.assertions.iter().any(|a| !a.passed);
+    let capture_failed = captures(r, &exchange.response, state, secrets, res);
+    if failed || capture_failed {
+        res.outcome = Outcome::Failed;
+    }
+    if failed || capture_failed || ctx.opts.keep_exchange {
+        let (last, redirects) = split_hops(&exchange, secrets);
+        res.request = Some(sent_request(&prepared, last, secrets));
+        res.redirects = redirects;
+        res.response = Some(received(&exchange.response, secrets));
+    } else {
+        res.response = Some(ReceivedResponse {
+            status: exchange.response.status,
+            headers: Vec::new(),
+            body: String::new(),
+        });
+    }
+    Ok(())
+}
+
+/// Send until every expectation holds or `retry` runs out (each attempt checked on its
+/// own, `duration` included), with the OAuth2 token and its one refetch after a 401.
+async fn attempts(
+    ctx: &Ctx,
+    r: &Request,
+    built: &builder::Built,
+    prepared: &mut Prepared,
+    state: &CollectionState,
+    res: &mut RequestResult,
+) -> Result<(Exchange, Vec<AssertionResult>), StepError> {
+    let secrets = &ctx.services.secrets;
     let attempts = r.retry.map_or(1, |x| x.attempts);
     let interval = r.retry.map_or(Duration::ZERO, |x| x.interval);
     let expects_401 = crate::verdict::expectation::status_holds(&r.expect, 401, &state.scope);
     let mut resent_after_401 = false;
     let mut attempt = 0;
-    let (exchange, assertions) = loop {
+    loop {
         attempt += 1;
         let mut token_used = None;
         if let Some(spec) = &built.oauth2 {
-            let t0 = Instant::now();
-            let token = ctx
-                .cancellable(ctx.services.tokens.token(
-                    ctx.services.http.raw(),
-                    spec,
-                    secrets,
-                    prepared.timeout,
-                ))
-                .await??;
-            if let Some(f) = &token.fetched {
-                ctx.phase(res, PhaseKind::Token, t0);
-                if let Some(rec) = &ctx.services.recorder {
-                    rec.add_token(&f.url, f.status, &f.response_headers, &f.response_body);
-                }
-                res.notes.push(format!(
-                    "OAuth2 token: POST {} -> {} ({})",
-                    secrets.redact(&f.url),
-                    f.status,
-                    crate::duration::human(f.duration)
-                ));
-                res.token_exchange = Some(TokenExchange {
-                    url: secrets.redact(&f.url),
-                    request_headers: redact_headers(&f.request_headers, secrets),
-                    request_body: secrets.redact(&f.request_body),
-                    status: f.status,
-                    response_headers: redact_headers(&f.response_headers, secrets),
-                    response_body: cut(&secrets.redact(&f.response_body), BODY_KEPT),
-                    duration: f.duration,
-                });
-            }
-            set_header(
-                &mut prepared,
-                "Authorization",
-                format!("Bearer {}", token.value),
-            );
-            token_used = Some(token.value);
+            let token = bearer(ctx, spec, prepared.timeout, res).await?;
+            set_header(prepared, "Authorization", format!("Bearer {token}"));
+            token_used = Some(token);
         }
         res.attempts += 1;
         let t0 = Instant::now();
@@ -92,34 +99,22 @@ pub(super) async fn sending(
             .cancellable(
                 ctx.services
                     .http
-                    .send(&prepared, state.jar.as_ref(), ctx.opts.max_body),
+                    .send(prepared, state.jar.as_ref(), ctx.opts.max_body),
             )
             .await?;
         ctx.phase(res, PhaseKind::Send, t0);
         let exchange = match sent {
             Ok(x) => x,
+            Err(_) if attempt < attempts => {
+                wait(ctx, interval, res).await?;
+                continue;
+            }
             Err(e) => {
-                if attempt < attempts {
-                    let t = Instant::now();
-                    ctx.sleep(interval).await?;
-                    ctx.phase(res, PhaseKind::Wait, t);
-                    continue;
-                }
-                res.request = Some(sent_request(&prepared, None, secrets));
+                res.request = Some(sent_request(prepared, None, secrets));
                 return Err(e.into());
             }
         };
-        for hop in &exchange.hops {
-            for (k, v) in &hop.response_headers {
-                secrets.register_header(k, v);
-            }
-        }
-        if let Some(rec) = &ctx.services.recorder {
-            record(rec, &exchange);
-        }
-        for (k, v) in &exchange.response.headers {
-            secrets.register_header(k, v);
-        }
+        received_secrets(ctx, &exchange);
         if exchange.response.status == 401
             && !resent_after_401
             && !expects_401
@@ -140,64 +135,130 @@ pub(super) async fn sending(
             secrets,
         );
         if attempt >= attempts || assertions.iter().all(|a| a.passed) {
-            break (exchange, assertions);
+            return Ok((exchange, assertions));
         }
-        let t = Instant::now();
-        ctx.sleep(interval).await?;
-        ctx.phase(res, PhaseKind::Wait, t);
-    };
-    res.assertions = assertions;
-    snapshot(ctx, r, &exchange.response, res);
-    if let Some(contract) = &state.contract
-        && r.expect.openapi
-    {
-        let url = exchange
-            .hops
-            .last()
-            .and_then(|h| url::Url::parse(&h.url).ok())
-            .unwrap_or_else(|| prepared.url.clone());
-        let response = &exchange.response;
-        let body = response
-            .over_limit
-            .is_none()
-            .then_some(response.body.as_slice());
-        for v in contract.check(
-            exchange.hops.last().map_or(&prepared.method, |h| &h.method),
-            &url,
-            response.status,
-            &response.headers,
-            body,
-        ) {
-            res.assertions.push(AssertionResult {
-                subject: "openapi".into(),
-                predicate: String::new(),
-                passed: false,
-                expected: String::new(),
-                actual: secrets.redact(&v.message),
-                diff: None,
-                message: None,
-                line: r.span.pos.line,
-            });
+        wait(ctx, interval, res).await?;
+    }
+}
+
+/// The `retry.interval` wait between two sends.
+async fn wait(ctx: &Ctx, interval: Duration, res: &mut RequestResult) -> Result<(), StepError> {
+    let t = Instant::now();
+    ctx.sleep(interval).await?;
+    ctx.phase(res, PhaseKind::Wait, t);
+    Ok(())
+}
+
+/// What an exchange's headers make secret, and the exchange recorded (`--record`).
+fn received_secrets(ctx: &Ctx, exchange: &Exchange) {
+    let secrets = &ctx.services.secrets;
+    for hop in &exchange.hops {
+        for (k, v) in &hop.response_headers {
+            secrets.register_header(k, v);
         }
     }
-    let failed = res.assertions.iter().any(|a| !a.passed);
-    let capture_failed = captures(r, &exchange.response, state, secrets, res);
-    if failed || capture_failed {
-        res.outcome = Outcome::Failed;
+    if let Some(rec) = &ctx.services.recorder {
+        record(rec, exchange);
     }
-    if failed || capture_failed || ctx.opts.keep_exchange {
-        let (last, redirects) = split_hops(&exchange, secrets);
-        res.request = Some(sent_request(&prepared, last, secrets));
-        res.redirects = redirects;
-        res.response = Some(received(&exchange.response, secrets));
-    } else {
-        res.response = Some(ReceivedResponse {
-            status: exchange.response.status,
-            headers: Vec::new(),
-            body: String::new(),
+    for (k, v) in &exchange.response.headers {
+        secrets.register_header(k, v);
+    }
+}
+
+/// The OAuth2 access token for this send (fetched, or from the run's cache), with the
+/// exchange noted on the result when it was fetched now.
+async fn bearer(
+    ctx: &Ctx,
+    spec: &builder::TokenSpec,
+    timeout: Duration,
+    res: &mut RequestResult,
+) -> Result<String, StepError> {
+    let secrets = &ctx.services.secrets;
+    let t0 = Instant::now();
+    let token = ctx
+        .cancellable(
+            ctx.services
+                .tokens
+                .token(ctx.services.http.raw(), spec, secrets, timeout),
+        )
+        .await??;
+    if let Some(f) = &token.fetched {
+        ctx.phase(res, PhaseKind::Token, t0);
+        if let Some(rec) = &ctx.services.recorder {
+            rec.add_token(&f.url, f.status, &f.response_headers, &f.response_body);
+        }
+        res.notes.push(format!(
+            "OAuth2 token: POST {} -> {} ({})",
+            secrets.redact(&f.url),
+            f.status,
+            crate::duration::human(f.duration)
+        ));
+        res.token_exchange = Some(TokenExchange {
+            url: secrets.redact(&f.url),
+            request_headers: redact_headers(&f.request_headers, secrets),
+            request_body: secrets.redact(&f.request_body),
+            status: f.status,
+            response_headers: redact_headers(&f.response_headers, secrets),
+            response_body: cut(&secrets.redact(&f.response_body), BODY_KEPT),
+            duration: f.duration,
         });
     }
-    Ok(())
+    Ok(token.value)
+}
+
+/// The most of a body a failed `status` check shows without `-v`: where a server says why.
+const STATUS_BODY: usize = 200;
+
+/// A failed `status` check shows the start of the body (masked, then cut).
+fn status_body(assertions: &mut [AssertionResult], response: &Response, secrets: &Secrets) {
+    if response.body.is_empty() && response.over_limit.is_none() {
+        return;
+    }
+    for a in assertions.iter_mut() {
+        if a.subject == "status" && !a.passed && a.message.is_none() {
+            let body = response.shown_body_cut(secrets, STATUS_BODY);
+            a.message = Some(format!("body: {body}"));
+        }
+    }
+}
+
+/// The OpenAPI contract's verdict on the response, as failed assertions.
+fn contract_check(
+    contract: &crate::openapi::Contract,
+    r: &Request,
+    prepared: &Prepared,
+    exchange: &Exchange,
+    secrets: &Secrets,
+    res: &mut RequestResult,
+) {
+    let url = exchange
+        .hops
+        .last()
+        .and_then(|h| url::Url::parse(&h.url).ok())
+        .unwrap_or_else(|| prepared.url.clone());
+    let response = &exchange.response;
+    let body = response
+        .over_limit
+        .is_none()
+        .then_some(response.body.as_slice());
+    for v in contract.check(
+        exchange.hops.last().map_or(&prepared.method, |h| &h.method),
+        &url,
+        response.status,
+        &response.headers,
+        body,
+    ) {
+        res.assertions.push(AssertionResult {
+            subject: "openapi".into(),
+            predicate: String::new(),
+            passed: false,
+            expected: String::new(),
+            actual: secrets.redact(&v.message),
+            diff: None,
+            message: None,
+            line: r.span.pos.line,
+        });
+    }
 }
 
 /// Every hop of an exchange, for `--record`.

@@ -103,29 +103,11 @@ pub(super) async fn receiving(
         }
         None => rc.path.clone(),
     };
-    let shown = format!("{} {}", rc.method, pattern.text);
     res.url = secrets.redact(&format!("{}{}", listener.base_url(), pattern.text));
     let t0 = Instant::now();
-    let deadline = t0 + rc.timeout;
-    let taken = ctx
-        .cancellable(listener.take(&rc.method, &pattern, deadline))
-        .await?;
+    let inbound = wait_for(ctx, listener, rc, &pattern, t0).await;
     ctx.phase(res, PhaseKind::Receive, t0);
-    let (mut inbound, _params) = match taken {
-        Ok(x) => x,
-        Err(other) => {
-            let mut m = format!("no {shown} within {}", as_written(rc.timeout));
-            if other.is_empty() {
-                m.push_str("; nothing else arrived");
-            } else {
-                m.push_str("; what arrived instead:");
-                for o in other.iter().take(10) {
-                    m.push_str(&format!("\n  {o}"));
-                }
-            }
-            return Err(StepError::Failed(secrets.redact(&m)));
-        }
-    };
+    let mut inbound = inbound?;
     for (k, v) in &inbound.headers {
         secrets.register_header(k, v);
     }
@@ -149,6 +131,61 @@ pub(super) async fn receiving(
         ));
     }
     res.attempts = 1;
+    judge(ctx, r, state, res, &inbound, t0);
+    res.response = Some(ReceivedResponse {
+        status: answer.status,
+        headers: answer
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), secrets.redact_header(k, v)))
+            .collect(),
+        body: cut(
+            &secrets.redact(&String::from_utf8_lossy(&answer.body)),
+            4096,
+        ),
+    });
+    Ok(())
+}
+
+/// The inbound request this step waits for, or why it did not come (with what came instead).
+async fn wait_for(
+    ctx: &Ctx,
+    listener: &super::Listener,
+    rc: &Receive,
+    pattern: &crate::format::model::PathPattern,
+    t0: Instant,
+) -> Result<super::listener::Inbound, StepError> {
+    let taken = ctx
+        .cancellable(listener.take(&rc.method, pattern, t0 + rc.timeout))
+        .await?;
+    match taken {
+        Ok((inbound, _params)) => Ok(inbound),
+        Err(other) => {
+            let shown = format!("{} {}", rc.method, pattern.text);
+            let mut m = format!("no {shown} within {}", as_written(rc.timeout));
+            if other.is_empty() {
+                m.push_str("; nothing else arrived");
+            } else {
+                m.push_str("; what arrived instead:");
+                for o in other.iter().take(10) {
+                    m.push_str(&format!("\n  {o}"));
+                }
+            }
+            Err(StepError::Failed(ctx.services.secrets.redact(&m)))
+        }
+    }
+}
+
+/// The inbound request checked and captured from as a response would be.
+fn judge(
+    ctx: &Ctx,
+    r: &Request,
+    state: &mut CollectionState,
+    res: &mut RequestResult,
+    inbound: &super::listener::Inbound,
+    t0: Instant,
+) {
+    let secrets = &ctx.services.secrets;
     let mut message = Response::new(
         0,
         inbound.headers.clone(),
@@ -165,19 +202,6 @@ pub(super) async fn receiving(
         res.outcome = Outcome::Failed;
     }
     res.request = Some(inbound_shown(&inbound.describe(), &message, secrets));
-    res.response = Some(ReceivedResponse {
-        status: answer.status,
-        headers: answer
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), secrets.redact_header(k, v)))
-            .collect(),
-        body: cut(
-            &secrets.redact(&String::from_utf8_lossy(&answer.body)),
-            4096,
-        ),
-    });
-    Ok(())
 }
 
 /// The inbound request as reports show it (in the place of what baton sent).

@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, watch};
 use crate::format::model::{Collection, Request, Step};
 use crate::http::Http;
 use crate::http::oauth2::TokenCache;
-use crate::report::event::{CollectionInfo, Counts, Event, Outcome, RunSummary};
+use crate::report::event::{CollectionInfo, Counts, Event, Outcome, RequestResult, RunSummary};
 use crate::secret::Secrets;
 use crate::template::Vars;
 
@@ -43,6 +43,8 @@ pub struct RunOptions {
     pub filter: Option<String>,
     /// Only requests carrying any of these tags.
     pub tags: Vec<String>,
+    /// `--to NAME`: each collection stops after its request NAME.
+    pub to: Option<String>,
     pub default_timeout: Duration,
     /// Keep request and response details of passing requests (verbose output, file reports).
     pub keep_exchange: bool,
@@ -58,6 +60,7 @@ impl Default for RunOptions {
             fail_fast: false,
             filter: None,
             tags: Vec::new(),
+            to: None,
             default_timeout: Duration::from_secs(30),
             keep_exchange: false,
             max_body: 64 << 20,
@@ -169,8 +172,9 @@ struct CollectionState {
     scope: Vars,
     contract: Option<Arc<crate::openapi::Contract>>,
     jar: Option<Jar>,
-    /// Variables whose capture failed -> the request that failed to set them.
-    failed_captures: HashMap<String, String>,
+    /// Variables an earlier step failed to set -> why (a failed capture, a request that
+    /// could not complete, an included `vars` entry that did not render).
+    missing: HashMap<String, renderer::Missing>,
     /// Variables captured by requests that were left out -> those requests.
     not_run: HashMap<String, String>,
 }
@@ -196,42 +200,44 @@ async fn run_collection(
         scope: p.scope.clone(),
         contract: p.contract.clone(),
         jar: c.cookies.then(Jar::default),
-        failed_captures: HashMap::new(),
+        missing: HashMap::new(),
         not_run: HashMap::new(),
     };
     let mut counts = Counts::default();
+    let report = |result: RequestResult, counts: &mut Counts| {
+        counts.add(result.outcome);
+        send(Event::RequestFinished(Box::new(result)));
+    };
     for step in &c.steps {
-        if ctx.cancelled() || ctx.stop.load(Ordering::Relaxed) {
+        if ctx.cancelled() {
             break;
         }
         match step {
-            Step::IncludeVars { vars, .. } => {
-                for (name, value) in vars {
-                    if !state.scope.contains(name)
-                        && let Ok(v) = value.render(&state.scope)
-                    {
-                        state.scope.set(name.clone(), &v);
-                    }
+            Step::IncludeVars { file, vars } => include_vars(file, vars, &mut state),
+            Step::Request(r) if !selected(c, r, &ctx.opts) => {
+                for cap in &r.captures {
+                    state.not_run.insert(cap.var.clone(), r.name.clone());
                 }
             }
+            Step::Request(r) if ctx.stop.load(Ordering::Relaxed) => {
+                report(step::not_run(&ctx, c, index, r, &r.name), &mut counts);
+            }
             Step::Request(r) => {
-                if !selected(c, r, &ctx.opts) {
-                    for cap in &r.captures {
-                        state.not_run.insert(cap.var.clone(), r.name.clone());
-                    }
-                    continue;
-                }
                 let results = step::run(&ctx, c, index, r, &mut state, &send).await;
                 for result in results {
-                    counts.add(result.outcome);
                     if ctx.opts.fail_fast
                         && matches!(result.outcome, Outcome::Failed | Outcome::Error)
                     {
                         ctx.stop.store(true, Ordering::Relaxed);
                     }
-                    send(Event::RequestFinished(Box::new(result)));
+                    report(result, &mut counts);
                 }
             }
+        }
+        if let Step::Request(r) = step
+            && ctx.opts.to.as_deref() == Some(r.name.as_str())
+        {
+            break;
         }
     }
     send(Event::CollectionFinished {
@@ -239,6 +245,45 @@ async fn run_collection(
         counts,
         duration: started.elapsed(),
     });
+}
+
+/// An included file's `vars`: they fill in names not yet defined. One that cannot render
+/// is not dropped: a request that uses it says why (or is skipped, when what it needs is
+/// missing because an earlier request failed).
+fn include_vars(
+    file: &crate::problem::source::SourceFile,
+    vars: &[(String, crate::template::TValue)],
+    state: &mut CollectionState,
+) {
+    for (name, value) in vars {
+        if state.scope.contains(name) {
+            continue;
+        }
+        match value.render(&state.scope) {
+            Ok(v) => {
+                state.scope.set(name.clone(), &v);
+                state.missing.remove(name);
+            }
+            Err(e) => {
+                let why = match &e {
+                    crate::template::TemplateError::Undefined { name: n } => {
+                        state.missing.get(n).cloned()
+                    }
+                    _ => None,
+                };
+                let why = why.unwrap_or_else(|| {
+                    let mut ts = Vec::new();
+                    value.templates(&mut ts);
+                    let pos = ts.first().map(|t| t.pos).unwrap_or_default();
+                    renderer::Missing::Broken(format!(
+                        "its `vars` entry did not render: {e}\n--> {}",
+                        renderer::location(&file.path, pos)
+                    ))
+                });
+                state.missing.insert(name.clone(), why);
+            }
+        }
+    }
 }
 
 fn selected(c: &Collection, r: &Request, opts: &RunOptions) -> bool {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
-use super::renderer::{RunRender, StepError};
+use super::renderer::{Missing, RunRender, StepError};
 use super::{CollectionState, Ctx};
 use crate::format::model::Request;
 use crate::http::response::Response;
@@ -24,7 +24,7 @@ pub(super) fn render_for<'a>(
         scope: &state.scope,
         secrets: &ctx.services.secrets,
         file: &r.span.file.path,
-        failed_captures: &state.failed_captures,
+        missing: &state.missing,
         not_run: &state.not_run,
     }
 }
@@ -135,12 +135,15 @@ pub(super) fn captures(
                     register_json(&v, secrets);
                 }
                 state.scope.set(c.var.clone(), &v);
-                state.failed_captures.remove(&c.var);
+                state.missing.remove(&c.var);
                 values.push((c, Ok(v)));
             }
             Err(msg) => {
                 failed = true;
-                state.failed_captures.insert(c.var.clone(), r.name.clone());
+                state.missing.insert(
+                    c.var.clone(),
+                    Missing::Skip(format!("capture `{}` of `{}` failed", c.var, r.name)),
+                );
                 values.push((c, Err(msg)));
             }
         }

@@ -23,8 +23,13 @@ pub enum StepError {
         at: String,
         source: TemplateError,
     },
-    #[error("`{name}` is not set: capture in request `{request}` failed")]
-    CaptureFailed { name: String, request: String },
+    /// It needs what an earlier request failed to give: reported skipped, with the reason
+    /// (`capture `token` of `login` failed`, `login could not complete`).
+    #[error("skipped: {0}")]
+    Skipped(String),
+    /// It needs a variable whose definition failed at run time (an included file's `vars`).
+    #[error("`{name}` is not set: {why}")]
+    Unset { name: String, why: String },
     #[error(
         "`{name}` is not set: it is captured by request `{request}`, which --filter or --tag left out"
     )]
@@ -49,9 +54,21 @@ impl StepError {
             StepError::Http(HttpError::Send(_)) => Outcome::Error,
             StepError::Http(HttpError::Setup(_)) => Outcome::Error,
             StepError::Interrupted => Outcome::Interrupted,
+            StepError::Skipped(_) => Outcome::Skipped,
             _ => Outcome::Failed,
         }
     }
+}
+
+/// Why a variable an earlier step should have set is not there.
+#[derive(Debug, Clone)]
+pub enum Missing {
+    /// An earlier request failed to give it: a request that needs it is skipped, with this
+    /// reason (`capture `token` of `login` failed`, `login could not complete`).
+    Skip(String),
+    /// Its definition failed (an included file's `vars` entry): a request that needs it
+    /// fails, saying why.
+    Broken(String),
 }
 
 /// `file:line:col`
@@ -64,18 +81,22 @@ pub struct RunRender<'a> {
     pub scope: &'a Vars,
     pub secrets: &'a Secrets,
     pub file: &'a Path,
-    pub failed_captures: &'a HashMap<String, String>,
+    pub missing: &'a HashMap<String, Missing>,
     pub not_run: &'a HashMap<String, String>,
 }
 
 impl RunRender<'_> {
     pub fn error(&self, what: &str, pos: Pos, e: TemplateError) -> StepError {
         if let TemplateError::Undefined { name } = &e {
-            if let Some(req) = self.failed_captures.get(name) {
-                return StepError::CaptureFailed {
-                    name: name.clone(),
-                    request: req.clone(),
-                };
+            match self.missing.get(name) {
+                Some(Missing::Skip(reason)) => return StepError::Skipped(reason.clone()),
+                Some(Missing::Broken(why)) => {
+                    return StepError::Unset {
+                        name: name.clone(),
+                        why: why.clone(),
+                    };
+                }
+                None => {}
             }
             if let Some(req) = self.not_run.get(name) {
                 return StepError::NotRun {

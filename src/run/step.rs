@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 
 use super::phase::render_for;
-use super::renderer::StepError;
+use super::renderer::{Missing, StepError};
 use super::{CollectionState, Ctx};
 use crate::format::model::{Action, Collection, Request};
 use crate::http::response::cut;
@@ -41,6 +41,11 @@ pub(super) async fn run(
             let mut res = result(ctx, c, index, r, &r.name, Instant::now());
             res.outcome = e.outcome();
             res.message = Some(ctx.services.secrets.redact(&e.to_string()));
+            let cause = match e {
+                StepError::Skipped(reason) => Some(reason),
+                _ => None,
+            };
+            mark_missing(r, &res, cause, state);
             return vec![res];
         }
     };
@@ -63,6 +68,10 @@ pub(super) async fn run(
         let stop = ctx.opts.fail_fast && matches!(res.outcome, Outcome::Failed | Outcome::Error);
         out.push(res);
         if stop {
+            // The items not run count as skipped, like every request `--fail-fast` left.
+            for j in i + 1..items.len() {
+                out.push(not_run(ctx, c, index, r, &format!("{} [{j}]", r.name)));
+            }
             break;
         }
     }
@@ -127,10 +136,53 @@ async fn one(
         Action::Send(s) => super::exchange::sending(ctx, r, s, state, &mut res).await,
         Action::Receive(rc) => super::inbound::receiving(ctx, r, rc, state, &mut res).await,
     };
+    let mut skipped_for = None;
     if let Err(e) = outcome {
         res.outcome = e.outcome();
         res.message = Some(ctx.services.secrets.redact(&e.to_string()));
+        if let StepError::Skipped(reason) = e {
+            skipped_for = Some(reason);
+        }
     }
     res.duration = started.elapsed();
+    mark_missing(r, &res, skipped_for, state);
+    res
+}
+
+/// What a request that did not get to its captures leaves missing, and why, so a later
+/// request that needs it is skipped with the real cause (not the line that used it).
+fn mark_missing(
+    r: &Request,
+    res: &RequestResult,
+    skipped_for: Option<String>,
+    state: &mut CollectionState,
+) {
+    let reason = |var: &str| match (res.outcome, &skipped_for) {
+        (_, Some(cause)) => Some(cause.clone()),
+        (Outcome::Error, _) => Some(format!("{} could not complete", r.name)),
+        // Failed before its captures ran (a token request, a template): they failed too.
+        (Outcome::Failed, _) if res.captures.is_empty() => {
+            Some(format!("capture `{var}` of `{}` failed", r.name))
+        }
+        _ => None,
+    };
+    for cap in &r.captures {
+        if let Some(why) = reason(&cap.var) {
+            state.missing.insert(cap.var.clone(), Missing::Skip(why));
+        }
+    }
+}
+
+/// A request not run because `--fail-fast` stopped the run: reported skipped.
+pub(super) fn not_run(
+    ctx: &Ctx,
+    c: &Collection,
+    index: usize,
+    r: &Request,
+    name: &str,
+) -> RequestResult {
+    let mut res = result(ctx, c, index, r, name, Instant::now());
+    res.outcome = Outcome::Skipped;
+    res.message = Some("skipped: --fail-fast".into());
     res
 }

@@ -170,7 +170,7 @@ fn a_failed_capture_fails_the_request_and_later_users() {
     );
     assert!(
         out.stdout
-            .contains("`tok` is not set: capture in request `login` failed"),
+            .contains("skipped: capture `tok` of `login` failed"),
         "{}",
         out.stdout
     );

@@ -36,8 +36,17 @@ fn import(dir: &Path, doc: &str) -> (String, String) {
 }
 
 fn check(dir: &Path, file: &str) {
-    let out = run(dir, &["check", file]);
-    assert_eq!(out.code, 0, "{file}:\n{}\n{}", out.stdout, out.stderr);
+    // The imported auth reads secrets, which `check` needs set.
+    let out = crate::support::baton(dir)
+        .args(["check", file])
+        .envs(crate::support::stand_in_secrets(&dir.join(file)))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{file}:\n{stdout}\n{stderr}");
 }
 
 fn json(status: StatusCode, body: Value) -> Response {

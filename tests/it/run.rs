@@ -82,9 +82,9 @@ fn without_the_token_the_bearer_call_fails_with_exit_1() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    // authenticate fails (401, capture fails), so the next request is not sent.
+    // authenticate fails (401, capture fails), so the next request is not sent: skipped.
     assert!(
-        stdout.contains("`Auth_Token` is not set: capture in request `authenticate` failed"),
+        stdout.contains("skipped: capture `Auth_Token` of `authenticate` failed"),
         "{stdout}"
     );
     assert_eq!(server.count_path("/api/v1/endpoint"), 0);

@@ -251,8 +251,18 @@ requests:
     let out = crate::support::run(d.path(), &["run", "each.yaml", "--fail-fast"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(out.stdout.contains("✗ statuses [1]"), "{}", out.stdout);
-    assert!(!out.stdout.contains("statuses [2]"), "{}", out.stdout);
-    assert!(out.stdout.contains("1 passed, 1 failed"), "{}", out.stdout);
+    // What was not run is reported skipped, the item after and the request after.
+    assert!(
+        out.stdout
+            .contains("- statuses [2] GET --- skipped\n      skipped: --fail-fast"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("1 passed, 1 failed, 2 skipped"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(server.count(), 6, "two more sends, then nothing");
 }
 

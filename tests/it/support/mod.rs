@@ -331,3 +331,22 @@ pub fn stable(text: &str) -> String {
     let re = regex::Regex::new(r"\b\d+(\.\d+)?(ms|s)\b").unwrap();
     re.replace_all(text, "<time>").into_owned()
 }
+
+/// A stand-in value for every `secret('NAME')` the YAML files at `path` (a file or a
+/// directory) read: `check` and `run` need each one set, as a user's environment would.
+pub fn stand_in_secrets(path: &Path) -> Vec<(String, String)> {
+    let re = regex::Regex::new(r"secret\('([A-Za-z0-9_]+)'\)").unwrap();
+    let mut files = vec![path.to_path_buf()];
+    let mut names = std::collections::BTreeSet::new();
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else if let Ok(text) = std::fs::read_to_string(&p) {
+            names.extend(re.captures_iter(&text).map(|c| c[1].to_string()));
+        }
+    }
+    names
+        .into_iter()
+        .map(|n| (n.clone(), format!("stand-in-{n}")))
+        .collect()
+}

@@ -84,11 +84,12 @@ fn import_details_of_2026_12_04() {
         y.contains("defaults:\n  auth: { bearer: \"{{ secret('OAUTH_TOKEN') }}\" }\n"),
         "{y}"
     );
-    // The result passes `check` as it is.
+    // The result passes `check` as it is, once the secrets it names are set.
     std::fs::write(dir.path().join("c.yaml"), &y).expect("write");
     let out = assert_cmd::Command::cargo_bin("baton")
         .expect("binary")
         .current_dir(dir.path())
+        .envs(crate::support::stand_in_secrets(&dir.path().join("c.yaml")))
         .args(["check", "c.yaml"])
         .output()
         .expect("check");

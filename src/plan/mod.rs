@@ -329,7 +329,11 @@ impl Checked {
                     Some((_, fields)) => outside.with_row(fields),
                     None => outside.clone(),
                 };
-                match vars::initial_scope(c, &o, &self.host, Unknown::Refuse) {
+                let scope = vars::initial_scope(c, &o, &self.host, Unknown::Refuse);
+                if let Ok(scope) = &scope {
+                    diags.extend(empty_segments(c, scope));
+                }
+                match scope {
                     Ok(scope) => plan.push(Planned {
                         collection: Arc::clone(c),
                         scope,
@@ -351,6 +355,43 @@ impl Checked {
             Err(diags)
         }
     }
+}
+
+/// SPEC 5: a request whose URL path would have an empty segment (`/pet//uploadImage`),
+/// because a variable that stands for a whole segment starts out empty, is refused before
+/// anything is sent. Variables set later (captures) are not known here and are left alone.
+fn empty_segments(c: &Collection, scope: &Vars) -> Vec<Diag> {
+    static SEGMENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}(?:[/?#]|$)").expect("valid")
+    });
+    let mut out = Vec::new();
+    for r in c.requests() {
+        let crate::format::model::Action::Send(send) = &r.action else {
+            continue;
+        };
+        let url = &send.url;
+        for m in SEGMENT.captures_iter(&url.source) {
+            let name = &m[1];
+            let empty = match scope.get(name) {
+                Some(Json::String(s)) => s.is_empty(),
+                Some(Json::Null) => true,
+                _ => false,
+            };
+            if empty {
+                let mut d = Diag::whole(r.span.path(), String::new());
+                d.span = crate::problem::source::Span::new(&r.span.file, url.pos);
+                d.message = format!(
+                    "the path of `{}` would have an empty segment: `{name}` is empty",
+                    r.name
+                );
+                d.help(format!(
+                    "give `{name}` a value in `vars`, or run with --var {name}=VALUE"
+                ));
+                out.push(d);
+            }
+        }
+    }
+    out
 }
 
 /// Rows of a `--data` file: CSV with a header row, or a JSON array of objects.

@@ -121,3 +121,22 @@ fn unquoted_template_gets_the_quoted_fix() {
     );
     insta::assert_snapshot!("unquoted_template", err);
 }
+
+#[test]
+fn an_empty_whole_path_segment_is_refused_before_sending() {
+    let text = "vars:\n  base_url: http://127.0.0.1:9\n  petId: \"\"\nrequests:\n  - name: upload\n    method: POST\n    url: \"{{ base_url }}/pet/{{ petId }}/uploadImage\"\n  - name: make\n    url: \"{{ base_url }}/pet\"\n    capture: { later: $.id }\n  - name: after a capture\n    url: \"{{ base_url }}/pet/{{ later }}\"\n";
+    let err = check_stderr("pets.yaml", text);
+    assert!(
+        err.contains("the path of `upload` would have an empty segment: `petId` is empty")
+            && err.contains("pets.yaml:7:10")
+            && err.contains("--var petId=VALUE"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pets.yaml", text);
+    let ok = run(dir.path(), &["check", "pets.yaml", "--var", "petId=1"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    // `run` refuses it before anything is sent (nothing listens on port 9 anyway: exit 2, not 3).
+    let sent = run(dir.path(), &["run", "pets.yaml"]);
+    assert_eq!(sent.code, 2, "{}", sent.stderr);
+}

@@ -79,7 +79,11 @@ fn format_value(out: &mut Output, state: &State, value: &MjValue) -> Result<(), 
             "a function or macro cannot be printed (call it: `name()`)",
         ));
     }
-    minijinja::escape_formatter(out, state, value)
+    if value.kind() == ValueKind::String || value.is_safe() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    out.write_str(&super::scalar_text(value))
+        .map_err(|e| MjError::new(ErrorKind::WriteFailure, e.to_string()))
 }
 
 /// The host of the render in progress (a default one when the caller gave none).

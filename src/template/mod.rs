@@ -16,6 +16,7 @@ use crate::problem::source::Pos;
 use env::ENV;
 pub use env::{GLOBALS, Host};
 pub use value::{TValue, Vars, is_identifier, json_text};
+use value::scalar_text;
 
 /// A template string from a collection, compiled once at load time.
 #[derive(Clone)]
@@ -286,7 +287,10 @@ impl Tmpl {
                 }
                 Ok(out)
             }
-            Compiled::Expr(_) => Ok(json_text(&self.render_value(vars)?)),
+            Compiled::Expr(_) => Ok(match self.render_value(vars)? {
+                Json::Null => "null".into(),
+                v => json_text(&v),
+            }),
             Compiled::Text(t) => {
                 self.check_defined(vars)?;
                 t.borrow_dependent()
@@ -328,9 +332,9 @@ impl Tmpl {
     }
 }
 
-/// A value as `{{ x }}` prints it (strings bare, the rest as MiniJinja displays it).
+/// A value as `{{ x }}` prints it (strings bare, the rest as JSON writes it).
 fn plain_text(v: &MjValue) -> String {
-    v.to_string()
+    scalar_text(v)
 }
 
 fn truthy(v: &Json) -> bool {
@@ -564,6 +568,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.render_string(&v).unwrap(), "36!");
+    }
+
+    #[test]
+    fn values_inside_text_render_as_json_scalars() {
+        let v = vars(&[
+            ("t", Json::from(true)),
+            ("n", Json::Null),
+            ("f", serde_json::json!(1.0)),
+            ("i", Json::from(7)),
+            ("l", serde_json::json!([1, "a", null])),
+            ("m", serde_json::json!({"k": false})),
+        ]);
+        let want = "t=true n=null f=1.0 i=7 l=[1,\"a\",null] m={\"k\":false}";
+        for src in [
+            "t={{ t }} n={{ n }} f={{ f }} i={{ i }} l={{ l }} m={{ m }}",
+            "t={{ t }} n={{ n }} f={{ f }} i={{ i }} l={{ l }} m={{ m }}{% if t %}{% endif %}",
+            "t={{ t and t }} n={{ n }} f={{ f }} i={{ i }} l={{ l }} m={{ m }}",
+        ] {
+            let t = Tmpl::compile(src, Pos::default()).unwrap();
+            assert_eq!(t.render_string(&v).unwrap(), want, "{src}");
+        }
+        for (src, text) in [("{{ t }}", "true"), ("{{ n }}", "null"), ("{{ n or n }}", "null")] {
+            let t = Tmpl::compile(src, Pos::default()).unwrap();
+            assert_eq!(t.render_string(&v).unwrap(), text, "{src}");
+        }
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub const SNAPSHOT: &[&str] = &["ignore"];
 /// Predicates (`not` wraps others).
 pub const PREDICATES: &[&str] = &[
     "eq", "ne", "gt", "ge", "lt", "le", "contains", "matches", "exists", "type", "length",
-    "one_of", "jwt", "not",
+    "one_of", "jwt", "sha256", "not",
 ];
 pub const JWT: &[&str] = &["key", "alg", "claims"];
 pub const JWT_ALGS: &[&str] = &["HS256", "HS384", "HS512", "RS256", "ES256"];

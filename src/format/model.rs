@@ -288,6 +288,8 @@ pub enum Pred {
     Length(TValue),
     OneOf(TValue),
     Jwt(Box<Jwt>),
+    /// `sha256: HEX`: the value's bytes (a body's as received) hash to HEX.
+    Sha256(TValue),
 }
 
 impl Pred {
@@ -299,7 +301,8 @@ impl Pred {
             | Pred::Cmp(_, v)
             | Pred::Contains(v)
             | Pred::Length(v)
-            | Pred::OneOf(v) => Some(v),
+            | Pred::OneOf(v)
+            | Pred::Sha256(v) => Some(v),
             Pred::Matches(_) | Pred::Exists(_) | Pred::Type(_) | Pred::Jwt(_) => None,
         }
     }

@@ -325,6 +325,9 @@ pub struct RawPredicates {
     pub length: Option<RawLength>,
     pub one_of: Option<Vec<Json>>,
     pub jwt: Option<RawJwt>,
+    /// The SHA-256 of the value's bytes (a body's as received), in hex.
+    #[schemars(regex(pattern = r"^([0-9a-fA-F]{64}|.*\{\{.*)$"))]
+    pub sha256: Option<String>,
     /// Predicates that must not hold.
     pub not: Option<Box<RawPredicates>>,
 }

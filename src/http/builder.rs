@@ -91,7 +91,13 @@ pub fn build<R: Render>(s: &Send, r: &mut R) -> Result<Built, R::Error> {
         headers.push((k.clone(), r.text(&format!("header `{k}`"), v)?));
     }
     let mut credential_headers = Vec::new();
-    let oauth2 = auth(&s.auth, r, &mut headers, &mut query, &mut credential_headers)?;
+    let oauth2 = auth(
+        &s.auth,
+        r,
+        &mut headers,
+        &mut query,
+        &mut credential_headers,
+    )?;
     let body = match &s.body {
         None => BuiltBody::None,
         Some(b) => body(b, r, &mut headers)?,
@@ -175,7 +181,10 @@ fn body<R: Render>(
     headers: &mut Vec<(String, String)>,
 ) -> Result<BuiltBody, R::Error> {
     let (content_type, built) = match b {
-        Body::Json(v) => ("application/json", BuiltBody::Json(r.value("json body", v)?)),
+        Body::Json(v) => (
+            "application/json",
+            BuiltBody::Json(r.value("json body", v)?),
+        ),
         Body::GraphQl {
             query,
             variables,
@@ -219,9 +228,9 @@ fn multipart<R: Render>(parts: &[(String, Part)], r: &mut R) -> Result<BuiltBody
     let mut out = Vec::new();
     for (name, part) in parts {
         let built = match part {
-            Part::Text(v) => {
-                BuiltPart::Text(json_text(&r.value(&format!("multipart field `{name}`"), v)?))
-            }
+            Part::Text(v) => BuiltPart::Text(json_text(
+                &r.value(&format!("multipart field `{name}`"), v)?,
+            )),
             Part::File { path, content_type } => BuiltPart::File {
                 path: path.clone(),
                 content_type: content_type.clone(),

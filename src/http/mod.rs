@@ -286,7 +286,11 @@ impl Next {
 }
 
 /// The headers a hop sends: the request's, baton's defaults, and the jar's cookies.
-fn outgoing(headers: &[(String, String)], jar: Option<&Jar>, url: &url::Url) -> Vec<(String, String)> {
+fn outgoing(
+    headers: &[(String, String)],
+    jar: Option<&Jar>,
+    url: &url::Url,
+) -> Vec<(String, String)> {
     let mut sent = headers.to_vec();
     add_default(&mut sent, "User-Agent", USER_AGENT);
     add_default(&mut sent, "Accept", "*/*");

@@ -15,8 +15,8 @@ use serde_json::Value as Json;
 use crate::problem::source::Pos;
 use env::ENV;
 pub use env::{GLOBALS, Host};
-pub use value::{TValue, Vars, is_identifier, json_text};
 use value::scalar_text;
+pub use value::{TValue, Vars, is_identifier, json_text};
 
 /// A template string from a collection, compiled once at load time.
 #[derive(Clone)]
@@ -589,7 +589,11 @@ mod tests {
             let t = Tmpl::compile(src, Pos::default()).unwrap();
             assert_eq!(t.render_string(&v).unwrap(), want, "{src}");
         }
-        for (src, text) in [("{{ t }}", "true"), ("{{ n }}", "null"), ("{{ n or n }}", "null")] {
+        for (src, text) in [
+            ("{{ t }}", "true"),
+            ("{{ n }}", "null"),
+            ("{{ n or n }}", "null"),
+        ] {
             let t = Tmpl::compile(src, Pos::default()).unwrap();
             assert_eq!(t.render_string(&v).unwrap(), text, "{src}");
         }

@@ -2,6 +2,7 @@
 //! expression's JSON type. `env` holds the functions and filters, `value` the scopes.
 
 mod env;
+pub mod fake;
 mod jwt;
 mod value;
 
@@ -141,6 +142,9 @@ impl Tmpl {
                 kind: Compiled::Literal,
                 vars: Arc::from([]),
             });
+        }
+        if let Some(e) = unknown_fake_kind(source) {
+            return Err(TemplateError::Syntax(e));
         }
         if let Some(segs) = simple_segments(source) {
             let names: Vec<String> = segs
@@ -382,6 +386,17 @@ fn whole_expression(s: &str) -> Option<&str> {
     )
 }
 
+/// `fake('KIND')` with a literal kind that is not one: found when the file loads.
+fn unknown_fake_kind(source: &str) -> Option<String> {
+    static CALL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\bfake\(\s*(?:'([^']*)'|"([^"]*)")\s*\)"#).expect("a valid regex")
+    });
+    CALL.captures_iter(source).find_map(|c| {
+        let kind = c.get(1).or_else(|| c.get(2))?.as_str();
+        fake::canonical(kind).is_none().then(|| fake::unknown(kind))
+    })
+}
+
 /// A tag that needs a template loader (baton has none). MiniJinja 2.24 also panics, rather
 /// than failing, on `{% import 'x' as 1 %}`, so these never reach it.
 fn loader_tag(source: &str) -> Option<&'static str> {
@@ -597,6 +612,23 @@ mod tests {
             let t = Tmpl::compile(src, Pos::default()).unwrap();
             assert_eq!(t.render_string(&v).unwrap(), text, "{src}");
         }
+    }
+
+    #[test]
+    fn fake_kinds_are_checked_when_compiled() {
+        let e = Tmpl::compile("{{ fake('emial') }}", Pos::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean `email`?"), "{e}");
+        let t = Tmpl::compile(
+            "{{ fake('iban') }}-{{ fake(\"FirstName\") }}",
+            Pos::default(),
+        )
+        .unwrap();
+        let text = t.render_string(&Vars::new()).unwrap();
+        assert!(text.starts_with("DE"), "{text}");
+        let t = Tmpl::compile("{{ fake('boolean') }}", Pos::default()).unwrap();
+        assert!(t.render_value(&Vars::new()).unwrap().is_boolean());
     }
 
     #[test]

@@ -58,8 +58,23 @@ pub const NOT_IN_RECEIVE: &[&str] = &[
 ];
 
 /// `auth:` kinds (besides the string `none`) and the keys of each.
-pub const AUTH_KINDS: &[&str] = &["basic", "bearer", "api_key", "oauth2"];
+pub const AUTH_KINDS: &[&str] = &[
+    "basic",
+    "bearer",
+    "api_key",
+    "oauth2",
+    "digest",
+    "aws_sigv4",
+];
 pub const BASIC: &[&str] = &["username", "password"];
+pub const DIGEST: &[&str] = &["username", "password"];
+pub const AWS_SIGV4: &[&str] = &[
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "region",
+    "service",
+];
 pub const API_KEY: &[&str] = &["header", "query", "value"];
 pub const OAUTH2: &[&str] = &[
     "token_url",

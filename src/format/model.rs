@@ -141,6 +141,22 @@ pub enum Auth {
         value: Tmpl,
     },
     OAuth2(OAuth2),
+    /// HTTP Digest (RFC 7616): answered when the server challenges.
+    Digest {
+        username: Tmpl,
+        password: Tmpl,
+    },
+    AwsSigV4(AwsSigV4),
+}
+
+/// `aws_sigv4:`: AWS Signature Version 4 keys and scope.
+#[derive(Debug, Clone)]
+pub struct AwsSigV4 {
+    pub access_key_id: Tmpl,
+    pub secret_access_key: Tmpl,
+    pub session_token: Option<Tmpl>,
+    pub region: Tmpl,
+    pub service: Tmpl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,8 +5,10 @@
 //! stay as the server sent them, and a body is kept only up to `max_body` bytes.
 
 pub mod builder;
+pub mod digest;
 pub mod oauth2;
 pub mod response;
+pub mod sigv4;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

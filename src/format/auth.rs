@@ -73,20 +73,7 @@ pub fn auth(node: &Node, d: &mut Diags) -> Option<Auth> {
                 password: field("password", d)?,
             })
         }
-        "aws_sigv4" => {
-            let m = reader::map(v, "aws_sigv4", d)?;
-            reader::check_keys(m, keys::AWS_SIGV4, "aws_sigv4 auth", d);
-            let session_token = v
-                .get("session_token")
-                .and_then(|n| reader::template(n, "session_token", d));
-            Some(Auth::AwsSigV4(AwsSigV4 {
-                access_key_id: field("access_key_id", d)?,
-                secret_access_key: field("secret_access_key", d)?,
-                session_token,
-                region: field("region", d)?,
-                service: field("service", d)?,
-            }))
-        }
+        "aws_sigv4" => aws_sigv4(v, d, field),
         other => {
             let diag = d.error(k.pos, format!("unknown auth kind `{other}`"));
             match did_you_mean(other, keys::AUTH_KINDS.iter().copied()) {
@@ -98,6 +85,25 @@ pub fn auth(node: &Node, d: &mut Diags) -> Option<Auth> {
             None
         }
     }
+}
+
+fn aws_sigv4(
+    v: &Node,
+    d: &mut Diags,
+    field: impl Fn(&str, &mut Diags) -> Option<Tmpl>,
+) -> Option<Auth> {
+    let m = reader::map(v, "aws_sigv4", d)?;
+    reader::check_keys(m, keys::AWS_SIGV4, "aws_sigv4 auth", d);
+    let session_token = v
+        .get("session_token")
+        .and_then(|n| reader::template(n, "session_token", d));
+    Some(Auth::AwsSigV4(AwsSigV4 {
+        access_key_id: field("access_key_id", d)?,
+        secret_access_key: field("secret_access_key", d)?,
+        session_token,
+        region: field("region", d)?,
+        service: field("service", d)?,
+    }))
 }
 
 fn oauth2(

@@ -19,7 +19,7 @@ use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::io::{AsyncRead, AsyncReadExt as _};
 
-use crate::http::builder::{Built, BuiltBody, BuiltPart};
+use crate::http::builder::{Built, BuiltBody, BuiltPart, Signing};
 use crate::http::response::Response;
 
 /// TLS and proxy settings from the command line.
@@ -64,6 +64,8 @@ pub struct Prepared {
     pub follow_redirects: bool,
     /// Headers to drop on a cross-origin redirect besides the standard credential ones.
     pub credential_headers: Vec<String>,
+    /// Digest or SigV4: applied hop by hop while sending, within the origin only.
+    pub signing: Option<Signing>,
 }
 
 /// What was sent and what came back, hop by hop.
@@ -119,6 +121,7 @@ pub fn prepare(b: &Built, default_timeout: Duration) -> Result<Prepared, Prepare
         timeout: b.timeout.unwrap_or(default_timeout),
         follow_redirects: b.follow_redirects,
         credential_headers: b.credential_headers.clone(),
+        signing: b.signing.clone(),
     })
 }
 
@@ -287,6 +290,32 @@ impl Next {
     }
 }
 
+impl Next {
+    fn drop_credentials(&mut self, credential_headers: &[String]) {
+        self.headers.retain(|(k, _)| {
+            !crate::secret::is_secret_header(k)
+                && !credential_headers.iter().any(|c| c.eq_ignore_ascii_case(k))
+        });
+    }
+}
+
+/// A hop's response headers and `Location`; its cookies go into the jar.
+fn arrived(
+    resp: &reqwest::Response,
+    jar: Option<&Jar>,
+    url: &url::Url,
+) -> (Vec<(String, String)>, Option<String>) {
+    if let Some(jar) = jar {
+        let mut set = resp.headers().get_all(reqwest::header::SET_COOKIE).iter();
+        jar.set_cookies(&mut set, url);
+    }
+    let location = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    (header_list(resp.headers()), location)
+}
+
 /// The headers a hop sends: the request's, baton's defaults, and the jar's cookies.
 fn outgoing(
     headers: &[(String, String)],
@@ -307,6 +336,74 @@ fn outgoing(
         ));
     }
     sent
+}
+
+/// The headers of a hop with SigV4's added (`X-Amz-Date`, ..., `Authorization`), signed
+/// over the request's own headers and `Host`; unchanged for any other auth.
+fn signed(
+    mut sent: Vec<(String, String)>,
+    hop: &Next,
+    signing: Option<&Signing>,
+) -> Vec<(String, String)> {
+    let Some(Signing::SigV4(keys)) = signing else {
+        return sent;
+    };
+    let added = [
+        "authorization",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-content-sha256",
+    ];
+    let mine = |k: &str| added.iter().any(|a| k.eq_ignore_ascii_case(a));
+    sent.retain(|(k, _)| !mine(k));
+    let mut to_sign: Vec<(String, String)> = vec![("Host".into(), host_header(&hop.url))];
+    to_sign.extend(hop.headers.iter().filter(|(k, _)| !mine(k)).cloned());
+    let body = hop.body.as_deref().unwrap_or_default();
+    let s3 = keys.service.eq_ignore_ascii_case("s3");
+    let request = sigv4::Request {
+        method: &hop.method,
+        path: hop.url.path(),
+        query: hop.url.query().unwrap_or_default(),
+        headers: &to_sign,
+        body,
+    };
+    let options = sigv4::Options {
+        time: jiff::Timestamp::now(),
+        s3_paths: s3,
+        content_sha256_header: s3,
+    };
+    sent.extend(sigv4::sign(&request, keys, options).headers);
+    sent
+}
+
+/// The `Authorization` answering a 401's Digest challenge, when the request has digest
+/// auth and the challenge is one baton can answer.
+fn digest_answer(
+    signing: Option<&Signing>,
+    hop: &Next,
+    response_headers: &[(String, String)],
+) -> Option<String> {
+    let Some(Signing::Digest { username, password }) = signing else {
+        return None;
+    };
+    let challenge = digest::challenge(
+        response_headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
+            .map(|(_, v)| v.as_str()),
+    )?;
+    let uri = match hop.url.query() {
+        Some(q) => format!("{}?{q}", hop.url.path()),
+        None => hop.url.path().to_string(),
+    };
+    Some(digest::authorization(
+        &challenge,
+        username,
+        password,
+        &hop.method,
+        &uri,
+        &digest::cnonce(),
+    ))
 }
 
 /// What went out, as the wire had it: plus Host and Content-Length.
@@ -391,34 +488,40 @@ impl Http {
         let mut hops: Vec<Hop> = Vec::new();
         let origin = p.url.origin();
         let mut cross_origin = false;
+        let mut digest_answered = false;
         loop {
-            let sent = outgoing(&hop.headers, jar, &hop.url);
+            let signing = p.signing.as_ref().filter(|_| !cross_origin);
+            let sent = signed(outgoing(&hop.headers, jar, &hop.url), &hop, signing);
             let resp = (self.once(&hop.method, &hop.url, &sent, hop.body.as_ref(), p)).await?;
             let status = resp.status().as_u16();
-            if let Some(jar) = jar {
-                let mut set = resp.headers().get_all(reqwest::header::SET_COOKIE).iter();
-                jar.set_cookies(&mut set, &hop.url);
-            }
-            let response_headers = header_list(resp.headers());
-            let location = resp
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            let (response_headers, location) = arrived(&resp, jar, &hop.url);
             let redirect = p.follow_redirects
                 && matches!(status, 301 | 302 | 303 | 307 | 308)
                 && location.is_some();
+            let answer = (status == 401 && !digest_answered)
+                .then(|| digest_answer(signing, &hop, &response_headers))
+                .flatten();
             hops.push(Hop {
                 method: hop.method.clone(),
                 url: hop.url.to_string(),
                 headers: wire(&hop, sent),
                 status,
                 location: location.clone().filter(|_| redirect),
-                response_headers: if redirect {
+                response_headers: if redirect || answer.is_some() {
                     response_headers.clone()
                 } else {
                     Vec::new()
                 },
             });
+            // The challenge and its answer are one step: the same request again, answered.
+            if let Some(authorization) = answer {
+                digest_answered = true;
+                drain(resp).await;
+                hop.headers
+                    .retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+                hop.headers.push(("Authorization".into(), authorization));
+                continue;
+            }
             if !redirect {
                 let response =
                     received(resp, &hop, status, response_headers, max_body, start).await?;
@@ -436,13 +539,7 @@ impl Http {
             hop = next;
             if cross_origin {
                 // Every credential baton added or was given stays with its origin.
-                hop.headers.retain(|(k, _)| {
-                    !crate::secret::is_secret_header(k)
-                        && !p
-                            .credential_headers
-                            .iter()
-                            .any(|c| c.eq_ignore_ascii_case(k))
-                });
+                hop.drop_credentials(&p.credential_headers);
             }
         }
     }

@@ -171,6 +171,8 @@ fn text(kind: &str) -> String {
     people(kind)
         .or_else(|| internet(kind))
         .or_else(|| business(kind))
+        .or_else(|| store(kind))
+        .or_else(|| database(kind))
         .or_else(|| files_and_dates(kind))
         .or_else(|| images(kind))
         .unwrap_or_else(|| words(kind))
@@ -301,6 +303,12 @@ fn business(kind: &str) -> Option<String> {
         "catchPhraseAdjective" => co::Buzzword().fake(),
         "catchPhraseDescriptor" => co::BuzzwordMiddle().fake(),
         "catchPhraseNoun" => co::BuzzwordTail().fake(),
+        _ => return None,
+    })
+}
+
+fn store(kind: &str) -> Option<String> {
+    Some(match kind {
         "price" => format!("{:.2}", rand::rng().random_range(1.0..1000.0f64)),
         "product" => pick(PRODUCTS),
         "productAdjective" => pick(PRODUCT_ADJECTIVES),
@@ -334,6 +342,12 @@ fn business(kind: &str) -> Option<String> {
             "Automotive",
             "Industrial",
         ]),
+        _ => return None,
+    })
+}
+
+fn database(kind: &str) -> Option<String> {
+    Some(match kind {
         "databaseColumn" => pick(&[
             "id",
             "title",

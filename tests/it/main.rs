@@ -12,6 +12,7 @@ mod curl_round_trip;
 mod demo;
 mod docs_examples;
 mod expectations;
+mod features_auth;
 mod features_sigv4;
 mod fmt;
 mod fuzz;

@@ -443,11 +443,15 @@ fn sha256(val: &Node, d: &mut Diags) -> Option<TValue> {
         .as_str()
         .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()));
     if hex.is_none() && !val.as_str().is_some_and(|s| s.contains("{{")) {
-        d.error(
+        let diag = d.error(
             val.pos,
             "`sha256` takes the 64 hex digits of a SHA-256 digest",
-        )
-        .help("e.g. the output of `sha256sum FILE`");
+        );
+        if matches!(val.kind, Kind::Int(_) | Kind::Float(_)) {
+            diag.help("YAML read these digits as a number: quote them");
+        } else {
+            diag.help("e.g. the output of `sha256sum FILE`");
+        }
         return None;
     }
     Some(reader::tvalue(val, d))

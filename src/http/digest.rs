@@ -3,6 +3,8 @@
 //! `-sess` forms, `qop=auth` (and RFC 2069's no-qop form); the strongest offered wins.
 
 use md5::Md5;
+
+use crate::http::builder::Signing;
 use sha2::{Digest as _, Sha256};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -136,6 +138,37 @@ pub fn authorization(
         out.push_str(&format!(", opaque=\"{}\"", quote(o)));
     }
     out
+}
+
+/// The `Authorization` answering the Digest challenge among a 401's headers, when the
+/// request has digest auth and the challenge is one baton can answer.
+pub(super) fn answer(
+    signing: Option<&Signing>,
+    method: &str,
+    url: &url::Url,
+    response_headers: &[(String, String)],
+) -> Option<String> {
+    let Some(Signing::Digest { username, password }) = signing else {
+        return None;
+    };
+    let c = challenge(
+        response_headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
+            .map(|(_, v)| v.as_str()),
+    )?;
+    let uri = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    Some(authorization(
+        &c,
+        username,
+        password,
+        method,
+        &uri,
+        &cnonce(),
+    ))
 }
 
 /// A fresh client nonce.

@@ -338,74 +338,6 @@ fn outgoing(
     sent
 }
 
-/// The headers of a hop with SigV4's added (`X-Amz-Date`, ..., `Authorization`), signed
-/// over the request's own headers and `Host`; unchanged for any other auth.
-fn signed(
-    mut sent: Vec<(String, String)>,
-    hop: &Next,
-    signing: Option<&Signing>,
-) -> Vec<(String, String)> {
-    let Some(Signing::SigV4(keys)) = signing else {
-        return sent;
-    };
-    let added = [
-        "authorization",
-        "x-amz-date",
-        "x-amz-security-token",
-        "x-amz-content-sha256",
-    ];
-    let mine = |k: &str| added.iter().any(|a| k.eq_ignore_ascii_case(a));
-    sent.retain(|(k, _)| !mine(k));
-    let mut to_sign: Vec<(String, String)> = vec![("Host".into(), host_header(&hop.url))];
-    to_sign.extend(hop.headers.iter().filter(|(k, _)| !mine(k)).cloned());
-    let body = hop.body.as_deref().unwrap_or_default();
-    let s3 = keys.service.eq_ignore_ascii_case("s3");
-    let request = sigv4::Request {
-        method: &hop.method,
-        path: hop.url.path(),
-        query: hop.url.query().unwrap_or_default(),
-        headers: &to_sign,
-        body,
-    };
-    let options = sigv4::Options {
-        time: jiff::Timestamp::now(),
-        s3_paths: s3,
-        content_sha256_header: s3,
-    };
-    sent.extend(sigv4::sign(&request, keys, options).headers);
-    sent
-}
-
-/// The `Authorization` answering a 401's Digest challenge, when the request has digest
-/// auth and the challenge is one baton can answer.
-fn digest_answer(
-    signing: Option<&Signing>,
-    hop: &Next,
-    response_headers: &[(String, String)],
-) -> Option<String> {
-    let Some(Signing::Digest { username, password }) = signing else {
-        return None;
-    };
-    let challenge = digest::challenge(
-        response_headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
-            .map(|(_, v)| v.as_str()),
-    )?;
-    let uri = match hop.url.query() {
-        Some(q) => format!("{}?{q}", hop.url.path()),
-        None => hop.url.path().to_string(),
-    };
-    Some(digest::authorization(
-        &challenge,
-        username,
-        password,
-        &hop.method,
-        &uri,
-        &digest::cnonce(),
-    ))
-}
-
 /// What went out, as the wire had it: plus Host and Content-Length.
 fn wire(hop: &Next, sent: Vec<(String, String)>) -> Vec<(String, String)> {
     let mut wire = vec![("Host".to_string(), host_header(&hop.url))];
@@ -491,7 +423,14 @@ impl Http {
         let mut digest_answered = false;
         loop {
             let signing = p.signing.as_ref().filter(|_| !cross_origin);
-            let sent = signed(outgoing(&hop.headers, jar, &hop.url), &hop, signing);
+            let sent = sigv4::sign_hop(
+                outgoing(&hop.headers, jar, &hop.url),
+                signing,
+                &hop.method,
+                &hop.url,
+                &hop.headers,
+                hop.body.as_deref().unwrap_or_default(),
+            );
             let resp = (self.once(&hop.method, &hop.url, &sent, hop.body.as_ref(), p)).await?;
             let status = resp.status().as_u16();
             let (response_headers, location) = arrived(&resp, jar, &hop.url);
@@ -499,7 +438,7 @@ impl Http {
                 && matches!(status, 301 | 302 | 303 | 307 | 308)
                 && location.is_some();
             let answer = (status == 401 && !digest_answered)
-                .then(|| digest_answer(signing, &hop, &response_headers))
+                .then(|| digest::answer(signing, &hop.method, &hop.url, &response_headers))
                 .flatten();
             hops.push(Hop {
                 method: hop.method.clone(),
@@ -581,7 +520,7 @@ fn add_default(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
     }
 }
 
-fn host_header(url: &url::Url) -> String {
+pub(crate) fn host_header(url: &url::Url) -> String {
     match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),

@@ -7,7 +7,7 @@ use hmac::{Hmac, Mac as _};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::{Digest as _, Sha256};
 
-use crate::http::builder::SigV4Keys;
+use crate::http::builder::{SigV4Keys, Signing};
 
 /// Everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`) is encoded.
 const STRICT: &AsciiSet = &NON_ALPHANUMERIC
@@ -98,6 +98,47 @@ pub fn sign(req: &Request, keys: &SigV4Keys, opts: Options) -> Signed {
         signature,
         headers: added,
     }
+}
+
+/// The headers a hop sends (`sent`) with SigV4's added (`X-Amz-Date`, ..., `Authorization`),
+/// signed over the request's own headers (`own`) and `Host`; unchanged for other auth.
+pub(super) fn sign_hop(
+    mut sent: Vec<(String, String)>,
+    signing: Option<&Signing>,
+    method: &str,
+    url: &url::Url,
+    own: &[(String, String)],
+    body: &[u8],
+) -> Vec<(String, String)> {
+    let Some(Signing::SigV4(keys)) = signing else {
+        return sent;
+    };
+    let host = super::host_header(url);
+    let added = [
+        "authorization",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-content-sha256",
+    ];
+    let mine = |k: &str| added.iter().any(|a| k.eq_ignore_ascii_case(a));
+    sent.retain(|(k, _)| !mine(k));
+    let mut to_sign: Vec<(String, String)> = vec![("Host".into(), host)];
+    to_sign.extend(own.iter().filter(|(k, _)| !mine(k)).cloned());
+    let s3 = keys.service.eq_ignore_ascii_case("s3");
+    let request = Request {
+        method,
+        path: url.path(),
+        query: url.query().unwrap_or_default(),
+        headers: &to_sign,
+        body,
+    };
+    let options = Options {
+        time: jiff::Timestamp::now(),
+        s3_paths: s3,
+        content_sha256_header: s3,
+    };
+    sent.extend(sign(&request, keys, options).headers);
+    sent
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {

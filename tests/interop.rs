@@ -714,7 +714,10 @@ fn httpbin_digest(ctx: &Ctx) -> Outcome {
         let block = run.block(name);
         c.check(
             block.contains("< 401") && block.contains("Authorization: ***"),
-            format!("`{name}` shows the challenge and the answer: {}", excerpt(&block)),
+            format!(
+                "`{name}` shows the challenge and the answer: {}",
+                excerpt(&block)
+            ),
         );
     }
     c.finish(&run, "")

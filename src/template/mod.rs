@@ -144,7 +144,7 @@ impl Tmpl {
             });
         }
         if let Some(e) = unknown_fake_kind(source) {
-            return Err(TemplateError::Syntax(e));
+            return Err(TemplateError::Render(e));
         }
         if let Some(segs) = simple_segments(source) {
             let names: Vec<String> = segs

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 
 use crate::format::model::{Action, Collection, Request, Step};
-use crate::http::builder::{self, Built, BuiltBody, BuiltPart, Render};
+use crate::http::builder::{self, Built, BuiltBody, BuiltPart, Render, Signing};
 use crate::secret::Secrets;
 use crate::template::{TValue, Tmpl, Vars, is_identifier, json_text};
 
@@ -241,6 +241,7 @@ fn write(b: &Built) -> String {
         headers.remove(i);
         extra.push(format!("-u {}", quote(&format!("{u}:{p}"))));
     }
+    signing_flags(b, &mut headers, &mut extra);
     match &b.body {
         BuiltBody::None => {}
         BuiltBody::Json(v) => extra.push(format!(
@@ -290,6 +291,26 @@ fn write(b: &Built) -> String {
     out.push_str(&args.join(" \\\n  "));
     out.push('\n');
     out
+}
+
+/// Digest and SigV4 as curl does them itself: `--digest -u`, `--aws-sigv4 -u`.
+fn signing_flags(b: &Built, headers: &mut Vec<(String, String)>, extra: &mut Vec<String>) {
+    match &b.signing {
+        Some(Signing::Digest { username, password }) => {
+            extra.push("--digest".into());
+            extra.push(format!("-u {}", quote(&format!("{username}:{password}"))));
+        }
+        Some(Signing::SigV4(k)) => {
+            let provider = format!("aws:amz:{}:{}", k.region, k.service);
+            extra.push(format!("--aws-sigv4 {}", quote(&provider)));
+            let keys = format!("{}:{}", k.access_key_id, k.secret_access_key);
+            extra.push(format!("-u {}", quote(&keys)));
+            if let Some(t) = &k.session_token {
+                headers.push(("X-Amz-Security-Token".into(), t.clone()));
+            }
+        }
+        None => {}
+    }
 }
 
 /// `Basic base64(user:password)` back to its parts, when it decodes to text.

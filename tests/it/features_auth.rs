@@ -292,3 +292,19 @@ fn auth_keys_are_checked_with_did_you_mean() {
     assert!(out.contains("bad.yaml:7:"), "{out}");
     assert!(out.contains("did you mean `digest`?"), "{out}");
 }
+
+#[test]
+fn export_curl_writes_digest_and_sigv4_as_curl_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "e.yaml",
+        "requests:\n  - name: d\n    url: http://127.0.0.1:1/x\n    auth: { digest: { username: ann, password: \"{{ secret('DIGEST_PASSWORD') }}\" } }\n  - name: s\n    url: http://127.0.0.1:1/y\n    auth: { aws_sigv4: { access_key_id: AK, secret_access_key: \"{{ secret('AWS_SECRET') }}\", session_token: tok-1, region: eu-west-1, service: s3 } }\n",
+    );
+    let (code, out) = run(dir.path(), &["export", "curl", "e.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("--digest \\\n  -u \"ann:${DIGEST_PASSWORD}\""), "{out}");
+    assert!(out.contains("--aws-sigv4 aws:amz:eu-west-1:s3"), "{out}");
+    assert!(out.contains("-u \"AK:${AWS_SECRET}\""), "{out}");
+    assert!(!out.contains(PASSWORD) && !out.contains(SECRET_KEY), "{out}");
+}

@@ -4,6 +4,8 @@
 
 mod predicate;
 
+use std::borrow::Cow;
+
 use serde_json::Value as Json;
 
 use crate::format::model::{Check, Expect, Matcher, Pred, Subject};
@@ -197,7 +199,7 @@ fn evaluate(
             return res;
         }
     };
-    let actual = measured.as_ref();
+    let actual = measured.as_deref();
     res.actual = actual_text(subject, c, actual, actual_is_length(c, actual), secrets);
     let outcome = match (actual, pred.as_ref()) {
         (None, _) => Ok(matches!(c.pred, Pred::Exists(false))),
@@ -306,37 +308,45 @@ fn error_label(m: &str) -> &'static str {
 /// The value a predicate applies to: the subject itself, its length (a body's in bytes),
 /// or its SHA-256 (a body's bytes); and the predicate to apply, a body's `length: N`
 /// becoming `eq N` on the byte count.
-fn measure<'p>(
-    actual: &Actual,
+fn measure<'a, 'p>(
+    actual: &'a Actual,
     c: &'p Check,
-) -> Result<(Option<Json>, std::borrow::Cow<'p, Pred>), String> {
-    use std::borrow::Cow;
+) -> Result<(Measured<'a>, Cow<'p, Pred>), String> {
+    let owned = |v: Json| Some(Cow::Owned(v));
     if let Some(bytes) = actual.bytes {
-        let count = Some(Json::from(bytes.len()));
+        let count = owned(Json::from(bytes.len()));
         match &c.pred {
             _ if c.of_length => return Ok((count, Cow::Borrowed(&c.pred))),
             Pred::Length(v) => return Ok((count, Cow::Owned(Pred::Eq(v.clone())))),
             Pred::Sha256(_) => {
-                return Ok((
-                    Some(Json::String(hex_sha256(bytes))),
-                    Cow::Borrowed(&c.pred),
-                ));
+                let digest = owned(Json::String(hex_sha256(bytes)));
+                return Ok((digest, Cow::Borrowed(&c.pred)));
             }
             _ => {}
         }
     }
-    let value = if c.of_length {
-        length_of(&actual.value)?
+    let value: Measured = if c.of_length {
+        length_of(&actual.value)?.map(Cow::Owned)
     } else {
-        actual.value.clone()?
+        actual
+            .value
+            .as_ref()
+            .map_err(Clone::clone)?
+            .as_ref()
+            .map(Cow::Borrowed)
     };
     let value = match (&c.pred, value) {
-        (Pred::Sha256(_), Some(Json::String(s))) => Some(Json::String(hex_sha256(s.as_bytes()))),
-        (Pred::Sha256(_), Some(v)) => Some(Json::String(hex_sha256(v.to_string().as_bytes()))),
+        (Pred::Sha256(_), Some(v)) => match v.as_ref() {
+            Json::String(s) => owned(Json::String(hex_sha256(s.as_bytes()))),
+            other => owned(Json::String(hex_sha256(other.to_string().as_bytes()))),
+        },
         (_, v) => v,
     };
     Ok((value, Cow::Borrowed(&c.pred)))
 }
+
+/// A subject's value as a predicate sees it: borrowed, or made (a length, a digest).
+type Measured<'a> = Option<Cow<'a, Json>>;
 
 fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest as _;

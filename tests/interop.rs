@@ -42,8 +42,9 @@ fn main() -> ExitCode {
         httpbin: Mutex::new(None),
         oauth2: Mutex::new(None),
     });
-    let table: [Test; 16] = [
+    let table: [Test; 17] = [
         ("httpbin_auth", &[Tool::Httpbin], httpbin_auth),
+        ("httpbin_digest_auth", &[Tool::Httpbin], httpbin_digest),
         (
             "httpbin_cookies_across_a_login_redirect",
             &[Tool::Httpbin],
@@ -714,6 +715,30 @@ fn httpbin_auth(ctx: &Ctx) -> Outcome {
             .contains("✓ basic auth accepted GET 200"),
         "terminal line for `basic auth accepted`",
     );
+    c.finish(&run, "")
+}
+
+/// Digest auth against httpbin: each request is a challenge and an answer, in one step.
+fn httpbin_digest(ctx: &Ctx) -> Outcome {
+    let run = run_httpbin(ctx, "digest.yaml", &["-vv"])?;
+    let mut c = Checks::default();
+    c.all_passed(&run, 4);
+    for secret in ["d1gest-pa55", "not-the-d1gest"] {
+        c.check(
+            !run.stdout.contains(secret) && !run.report_text.contains(secret),
+            format!("the credential {secret:?} is shown"),
+        );
+    }
+    for name in ["digest MD5", "digest SHA-256"] {
+        let block = run.block(name);
+        c.check(
+            block.contains("< 401") && block.contains("Authorization: ***"),
+            format!(
+                "`{name}` shows the challenge and the answer: {}",
+                excerpt(&block)
+            ),
+        );
+    }
     c.finish(&run, "")
 }
 

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 
 use crate::format::model::{Action, Collection, Request, Step};
-use crate::http::builder::{self, Built, BuiltBody, BuiltPart, Render, TokenSpec};
+use crate::http::builder::{self, Built, BuiltBody, BuiltPart, Render, Signing, TokenSpec};
 use crate::secret::Secrets;
 use crate::template::{TValue, Tmpl, Vars, is_identifier, json_text};
 
@@ -214,6 +214,7 @@ fn write(b: &Built) -> String {
     }
     // `-u` and the body come after the headers and transfer flags.
     let mut last: Vec<String> = basic_auth_flag(&mut headers).into_iter().collect();
+    signing_flags(b, &mut headers, &mut last);
     last.extend(body_flags(&b.body));
     for (k, v) in &headers {
         args.push(format!("-H {}", quote(&format!("{k}: {v}"))));
@@ -309,6 +310,26 @@ fn multipart_value(name: &str, part: &BuiltPart) -> String {
                 .unwrap_or_default();
             format!("{name}=@{}{ct}", path.display())
         }
+    }
+}
+
+/// Digest and SigV4 as curl does them itself: `--digest -u`, `--aws-sigv4 -u`.
+fn signing_flags(b: &Built, headers: &mut Vec<(String, String)>, extra: &mut Vec<String>) {
+    match &b.signing {
+        Some(Signing::Digest { username, password }) => {
+            extra.push("--digest".into());
+            extra.push(format!("-u {}", quote(&format!("{username}:{password}"))));
+        }
+        Some(Signing::SigV4(k)) => {
+            let provider = format!("aws:amz:{}:{}", k.region, k.service);
+            extra.push(format!("--aws-sigv4 {}", quote(&provider)));
+            let keys = format!("{}:{}", k.access_key_id, k.secret_access_key);
+            extra.push(format!("-u {}", quote(&keys)));
+            if let Some(t) = &k.session_token {
+                headers.push(("X-Amz-Security-Token".into(), t.clone()));
+            }
+        }
+        None => {}
     }
 }
 

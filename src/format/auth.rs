@@ -1,7 +1,7 @@
 //! Reading `auth:` (a request's or the file's default).
 
 use super::keys;
-use super::model::{ApiKeyIn, Auth, ClientAuth, OAuth2};
+use super::model::{ApiKeyIn, Auth, AwsSigV4, ClientAuth, OAuth2};
 use crate::format::reader;
 use crate::format::yaml::{Kind, Node};
 use crate::problem::Diags;
@@ -14,13 +14,13 @@ pub fn auth(node: &Node, d: &mut Diags) -> Option<Auth> {
         Kind::Map(m) if m.len() <= 1 => {}
         Kind::Map(m) => {
             d.error(m[1].0.pos, "`auth` takes exactly one kind")
-                .help("keep one of none, basic, bearer, api_key, oauth2");
+                .help("keep one of none, basic, bearer, api_key, oauth2, digest, aws_sigv4");
             return None;
         }
         _ => {
             d.error(
                 node.pos,
-                "`auth` must be `none` or a map with one of basic, bearer, api_key, oauth2",
+                "`auth` must be `none` or a map with one of basic, bearer, api_key, oauth2, digest, aws_sigv4",
             )
             .help("e.g. `auth: { bearer: \"{{ token }}\" }`");
             return None;
@@ -66,15 +66,44 @@ pub fn auth(node: &Node, d: &mut Diags) -> Option<Auth> {
             })
         }
         "oauth2" => oauth2(v, d, field),
+        "digest" => {
+            reader::check_keys(reader::map(v, "digest", d)?, keys::DIGEST, "digest auth", d);
+            Some(Auth::Digest {
+                username: field("username", d)?,
+                password: field("password", d)?,
+            })
+        }
+        "aws_sigv4" => aws_sigv4(v, d, field),
         other => {
             let diag = d.error(k.pos, format!("unknown auth kind `{other}`"));
             match did_you_mean(other, keys::AUTH_KINDS.iter().copied()) {
                 Some(s) => diag.label(format!("did you mean `{s}`?")),
-                None => diag.help("auth is none, basic, bearer, api_key or oauth2"),
+                None => {
+                    diag.help("auth is none, basic, bearer, api_key, oauth2, digest or aws_sigv4")
+                }
             };
             None
         }
     }
+}
+
+fn aws_sigv4(
+    v: &Node,
+    d: &mut Diags,
+    field: impl Fn(&str, &mut Diags) -> Option<Tmpl>,
+) -> Option<Auth> {
+    let m = reader::map(v, "aws_sigv4", d)?;
+    reader::check_keys(m, keys::AWS_SIGV4, "aws_sigv4 auth", d);
+    let session_token = v
+        .get("session_token")
+        .and_then(|n| reader::template(n, "session_token", d));
+    Some(Auth::AwsSigV4(AwsSigV4 {
+        access_key_id: field("access_key_id", d)?,
+        secret_access_key: field("secret_access_key", d)?,
+        session_token,
+        region: field("region", d)?,
+        service: field("service", d)?,
+    }))
 }
 
 fn oauth2(

@@ -139,6 +139,16 @@ pub fn request_templates(r: &Request) -> Vec<&Tmpl> {
                     ts.extend(o.scope.as_ref());
                     ts.extend(o.params.iter().map(|(_, t)| t));
                 }
+                Auth::Digest { username, password } => ts.extend([username, password]),
+                Auth::AwsSigV4(a) => {
+                    ts.extend([
+                        &a.access_key_id,
+                        &a.secret_access_key,
+                        &a.region,
+                        &a.service,
+                    ]);
+                    ts.extend(a.session_token.as_ref());
+                }
             }
         }
         Action::Receive(rc) => {

@@ -372,6 +372,10 @@ fn predicates(v: &Node, duration: bool, d: &mut Diags) -> Vec<Check> {
                     continue;
                 }
             },
+            "sha256" => match sha256(val, d) {
+                Some(v) => Pred::Sha256(v),
+                None => continue,
+            },
             "jwt" => match jwt(val, d) {
                 Some(j) => Pred::Jwt(Box::new(j)),
                 None => continue,
@@ -436,6 +440,26 @@ fn matcher(val: &Node, d: &mut Diags) -> Option<Matcher> {
             None
         }
     }
+}
+
+/// 64 hex digits, or a template that gives them.
+fn sha256(val: &Node, d: &mut Diags) -> Option<TValue> {
+    let hex = val
+        .as_str()
+        .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()));
+    if hex.is_none() && !val.as_str().is_some_and(|s| s.contains("{{")) {
+        let diag = d.error(
+            val.pos,
+            "`sha256` takes the 64 hex digits of a SHA-256 digest",
+        );
+        if matches!(val.kind, Kind::Int(_) | Kind::Float(_)) {
+            diag.help("YAML read these digits as a number: quote them");
+        } else {
+            diag.help("e.g. the output of `sha256sum FILE`");
+        }
+        return None;
+    }
+    Some(reader::tvalue(val, d))
 }
 
 fn jwt(val: &Node, d: &mut Diags) -> Option<Jwt> {

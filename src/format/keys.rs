@@ -58,8 +58,23 @@ pub const NOT_IN_RECEIVE: &[&str] = &[
 ];
 
 /// `auth:` kinds (besides the string `none`) and the keys of each.
-pub const AUTH_KINDS: &[&str] = &["basic", "bearer", "api_key", "oauth2"];
+pub const AUTH_KINDS: &[&str] = &[
+    "basic",
+    "bearer",
+    "api_key",
+    "oauth2",
+    "digest",
+    "aws_sigv4",
+];
 pub const BASIC: &[&str] = &["username", "password"];
+pub const DIGEST: &[&str] = &["username", "password"];
+pub const AWS_SIGV4: &[&str] = &[
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "region",
+    "service",
+];
 pub const API_KEY: &[&str] = &["header", "query", "value"];
 pub const OAUTH2: &[&str] = &[
     "token_url",
@@ -89,7 +104,7 @@ pub const SNAPSHOT: &[&str] = &["ignore"];
 /// Predicates (`not` wraps others).
 pub const PREDICATES: &[&str] = &[
     "eq", "ne", "gt", "ge", "lt", "le", "contains", "matches", "exists", "type", "length",
-    "one_of", "jwt", "not",
+    "one_of", "jwt", "sha256", "not",
 ];
 pub const JWT: &[&str] = &["key", "alg", "claims"];
 pub const JWT_ALGS: &[&str] = &["HS256", "HS384", "HS512", "RS256", "ES256"];

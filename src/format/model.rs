@@ -141,6 +141,22 @@ pub enum Auth {
         value: Tmpl,
     },
     OAuth2(OAuth2),
+    /// HTTP Digest (RFC 7616): answered when the server challenges.
+    Digest {
+        username: Tmpl,
+        password: Tmpl,
+    },
+    AwsSigV4(AwsSigV4),
+}
+
+/// `aws_sigv4:`: AWS Signature Version 4 keys and scope.
+#[derive(Debug, Clone)]
+pub struct AwsSigV4 {
+    pub access_key_id: Tmpl,
+    pub secret_access_key: Tmpl,
+    pub session_token: Option<Tmpl>,
+    pub region: Tmpl,
+    pub service: Tmpl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,6 +304,8 @@ pub enum Pred {
     Length(TValue),
     OneOf(TValue),
     Jwt(Box<Jwt>),
+    /// `sha256: HEX`: the value's bytes (a body's as received) hash to HEX.
+    Sha256(TValue),
 }
 
 impl Pred {
@@ -299,7 +317,8 @@ impl Pred {
             | Pred::Cmp(_, v)
             | Pred::Contains(v)
             | Pred::Length(v)
-            | Pred::OneOf(v) => Some(v),
+            | Pred::OneOf(v)
+            | Pred::Sha256(v) => Some(v),
             Pred::Matches(_) | Pred::Exists(_) | Pred::Type(_) | Pred::Jwt(_) => None,
         }
     }

@@ -208,6 +208,35 @@ pub enum RawAuth {
     OAuth2 {
         oauth2: RawOAuth2,
     },
+    Digest {
+        digest: RawDigest,
+    },
+    AwsSigV4 {
+        aws_sigv4: RawAwsSigV4,
+    },
+}
+
+/// HTTP Digest (RFC 7616: MD5, SHA-256 and their `-sess` forms, `qop=auth`), answered when
+/// the server challenges; the credentials are secret.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDigest {
+    pub username: String,
+    pub password: String,
+}
+
+/// AWS Signature Version 4: every request signed; the keys are secret.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAwsSigV4 {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Temporary credentials' token (sent as `X-Amz-Security-Token`).
+    pub session_token: Option<String>,
+    /// `us-east-1`
+    pub region: String,
+    /// `execute-api`, `s3`, ...
+    pub service: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -325,6 +354,9 @@ pub struct RawPredicates {
     pub length: Option<RawLength>,
     pub one_of: Option<Vec<Json>>,
     pub jwt: Option<RawJwt>,
+    /// The SHA-256 of the value's bytes (a body's as received), in hex.
+    #[schemars(regex(pattern = r"^([0-9a-fA-F]{64}|.*\{\{.*)$"))]
+    pub sha256: Option<String>,
     /// Predicates that must not hold.
     pub not: Option<Box<RawPredicates>>,
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{Map, Value as Json};
 
-use crate::format::model::{ApiKeyIn, Auth, Body, ClientAuth, OAuth2, Part, Send};
+use crate::format::model::{ApiKeyIn, Auth, AwsSigV4, Body, ClientAuth, OAuth2, Part, Send};
 use crate::template::{TValue, Tmpl, json_text};
 
 /// Renders the templates of a request.
@@ -40,6 +40,8 @@ pub struct Built {
     pub body: BuiltBody,
     /// The OAuth2 token to fetch and send as `Authorization: Bearer ...`.
     pub oauth2: Option<TokenSpec>,
+    /// Auth applied while sending: a Digest challenge answered, or each hop signed.
+    pub signing: Option<Signing>,
     /// Headers baton added that carry credentials (dropped on a cross-origin redirect,
     /// like `Authorization`).
     pub credential_headers: Vec<String>,
@@ -64,6 +66,23 @@ pub enum BuiltPart {
         path: PathBuf,
         content_type: Option<String>,
     },
+}
+
+/// Auth that depends on what goes over the wire, rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Signing {
+    Digest { username: String, password: String },
+    SigV4(SigV4Keys),
+}
+
+/// AWS Signature Version 4 credentials and scope, rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SigV4Keys {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+    pub region: String,
+    pub service: String,
 }
 
 /// An OAuth2 client credentials request, rendered.
@@ -91,6 +110,7 @@ pub fn build<R: Render>(s: &Send, r: &mut R) -> Result<Built, R::Error> {
         headers.push((k.clone(), r.text(&format!("header `{k}`"), v)?));
     }
     let mut credential_headers = Vec::new();
+    let signing = signing(&s.auth, r)?;
     let oauth2 = auth(
         &s.auth,
         r,
@@ -109,6 +129,7 @@ pub fn build<R: Render>(s: &Send, r: &mut R) -> Result<Built, R::Error> {
         headers,
         body,
         oauth2,
+        signing,
         credential_headers,
         timeout: s.timeout,
         follow_redirects: s.follow_redirects,
@@ -152,8 +173,34 @@ fn auth<R: Render>(
             }
         }
         Auth::OAuth2(o) => return token_spec(o, r).map(Some),
+        Auth::Digest { .. } | Auth::AwsSigV4(_) => {}
     }
     Ok(None)
+}
+
+/// Render the auth that is applied while sending (Digest, SigV4); its credentials are secret.
+fn signing<R: Render>(auth: &Auth, r: &mut R) -> Result<Option<Signing>, R::Error> {
+    Ok(match auth {
+        Auth::Digest { username, password } => Some(Signing::Digest {
+            username: r.credential("digest auth username", username)?,
+            password: r.credential("digest auth password", password)?,
+        }),
+        Auth::AwsSigV4(a) => Some(Signing::SigV4(sigv4_keys(a, r)?)),
+        _ => None,
+    })
+}
+
+fn sigv4_keys<R: Render>(a: &AwsSigV4, r: &mut R) -> Result<SigV4Keys, R::Error> {
+    Ok(SigV4Keys {
+        access_key_id: r.credential("aws_sigv4 access_key_id", &a.access_key_id)?,
+        secret_access_key: r.credential("aws_sigv4 secret_access_key", &a.secret_access_key)?,
+        session_token: match &a.session_token {
+            Some(t) => Some(r.credential("aws_sigv4 session_token", t)?),
+            None => None,
+        },
+        region: r.text("aws_sigv4 region", &a.region)?,
+        service: r.text("aws_sigv4 service", &a.service)?,
+    })
 }
 
 fn token_spec<R: Render>(o: &OAuth2, r: &mut R) -> Result<TokenSpec, R::Error> {

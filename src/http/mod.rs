@@ -5,8 +5,10 @@
 //! stay as the server sent them, and a body is kept only up to `max_body` bytes.
 
 pub mod builder;
+pub mod digest;
 pub mod oauth2;
 pub mod response;
+pub mod sigv4;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -17,7 +19,7 @@ use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::io::{AsyncRead, AsyncReadExt as _};
 
-use crate::http::builder::{Built, BuiltBody, BuiltPart};
+use crate::http::builder::{Built, BuiltBody, BuiltPart, Signing};
 use crate::http::response::Response;
 
 /// TLS and proxy settings from the command line.
@@ -62,6 +64,8 @@ pub struct Prepared {
     pub follow_redirects: bool,
     /// Headers to drop on a cross-origin redirect besides the standard credential ones.
     pub credential_headers: Vec<String>,
+    /// Digest or SigV4: applied hop by hop while sending, within the origin only.
+    pub signing: Option<Signing>,
 }
 
 /// What was sent and what came back, hop by hop.
@@ -117,6 +121,7 @@ pub fn prepare(b: &Built, default_timeout: Duration) -> Result<Prepared, Prepare
         timeout: b.timeout.unwrap_or(default_timeout),
         follow_redirects: b.follow_redirects,
         credential_headers: b.credential_headers.clone(),
+        signing: b.signing.clone(),
     })
 }
 
@@ -304,6 +309,32 @@ impl Next {
     }
 }
 
+impl Next {
+    fn drop_credentials(&mut self, credential_headers: &[String]) {
+        self.headers.retain(|(k, _)| {
+            !crate::secret::is_secret_header(k)
+                && !credential_headers.iter().any(|c| c.eq_ignore_ascii_case(k))
+        });
+    }
+}
+
+/// A hop's response headers and `Location`; its cookies go into the jar.
+fn arrived(
+    resp: &reqwest::Response,
+    jar: Option<&Jar>,
+    url: &url::Url,
+) -> (Vec<(String, String)>, Option<String>) {
+    if let Some(jar) = jar {
+        let mut set = resp.headers().get_all(reqwest::header::SET_COOKIE).iter();
+        jar.set_cookies(&mut set, url);
+    }
+    let location = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    (header_list(resp.headers()), location)
+}
+
 /// The headers a hop sends: the request's, baton's defaults, and the jar's cookies.
 fn outgoing(
     headers: &[(String, String)],
@@ -408,34 +439,47 @@ impl Http {
         let mut hops: Vec<Hop> = Vec::new();
         let origin = p.url.origin();
         let mut cross_origin = false;
+        let mut digest_answered = false;
         loop {
-            let sent = outgoing(&hop.headers, jar, &hop.url);
+            let signing = p.signing.as_ref().filter(|_| !cross_origin);
+            let sent = sigv4::sign_hop(
+                outgoing(&hop.headers, jar, &hop.url),
+                signing,
+                &hop.method,
+                &hop.url,
+                &hop.headers,
+                hop.body.as_deref().unwrap_or_default(),
+            );
             let resp = (self.once(&hop.method, &hop.url, &sent, hop.body.as_ref(), p)).await?;
             let status = resp.status().as_u16();
-            if let Some(jar) = jar {
-                let mut set = resp.headers().get_all(reqwest::header::SET_COOKIE).iter();
-                jar.set_cookies(&mut set, &hop.url);
-            }
-            let response_headers = header_list(resp.headers());
-            let location = resp
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            let (response_headers, location) = arrived(&resp, jar, &hop.url);
             let redirect = p.follow_redirects
                 && matches!(status, 301 | 302 | 303 | 307 | 308)
                 && location.is_some();
+            let answer = (status == 401 && !digest_answered)
+                .then(|| digest::answer(signing, &hop.method, &hop.url, &response_headers))
+                .flatten();
             hops.push(Hop {
                 method: hop.method.clone(),
                 url: hop.url.to_string(),
                 headers: wire(&hop, sent),
                 status,
                 location: location.clone().filter(|_| redirect),
-                response_headers: if redirect {
+                response_headers: if redirect || answer.is_some() {
                     response_headers.clone()
                 } else {
                     Vec::new()
                 },
             });
+            // The challenge and its answer are one step: the same request again, answered.
+            if let Some(authorization) = answer {
+                digest_answered = true;
+                drain(resp).await;
+                hop.headers
+                    .retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+                hop.headers.push(("Authorization".into(), authorization));
+                continue;
+            }
             if !redirect {
                 let response =
                     received(resp, &hop, status, response_headers, max_body, start).await?;
@@ -453,13 +497,7 @@ impl Http {
             hop = next;
             if cross_origin {
                 // Every credential baton added or was given stays with its origin.
-                hop.headers.retain(|(k, _)| {
-                    !crate::secret::is_secret_header(k)
-                        && !p
-                            .credential_headers
-                            .iter()
-                            .any(|c| c.eq_ignore_ascii_case(k))
-                });
+                hop.drop_credentials(&p.credential_headers);
             }
         }
     }
@@ -501,7 +539,7 @@ fn add_default(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
     }
 }
 
-fn host_header(url: &url::Url) -> String {
+pub(crate) fn host_header(url: &url::Url) -> String {
     match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),

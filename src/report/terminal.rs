@@ -229,7 +229,11 @@ impl TerminalReporter {
                     .map(|(k, v)| format!("{k}: {v}")),
             )?;
         } else {
-            let status = format!("< {} Location: {}", hop.status, hop.location);
+            // A Digest challenge (401) is a hop without a `Location`.
+            let status = match hop.location.as_str() {
+                "" => format!("< {}", hop.status),
+                to => format!("< {} Location: {to}", hop.status),
+            };
             let status = self.paint(DIM, &printable(&status));
             writeln!(self.out, "      {status}")?;
         }

@@ -1,5 +1,5 @@
 //! The MiniJinja environment: baton's functions (`env`, `secret`, `uuid`, `now`,
-//! `random_int`) and filters (`b64encode`, `b64decode`, `sha256`, `format`), and the `Host`
+//! `random_int`, `fake`) and filters (`b64encode`, `b64decode`, `sha256`, `format`), and the `Host`
 //! through which `env()` and `secret()` reach the run they render for.
 
 use std::collections::BTreeMap;
@@ -13,7 +13,15 @@ use sha2::Digest as _;
 use crate::secret::Secrets;
 
 /// Names that templates may call without defining them.
-pub const GLOBALS: [&str; 6] = ["env", "secret", "uuid", "now", "random_int", "jwt_hs256"];
+pub const GLOBALS: [&str; 7] = [
+    "env",
+    "secret",
+    "uuid",
+    "now",
+    "random_int",
+    "jwt_hs256",
+    "fake",
+];
 
 /// The context key under which a render's `Host` travels (not a valid variable name).
 pub(super) const HOST_KEY: &str = "\u{0}baton-host";
@@ -57,6 +65,10 @@ fn build_env() -> Environment<'static> {
     env.add_function("now", || jiff::Timestamp::now().to_string());
     env.add_function("random_int", fn_random_int);
     env.add_function("jwt_hs256", super::jwt::jwt_hs256);
+    env.add_function("fake", |kind: String| {
+        super::fake::value(&kind)
+            .ok_or_else(|| MjError::new(ErrorKind::InvalidOperation, super::fake::unknown(&kind)))
+    });
     env.add_filter("b64encode", |s: String| {
         base64::engine::general_purpose::STANDARD.encode(s)
     });
@@ -79,7 +91,11 @@ fn format_value(out: &mut Output, state: &State, value: &MjValue) -> Result<(), 
             "a function or macro cannot be printed (call it: `name()`)",
         ));
     }
-    minijinja::escape_formatter(out, state, value)
+    if value.kind() == ValueKind::String || value.is_safe() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    out.write_str(&super::scalar_text(value))
+        .map_err(|e| MjError::new(ErrorKind::WriteFailure, e.to_string()))
 }
 
 /// The host of the render in progress (a default one when the caller gave none).

@@ -2,6 +2,7 @@
 //! expression's JSON type. `env` holds the functions and filters, `value` the scopes.
 
 mod env;
+pub mod fake;
 mod jwt;
 mod value;
 
@@ -15,6 +16,7 @@ use serde_json::Value as Json;
 use crate::problem::source::Pos;
 use env::ENV;
 pub use env::{GLOBALS, Host};
+use value::scalar_text;
 pub use value::{TValue, Vars, is_identifier, json_text};
 
 /// A template string from a collection, compiled once at load time.
@@ -140,6 +142,9 @@ impl Tmpl {
                 kind: Compiled::Literal,
                 vars: Arc::from([]),
             });
+        }
+        if let Some(e) = unknown_fake_kind(source) {
+            return Err(TemplateError::Render(e));
         }
         if let Some(segs) = simple_segments(source) {
             let names: Vec<String> = segs
@@ -286,7 +291,10 @@ impl Tmpl {
                 }
                 Ok(out)
             }
-            Compiled::Expr(_) => Ok(json_text(&self.render_value(vars)?)),
+            Compiled::Expr(_) => Ok(match self.render_value(vars)? {
+                Json::Null => "null".into(),
+                v => json_text(&v),
+            }),
             Compiled::Text(t) => {
                 self.check_defined(vars)?;
                 t.borrow_dependent()
@@ -328,9 +336,9 @@ impl Tmpl {
     }
 }
 
-/// A value as `{{ x }}` prints it (strings bare, the rest as MiniJinja displays it).
+/// A value as `{{ x }}` prints it (strings bare, the rest as JSON writes it).
 fn plain_text(v: &MjValue) -> String {
-    v.to_string()
+    scalar_text(v)
 }
 
 fn truthy(v: &Json) -> bool {
@@ -376,6 +384,17 @@ fn whole_expression(s: &str) -> Option<&str> {
             .trim_end_matches('-')
             .trim(),
     )
+}
+
+/// `fake('KIND')` with a literal kind that is not one: found when the file loads.
+fn unknown_fake_kind(source: &str) -> Option<String> {
+    static CALL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\bfake\(\s*(?:'([^']*)'|"([^"]*)")\s*\)"#).expect("a valid regex")
+    });
+    CALL.captures_iter(source).find_map(|c| {
+        let kind = c.get(1).or_else(|| c.get(2))?.as_str();
+        fake::canonical(kind).is_none().then(|| fake::unknown(kind))
+    })
 }
 
 /// A tag that needs a template loader (baton has none). MiniJinja 2.24 also panics, rather
@@ -564,6 +583,52 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.render_string(&v).unwrap(), "36!");
+    }
+
+    #[test]
+    fn values_inside_text_render_as_json_scalars() {
+        let v = vars(&[
+            ("t", Json::from(true)),
+            ("n", Json::Null),
+            ("f", serde_json::json!(1.0)),
+            ("i", Json::from(7)),
+            ("l", serde_json::json!([1, "a", null])),
+            ("m", serde_json::json!({"k": false})),
+        ]);
+        let want = "t=true n=null f=1.0 i=7 l=[1,\"a\",null] m={\"k\":false}";
+        for src in [
+            "t={{ t }} n={{ n }} f={{ f }} i={{ i }} l={{ l }} m={{ m }}",
+            "t={{ t }} n={{ n }} f={{ f }} i={{ i }} l={{ l }} m={{ m }}{% if t %}{% endif %}",
+            "t={{ t and t }} n={{ n }} f={{ f }} i={{ i }} l={{ l }} m={{ m }}",
+        ] {
+            let t = Tmpl::compile(src, Pos::default()).unwrap();
+            assert_eq!(t.render_string(&v).unwrap(), want, "{src}");
+        }
+        for (src, text) in [
+            ("{{ t }}", "true"),
+            ("{{ n }}", "null"),
+            ("{{ n or n }}", "null"),
+        ] {
+            let t = Tmpl::compile(src, Pos::default()).unwrap();
+            assert_eq!(t.render_string(&v).unwrap(), text, "{src}");
+        }
+    }
+
+    #[test]
+    fn fake_kinds_are_checked_when_compiled() {
+        let e = Tmpl::compile("{{ fake('emial') }}", Pos::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean `email`?"), "{e}");
+        let t = Tmpl::compile(
+            "{{ fake('iban') }}-{{ fake(\"FirstName\") }}",
+            Pos::default(),
+        )
+        .unwrap();
+        let text = t.render_string(&Vars::new()).unwrap();
+        assert!(text.starts_with("DE"), "{text}");
+        let t = Tmpl::compile("{{ fake('boolean') }}", Pos::default()).unwrap();
+        assert!(t.render_value(&Vars::new()).unwrap().is_boolean());
     }
 
     #[test]

@@ -157,6 +157,20 @@ pub fn json_text(v: &Json) -> String {
     }
 }
 
+/// A value as a longer template prints it: strings bare, everything else as JSON writes it
+/// (`true`, `null`, `1.0`, compact `[1,"a"]`), never MiniJinja's `none` or Python's `True`.
+pub(super) fn scalar_text(v: &MjValue) -> String {
+    use minijinja::value::ValueKind;
+    match v.kind() {
+        ValueKind::String => v.as_str().unwrap_or_default().to_string(),
+        ValueKind::Undefined => String::new(),
+        ValueKind::None => "null".into(),
+        ValueKind::Bool => (if v.is_true() { "true" } else { "false" }).into(),
+        ValueKind::Number => v.to_string(),
+        _ => serde_json::to_string(v).unwrap_or_else(|_| v.to_string()),
+    }
+}
+
 /// A name templates can read as `{{ name }}`: letters, digits and `_`, not starting with a digit.
 pub fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();

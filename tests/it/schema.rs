@@ -135,6 +135,8 @@ fn the_schema_and_the_loader_know_the_same_keys() {
     assert_eq!(p("RawBasic"), set(keys::BASIC));
     assert_eq!(p("RawApiKey"), set(keys::API_KEY));
     assert_eq!(p("RawOAuth2"), set(keys::OAUTH2));
+    assert_eq!(p("RawDigest"), set(keys::DIGEST));
+    assert_eq!(p("RawAwsSigV4"), set(keys::AWS_SIGV4));
     assert_eq!(p("RawGraphql"), set(keys::GRAPHQL));
     assert_eq!(p("RawRetry"), set(keys::RETRY));
     assert_eq!(p("RawReceive"), set(keys::RECEIVE));

@@ -4,18 +4,27 @@
 
 mod predicate;
 
+use std::borrow::Cow;
+
 use serde_json::Value as Json;
 
 use crate::format::model::{Check, Expect, Matcher, Pred, Subject};
 use crate::http::response::{Response, cut};
 use crate::report::event::AssertionResult;
 use crate::secret::Secrets;
-use crate::template::{TValue, Vars};
+use crate::template::{TValue, Vars, json_text};
 
 use predicate::{holds, kind};
 
 /// The longest value shown as "expected" or "got" (after masking).
 const SHOWN: usize = 200;
+
+/// What a subject is in this response; `Err` when it cannot be read at all. A body also
+/// gives its bytes, which `length` counts and `sha256` hashes whatever they are.
+struct Actual<'a> {
+    value: Result<Option<Json>, String>,
+    bytes: Option<&'a [u8]>,
+}
 
 /// Check everything; all failures are reported.
 pub fn check(e: &Expect, r: &Response, vars: &Vars, secrets: &Secrets) -> Vec<AssertionResult> {
@@ -26,7 +35,11 @@ pub fn check(e: &Expect, r: &Response, vars: &Vars, secrets: &Secrets) -> Vec<As
             out.push(check_schema(validator, line, r, secrets));
             continue;
         }
-        let actual = actual(&item.subject, r, secrets);
+        let actual = Actual {
+            value: actual(&item.subject, r, secrets),
+            bytes: (matches!(item.subject, Subject::Body) && r.body_error().is_none())
+                .then_some(r.body.as_slice()),
+        };
         for c in &item.checks {
             out.push(evaluate(&item.subject, &actual, c, vars, secrets));
         }
@@ -45,7 +58,10 @@ pub fn status_holds(e: &Expect, status: u16, vars: &Vars) -> bool {
     if items.peek().is_none() {
         return false;
     }
-    let actual = Ok(Some(Json::from(status)));
+    let actual = Actual {
+        value: Ok(Some(Json::from(status))),
+        bytes: None,
+    };
     let secrets = Secrets::new();
     items.all(|i| {
         i.checks
@@ -82,6 +98,7 @@ pub fn pred_name(p: &Pred) -> &'static str {
         Pred::Length(_) => "length",
         Pred::OneOf(_) => "one_of",
         Pred::Jwt(_) => "jwt",
+        Pred::Sha256(_) => "sha256",
     }
 }
 
@@ -120,10 +137,16 @@ fn actual(s: &Subject, r: &Response, secrets: &Secrets) -> Result<Option<Json>, 
             if let Some(e) = r.body_error() {
                 return Err(e);
             }
-            if !r.is_text() {
-                return Err(format!("the body is not text: {}", r.shown_body(secrets)));
+            // The content type decides only how a body is shown: any UTF-8 body is text.
+            match std::str::from_utf8(&r.body) {
+                Ok(text) => Some(Json::String(text.to_string())),
+                Err(_) => {
+                    return Err(format!(
+                        "the body is not UTF-8 text: {}",
+                        r.shown_body(secrets)
+                    ));
+                }
             }
-            Some(Json::String(r.text()))
         }
         Subject::Duration => Some(Json::from(r.duration.as_millis() as u64)),
         Subject::Schema(..) => None,
@@ -154,37 +177,12 @@ fn show(subject: &Subject, v: &Json, secrets: &Secrets) -> String {
 
 fn evaluate(
     subject: &Subject,
-    actual: &Result<Option<Json>, String>,
+    actual: &Actual,
     c: &Check,
     vars: &Vars,
     secrets: &Secrets,
 ) -> AssertionResult {
-    let name = if c.of_length {
-        format!("length {}", pred_name(&c.pred))
-    } else {
-        pred_name(&c.pred).to_string()
-    };
-    let mut res = AssertionResult {
-        subject: describe(subject),
-        predicate: if c.negated {
-            format!("not {name}")
-        } else {
-            name
-        },
-        passed: false,
-        expected: String::new(),
-        actual: String::new(),
-        diff: None,
-        message: None,
-        line: c.pos.line,
-    };
-    let measured;
-    let actual = if c.of_length {
-        measured = length_of(actual);
-        &measured
-    } else {
-        actual
-    };
+    let mut res = blank_result(subject, c);
     let expected = match operand(&c.pred, vars) {
         Ok(e) => e,
         Err(m) => {
@@ -192,45 +190,18 @@ fn evaluate(
             return res;
         }
     };
-    res.expected = match (&c.pred, &expected) {
-        (Pred::Exists(b), _) => b.to_string(),
-        (Pred::Type(t), _) => (*t).to_string(),
-        (Pred::Jwt(j), _) => format!("an {} token signed with the key", j.alg),
-        (Pred::Matches(_), Some(Json::String(s))) => format!("/{}/", secrets.redact(s)),
-        (Pred::Length(_), Some(e)) => format!("length {}", show(subject, e, secrets)),
-        (_, Some(e)) => show(subject, e, secrets),
-        (_, None) => String::new(),
-    };
-    let actual = match actual {
-        Ok(a) => a,
+    res.expected = expected_text(subject, &c.pred, expected.as_ref(), secrets);
+    let (measured, pred) = match measure(actual, c) {
+        Ok(m) => m,
         Err(m) => {
-            res.actual = if m.starts_with("response is not JSON") {
-                "not JSON".into()
-            } else if m.starts_with("body exceeds") {
-                "not kept".into()
-            } else if m.starts_with("the body is not text") {
-                "binary".into()
-            } else {
-                "(no length)".into()
-            };
-            res.message = Some(secrets.redact(m));
+            res.actual = error_label(&m).into();
+            res.message = Some(secrets.redact(&m));
             return res;
         }
     };
-    res.actual = match actual {
-        // A failing `length` shows the length, not the whole value.
-        Some(a) if matches!(c.pred, Pred::Length(_)) => match predicate::length(a) {
-            Some(n) => format!("length {n}"),
-            None => show(subject, a, secrets),
-        },
-        Some(a) => show(subject, a, secrets),
-        None => match subject {
-            Subject::Header(_) => "(no such header)".into(),
-            Subject::Query(_) => "(no such parameter)".into(),
-            _ => "(nothing selected)".into(),
-        },
-    };
-    let outcome = match (actual, &c.pred) {
+    let actual = measured.as_deref();
+    res.actual = actual_text(subject, c, actual, actual_is_length(c, actual), secrets);
+    let outcome = match (actual, pred.as_ref()) {
         (None, _) => Ok(matches!(c.pred, Pred::Exists(false))),
         // A token that does not verify is `false` with a reason, so `not: { jwt }` holds.
         (Some(a), Pred::Jwt(j)) => predicate::jwt(j, a, vars, secrets).map(|(ok, why)| {
@@ -239,7 +210,7 @@ fn evaluate(
             }
             ok
         }),
-        (Some(a), _) => holds(subject, &c.pred, a, expected.as_ref(), vars, secrets),
+        (Some(a), p) => holds(subject, p, a, expected.as_ref(), vars, secrets),
     };
     match outcome {
         Ok(b) => res.passed = b != c.negated,
@@ -252,6 +223,137 @@ fn evaluate(
         res.diff = diff(e, a, secrets);
     }
     res
+}
+
+/// A result that has not passed yet, named after its subject and predicate.
+fn blank_result(subject: &Subject, c: &Check) -> AssertionResult {
+    let name = if c.of_length {
+        format!("length {}", pred_name(&c.pred))
+    } else {
+        pred_name(&c.pred).to_string()
+    };
+    AssertionResult {
+        subject: describe(subject),
+        predicate: if c.negated {
+            format!("not {name}")
+        } else {
+            name
+        },
+        passed: false,
+        expected: String::new(),
+        actual: String::new(),
+        diff: None,
+        message: None,
+        line: c.pos.line,
+    }
+}
+
+/// What a result shows as expected.
+fn expected_text(subject: &Subject, p: &Pred, e: Option<&Json>, secrets: &Secrets) -> String {
+    match (p, e) {
+        (Pred::Exists(b), _) => b.to_string(),
+        (Pred::Type(t), _) => (*t).to_string(),
+        (Pred::Jwt(j), _) => format!("an {} token signed with the key", j.alg),
+        (Pred::Matches(_), Some(Json::String(s))) => format!("/{}/", secrets.redact(s)),
+        (Pred::Length(_), Some(e)) => format!("length {}", show(subject, e, secrets)),
+        (Pred::Sha256(_), Some(e)) => json_text(e).to_ascii_lowercase(),
+        (_, Some(e)) => show(subject, e, secrets),
+        (_, None) => String::new(),
+    }
+}
+
+/// What a result shows as got.
+fn actual_text(
+    subject: &Subject,
+    c: &Check,
+    actual: Option<&Json>,
+    is_length: bool,
+    secrets: &Secrets,
+) -> String {
+    match actual {
+        // A failing `length` shows the length, not the whole value.
+        Some(Json::Number(n)) if is_length => format!("length {n}"),
+        Some(a) if matches!(c.pred, Pred::Length(_)) => match predicate::length(a) {
+            Some(n) => format!("length {n}"),
+            None => show(subject, a, secrets),
+        },
+        Some(Json::String(s)) if matches!(c.pred, Pred::Sha256(_)) => s.clone(),
+        Some(a) => show(subject, a, secrets),
+        None => match subject {
+            Subject::Header(_) => "(no such header)".into(),
+            Subject::Query(_) => "(no such parameter)".into(),
+            _ => "(nothing selected)".into(),
+        },
+    }
+}
+
+/// Whether `measure` turned a `length` predicate's value into the length itself.
+fn actual_is_length(c: &Check, actual: Option<&Json>) -> bool {
+    matches!(c.pred, Pred::Length(_)) && actual.is_some_and(Json::is_number)
+}
+
+/// The short word a result shows for a subject that cannot be read.
+fn error_label(m: &str) -> &'static str {
+    if m.starts_with("response is not JSON") {
+        "not JSON"
+    } else if m.starts_with("body exceeds") {
+        "not kept"
+    } else if m.starts_with("the body is not UTF-8 text") {
+        "binary"
+    } else {
+        "(no length)"
+    }
+}
+
+/// The value a predicate applies to: the subject itself, its length (a body's in bytes),
+/// or its SHA-256 (a body's bytes); and the predicate to apply, a body's `length: N`
+/// becoming `eq N` on the byte count.
+fn measure<'a, 'p>(
+    actual: &'a Actual,
+    c: &'p Check,
+) -> Result<(Measured<'a>, Cow<'p, Pred>), String> {
+    let owned = |v: Json| Some(Cow::Owned(v));
+    if let Some(bytes) = actual.bytes {
+        let count = owned(Json::from(bytes.len()));
+        match &c.pred {
+            _ if c.of_length => return Ok((count, Cow::Borrowed(&c.pred))),
+            Pred::Length(v) => return Ok((count, Cow::Owned(Pred::Eq(v.clone())))),
+            Pred::Sha256(_) => {
+                let digest = owned(Json::String(hex_sha256(bytes)));
+                return Ok((digest, Cow::Borrowed(&c.pred)));
+            }
+            _ => {}
+        }
+    }
+    let value: Measured = if c.of_length {
+        length_of(&actual.value)?.map(Cow::Owned)
+    } else {
+        actual
+            .value
+            .as_ref()
+            .map_err(Clone::clone)?
+            .as_ref()
+            .map(Cow::Borrowed)
+    };
+    let value = match (&c.pred, value) {
+        (Pred::Sha256(_), Some(v)) => match v.as_ref() {
+            Json::String(s) => owned(Json::String(hex_sha256(s.as_bytes()))),
+            other => owned(Json::String(hex_sha256(other.to_string().as_bytes()))),
+        },
+        (_, v) => v,
+    };
+    Ok((value, Cow::Borrowed(&c.pred)))
+}
+
+/// A subject's value as a predicate sees it: borrowed, or made (a length, a digest).
+type Measured<'a> = Option<Cow<'a, Json>>;
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The length of a string (characters), array (items) or object (keys), as a number.

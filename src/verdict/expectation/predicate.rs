@@ -68,6 +68,8 @@ pub(super) fn holds(
             Json::Array(options) => options.iter().any(|o| equal(a, o, text_subject)),
             _ => return Err("`one_of` expects a list".into()),
         },
+        // The caller hashed the value: `a` is its digest in lowercase hex.
+        Pred::Sha256(_) => json_text(a) == json_text(e).trim().to_ascii_lowercase(),
         Pred::Jwt(j) => match jwt(j, a, vars, secrets)? {
             (true, _) => true,
             (false, why) => return Err(why.unwrap_or_default()),

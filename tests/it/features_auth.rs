@@ -303,8 +303,14 @@ fn export_curl_writes_digest_and_sigv4_as_curl_flags() {
     );
     let (code, out) = run(dir.path(), &["export", "curl", "e.yaml"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("--digest \\\n  -u \"ann:${DIGEST_PASSWORD}\""), "{out}");
+    assert!(
+        out.contains("--digest \\\n  -u \"ann:${DIGEST_PASSWORD}\""),
+        "{out}"
+    );
     assert!(out.contains("--aws-sigv4 aws:amz:eu-west-1:s3"), "{out}");
     assert!(out.contains("-u \"AK:${AWS_SECRET}\""), "{out}");
-    assert!(!out.contains(PASSWORD) && !out.contains(SECRET_KEY), "{out}");
+    assert!(
+        !out.contains(PASSWORD) && !out.contains(SECRET_KEY),
+        "{out}"
+    );
 }

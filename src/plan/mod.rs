@@ -357,10 +357,15 @@ impl Checked {
     }
 }
 
-/// SPEC 5: a request whose URL path would have an empty segment (`/pet//uploadImage`),
-/// because a variable that stands for a whole segment starts out empty, is refused before
-/// anything is sent. Variables set later (captures) are not known here and are left alone.
+/// SPEC 5: in a collection tested against an OpenAPI document, a request whose URL path
+/// would have an empty segment (`/pet//uploadImage`), because a variable that stands for a
+/// whole segment starts out empty, is refused before anything is sent. Variables set later
+/// (captures) are not known here and are left alone. Other collections keep Postman's and
+/// curl's convention of an empty variable the user fills in (`--var`), as Newman sends it.
 fn empty_segments(c: &Collection, scope: &Vars) -> Vec<Diag> {
+    if c.openapi.is_none() {
+        return Vec::new();
+    }
     static SEGMENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}(?:[/?#]|$)").expect("valid")
     });

@@ -123,20 +123,30 @@ fn unquoted_template_gets_the_quoted_fix() {
 }
 
 #[test]
-fn an_empty_whole_path_segment_is_refused_before_sending() {
-    let text = "vars:\n  base_url: http://127.0.0.1:9\n  petId: \"\"\nrequests:\n  - name: upload\n    method: POST\n    url: \"{{ base_url }}/pet/{{ petId }}/uploadImage\"\n  - name: make\n    url: \"{{ base_url }}/pet\"\n    capture: { later: $.id }\n  - name: after a capture\n    url: \"{{ base_url }}/pet/{{ later }}\"\n";
-    let err = check_stderr("pets.yaml", text);
+fn an_empty_whole_path_segment_is_refused_before_sending_under_a_contract() {
+    let doc = "openapi: 3.0.3\ninfo: { title: pets, version: '1' }\npaths:\n  /pet/{petId}/uploadImage:\n    post:\n      parameters: [{ name: petId, in: path, required: true, schema: { type: integer } }]\n      responses: { '200': { description: ok } }\n";
+    let text = "openapi: api.yaml\nvars:\n  base_url: http://127.0.0.1:9\n  petId: \"\"\nrequests:\n  - name: upload\n    method: POST\n    url: \"{{ base_url }}/pet/{{ petId }}/uploadImage\"\n  - name: make\n    url: \"{{ base_url }}/pet\"\n    capture: { later: $.id }\n  - name: after a capture\n    url: \"{{ base_url }}/pet/{{ later }}\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "api.yaml", doc);
+    write(dir.path(), "pets.yaml", text);
+    let err = run(dir.path(), &["check", "pets.yaml"]).stderr;
     assert!(
         err.contains("the path of `upload` would have an empty segment: `petId` is empty")
-            && err.contains("pets.yaml:7:10")
+            && err.contains("pets.yaml:8:10")
             && err.contains("--var petId=VALUE"),
         "{err}"
     );
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "pets.yaml", text);
     let ok = run(dir.path(), &["check", "pets.yaml", "--var", "petId=1"]);
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     // `run` refuses it before anything is sent (nothing listens on port 9 anyway: exit 2, not 3).
     let sent = run(dir.path(), &["run", "pets.yaml"]);
     assert_eq!(sent.code, 2, "{}", sent.stderr);
+    // Without a document, an empty variable is the user's to fill in, as Postman and curl
+    // imports leave it.
+    write(
+        dir.path(),
+        "plain.yaml",
+        &text.replace("openapi: api.yaml\n", ""),
+    );
+    assert_eq!(run(dir.path(), &["check", "plain.yaml"]).code, 0);
 }

@@ -11,7 +11,7 @@ use serde_json_path::JsonPath;
 use super::keys;
 use super::model::{Check, Expect, ExpectItem, Jwt, Matcher, Ord4, Pred, Snapshot, Subject};
 use crate::format::reader;
-use crate::format::yaml::{Kind, Node};
+use crate::format::yaml::{Key, Kind, Node};
 use crate::problem::Diags;
 use crate::problem::source::did_you_mean;
 use crate::template::{TValue, Tmpl};
@@ -76,21 +76,7 @@ pub fn expect(node: &Node, base_dir: &Path, receive: bool, d: &mut Diags) -> Exp
     let mut out = Expect::default();
     for (k, v) in map {
         let name = k.name.as_str();
-        if receive && ["status", "duration", "openapi"].contains(&name) {
-            d.error(
-                k.pos,
-                format!("`{name}` cannot be checked in a receive step"),
-            )
-            .label("nothing is sent, so there is no response")
-            .help(format!(
-                "a receive step checks the inbound request: {}",
-                keys::EXPECT_IN_RECEIVE.join(", ")
-            ));
-            continue;
-        }
-        if !receive && name == "query" {
-            d.error(k.pos, "`query` is checked only in a receive step")
-                .help("to check what a server echoes, use `json:` on its body");
+        if misplaced(k, receive, d) {
             continue;
         }
         let item = |subject, checks| ExpectItem {
@@ -109,60 +95,23 @@ pub fn expect(node: &Node, base_dir: &Path, receive: bool, d: &mut Diags) -> Exp
                 }
             },
             "status" => {
-                let checks = match &v.kind {
-                    Kind::Int(_) => vec![check(Pred::Eq(reader::tvalue(v, d)), v)],
-                    Kind::Seq(_) => vec![check(Pred::OneOf(reader::tvalue(v, d)), v)],
-                    Kind::Map(_) => predicates(v, false, d),
-                    _ => {
-                        d.error(v.pos, format!("`status` must be a code, a list of codes or predicates, found {}", v.type_name()))
-                            .help("e.g. `status: 200`, `status: [200, 201]`, `status: { ge: 200, lt: 300 }`");
-                        continue;
-                    }
-                };
-                out.items.push(item(Subject::Status, checks));
-            }
-            "headers" | "json" | "query" => {
-                let Some(entries) = v.as_map() else {
-                    d.error(
-                        v.pos,
-                        format!("`{name}` must be a map, found {}", v.type_name()),
-                    );
-                    continue;
-                };
-                for (hk, hv) in entries {
-                    let subject = match name {
-                        "headers" => Subject::Header(hk.name.clone()),
-                        "query" => Subject::Query(hk.name.clone()),
-                        _ => match parse_path(&hk.name) {
-                            Ok(p) => Subject::Json(p, hk.name.clone()),
-                            Err(e) => {
-                                d.error(hk.pos, e).help(path_help(&hk.name));
-                                continue;
-                            }
-                        },
-                    };
-                    let checks = plain_or_predicates(hv, d);
-                    out.items.push(ExpectItem {
-                        subject,
-                        checks,
-                        pos: hk.pos,
-                    });
+                if let Some(checks) = status_checks(v, d) {
+                    out.items.push(item(Subject::Status, checks));
                 }
             }
+            "headers" | "json" | "query" => out.items.extend(keyed_items(name, v, d)),
             "body" => {
                 let checks = plain_or_predicates(v, d);
                 out.items.push(item(Subject::Body, checks));
             }
-            "duration" => {
-                let checks = match &v.kind {
-                    Kind::Map(_) => predicates(v, true, d),
-                    _ => {
-                        d.error(v.pos, "`duration` takes predicates such as `{ lt: 500ms }`");
-                        continue;
-                    }
-                };
-                out.items.push(item(Subject::Duration, checks));
-            }
+            "duration" => match &v.kind {
+                Kind::Map(_) => out
+                    .items
+                    .push(item(Subject::Duration, predicates(v, true, d))),
+                _ => {
+                    d.error(v.pos, "`duration` takes predicates such as `{ lt: 500ms }`");
+                }
+            },
             "schema" => {
                 if let Some(validator) = schema(v, base_dir, d) {
                     out.items
@@ -178,6 +127,82 @@ pub fn expect(node: &Node, base_dir: &Path, receive: bool, d: &mut Diags) -> Exp
                 };
             }
         }
+    }
+    out
+}
+
+/// A key that has no meaning where it stands: `status`, `duration` and `openapi` in a
+/// receive step (nothing is sent), `query` outside one. Says so; true when it is.
+fn misplaced(k: &Key, receive: bool, d: &mut Diags) -> bool {
+    let name = k.name.as_str();
+    if receive && ["status", "duration", "openapi"].contains(&name) {
+        d.error(
+            k.pos,
+            format!("`{name}` cannot be checked in a receive step"),
+        )
+        .label("nothing is sent, so there is no response")
+        .help(format!(
+            "a receive step checks the inbound request: {}",
+            keys::EXPECT_IN_RECEIVE.join(", ")
+        ));
+        return true;
+    }
+    if !receive && name == "query" {
+        d.error(k.pos, "`query` is checked only in a receive step")
+            .help("to check what a server echoes, use `json:` on its body");
+        return true;
+    }
+    false
+}
+
+/// `status: 200`, `status: [200, 201]` or `status: { ge: 200, lt: 300 }`.
+fn status_checks(v: &Node, d: &mut Diags) -> Option<Vec<Check>> {
+    Some(match &v.kind {
+        Kind::Int(_) => vec![check(Pred::Eq(reader::tvalue(v, d)), v)],
+        Kind::Seq(_) => vec![check(Pred::OneOf(reader::tvalue(v, d)), v)],
+        Kind::Map(_) => predicates(v, false, d),
+        _ => {
+            d.error(
+                v.pos,
+                format!(
+                    "`status` must be a code, a list of codes or predicates, found {}",
+                    v.type_name()
+                ),
+            )
+            .help("e.g. `status: 200`, `status: [200, 201]`, `status: { ge: 200, lt: 300 }`");
+            return None;
+        }
+    })
+}
+
+/// `headers`, `json` or `query`: a map of a name (a JSONPath for `json`) to checks.
+fn keyed_items(name: &str, v: &Node, d: &mut Diags) -> Vec<ExpectItem> {
+    let Some(entries) = v.as_map() else {
+        d.error(
+            v.pos,
+            format!("`{name}` must be a map, found {}", v.type_name()),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (hk, hv) in entries {
+        let subject = match name {
+            "headers" => Subject::Header(hk.name.clone()),
+            "query" => Subject::Query(hk.name.clone()),
+            _ => match parse_path(&hk.name) {
+                Ok(p) => Subject::Json(p, hk.name.clone()),
+                Err(e) => {
+                    d.error(hk.pos, e).help(path_help(&hk.name));
+                    continue;
+                }
+            },
+        };
+        let checks = plain_or_predicates(hv, d);
+        out.push(ExpectItem {
+            subject,
+            checks,
+            pos: hk.pos,
+        });
     }
     out
 }
@@ -297,128 +322,149 @@ fn predicates(v: &Node, duration: bool, d: &mut Diags) -> Vec<Check> {
             .help(format!("use one of {}", keys::PREDICATES.join(", ")));
     }
     for (k, val) in map {
-        let operand = |d: &mut Diags| -> TValue {
-            if duration {
-                duration_ms(val, d)
-            } else {
-                reader::tvalue(val, d)
-            }
-        };
-        let pred = match k.name.as_str() {
-            "eq" => Pred::Eq(operand(d)),
-            "ne" => Pred::Ne(operand(d)),
-            "gt" => Pred::Cmp(Ord4::Gt, operand(d)),
-            "ge" => Pred::Cmp(Ord4::Ge, operand(d)),
-            "lt" => Pred::Cmp(Ord4::Lt, operand(d)),
-            "le" => Pred::Cmp(Ord4::Le, operand(d)),
-            "contains" => Pred::Contains(operand(d)),
-            "matches" => match matcher(val, d) {
-                Some(m) => Pred::Matches(m),
-                None => continue,
-            },
-            "exists" => match val.kind {
-                Kind::Bool(b) => Pred::Exists(b),
-                _ => {
-                    d.error(val.pos, "`exists` is true or false");
-                    continue;
-                }
-            },
-            // `type: null` unquoted is YAML's null: it still means the type name.
-            "type" if matches!(val.kind, Kind::Null) => Pred::Type("null"),
-            "type" => match val
-                .as_str()
-                .and_then(|s| keys::TYPES.iter().find(|t| **t == s))
-            {
-                Some(t) => Pred::Type(t),
-                None => {
-                    let diag = d.error(
-                        val.pos,
-                        format!("`type` must be one of {}", keys::TYPES.join(", ")),
-                    );
-                    if let Some(s) = val
-                        .as_str()
-                        .and_then(|s| did_you_mean(s, keys::TYPES.iter().copied()))
-                    {
-                        diag.label(format!("did you mean `{s}`?"));
-                    }
-                    continue;
-                }
-            },
-            "length" => match &val.kind {
-                Kind::Int(i) if *i >= 0 => Pred::Length(reader::tvalue(val, d)),
-                Kind::Str(_) => Pred::Length(reader::tvalue(val, d)),
-                Kind::Map(_) => {
-                    for mut c in predicates(val, false, d) {
-                        c.of_length = true;
-                        out.push(c);
-                    }
-                    continue;
-                }
-                _ => {
-                    d.error(
-                        val.pos,
-                        "`length` takes a whole number or predicates, e.g. `length: { gt: 0 }`",
-                    );
-                    continue;
-                }
-            },
-            "one_of" => match &val.kind {
-                Kind::Seq(items) if duration => Pred::OneOf(TValue::Seq(
-                    items.iter().map(|i| duration_ms(i, d)).collect(),
-                )),
-                Kind::Seq(_) => Pred::OneOf(reader::tvalue(val, d)),
-                _ => {
-                    d.error(val.pos, "`one_of` takes a list");
-                    continue;
-                }
-            },
-            "sha256" => match sha256(val, d) {
-                Some(v) => Pred::Sha256(v),
-                None => continue,
-            },
-            "jwt" => match jwt(val, d) {
-                Some(j) => Pred::Jwt(Box::new(j)),
-                None => continue,
-            },
-            "not" => {
-                if val.as_map().is_none() {
-                    d.error(
-                        val.pos,
-                        "`not` takes predicates, e.g. `not: { contains: error }`",
-                    );
-                    continue;
-                }
-                for mut c in predicates(val, duration, d) {
-                    c.negated = !c.negated;
-                    out.push(c);
-                }
-                continue;
-            }
-            other => {
-                let diag = d.error(k.pos, format!("unknown predicate `{other}`"));
-                // Hurl's `count` is our `length`; spelling alone would suggest `contains`.
-                let meant = match other {
-                    "count" | "size" | "len" => Some("length"),
-                    _ => did_you_mean(other, keys::PREDICATES.iter().copied()),
-                };
-                match meant {
-                    Some(s) => diag.label(format!("did you mean `{s}`?")),
-                    None => diag.help(format!(
-                        "predicates are {}; to compare with a map, write `eq: {{ ... }}`",
-                        keys::PREDICATES.join(", ")
-                    )),
-                };
-                continue;
-            }
-        };
-        out.push(Check {
-            pred,
-            negated: false,
-            of_length: false,
-            pos: k.pos,
-        });
+        if let Some(pred) = predicate(k, val, duration, d, &mut out) {
+            out.push(Check {
+                pred,
+                negated: false,
+                of_length: false,
+                pos: k.pos,
+            });
+        }
     }
     out
+}
+
+/// One predicate of a map. `length: {...}` and `not: {...}` add their inner checks to
+/// `out` themselves and give `None`, as does a predicate that is wrong (said in `d`).
+fn predicate(
+    k: &Key,
+    val: &Node,
+    duration: bool,
+    d: &mut Diags,
+    out: &mut Vec<Check>,
+) -> Option<Pred> {
+    let operand = |d: &mut Diags| -> TValue {
+        if duration {
+            duration_ms(val, d)
+        } else {
+            reader::tvalue(val, d)
+        }
+    };
+    Some(match k.name.as_str() {
+        "eq" => Pred::Eq(operand(d)),
+        "ne" => Pred::Ne(operand(d)),
+        "gt" => Pred::Cmp(Ord4::Gt, operand(d)),
+        "ge" => Pred::Cmp(Ord4::Ge, operand(d)),
+        "lt" => Pred::Cmp(Ord4::Lt, operand(d)),
+        "le" => Pred::Cmp(Ord4::Le, operand(d)),
+        "contains" => Pred::Contains(operand(d)),
+        "matches" => Pred::Matches(matcher(val, d)?),
+        "exists" => match val.kind {
+            Kind::Bool(b) => Pred::Exists(b),
+            _ => {
+                d.error(val.pos, "`exists` is true or false");
+                return None;
+            }
+        },
+        "type" => type_name(val, d)?,
+        "length" => return length(val, d, out),
+        "one_of" => one_of(val, duration, d)?,
+        "sha256" => Pred::Sha256(sha256(val, d)?),
+        "jwt" => Pred::Jwt(Box::new(jwt(val, d)?)),
+        "not" => {
+            if val.as_map().is_none() {
+                d.error(
+                    val.pos,
+                    "`not` takes predicates, e.g. `not: { contains: error }`",
+                );
+                return None;
+            }
+            for mut c in predicates(val, duration, d) {
+                c.negated = !c.negated;
+                out.push(c);
+            }
+            return None;
+        }
+        other => {
+            unknown_predicate(k, other, d);
+            return None;
+        }
+    })
+}
+
+/// `type: NAME`. `type: null` unquoted is YAML's null: it still means the type name.
+fn type_name(val: &Node, d: &mut Diags) -> Option<Pred> {
+    if matches!(val.kind, Kind::Null) {
+        return Some(Pred::Type("null"));
+    }
+    if let Some(t) = val
+        .as_str()
+        .and_then(|s| keys::TYPES.iter().find(|t| **t == s))
+    {
+        return Some(Pred::Type(t));
+    }
+    let diag = d.error(
+        val.pos,
+        format!("`type` must be one of {}", keys::TYPES.join(", ")),
+    );
+    if let Some(s) = val
+        .as_str()
+        .and_then(|s| did_you_mean(s, keys::TYPES.iter().copied()))
+    {
+        diag.label(format!("did you mean `{s}`?"));
+    }
+    None
+}
+
+/// `length: 3`, or `length: { gt: 0 }` (its checks go to `out`, measuring the length).
+fn length(val: &Node, d: &mut Diags, out: &mut Vec<Check>) -> Option<Pred> {
+    match &val.kind {
+        Kind::Int(i) if *i >= 0 => Some(Pred::Length(reader::tvalue(val, d))),
+        Kind::Str(_) => Some(Pred::Length(reader::tvalue(val, d))),
+        Kind::Map(_) => {
+            for mut c in predicates(val, false, d) {
+                c.of_length = true;
+                out.push(c);
+            }
+            None
+        }
+        _ => {
+            d.error(
+                val.pos,
+                "`length` takes a whole number or predicates, e.g. `length: { gt: 0 }`",
+            );
+            None
+        }
+    }
+}
+
+fn one_of(val: &Node, duration: bool, d: &mut Diags) -> Option<Pred> {
+    match &val.kind {
+        Kind::Seq(items) if duration => Some(Pred::OneOf(TValue::Seq(
+            items.iter().map(|i| duration_ms(i, d)).collect(),
+        ))),
+        Kind::Seq(_) => Some(Pred::OneOf(reader::tvalue(val, d))),
+        _ => {
+            d.error(val.pos, "`one_of` takes a list");
+            None
+        }
+    }
+}
+
+fn unknown_predicate(k: &Key, other: &str, d: &mut Diags) {
+    let diag = d.error(k.pos, format!("unknown predicate `{other}`"));
+    // Hurl's `count` is our `length`; spelling alone would suggest `contains`.
+    let meant = match other {
+        "count" | "size" | "len" => Some("length"),
+        _ => did_you_mean(other, keys::PREDICATES.iter().copied()),
+    };
+    match meant {
+        Some(s) => diag.label(format!("did you mean `{s}`?")),
+        None => diag.help(format!(
+            "predicates are {}; to compare with a map, write `eq: {{ ... }}`",
+            keys::PREDICATES.join(", ")
+        )),
+    };
 }
 
 fn matcher(val: &Node, d: &mut Diags) -> Option<Matcher> {

@@ -111,8 +111,8 @@ pub(super) fn import(cmd: ImportCommand) -> i32 {
     };
     let result: Result<(), String> = (|| match cmd {
         ImportCommand::Postman { file, out } => {
-            let imported =
-                crate::import::postman(&read(&file)?, out.is_some()).map_err(|e| e.to_string())?;
+            let imported = crate::import::postman_to(&read(&file)?, out.as_deref())
+                .map_err(|e| e.to_string())?;
             write_out(imported, out)
         }
         ImportCommand::Openapi { file, out } => {

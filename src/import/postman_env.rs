@@ -48,17 +48,26 @@ pub fn postman_env(json: &str) -> Result<Converted, ImportError> {
             doc.comment(vec![format!("disabled in Postman: {ident}: {shown}")]);
             continue;
         }
-        if secret {
+        let y = if secret {
             let env = upper_snake(key);
-            doc.put(ident.clone(), Y::Str(format!("{{{{ secret('{env}') }}}}")));
             secrets.push(format!("{env} (for `{ident}`)"));
-            continue;
-        }
-        let y = match &value {
-            Json::String(s) => Y::Str(template(s, &mut names, &mut unknown)),
-            other => Y::from_json(other, &mut |s| s.to_string()),
+            Y::Str(format!("{{{{ secret('{env}') }}}}"))
+        } else {
+            match &value {
+                Json::String(s) => Y::Str(template(s, &mut names, &mut unknown)),
+                other => Y::from_json(other, &mut |s| s.to_string()),
+            }
         };
-        doc.put(ident, y);
+        // Postman reads the last enabled value of a key given twice.
+        match doc.get_mut(&ident) {
+            Some(old) => {
+                *old = y;
+                warnings.push(format!(
+                    "`{key}` is given more than once; the last enabled value is kept"
+                ));
+            }
+            None => doc.put(ident, y),
+        }
     }
     warnings.extend(names.warnings());
     for u in unknown {

@@ -1,7 +1,8 @@
 //! Unit tests of `import::postman`.
 
 use super::body::parse_templated_json;
-use super::*;
+
+use crate::import::slug;
 
 #[test]
 fn templated_json() {

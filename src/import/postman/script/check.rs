@@ -1,0 +1,70 @@
+//! One translated assertion: what it reads from the response and the predicates on it.
+
+use super::super::super::emit::Y;
+
+/// What part of the response a check reads.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Target {
+    Status,
+    Header(String),
+    Json(String),
+    Body,
+    Duration,
+}
+
+/// A target and a map of predicates that must all hold.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Check {
+    pub target: Target,
+    pub pred: Y,
+}
+
+impl Check {
+    pub fn new(target: Target, op: &str, value: Y) -> Check {
+        Check {
+            target,
+            pred: Y::Map(vec![(op.to_string(), value)]),
+        }
+    }
+
+    pub fn exists(path: String, present: bool) -> Check {
+        Check::new(Target::Json(path), "exists", Y::Bool(present))
+    }
+
+    /// JavaScript truthiness of a JSON value: present and none of `false null 0 ""`.
+    pub fn truthy(path: String) -> Check {
+        let falsy = Y::Seq(vec![Y::Bool(false), Y::Null, Y::Int(0), Y::str("")]);
+        Check {
+            target: Target::Json(path),
+            pred: Y::Map(vec![
+                ("exists".into(), Y::Bool(true)),
+                ("not".into(), Y::Map(vec![("one_of".into(), falsy)])),
+            ]),
+        }
+    }
+
+    /// The same check, holding exactly when this one does not.
+    pub fn negate(self) -> Check {
+        let pred = match self.pred {
+            Y::Map(mut m) if m.len() == 1 && m[0].0 == "not" => m.remove(0).1,
+            Y::Map(m) if m.len() == 1 && m[0].0 == "exists" => match m[0].1 {
+                Y::Bool(b) => Y::Map(vec![("exists".into(), Y::Bool(!b))]),
+                _ => Y::Map(vec![("not".into(), Y::Map(m))]),
+            },
+            other => Y::Map(vec![("not".into(), other)]),
+        };
+        Check { pred, ..self }
+    }
+
+    /// The predicates as written under their target: a lone `eq` of a scalar is the plain value.
+    pub fn written(pred: &Y) -> Y {
+        match pred {
+            Y::Map(m)
+                if m.len() == 1 && m[0].0 == "eq" && !matches!(m[0].1, Y::Map(_) | Y::Seq(_)) =>
+            {
+                m[0].1.clone()
+            }
+            other => other.clone(),
+        }
+    }
+}

@@ -165,6 +165,7 @@ fn describe(t: &Target) -> String {
         Target::Json(p) => p.clone(),
         Target::Body => "the body".into(),
         Target::Duration => "the duration".into(),
+        Target::Schema => "the JSON Schema".into(),
     }
 }
 
@@ -172,7 +173,7 @@ fn write(merged: Vec<(Target, Vec<(String, Y)>)>) -> Y {
     let mut e = Y::map();
     let mut headers = Y::map();
     let mut json = Y::map();
-    let (mut status, mut body, mut duration) = (None, None, None);
+    let (mut status, mut body, mut duration, mut schema) = (None, None, None, None);
     for (t, preds) in merged {
         let v = Check::written(&Y::Map(preds));
         match t {
@@ -181,6 +182,7 @@ fn write(merged: Vec<(Target, Vec<(String, Y)>)>) -> Y {
             Target::Json(p) => json.put(p, v),
             Target::Body => body = Some(v),
             Target::Duration => duration = Some(v),
+            Target::Schema => schema = v.get("schema").cloned(),
         }
     }
     if let Some(s) = status {
@@ -197,6 +199,9 @@ fn write(merged: Vec<(Target, Vec<(String, Y)>)>) -> Y {
     }
     if let Some(d) = duration {
         e.put("duration", d);
+    }
+    if let Some(s) = schema {
+        e.put("schema", s);
     }
     e
 }

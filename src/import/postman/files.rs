@@ -88,14 +88,15 @@ impl Cx {
         if !missing.is_empty() {
             vmap.comment(vec![
                 "used but not defined in the collection (Postman environment or globals?):".into(),
-                "give them with --env FILE (see `baton import postman-env`) or --var NAME=VALUE"
+                "give them with --env FILE (see `baton import postman-env`) or --var NAME=VALUE;"
                     .into(),
+                "until then each is sent as its own `{{name}}` text, as Newman sends it".into(),
             ]);
             for m in missing {
-                vmap.put(m.clone(), Y::str(""));
+                vmap.put(m.clone(), Y::Str(format!("{{{{ '{{{{' }}}}{m}}}}}")));
             }
             self.warnings.push(format!(
-                "{file}: {} used but not defined in the collection; set to \"\" in `vars`: give them with --env or --var",
+                "{file}: {} used but not defined in the collection; sent as their `{{name}}` text, as Newman does: give them with --env or --var",
                 list_names(missing)
             ));
         }

@@ -48,6 +48,7 @@ impl Cx {
         let (body, implied_type, mut body_notes) = self.body(req.get("body"), &req, name);
         notes.append(&mut body_notes);
         let body = match body {
+            Some((_, b)) if pruned && b.is_empty_map() => None,
             Some(_) if pruned => {
                 notes.push(format!("the Postman body is not sent with {method} (as Newman does; set protocolProfileBehavior.disableBodyPruning to send it)"));
                 self.add_content_type = None;

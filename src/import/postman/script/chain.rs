@@ -121,6 +121,14 @@ impl Walker<'_, '_> {
             "a" | "an" => type_of(st, &string_arg(args, 0)?),
             "property" | "ownProperty" | "haveOwnProperty" => self.property(st, args),
             "keys" | "key" | "all" => self.keys(st, args),
+            "jsonSchema" if st.subject == Sym::Json("$".into()) && !st.negated => {
+                let s = literal(arg(args, 0)?).or_else(|| match self.eval(arg(args, 0)?) {
+                    Some(Sym::Lit(v)) => Some(v),
+                    _ => None,
+                })?;
+                st.push(schema(s)?);
+                Some(())
+            }
             _ => None,
         }
     }
@@ -348,6 +356,7 @@ fn response_call(st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()
             )),
             _ => return None,
         },
+        "jsonSchema" if !st.negated => st.push(schema(lit(0)?)?),
         "jsonBody" => match (args.len(), lit(0)) {
             (0, _) => st.push(Check::exists("$".into(), true)),
             (1, Some(Json::String(p))) => st.push(Check::exists(lodash_path(&p)?, true)),
@@ -410,4 +419,13 @@ fn reason_code(reason: &str) -> Option<i64> {
     ];
     let r = reason.trim().to_ascii_lowercase();
     CODES.iter().find(|(_, n)| *n == r).map(|(c, _)| *c)
+}
+
+/// A check of the whole body against an inline JSON Schema.
+pub(super) fn schema(s: Json) -> Option<Check> {
+    if !s.is_object() {
+        return None;
+    }
+    let y = Y::from_json(&s, &mut |t| super::super::super::escape_jinja(t));
+    Some(Check::new(Target::Schema, "schema", y))
 }

@@ -10,6 +10,8 @@ pub(crate) enum Target {
     Json(String),
     Body,
     Duration,
+    /// The body against a JSON Schema (the predicate map holds `schema: {...}`).
+    Schema,
 }
 
 /// A target and a map of predicates that must all hold.

@@ -327,6 +327,18 @@ impl Walker<'_, '_> {
                 _ => return None,
             },
             "responseHeaders" => (Sym::Header(self.key(links.first()?)?), 1),
+            "tv4" => match c(0)? {
+                ("validate", args) => {
+                    if self.eval(arg(args, 0)?)? != Sym::Json("$".into()) {
+                        return None;
+                    }
+                    let Sym::Lit(s) = self.eval(arg(args, 1)?)? else {
+                        return None;
+                    };
+                    (Sym::Cond(vec![super::chain::schema(s)?]), 1)
+                }
+                _ => return None,
+            },
             "environment" | "globals" => {
                 let k = self.key(links.first()?)?;
                 (self.var(&k), 1)

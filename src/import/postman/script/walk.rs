@@ -5,14 +5,15 @@
 use std::collections::HashMap;
 
 use oxc_ast::ast::{
-    Argument, AssignmentTarget, BindingPattern, Expression, Statement, TryStatement,
+    Argument, AssignmentTarget, BindingPattern, Expression, IfStatement, PropertyKey, Statement,
+    TryStatement,
 };
 use oxc_span::{GetSpan, Span};
 use serde_json::Value as Json;
 
 use super::super::super::Names;
 use super::super::super::emit::Y;
-use super::eval::{Link, Sym, arg, flatten, string_arg};
+use super::eval::{Link, Sym, arg, flatten, join_path, string_arg};
 use super::{Kind, Translated, assertions_in};
 
 pub(super) struct Walker<'s, 'n> {
@@ -22,6 +23,8 @@ pub(super) struct Walker<'s, 'n> {
     pub(super) env: HashMap<String, Sym>,
     pub(super) out: Translated,
     pub(super) dropped_spans: Vec<Span>,
+    /// Inside an `if`: setters still become captures, checks stay comments.
+    conditional: usize,
 }
 
 /// What to restore when a statement turns out not to be translatable.
@@ -47,6 +50,7 @@ impl<'s, 'n> Walker<'s, 'n> {
             env: HashMap::new(),
             out: Translated::default(),
             dropped_spans: Vec::new(),
+            conditional: 0,
         }
     }
 
@@ -88,16 +92,51 @@ impl<'s, 'n> Walker<'s, 'n> {
             Statement::EmptyStatement(_) => {}
             Statement::BlockStatement(b) => self.statements(&b.body),
             Statement::TryStatement(t) => self.try_statement(t),
+            Statement::IfStatement(i) => self.if_statement(i, s.span()),
             Statement::ExpressionStatement(e) if test_call(&e.expression).is_some() => {
                 self.test(&e.expression, s.span());
             }
             _ => {
                 let mark = self.mark();
-                if self.simple(s).is_none() {
+                let checks = self.out.checks.len();
+                let ok = self.simple(s).is_some();
+                if !ok || (self.conditional > 0 && self.out.checks.len() > checks) {
                     self.restore(mark);
                     self.drop_span(s.span());
                 }
             }
+        }
+    }
+
+    /// `if (...) { ... } else { ... }`: a check that holds only under the condition stays a
+    /// comment; a setter still captures (a capture that finds nothing fails the request,
+    /// which is never a false green). With nothing translated, the whole `if` is a comment.
+    fn if_statement(&mut self, i: &IfStatement<'_>, span: Span) {
+        let before = (
+            self.out.captures.len(),
+            self.out.comments.len(),
+            self.dropped_spans.len(),
+            self.out.dropped,
+        );
+        self.conditional += 1;
+        self.statement(&i.consequent);
+        if let Some(alt) = &i.alternate {
+            self.statement(alt);
+        }
+        self.conditional -= 1;
+        if self.out.captures.len() == before.0 {
+            self.out.comments.truncate(before.1);
+            self.dropped_spans.truncate(before.2);
+            self.out.dropped = before.3;
+            self.drop_span(span);
+        } else {
+            let t = i.test.span();
+            let cond = &self.src[t.start as usize..t.end as usize];
+            self.out.comments.push(format!(
+                "{}: if ({cond}): not a condition in baton; the captures under it are always made",
+                self.kind.label()
+            ));
+            self.dropped_spans.push(t);
         }
     }
 
@@ -127,7 +166,9 @@ impl<'s, 'n> Walker<'s, 'n> {
             Body::Block(list) => self.statements(list),
             Body::Expr(x) => {
                 let mark = self.mark();
-                if self.expression(x).is_none() {
+                let checks = self.out.checks.len();
+                let ok = self.expression(x).is_some();
+                if !ok || (self.conditional > 0 && self.out.checks.len() > checks) {
                     self.restore(mark);
                     self.drop_span(x.span());
                 }
@@ -164,11 +205,33 @@ impl<'s, 'n> Walker<'s, 'n> {
             Statement::ExpressionStatement(e) => self.expression(&e.expression),
             Statement::VariableDeclaration(d) => {
                 for decl in &d.declarations {
-                    let BindingPattern::BindingIdentifier(id) = &decl.id else {
-                        return None;
-                    };
                     let sym = self.eval(decl.init.as_ref()?)?;
-                    self.env.insert(id.name.as_str().to_string(), sym);
+                    self.bind(&decl.id, sym)?;
+                }
+                Some(())
+            }
+            _ => None,
+        }
+    }
+
+    /// `x = value` or `{ a, b: c } = value` (each name bound to its part).
+    fn bind(&mut self, pattern: &BindingPattern<'_>, sym: Sym) -> Option<()> {
+        match pattern {
+            BindingPattern::BindingIdentifier(id) => {
+                self.env.insert(id.name.as_str().to_string(), sym);
+                Some(())
+            }
+            BindingPattern::ObjectPattern(o) if o.rest.is_none() => {
+                let Sym::Json(path) = sym else { return None };
+                for p in &o.properties {
+                    let key = match &p.key {
+                        PropertyKey::StaticIdentifier(k) if !p.computed => {
+                            k.name.as_str().to_string()
+                        }
+                        PropertyKey::StringLiteral(k) => k.value.as_str().to_string(),
+                        _ => return None,
+                    };
+                    self.bind(&p.value, Sym::Json(join_path(&path, &key)))?;
                 }
                 Some(())
             }

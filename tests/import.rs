@@ -75,7 +75,7 @@ fn seed_converts_token_chaining() {
     assert!(
         out.warnings
             .iter()
-            .any(|w| w == "<stdout>:10: request `authenticate`: 1 assertions kept, 0 dropped"),
+            .any(|w| w == "<stdout>:11: request `authenticate`: 1 assertions kept, 0 dropped"),
         "{:?}",
         out.warnings
     );

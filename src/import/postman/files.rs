@@ -96,7 +96,7 @@ impl Cx {
                 vmap.put(m.clone(), Y::Str(format!("{{{{ '{{{{' }}}}{m}}}}}")));
             }
             self.warnings.push(format!(
-                "{file}: {} used but not defined in the collection; sent as their `{{name}}` text, as Newman does: give them with --env or --var",
+                "{file}: {} used but not defined in the collection; sent as their `{{{{name}}}}` text, as Newman does: give them with --env or --var",
                 list_names(missing)
             ));
         }

@@ -45,8 +45,14 @@ impl Check {
         }
     }
 
-    /// The same check, holding exactly when this one does not.
+    /// The check that holds when this one does not. baton's `not` negates each predicate
+    /// in it, so the negation of several at once is stricter than "not all of them": never
+    /// a false green. "Not truthy" (falsy or absent) cannot be said; absent is asked for.
     pub fn negate(self) -> Check {
+        let truthy = matches!(&self.pred, Y::Map(m) if m.len() == 2 && m[0] == ("exists".to_string(), Y::Bool(true)) && m[1].0 == "not");
+        if truthy {
+            return Check::new(self.target, "exists", Y::Bool(false));
+        }
         let pred = match self.pred {
             Y::Map(mut m) if m.len() == 1 && m[0].0 == "not" => m.remove(0).1,
             Y::Map(m) if m.len() == 1 && m[0].0 == "exists" => match m[0].1 {

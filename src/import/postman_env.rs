@@ -128,6 +128,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_key_given_twice_keeps_its_last_enabled_value() {
+        let env = r#"{"name": "e", "values": [
+            {"key": "k", "value": "1", "enabled": true},
+            {"key": "k", "value": "2", "enabled": true},
+            {"key": "k", "value": "3", "enabled": false}
+        ]}"#;
+        let out = postman_env(env).unwrap();
+        let doc = crate::yaml::parse(&out.yaml).unwrap().to_json();
+        assert_eq!(doc["k"], "2", "{}", out.yaml);
+        assert_eq!(out.yaml.matches("\nk:").count(), 1, "{}", out.yaml);
+    }
+
+    #[test]
     fn snake() {
         assert_eq!(upper_snake("apiKey"), "API_KEY");
         assert_eq!(upper_snake("client-secret"), "CLIENT_SECRET");

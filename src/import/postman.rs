@@ -50,11 +50,7 @@ pub fn postman_to(json: &str, out: Option<&Path>) -> Result<Imported, ImportErro
 
     let mut flat = Vec::new();
     cx.walk(items, &[], &scope, &mut flat, &mut vars);
-    for (k, v) in std::mem::take(&mut cx.pre_vars) {
-        if !vars.iter().any(|(n, _)| *n == k) {
-            vars.push((k, v));
-        }
-    }
+    cx.script_vars(&mut vars);
     let groups = group(flat, out.is_some());
     let mut imported = Imported::default();
     cx.files(
@@ -370,6 +366,28 @@ impl Cx {
                     kept,
                     dropped,
                 });
+            }
+        }
+    }
+
+    /// Variables scripts set to values known at import: they win over the collection's own
+    /// (Postman's environment does); when two scripts disagree, the first is kept.
+    fn script_vars(&mut self, vars: &mut Vec<(String, Y)>) {
+        let mut seen: Vec<(String, Y)> = Vec::new();
+        for (k, v) in std::mem::take(&mut self.pre_vars) {
+            match seen.iter().find(|(n, _)| *n == k) {
+                Some((_, old)) if *old != v => self.warnings.push(format!(
+                    "scripts set `{k}` to different values; the first ({}) is kept in `vars`",
+                    super::emit::flow(old)
+                )),
+                Some(_) => {}
+                None => seen.push((k, v)),
+            }
+        }
+        for (k, v) in seen {
+            match vars.iter_mut().find(|(n, _)| *n == k) {
+                Some(slot) => slot.1 = v,
+                None => vars.push((k, v)),
             }
         }
     }

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 use super::super::emit::Y;
 use super::expect::expect_map;
 use super::scope::{Scope, scripts};
-use super::script::{self, Kind, Translated};
+use super::script::{self, Translated};
 use super::{AuthOut, Cx, disabled, param, params, text};
 
 /// Methods whose body Newman does not send unless `disableBodyPruning` is set.
@@ -163,9 +163,7 @@ impl Cx {
         for (kind, source) in scripts(item.get("event")) {
             let one = script::translate(&source, kind, &mut self.names);
             self.unconverted += one.dropped_lines;
-            if kind == Kind::PreRequest {
-                self.pre_vars.extend(one.vars.iter().cloned());
-            }
+            self.pre_vars.extend(one.vars.iter().cloned());
             t.extend(one);
         }
         let (expect, checks, conflicts) = expect_map(&t.checks);

@@ -321,9 +321,9 @@ impl<'s, 'n> Walker<'s, 'n> {
     fn setter(&mut self, args: &[Argument<'_>]) -> Option<()> {
         let name = self.names.ident(&string_arg(args, 0)?);
         let value = self.eval(arg(args, 1)?)?;
-        match self.kind {
-            Kind::PreRequest => {
-                let Sym::Lit(v) = value else { return None };
+        match (self.kind, value) {
+            // A value known at import is a variable, whichever script sets it.
+            (_, Sym::Lit(v)) => {
                 let y = match v {
                     Json::String(s) => Y::Str(super::super::super::escape_jinja(&s)),
                     Json::Object(_) | Json::Array(_) => return None,
@@ -331,7 +331,8 @@ impl<'s, 'n> Walker<'s, 'n> {
                 };
                 self.out.vars.push((name, y));
             }
-            Kind::Test => {
+            (Kind::PreRequest, _) => return None,
+            (Kind::Test, value) => {
                 let source = capture_source(value)?;
                 let source = if is_secret_name(&name) {
                     let mut m = match source {

@@ -360,6 +360,12 @@ fn response_call(st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()
         "jsonBody" => match (args.len(), lit(0)) {
             (0, _) => st.push(Check::exists("$".into(), true)),
             (1, Some(Json::String(p))) => st.push(Check::exists(lodash_path(&p)?, true)),
+            // `jsonBody({...})`: the whole body deep-equals the object.
+            (1, Some(v @ (Json::Object(_) | Json::Array(_)))) => st.push(Check::new(
+                Target::Json("$".into()),
+                "eq",
+                Y::from_json(&v, &mut |t| super::super::super::escape_jinja(t)),
+            )),
             (2, Some(Json::String(p))) => {
                 let v = lit(1)?;
                 st.push(Check::new(

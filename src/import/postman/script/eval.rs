@@ -292,6 +292,13 @@ impl Walker<'_, '_> {
                 (Some("response"), Some("responseTime")) => (Sym::Duration, 2),
                 (Some("response"), Some("headers")) => match c(2)? {
                     ("get", args) => (Sym::Header(string_arg(args, 0)?), 3),
+                    ("has", [only]) => {
+                        let h = string_arg(std::slice::from_ref(only), 0)?;
+                        (
+                            Sym::Cond(vec![Check::new(Target::Header(h), "exists", Y::Bool(true))]),
+                            3,
+                        )
+                    }
                     _ => return None,
                 },
                 (Some("response"), _) => match c(1) {
@@ -444,6 +451,8 @@ impl Walker<'_, '_> {
             _ => match self.eval(e)? {
                 Sym::Cond(c) => Some(c),
                 Sym::Json(p) => Some(vec![Check::truthy(p)]),
+                // A header's value is truthy when the header is there and not empty.
+                Sym::Header(h) => Some(vec![Check::new(Target::Header(h), "matches", Y::str("."))]),
                 _ => None,
             },
         }

@@ -202,3 +202,20 @@ fn a_script_that_does_not_parse_is_kept_whole() {
     assert_eq!(t.dropped_lines, 2);
     assert!(t.comments[0].contains("does not parse"));
 }
+
+#[test]
+fn header_presence_and_whole_body() {
+    let t = run(
+        "tests['auth'] = (postman.getResponseHeader('WWW-Authenticate'));\n\
+         pm.expect(pm.response.headers.has('Authorization')).to.equal(false);\n\
+         pm.response.to.have.jsonBody({ authenticated: true });",
+    );
+    assert_eq!(
+        shown(&t),
+        [
+            "Header(\"WWW-Authenticate\"): { matches: . }",
+            "Header(\"Authorization\"): { exists: false }",
+            "Json(\"$\"): { eq: { authenticated: true } }",
+        ]
+    );
+}

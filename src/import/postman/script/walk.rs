@@ -205,8 +205,16 @@ impl<'s, 'n> Walker<'s, 'n> {
             Statement::ExpressionStatement(e) => self.expression(&e.expression),
             Statement::VariableDeclaration(d) => {
                 for decl in &d.declarations {
-                    let sym = self.eval(decl.init.as_ref()?)?;
-                    self.bind(&decl.id, sym)?;
+                    match (&decl.init, &decl.id) {
+                        // `var x;` only declares: nothing is known of `x` yet.
+                        (None, BindingPattern::BindingIdentifier(id)) => {
+                            self.env.remove(id.name.as_str());
+                        }
+                        (init, pattern) => {
+                            let sym = self.eval(init.as_ref()?)?;
+                            self.bind(pattern, sym)?;
+                        }
+                    }
                 }
                 Some(())
             }

@@ -219,3 +219,11 @@ fn header_presence_and_whole_body() {
         ]
     );
 }
+
+#[test]
+fn code_after_a_return_is_never_run() {
+    let t = run("return 0; tests['302'] = responseCode.code === 302;");
+    assert!(t.checks.is_empty());
+    assert_eq!((t.dropped_lines, t.dropped), (0, 0));
+    assert!(t.comments[0].contains("never run"));
+}

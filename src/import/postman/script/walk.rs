@@ -56,6 +56,21 @@ impl<'s, 'n> Walker<'s, 'n> {
 
     pub fn statements(&mut self, list: &[Statement<'_>]) {
         for s in list {
+            if let Statement::ReturnStatement(_) = s
+                && self.conditional == 0
+            {
+                // Postman stops here too: what follows is never run, so it is no check.
+                let end = list.last().map_or(s.span().end, |l| l.span().end);
+                let text = &self.src[s.span().start as usize..end as usize];
+                self.out.comments.push(format!(
+                    "{} (never run: it follows a `return`):",
+                    self.kind.label()
+                ));
+                self.out
+                    .comments
+                    .extend(text.lines().map(|l| format!("  {}", l.trim_end())));
+                return;
+            }
             self.statement(s);
         }
     }

@@ -5,9 +5,9 @@ use oxc_ast::ast::{Argument, Expression};
 use serde_json::Value as Json;
 
 use super::super::super::emit::Y;
+use super::Walker;
 use super::check::{Check, Target};
 use super::eval::{Link, Sym, arg, compare, join_path, literal, string_arg};
-use super::walk::Walker;
 
 /// The state of a chain as it is read left to right.
 struct Chain {
@@ -126,7 +126,7 @@ impl Walker<'_, '_> {
                     Some(Sym::Lit(v)) => Some(v),
                     _ => None,
                 })?;
-                st.push(schema(s)?);
+                st.push(Check::schema(s)?);
                 Some(())
             }
             _ => None,
@@ -356,7 +356,7 @@ fn response_call(st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()
             )),
             _ => return None,
         },
-        "jsonSchema" if !st.negated => st.push(schema(lit(0)?)?),
+        "jsonSchema" if !st.negated => st.push(Check::schema(lit(0)?)?),
         "jsonBody" => match (args.len(), lit(0)) {
             (0, _) => st.push(Check::exists("$".into(), true)),
             (1, Some(Json::String(p))) => st.push(Check::exists(lodash_path(&p)?, true)),
@@ -425,13 +425,4 @@ fn reason_code(reason: &str) -> Option<i64> {
     ];
     let r = reason.trim().to_ascii_lowercase();
     CODES.iter().find(|(_, n)| *n == r).map(|(c, _)| *c)
-}
-
-/// A check of the whole body against an inline JSON Schema.
-pub(super) fn schema(s: Json) -> Option<Check> {
-    if !s.is_object() {
-        return None;
-    }
-    let y = Y::from_json(&s, &mut |t| super::super::super::escape_jinja(t));
-    Some(Check::new(Target::Schema, "schema", y))
 }

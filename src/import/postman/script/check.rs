@@ -1,5 +1,7 @@
 //! One translated assertion: what it reads from the response and the predicates on it.
 
+use serde_json::Value as Json;
+
 use super::super::super::emit::Y;
 
 /// What part of the response a check reads.
@@ -74,5 +76,14 @@ impl Check {
             }
             other => other.clone(),
         }
+    }
+
+    /// A check of the whole body against an inline JSON Schema.
+    pub fn schema(s: Json) -> Option<Check> {
+        if !s.is_object() {
+            return None;
+        }
+        let y = Y::from_json(&s, &mut |t| super::super::super::escape_jinja(t));
+        Some(Check::new(Target::Schema, "schema", y))
     }
 }

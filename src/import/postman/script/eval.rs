@@ -9,8 +9,8 @@ use serde_json::Value as Json;
 
 use super::super::super::emit::Y;
 use super::super::super::escape_jinja;
+use super::Walker;
 use super::check::{Check, Target};
-use super::walk::Walker;
 
 /// What an expression stands for.
 #[derive(Clone, Debug, PartialEq)]
@@ -342,7 +342,7 @@ impl Walker<'_, '_> {
                     let Sym::Lit(s) = self.eval(arg(args, 1)?)? else {
                         return None;
                     };
-                    (Sym::Cond(vec![super::chain::schema(s)?]), 1)
+                    (Sym::Cond(vec![Check::schema(s)?]), 1)
                 }
                 _ => return None,
             },

@@ -6,7 +6,7 @@ mod check;
 mod eval;
 mod walk;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use oxc_allocator::Allocator;
 use oxc_parser::Parser;
@@ -14,6 +14,8 @@ use oxc_span::{SourceType, Span};
 
 use super::super::Names;
 use super::super::emit::Y;
+use eval::Sym;
+
 pub(crate) use check::{Check, Target};
 
 /// Which script: a test script reads the response, a pre-request script sets variables.
@@ -30,6 +32,18 @@ impl Kind {
             Kind::PreRequest => "postman pre-request",
         }
     }
+}
+
+/// Walks one script's statements, following what each variable stands for.
+struct Walker<'s, 'n> {
+    src: &'s str,
+    kind: Kind,
+    names: &'n mut Names,
+    env: HashMap<String, Sym>,
+    out: Translated,
+    dropped_spans: Vec<Span>,
+    /// Inside an `if`: setters still become captures, checks stay comments.
+    conditional: usize,
 }
 
 /// What one script turned into, and what it left as comments.
@@ -90,7 +104,7 @@ pub(crate) fn translate(source: &str, kind: Kind, names: &mut Names) -> Translat
         );
         return t;
     }
-    let mut w = walk::Walker::new(source, kind, names);
+    let mut w = Walker::new(source, kind, names);
     w.statements(&parsed.program.body);
     let dropped_spans = std::mem::take(&mut w.dropped_spans);
     let mut t = w.out;

@@ -14,18 +14,7 @@ use serde_json::Value as Json;
 use super::super::super::Names;
 use super::super::super::emit::Y;
 use super::eval::{Link, Sym, arg, flatten, join_path, string_arg};
-use super::{Kind, Translated, assertions_in};
-
-pub(super) struct Walker<'s, 'n> {
-    src: &'s str,
-    kind: Kind,
-    pub(super) names: &'n mut Names,
-    pub(super) env: HashMap<String, Sym>,
-    pub(super) out: Translated,
-    pub(super) dropped_spans: Vec<Span>,
-    /// Inside an `if`: setters still become captures, checks stay comments.
-    conditional: usize,
-}
+use super::{Kind, Translated, Walker, assertions_in};
 
 /// What to restore when a statement turns out not to be translatable.
 struct Mark {

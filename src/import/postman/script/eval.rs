@@ -413,9 +413,21 @@ impl Walker<'_, '_> {
         match e {
             Expression::ParenthesizedExpression(p) => self.cond(&p.expression),
             Expression::LogicalExpression(l) if l.operator == LogicalOperator::And => {
-                let mut a = self.cond(&l.left)?;
-                a.extend(self.cond(&l.right)?);
-                Some(a)
+                // `a && b && c` nests to the left: walk it with a loop, not recursion.
+                let mut terms = vec![&l.right];
+                let mut left = &l.left;
+                while let Expression::LogicalExpression(inner) = left
+                    && inner.operator == LogicalOperator::And
+                {
+                    terms.push(&inner.right);
+                    left = &inner.left;
+                }
+                terms.push(left);
+                let mut all = Vec::new();
+                for t in terms.into_iter().rev() {
+                    all.extend(self.cond(t)?);
+                }
+                Some(all)
             }
             Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
                 match self.cond(&u.argument)?.as_slice() {

@@ -83,9 +83,12 @@ pub(crate) fn translate(source: &str, kind: Kind, names: &mut Names) -> Translat
     if lines.is_empty() {
         return Translated::default();
     }
+    // Deeply nested code would exhaust the stack of a recursive reader (the parser's and
+    // this walk's); no real test script nests this deep.
+    let too_deep = nesting(source) > MAX_NESTING;
     let allocator = Allocator::default();
-    let parsed = Parser::new(&allocator, source, SourceType::cjs()).parse();
-    if parsed.panicked || !parsed.diagnostics.is_empty() {
+    let parsed = (!too_deep).then(|| Parser::new(&allocator, source, SourceType::cjs()).parse());
+    let Some(parsed) = parsed.filter(|p| !p.panicked && p.diagnostics.is_empty()) else {
         let mut t = Translated {
             lines: lines.len(),
             dropped_lines: lines.len(),
@@ -93,7 +96,7 @@ pub(crate) fn translate(source: &str, kind: Kind, names: &mut Names) -> Translat
             ..Translated::default()
         };
         t.comments.push(format!(
-            "{} (does not parse as JavaScript; not converted):",
+            "{} (does not parse as JavaScript, or nests too deep; not converted):",
             kind.label()
         ));
         t.comments.extend(
@@ -103,7 +106,7 @@ pub(crate) fn translate(source: &str, kind: Kind, names: &mut Names) -> Translat
                 .map(|l| format!("  {}", l.trim_end())),
         );
         return t;
-    }
+    };
     let mut w = Walker::new(source, kind, names);
     w.statements(&parsed.program.body);
     let dropped_spans = std::mem::take(&mut w.dropped_spans);
@@ -116,6 +119,24 @@ pub(crate) fn translate(source: &str, kind: Kind, names: &mut Names) -> Translat
         .collect();
     t.dropped_lines = dropped.len();
     t
+}
+
+/// How deep brackets and `!` prefixes nest in a script, at most.
+const MAX_NESTING: usize = 64;
+
+fn nesting(source: &str) -> usize {
+    let (mut depth, mut max, mut bangs) = (0usize, 0usize, 0usize);
+    for c in source.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        bangs = if c == '!' { bangs + 1 } else { 0 };
+        max = max.max(depth).max(bangs);
+    }
+    // `else if` chains nest without brackets.
+    max.max(source.matches("else").count())
 }
 
 /// Line numbers (from 0) that hold code, not only blanks or a `//` comment.

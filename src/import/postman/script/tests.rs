@@ -227,3 +227,25 @@ fn code_after_a_return_is_never_run() {
     assert_eq!((t.dropped_lines, t.dropped), (0, 0));
     assert!(t.comments[0].contains("never run"));
 }
+
+#[test]
+fn deep_or_long_scripts_do_not_exhaust_the_stack() {
+    let long_and = format!(
+        "var d = pm.response.json(); tests['x'] = {};",
+        vec!["d.a === 1"; 20_000].join(" && ")
+    );
+    assert_eq!(run(&long_and).checks.len(), 20_000);
+    for deep in [
+        format!("tests['x'] = {}true;", "!".repeat(20_000)),
+        format!(
+            "pm.expect({}1{}).to.eql(1);",
+            "(".repeat(5_000),
+            ")".repeat(5_000)
+        ),
+        format!("if (a) {{ x(); }}{}", " else if (a) { x(); }".repeat(5_000)),
+    ] {
+        let t = run(&deep);
+        assert!(t.checks.is_empty());
+        assert!(t.comments[0].contains("nests too deep"));
+    }
+}

@@ -287,37 +287,7 @@ impl Walker<'_, '_> {
         let c = |i: usize| links.get(i).and_then(Link::call);
         let name = id.name.as_str();
         Some(match name {
-            "pm" => match (p(0), p(1)) {
-                (Some("response"), Some("code")) => (Sym::Status, 2),
-                (Some("response"), Some("responseTime")) => (Sym::Duration, 2),
-                (Some("response"), Some("headers")) => match c(2)? {
-                    ("get", args) => (Sym::Header(string_arg(args, 0)?), 3),
-                    ("has", [only]) => {
-                        let h = string_arg(std::slice::from_ref(only), 0)?;
-                        (
-                            Sym::Cond(vec![Check::new(Target::Header(h), "exists", Y::Bool(true))]),
-                            3,
-                        )
-                    }
-                    _ => return None,
-                },
-                (Some("response"), _) => match c(1) {
-                    Some(("json", [])) => (Sym::Json("$".into()), 2),
-                    Some(("text", [])) => (Sym::Body, 2),
-                    _ => (Sym::Response, 1),
-                },
-                (Some("environment" | "globals" | "collectionVariables" | "variables"), _) => {
-                    match c(1)? {
-                        ("get", args) => (self.var(&string_arg(args, 0)?), 2),
-                        _ => return None,
-                    }
-                }
-                (Some("cookies"), _) => match c(1)? {
-                    ("get", args) => (Sym::Cookie(string_arg(args, 0)?), 2),
-                    _ => return None,
-                },
-                _ => return None,
-            },
+            "pm" => self.pm_root(links)?,
             "responseCode" if p(0) == Some("code") => (Sym::Status, 1),
             "JSON" => match c(0)? {
                 ("parse", args) if self.eval(arg(args, 0)?)? == Sym::Body => {
@@ -351,6 +321,43 @@ impl Walker<'_, '_> {
                 (self.var(&k), 1)
             }
             _ => (self.ident(name)?, 0),
+        })
+    }
+
+    /// What `pm.` starts: the response, its parts, a variable or a cookie.
+    fn pm_root(&mut self, links: &[Link<'_, '_>]) -> Option<(Sym, usize)> {
+        let p = |i: usize| links.get(i).and_then(Link::prop);
+        let c = |i: usize| links.get(i).and_then(Link::call);
+        Some(match (p(0), p(1)) {
+            (Some("response"), Some("code")) => (Sym::Status, 2),
+            (Some("response"), Some("responseTime")) => (Sym::Duration, 2),
+            (Some("response"), Some("headers")) => match c(2)? {
+                ("get", args) => (Sym::Header(string_arg(args, 0)?), 3),
+                ("has", [only]) => {
+                    let h = string_arg(std::slice::from_ref(only), 0)?;
+                    (
+                        Sym::Cond(vec![Check::new(Target::Header(h), "exists", Y::Bool(true))]),
+                        3,
+                    )
+                }
+                _ => return None,
+            },
+            (Some("response"), _) => match c(1) {
+                Some(("json", [])) => (Sym::Json("$".into()), 2),
+                Some(("text", [])) => (Sym::Body, 2),
+                _ => (Sym::Response, 1),
+            },
+            (Some("environment" | "globals" | "collectionVariables" | "variables"), _) => {
+                match c(1)? {
+                    ("get", args) => (self.var(&string_arg(args, 0)?), 2),
+                    _ => return None,
+                }
+            }
+            (Some("cookies"), _) => match c(1)? {
+                ("get", args) => (Sym::Cookie(string_arg(args, 0)?), 2),
+                _ => return None,
+            },
+            _ => return None,
         })
     }
 

@@ -4,6 +4,8 @@
 //! `bash ci/setup.sh` installs the servers into .interop/; a test whose server is missing is
 //! reported ignored, with a warning naming what is missing, and fails under CI.
 
+#[path = "interop/postman_corpus.rs"]
+mod postman_corpus;
 #[path = "it/support/mod.rs"]
 mod support;
 
@@ -42,7 +44,15 @@ fn main() -> ExitCode {
         httpbin: Mutex::new(None),
         oauth2: Mutex::new(None),
     });
-    let table: [Test; 17] = [
+    let table: [Test; 19] = [
+        ("postman_corpus_every_import_passes_check", &[], |_| {
+            postman_corpus::every_import_passes_check()
+        }),
+        (
+            "postman_corpus_no_false_green_against_newman",
+            &[Tool::Httpbin],
+            postman_no_false_green,
+        ),
         ("httpbin_auth", &[Tool::Httpbin], httpbin_auth),
         ("httpbin_digest_auth", &[Tool::Httpbin], httpbin_digest),
         (
@@ -123,6 +133,12 @@ fn main() -> ExitCode {
     let conclusion = libtest_mimic::run(&args, trials);
     ctx.stop_servers();
     conclusion.exit_code()
+}
+
+/// The Postman corpus run against httpbin, held to Newman's recorded verdicts.
+fn postman_no_false_green(ctx: &Ctx) -> Outcome {
+    let server = ctx.httpbin()?;
+    postman_corpus::no_false_green(server.url.trim_start_matches("http://"))
 }
 
 fn warn_missing(missing: &[(Tool, String)]) {

@@ -8,14 +8,13 @@ mod curl;
 pub mod export;
 mod postman;
 mod postman_env;
-mod script;
 pub(crate) mod writer;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use curl::curl;
-pub use postman::postman;
+pub use postman::{postman, postman_to};
 pub use postman_env::postman_env;
 pub(crate) use postman_env::upper_snake;
 
@@ -112,8 +111,9 @@ impl Names {
     }
 }
 
-const RESERVED: [&str; 19] = [
+const RESERVED: [&str; 20] = [
     "env",
+    "fake",
     "secret",
     "uuid",
     "now",
@@ -177,7 +177,7 @@ pub(crate) fn template(s: &str, names: &mut Names, unknown: &mut Vec<String>) ->
             match dynamic_variable(dynamic) {
                 Some(expr) => {
                     out.push_str("{{ ");
-                    out.push_str(expr);
+                    out.push_str(&expr);
                     out.push_str(" }}");
                 }
                 None => {
@@ -225,16 +225,140 @@ pub(crate) fn escape_jinja(s: &str) -> String {
         .replace("{#", "{{ '{#' }}")
 }
 
-fn dynamic_variable(name: &str) -> Option<&'static str> {
+fn dynamic_variable(name: &str) -> Option<String> {
     Some(match name {
-        "guid" | "randomUUID" => "uuid()",
-        "timestamp" => "now() | format('%s')",
-        "isoTimestamp" => "now()",
-        "randomInt" => "random_int(0, 1000)",
-        "randomBoolean" => "random_int(0, 1) == 1",
-        _ => return None,
+        "guid" | "randomUUID" => "uuid()".into(),
+        "timestamp" => "now() | format('%s')".into(),
+        "isoTimestamp" => "now()".into(),
+        "randomInt" => "random_int(0, 1000)".into(),
+        "randomBoolean" => "random_int(0, 1) == 1".into(),
+        _ => {
+            let kind = name.strip_prefix("random")?;
+            if !POSTMAN_FAKE.contains(&kind) {
+                return None;
+            }
+            let mut chars = kind.chars();
+            let first = chars.next()?.to_ascii_lowercase();
+            format!("fake('{first}{}')", chars.as_str())
+        }
     })
 }
+
+/// Postman's `{{$random...}}` dynamic variables (without `random`), which `fake()` offers.
+const POSTMAN_FAKE: &[&str] = &[
+    "AlphaNumeric",
+    "Color",
+    "HexColor",
+    "Abbreviation",
+    "IP",
+    "IPV6",
+    "MACAddress",
+    "Password",
+    "Locale",
+    "UserAgent",
+    "Protocol",
+    "Semver",
+    "FirstName",
+    "LastName",
+    "FullName",
+    "NamePrefix",
+    "NameSuffix",
+    "JobArea",
+    "JobDescriptor",
+    "JobTitle",
+    "JobType",
+    "PhoneNumber",
+    "PhoneNumberExt",
+    "City",
+    "StreetName",
+    "StreetAddress",
+    "Country",
+    "CountryCode",
+    "Latitude",
+    "Longitude",
+    "AvatarImage",
+    "ImageUrl",
+    "AbstractImage",
+    "AnimalsImage",
+    "BusinessImage",
+    "CatsImage",
+    "CityImage",
+    "FoodImage",
+    "NightlifeImage",
+    "FashionImage",
+    "PeopleImage",
+    "NatureImage",
+    "SportsImage",
+    "TransportImage",
+    "ImageDataUri",
+    "BankAccount",
+    "BankAccountName",
+    "CreditCardMask",
+    "BankAccountBic",
+    "BankAccountIban",
+    "TransactionType",
+    "CurrencyCode",
+    "CurrencyName",
+    "CurrencySymbol",
+    "Bitcoin",
+    "CompanyName",
+    "CompanySuffix",
+    "Bs",
+    "BsAdjective",
+    "BsBuzz",
+    "BsNoun",
+    "CatchPhrase",
+    "CatchPhraseAdjective",
+    "CatchPhraseDescriptor",
+    "CatchPhraseNoun",
+    "DatabaseColumn",
+    "DatabaseType",
+    "DatabaseCollation",
+    "DatabaseEngine",
+    "DateFuture",
+    "DatePast",
+    "DateRecent",
+    "Weekday",
+    "Month",
+    "DomainName",
+    "DomainSuffix",
+    "DomainWord",
+    "Email",
+    "ExampleEmail",
+    "UserName",
+    "Url",
+    "FileName",
+    "FileType",
+    "FileExt",
+    "CommonFileName",
+    "CommonFileType",
+    "CommonFileExt",
+    "FilePath",
+    "DirectoryPath",
+    "MimeType",
+    "Price",
+    "Product",
+    "ProductAdjective",
+    "ProductMaterial",
+    "ProductName",
+    "Department",
+    "Noun",
+    "Verb",
+    "Ingverb",
+    "Adjective",
+    "Word",
+    "Words",
+    "Phrase",
+    "LoremWord",
+    "LoremWords",
+    "LoremSentence",
+    "LoremSentences",
+    "LoremParagraph",
+    "LoremParagraphs",
+    "LoremText",
+    "LoremSlug",
+    "LoremLines",
+];
 
 #[cfg(test)]
 mod tests {
@@ -257,10 +381,18 @@ mod tests {
             "{{ uuid() }} {{ now() | format('%s') }} {{ random_int(0, 1000) }}"
         );
         assert_eq!(
-            template("{{$randomFirstName}}", &mut names, &mut unknown),
-            "$randomFirstName"
+            template(
+                "{{$randomFirstName}} {{$randomEmail}}",
+                &mut names,
+                &mut unknown
+            ),
+            "{{ fake('firstName') }} {{ fake('email') }}"
         );
-        assert_eq!(unknown, ["{{$randomFirstName}}"]);
+        assert_eq!(
+            template("{{$randomNope}}", &mut names, &mut unknown),
+            "$randomNope"
+        );
+        assert_eq!(unknown, ["{{$randomNope}}"]);
         assert_eq!(names.ident("base_url"), "base_url_2");
         assert_eq!(names.ident("now"), "now_");
         assert_eq!(names.ident("Total Price"), "Total_Price");

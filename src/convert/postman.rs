@@ -1,23 +1,72 @@
-//! Postman collections (v2.0 and v2.1 JSON) into baton collections.
+//! Postman collections (v2.0 and v2.1 JSON) into baton collections, with the same verdicts
+//! as Newman where the scripts allow (SPEC section 6).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::Value as Json;
 
-use super::writer::{Y, document};
-use super::{ImportError, Imported, Names, slug, template};
+use super::writer::Y;
+use super::{ImportError, Imported, Names, template};
 use crate::template::GLOBALS;
 
+mod auth;
 mod body;
+mod expect;
+mod files;
 mod request;
+mod scope;
+pub(crate) mod script;
+
+use scope::Scope;
 
 /// Converts a Postman collection. With `split_folders`, each top-level folder becomes a file
 /// of its own (requests outside folders go to a file named after the collection).
 pub fn postman(json: &str, split_folders: bool) -> Result<Imported, ImportError> {
+    postman_to(json, split_folders.then_some(Path::new("")))
+}
+
+/// Converts a Postman collection whose files go to `out` (one per top-level folder), or to
+/// standard output when `out` is `None`; the per-request notes name where each request is.
+pub fn postman_to(json: &str, out: Option<&Path>) -> Result<Imported, ImportError> {
     let root: Json = serde_json::from_str(json)?;
+    let (obj, items) = collection_parts(&root)?;
+    let name = obj
+        .get("info")
+        .and_then(|i| i.get("name"))
+        .and_then(Json::as_str)
+        .unwrap_or("postman")
+        .to_string();
+
+    let mut cx = Cx::default();
+    let mut vars = Vec::new();
+    cx.variables(obj.get("variable"), &mut vars, "the collection");
+    let default_auth = cx.collection_auth(obj.get("auth"));
+    let scope = cx.scope(obj.get("event"), "collection", &Scope::default(), None);
+    let top = std::mem::take(&mut cx.scope_notes);
+    cx.top_comments.extend(top);
+
+    let mut flat = Vec::new();
+    cx.walk(items, &[], &scope, &mut flat, &mut vars);
+    cx.script_vars(&mut vars);
+    let groups = group(flat, out.is_some());
+    let mut imported = Imported::default();
+    cx.files(
+        groups,
+        &name,
+        &vars,
+        default_auth.as_ref(),
+        out,
+        &mut imported,
+    );
+    imported.warnings = cx.all_warnings();
+    Ok(imported)
+}
+
+/// The collection object and its items, or why this is not a v2 collection.
+fn collection_parts(root: &Json) -> Result<(&serde_json::Map<String, Json>, &[Json]), ImportError> {
     let Some(obj) = root.as_object() else {
         return Err(ImportError::NotPostman(
             "the top level is not a JSON object".into(),
@@ -36,139 +85,23 @@ pub fn postman(json: &str, split_folders: bool) -> Result<Imported, ImportError>
             "there is no `item` list (expected Postman Collection v2.0 or v2.1 JSON)".into(),
         ));
     };
-    let info = obj.get("info");
-    let name = info
-        .and_then(|i| i.get("name"))
-        .and_then(Json::as_str)
-        .unwrap_or("postman")
-        .to_string();
+    Ok((obj, items))
+}
 
-    let mut cx = Cx::default();
-    let mut vars = Vec::new();
-    cx.variables(obj.get("variable"), &mut vars, "the collection");
-    let default_auth = match obj.get("auth").map(|a| cx.auth(a)) {
-        Some(AuthOut::Set(y)) => Some(y),
-        Some(AuthOut::Unsupported(kind)) => {
-            cx.warnings.push(format!(
-                "collection auth type `{kind}` is not supported; requests are sent without it"
-            ));
-            cx.top_comments.push(format!(
-                "postman collection auth `{kind}` is not supported by baton"
-            ));
-            None
-        }
-        _ => None,
-    };
-    let scripts = cx.scripts_as_comments(obj.get("event"), "collection");
-    cx.top_comments.extend(scripts);
-
-    let mut flat = Vec::new();
-    cx.walk(items, &[], None, &mut flat, &mut vars);
-
-    let mut groups: Vec<(Option<String>, Vec<Y>)> = Vec::new();
+/// Requests grouped by output file: one group, or one per top-level folder.
+fn group(flat: Vec<Flat>, split: bool) -> Vec<(Option<String>, Vec<Flat>)> {
+    let mut groups: Vec<(Option<String>, Vec<Flat>)> = Vec::new();
     for f in flat {
-        let key = if split_folders {
-            f.folder.clone()
-        } else {
-            None
-        };
+        let key = if split { f.folder.clone() } else { None };
         match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, list)) => list.push(f.request(split_folders)),
-            None => groups.push((key, vec![f.request(split_folders)])),
+            Some((_, list)) => list.push(f),
+            None => groups.push((key, vec![f])),
         }
     }
     if groups.is_empty() {
         groups.push((None, Vec::new()));
     }
-
-    let mut out = Imported::default();
-    let mut used_files = BTreeSet::new();
-    let mut captured_in: BTreeMap<String, String> = BTreeMap::new();
-    let mut file_refs: Vec<(String, BTreeSet<String>)> = Vec::new();
-    for (folder, requests) in groups {
-        let title = folder.clone().unwrap_or_else(|| name.clone());
-        let mut file = slug(&title, "collection");
-        let mut i = 2;
-        while !used_files.insert(file.clone()) {
-            file = format!("{}-{i}", slug(&title, "collection"));
-            i += 1;
-        }
-        let file = format!("{file}.yaml");
-        let (requests, missing, captured, refs) =
-            finish_requests(requests, &vars, default_auth.as_ref(), &mut cx);
-        for c in captured {
-            captured_in.entry(c).or_insert_with(|| file.clone());
-        }
-        file_refs.push((file.clone(), refs));
-
-        let mut doc = Y::map();
-        doc.put("version", Y::Int(1));
-        doc.put("name", Y::str(title));
-        let mut vmap = Y::map();
-        for (k, v) in &vars {
-            vmap.put(k.clone(), v.clone());
-        }
-        if !missing.is_empty() {
-            vmap.comment(vec![
-                "used but not defined in the collection (Postman environment or globals?):".into(),
-                "give them with --env FILE (see `baton import postman-env`) or --var NAME=VALUE"
-                    .into(),
-            ]);
-            for m in &missing {
-                vmap.put(m.clone(), Y::str(""));
-            }
-            cx.warnings.push(format!(
-                "{file}: {} used but not defined in the collection; set to \"\" in `vars`: give them with --env or --var",
-                list_names(&missing)
-            ));
-        }
-        if !vmap.is_empty_map() {
-            doc.put("vars", vmap);
-        }
-        if let Some(auth) = &default_auth {
-            doc.put("defaults", Y::Map(vec![("auth".into(), auth.clone())]));
-        }
-        doc.put("requests", Y::Seq(requests));
-        doc.order(crate::format::keys::TOP);
-        let mut header = vec![format!(
-            "Imported from the Postman collection \"{name}\" by `baton import postman`."
-        )];
-        header.extend(cx.top_comments.iter().cloned());
-        out.files.push((
-            PathBuf::from(file),
-            document(&Y::Noted(header, Box::new(doc))),
-        ));
-    }
-
-    if split_folders {
-        for (file, refs) in &file_refs {
-            for r in refs {
-                if let Some(src) = captured_in.get(r)
-                    && src != file
-                {
-                    cx.warnings.push(format!(
-                        "{file} uses `{r}`, which {src} captures; captures do not cross collection files: add `- include: {src}` at the top of its requests, or import without -o"
-                    ));
-                }
-            }
-        }
-    }
-    let mut warnings = cx.names.warnings();
-    warnings.append(&mut cx.warnings);
-    for (d, count) in &cx.unknown_dynamic {
-        warnings.push(format!(
-            "Postman dynamic variable `{d}` has no baton equivalent; {count} use(s) replaced by the text `{}`",
-            d.trim_start_matches("{{").trim_end_matches("}}")
-        ));
-    }
-    if cx.unconverted > 0 {
-        warnings.push(format!(
-            "{} script lines not converted; see comments",
-            cx.unconverted
-        ));
-    }
-    out.warnings = warnings;
-    Ok(out)
+    groups
 }
 
 fn list_names(names: &[String]) -> String {
@@ -200,71 +133,6 @@ fn refs(y: &Y, out: &mut BTreeSet<String>) {
     }
 }
 
-/// Makes names unique and finds variables used before anything defines them.
-fn finish_requests(
-    requests: Vec<Y>,
-    vars: &[(String, Y)],
-    default_auth: Option<&Y>,
-    cx: &mut Cx,
-) -> (Vec<Y>, Vec<String>, Vec<String>, BTreeSet<String>) {
-    let mut defined: BTreeSet<String> = vars.iter().map(|(k, _)| k.clone()).collect();
-    defined.extend(GLOBALS.iter().map(|s| s.to_string()));
-    let mut missing = Vec::new();
-    let mut captured = Vec::new();
-    let mut all_refs = BTreeSet::new();
-    let mut names = BTreeSet::new();
-    let mut out = Vec::new();
-    for mut r in requests {
-        if let Some(Y::Str(n)) = r.get_mut("name") {
-            let base = n.clone();
-            let mut i = 2;
-            while !names.insert(n.clone()) {
-                *n = format!("{base} ({i})");
-                i += 1;
-            }
-            if *n != base {
-                cx.warnings.push(format!(
-                    "two requests are named `{base}`; the second is renamed `{n}`"
-                ));
-            }
-        }
-        let mut used = BTreeSet::new();
-        for key in [
-            "url",
-            "query",
-            "headers",
-            "auth",
-            "json",
-            "form",
-            "multipart",
-            "body",
-        ] {
-            if let Some(v) = r.get(key) {
-                refs(v, &mut used);
-            }
-        }
-        if r.get("auth").is_none()
-            && let Some(a) = default_auth
-        {
-            refs(a, &mut used);
-        }
-        for u in &used {
-            if !defined.contains(u) && !missing.contains(u) {
-                missing.push(u.clone());
-            }
-        }
-        all_refs.extend(used);
-        if let Some(Y::Map(caps)) = r.get("capture") {
-            for (k, _) in caps {
-                defined.insert(k.clone());
-                captured.push(k.clone());
-            }
-        }
-        out.push(r);
-    }
-    (out, missing, captured, all_refs)
-}
-
 #[derive(Debug, Clone, PartialEq)]
 enum AuthOut {
     Inherit,
@@ -281,6 +149,10 @@ struct Cx {
     top_comments: Vec<String>,
     /// A Content-Type header the current request's raw body needs.
     add_content_type: Option<&'static str>,
+    /// Variables that pre-request scripts set to values known at import.
+    pre_vars: Vec<(String, Y)>,
+    /// Comments of the scope (collection or folder) just read.
+    scope_notes: Vec<String>,
 }
 
 /// One request with everything it inherits from its folders.
@@ -290,6 +162,11 @@ struct Flat {
     path: Vec<String>,
     name: String,
     body: Y,
+    /// Comments of the folders that start with this request.
+    notes: Vec<String>,
+    /// Checks and captures written, and assertions left as comments.
+    kept: usize,
+    dropped: usize,
 }
 
 impl Flat {
@@ -300,7 +177,11 @@ impl Flat {
         if let Y::Map(entries) = &mut self.body {
             entries.insert(0, ("name".into(), Y::str(parts.join(" / "))));
         }
-        self.body
+        if self.notes.is_empty() {
+            self.body
+        } else {
+            Y::Noted(self.notes, Box::new(self.body))
+        }
     }
 }
 
@@ -338,10 +219,10 @@ fn disabled(v: &Json) -> bool {
         || v.get("enabled").and_then(Json::as_bool) == Some(false)
 }
 
-/// Script lines as a list (Postman stores them as an array of lines or one string).
-fn exec_lines(event: &Json) -> Vec<String> {
+/// A script's source (Postman stores it as an array of lines or one string).
+fn exec_source(event: &Json) -> String {
     let exec = event.get("script").and_then(|s| s.get("exec"));
-    let text = match exec {
+    match exec {
         Some(Json::Array(lines)) => lines
             .iter()
             .filter_map(Json::as_str)
@@ -349,15 +230,8 @@ fn exec_lines(event: &Json) -> Vec<String> {
             .join("\n"),
         Some(Json::String(s)) => s.clone(),
         _ => String::new(),
-    };
-    text.lines()
-        .map(|l| l.trim_end_matches('\r').to_string())
-        .collect()
-}
-
-fn meaningful(line: &str) -> bool {
-    let t = line.trim();
-    !t.is_empty() && !t.starts_with("//")
+    }
+    .replace("\r\n", "\n")
 }
 
 impl Cx {
@@ -393,6 +267,22 @@ impl Cx {
                 Y::Str(self.tpl(s))
             }
             other => self.value(other),
+        }
+    }
+
+    fn collection_auth(&mut self, auth: Option<&Json>) -> Option<Y> {
+        match auth.map(|a| self.auth(a)) {
+            Some(AuthOut::Set(y)) => Some(y),
+            Some(AuthOut::Unsupported(kind)) => {
+                self.warnings.push(format!(
+                    "collection auth type `{kind}` is not supported; requests are sent without it"
+                ));
+                self.top_comments.push(format!(
+                    "postman collection auth `{kind}` is not supported by baton"
+                ));
+                None
+            }
+            _ => None,
         }
     }
 
@@ -436,7 +326,7 @@ impl Cx {
         &mut self,
         items: &[Json],
         path: &[String],
-        inherited: Option<&AuthOut>,
+        scope: &Scope,
         out: &mut Vec<Flat>,
         vars: &mut Vec<(String, Y)>,
     ) {
@@ -450,57 +340,82 @@ impl Cx {
                 let mut inner_path = path.to_vec();
                 inner_path.push(name.clone());
                 self.variables(item.get("variable"), vars, &format!("folder `{name}`"));
-                let auth = match item.get("auth") {
-                    Some(a) => match self.auth(a) {
-                        AuthOut::Inherit => inherited.cloned(),
-                        other => Some(other),
-                    },
-                    None => inherited.cloned(),
-                };
-                let notes =
-                    self.scripts_as_comments(item.get("event"), &format!("folder `{name}`"));
+                let inner = self.scope(
+                    item.get("event"),
+                    &format!("folder `{name}`"),
+                    scope,
+                    item.get("auth"),
+                );
+                let notes = std::mem::take(&mut self.scope_notes);
                 let start = out.len();
-                self.walk(children, &inner_path, auth.as_ref(), out, vars);
-                if !notes.is_empty()
-                    && let Some(first) = out.get_mut(start)
-                {
-                    let body = std::mem::replace(&mut first.body, Y::Null);
-                    first.body = Y::Noted(notes, Box::new(body));
+                self.walk(children, &inner_path, &inner, out, vars);
+                match out.get_mut(start) {
+                    Some(first) => {
+                        first.notes.splice(0..0, notes);
+                    }
+                    None => self.top_comments.extend(notes),
                 }
             } else {
-                let body = self.request(item, &name, inherited);
+                let (body, kept, dropped) = self.request(item, &name, scope);
                 out.push(Flat {
                     folder: path.first().cloned(),
                     path: path.to_vec(),
                     name,
                     body,
+                    notes: Vec::new(),
+                    kept,
+                    dropped,
                 });
             }
         }
     }
 
-    /// Scripts of a collection or folder: baton has no hooks, so they are kept as comments.
-    fn scripts_as_comments(&mut self, events: Option<&Json>, owner: &str) -> Vec<String> {
-        let mut notes = Vec::new();
-        for e in events
-            .and_then(Json::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            let listen = e.get("listen").and_then(Json::as_str).unwrap_or("script");
-            let lines: Vec<String> = exec_lines(e)
-                .into_iter()
-                .filter(|l| meaningful(l))
-                .collect();
-            if !lines.is_empty() {
-                notes.push(format!(
-                    "postman {owner} {listen} script (runs around every request; not converted):"
-                ));
-                self.unconverted += lines.len();
-                notes.extend(lines.iter().map(|l| format!("  {}", l.trim_end())));
+    /// Variables scripts set to values known at import: they win over the collection's own
+    /// (Postman's environment does); when two scripts disagree, the first is kept.
+    fn script_vars(&mut self, vars: &mut Vec<(String, Y)>) {
+        let mut seen: Vec<(String, Y)> = Vec::new();
+        for (k, v) in std::mem::take(&mut self.pre_vars) {
+            match seen.iter().find(|(n, _)| *n == k) {
+                Some((_, old)) if *old != v => self.warnings.push(format!(
+                    "scripts set `{k}` to different values; the first ({}) is kept in `vars`",
+                    super::writer::flow(old)
+                )),
+                Some(_) => {}
+                None => seen.push((k, v)),
             }
         }
-        notes
+        for (k, v) in seen {
+            match vars.iter_mut().find(|(n, _)| *n == k) {
+                Some(slot) => slot.1 = v,
+                None => vars.push((k, v)),
+            }
+        }
+    }
+
+    fn all_warnings(&mut self) -> Vec<String> {
+        let mut warnings = self.names.warnings();
+        warnings.append(&mut self.warnings);
+        for (d, count) in &self.unknown_dynamic {
+            warnings.push(format!(
+                "Postman dynamic variable `{d}` has no baton equivalent; {count} use(s) replaced by the text `{}`",
+                d.trim_start_matches("{{").trim_end_matches("}}")
+            ));
+        }
+        if self.unconverted > 0 {
+            warnings.push(format!(
+                "{} script lines not converted; see comments",
+                self.unconverted
+            ));
+        }
+        warnings
+    }
+}
+
+/// Where a generated file's text goes: `<stdout>` or its path.
+fn shown_path(out: Option<&Path>, file: &str) -> String {
+    match out {
+        None => "<stdout>".into(),
+        Some(dir) => dir.join(file).display().to_string(),
     }
 }
 

@@ -48,17 +48,26 @@ pub fn postman_env(json: &str) -> Result<Converted, ImportError> {
             doc.comment(vec![format!("disabled in Postman: {ident}: {shown}")]);
             continue;
         }
-        if secret {
+        let y = if secret {
             let env = upper_snake(key);
-            doc.put(ident.clone(), Y::Str(format!("{{{{ secret('{env}') }}}}")));
             secrets.push(format!("{env} (for `{ident}`)"));
-            continue;
-        }
-        let y = match &value {
-            Json::String(s) => Y::Str(template(s, &mut names, &mut unknown)),
-            other => Y::from_json(other, &mut |s| s.to_string()),
+            Y::Str(format!("{{{{ secret('{env}') }}}}"))
+        } else {
+            match &value {
+                Json::String(s) => Y::Str(template(s, &mut names, &mut unknown)),
+                other => Y::from_json(other, &mut |s| s.to_string()),
+            }
         };
-        doc.put(ident, y);
+        // Postman reads the last enabled value of a key given twice.
+        match doc.get_mut(&ident) {
+            Some(old) => {
+                *old = y;
+                warnings.push(format!(
+                    "`{key}` is given more than once; the last enabled value is kept"
+                ));
+            }
+            None => doc.put(ident, y),
+        }
     }
     warnings.extend(names.warnings());
     for u in unknown {
@@ -117,6 +126,19 @@ pub(crate) fn upper_snake(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_given_twice_keeps_its_last_enabled_value() {
+        let env = r#"{"name": "e", "values": [
+            {"key": "k", "value": "1", "enabled": true},
+            {"key": "k", "value": "2", "enabled": true},
+            {"key": "k", "value": "3", "enabled": false}
+        ]}"#;
+        let out = postman_env(env).unwrap();
+        let doc = crate::format::yaml::parse(&out.yaml).unwrap().to_json();
+        assert_eq!(doc["k"], "2", "{}", out.yaml);
+        assert_eq!(out.yaml.matches("\nk:").count(), 1, "{}", out.yaml);
+    }
 
     #[test]
     fn snake() {

@@ -248,7 +248,7 @@ fn fits_flow(v: &Y, width: usize) -> bool {
     ok(v) && flow(v).len() <= width
 }
 
-fn flow(v: &Y) -> String {
+pub(crate) fn flow(v: &Y) -> String {
     match v {
         Y::Map(e) if e.is_empty() => "{}".into(),
         Y::Seq(i) if i.is_empty() => "[]".into(),

@@ -1,103 +1,25 @@
-//! A Postman request into a baton request: auth, URL and query, headers.
+//! A Postman request into a baton request: method, URL and query, headers, auth, and the
+//! checks and captures of the scripts that run around it.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
 
-use super::super::script::{Translated, translate_test};
 use super::super::writer::Y;
-use super::{AuthOut, Cx, disabled, exec_lines, meaningful, param, params, text};
+use super::expect::expect_map;
+use super::scope::{Scope, scripts};
+use super::script::{self, Translated};
+use super::{AuthOut, Cx, disabled, param, params, text};
+
+/// Methods whose body Newman does not send unless `disableBodyPruning` is set.
+const PRUNED: [&str; 5] = ["GET", "HEAD", "COPY", "PURGE", "UNLOCK"];
 
 impl Cx {
-    pub(super) fn auth(&mut self, a: &Json) -> AuthOut {
-        if a.is_null() {
-            return AuthOut::Inherit;
-        }
-        let kind = a.get("type").and_then(Json::as_str).unwrap_or("inherit");
-        let ps = params(a.get(kind));
-        let get = |cx: &mut Cx, key: &str| param(&ps, key).map(|v| Y::Str(cx.tpl(&text(v))));
-        match kind {
-            "inherit" => AuthOut::Inherit,
-            "noauth" => AuthOut::Set(Y::str("none")),
-            "basic" => {
-                let mut m = Y::map();
-                m.put(
-                    "username",
-                    get(self, "username").unwrap_or_else(|| Y::str("")),
-                );
-                m.put(
-                    "password",
-                    get(self, "password").unwrap_or_else(|| Y::str("")),
-                );
-                AuthOut::Set(Y::Map(vec![("basic".into(), m)]))
-            }
-            "bearer" => AuthOut::Set(Y::Map(vec![(
-                "bearer".into(),
-                get(self, "token").unwrap_or_else(|| Y::str("")),
-            )])),
-            "apikey" => {
-                let place = param(&ps, "in")
-                    .map(text)
-                    .unwrap_or_else(|| "header".into());
-                let place = if place == "query" { "query" } else { "header" };
-                let mut m = Y::map();
-                m.put(
-                    place,
-                    get(self, "key").unwrap_or_else(|| Y::str("X-API-Key")),
-                );
-                m.put("value", get(self, "value").unwrap_or_else(|| Y::str("")));
-                AuthOut::Set(Y::Map(vec![("api_key".into(), m)]))
-            }
-            "oauth2" => {
-                let grant = param(&ps, "grant_type").map(text).unwrap_or_default();
-                if grant == "client_credentials" {
-                    let mut m = Y::map();
-                    m.put(
-                        "token_url",
-                        get(self, "accessTokenUrl").unwrap_or_else(|| Y::str("")),
-                    );
-                    m.put(
-                        "client_id",
-                        get(self, "clientId").unwrap_or_else(|| Y::str("")),
-                    );
-                    m.put(
-                        "client_secret",
-                        get(self, "clientSecret").unwrap_or_else(|| Y::str("")),
-                    );
-                    if let Some(Y::Str(s)) = get(self, "scope")
-                        && !s.is_empty()
-                    {
-                        m.put("scope", Y::Str(s));
-                    }
-                    let body =
-                        param(&ps, "client_authentication").map(text).as_deref() == Some("body");
-                    m.put("client_auth", Y::str(if body { "body" } else { "basic" }));
-                    AuthOut::Set(Y::Map(vec![("oauth2".into(), m)]))
-                } else if let Some(Y::Str(token)) = get(self, "accessToken")
-                    && !token.is_empty()
-                {
-                    self.warnings.push(format!("OAuth 2.0 grant `{grant}` is not supported; its saved access token is sent as a bearer token"));
-                    AuthOut::Set(Y::Map(vec![("bearer".into(), Y::Str(token))]))
-                } else {
-                    AuthOut::Unsupported(format!(
-                        "oauth2 ({})",
-                        if grant.is_empty() {
-                            "authorization_code"
-                        } else {
-                            &grant
-                        }
-                    ))
-                }
-            }
-            other => AuthOut::Unsupported(other.to_string()),
-        }
-    }
-
-    pub(super) fn request(&mut self, item: &Json, name: &str, inherited: Option<&AuthOut>) -> Y {
+    /// The request, the number of checks and captures kept, and assertions dropped.
+    pub(super) fn request(&mut self, item: &Json, name: &str, scope: &Scope) -> (Y, usize, usize) {
         let mut r = Y::map();
         let mut notes: Vec<String> = Vec::new();
-        let req = item.get("request").cloned().unwrap_or(Json::Null);
-        let req = match req {
+        let req = match item.get("request").cloned().unwrap_or(Json::Null) {
             Json::String(url) => serde_json::json!({ "url": url, "method": "GET" }),
             other => other,
         };
@@ -107,22 +29,61 @@ impl Cx {
             .unwrap_or("GET")
             .to_ascii_uppercase();
         if method != "GET" {
-            r.put("method", Y::str(method));
+            r.put("method", Y::str(method.clone()));
         }
-
-        // URL and query
         let (url, query, mut url_notes) = self.url(req.get("url"));
         notes.append(&mut url_notes);
         r.put("url", Y::Str(url));
         if let Some(q) = query {
             r.put("query", q);
         }
-
         // Body first: it decides which Content-Type header is redundant.
         self.add_content_type = None;
+        let pruned = PRUNED.contains(&method.as_str())
+            && item
+                .get("protocolProfileBehavior")
+                .and_then(|p| p.get("disableBodyPruning"))
+                .and_then(Json::as_bool)
+                != Some(true);
         let (body, implied_type, mut body_notes) = self.body(req.get("body"), &req, name);
         notes.append(&mut body_notes);
+        let body = match body {
+            Some((_, b)) if pruned && b.is_empty_map() => None,
+            Some(_) if pruned => {
+                notes.push(format!("the Postman body is not sent with {method} (as Newman does; set protocolProfileBehavior.disableBodyPruning to send it)"));
+                self.add_content_type = None;
+                None
+            }
+            other => other,
+        };
+        let implied_type = if pruned { None } else { implied_type };
+        let headers = self.headers(&req, implied_type, name, &mut notes);
+        if !headers.is_empty_map() {
+            r.put("headers", headers);
+        }
+        self.auth_into(&req, scope, name, &mut r, &mut notes);
+        if let Some((key, b)) = body {
+            r.put(key, b);
+        }
+        let (kept, dropped) = self.scripts_into(item, scope, &mut r, &mut notes);
+        if let Some(Json::Bool(false)) = item
+            .get("protocolProfileBehavior")
+            .and_then(|p| p.get("followRedirects"))
+        {
+            r.put("follow_redirects", Y::Bool(false));
+        }
+        r.order(crate::format::keys::REQUEST);
+        r.comment(notes);
+        (r, kept, dropped)
+    }
 
+    fn headers(
+        &mut self,
+        req: &Json,
+        implied_type: Option<&str>,
+        name: &str,
+        notes: &mut Vec<String>,
+    ) -> Y {
         let mut headers = Y::map();
         let mut seen = BTreeSet::new();
         for (k, v, off) in header_list(req.get("header")) {
@@ -153,17 +114,24 @@ impl Cx {
         {
             headers.put("Content-Type", Y::str(t));
         }
-        if !headers.is_empty_map() {
-            r.put("headers", headers);
-        }
+        headers
+    }
 
-        // Auth: the request's own, else its folders'; the collection's goes to `defaults`.
+    /// The request's own auth, else its folders'; the collection's goes to `defaults`.
+    fn auth_into(
+        &mut self,
+        req: &Json,
+        scope: &Scope,
+        name: &str,
+        r: &mut Y,
+        notes: &mut Vec<String>,
+    ) {
         let own = req
             .get("auth")
             .map(|a| self.auth(a))
             .unwrap_or(AuthOut::Inherit);
         let effective = match own {
-            AuthOut::Inherit => inherited.cloned(),
+            AuthOut::Inherit => scope.auth.clone(),
             other => Some(other),
         };
         match effective {
@@ -177,73 +145,47 @@ impl Cx {
             }
             _ => {}
         }
+    }
 
-        if let Some((key, b)) = body {
-            r.put(key, b);
-        }
-
-        // Scripts
+    /// Test scripts (the collection's and folders' first) into `expect` and `capture`;
+    /// pre-request setters of known values into variables. Returns (kept, dropped).
+    fn scripts_into(
+        &mut self,
+        item: &Json,
+        scope: &Scope,
+        r: &mut Y,
+        notes: &mut Vec<String>,
+    ) -> (usize, usize) {
         let mut t = Translated::default();
-        for e in item
-            .get("event")
-            .and_then(Json::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            if disabled(e) {
-                continue;
-            }
-            let lines = exec_lines(e);
-            match e.get("listen").and_then(Json::as_str) {
-                Some("test") => {
-                    let mut one = translate_test(&lines, &mut self.names);
-                    t.captures.append(&mut one.captures);
-                    t.status.append(&mut one.status);
-                    t.headers.append(&mut one.headers);
-                    t.json.append(&mut one.json);
-                    t.body.append(&mut one.body);
-                    self.unconverted += one.unconverted.len();
-                    notes.extend(
-                        one.unconverted
-                            .into_iter()
-                            .map(|l| format!("postman test: {l}")),
-                    );
-                }
-                other => {
-                    let kind = if other == Some("prerequest") {
-                        "pre-request"
-                    } else {
-                        other.unwrap_or("script")
-                    };
-                    for l in lines.iter().filter(|l| meaningful(l)) {
-                        self.unconverted += 1;
-                        notes.push(format!("postman {kind}: {}", l.trim()));
-                    }
-                }
-            }
+        t.checks.extend(scope.tests.checks.iter().cloned());
+        t.captures.extend(scope.tests.captures.iter().cloned());
+        t.dropped = scope.tests.dropped;
+        for (kind, source) in scripts(item.get("event")) {
+            let one = script::translate(&source, kind, &mut self.names);
+            self.unconverted += one.dropped_lines;
+            self.pre_vars.extend(one.vars.iter().cloned());
+            t.extend(one);
         }
-        let expect = expect_map(&t);
+        let (expect, checks, conflicts) = expect_map(&t.checks);
+        let dropped = t.dropped + conflicts.iter().filter(|l| l.starts_with("  ")).count();
+        notes.extend(t.comments);
+        notes.extend(conflicts);
         if !expect.is_empty_map() {
             r.put("expect", expect);
         }
-        if !t.captures.is_empty() {
-            let mut caps = Y::map();
-            for (k, v) in t.captures {
-                if caps.get(&k).is_none() {
-                    caps.put(k, v);
-                }
+        let mut caps: Vec<(String, Y)> = Vec::new();
+        for (k, v) in t.captures {
+            match caps.iter_mut().find(|(n, _)| *n == k) {
+                // Postman runs the request's own script last: its value wins.
+                Some(old) => old.1 = v,
+                None => caps.push((k, v)),
             }
-            r.put("capture", caps);
         }
-        if let Some(Json::Bool(false)) = item
-            .get("protocolProfileBehavior")
-            .and_then(|p| p.get("followRedirects"))
-        {
-            r.put("follow_redirects", Y::Bool(false));
+        let captures = caps.len();
+        if !caps.is_empty() {
+            r.put("capture", Y::Map(caps));
         }
-        r.order(crate::format::keys::REQUEST);
-        r.comment(notes);
-        r
+        (checks + captures, dropped)
     }
 
     /// The URL without its query, the query as a map when that is exact, and notes.
@@ -253,8 +195,8 @@ impl Cx {
             Some(Json::String(s)) => (s.clone(), None, Vec::new()),
             Some(Json::Object(o)) => {
                 let raw = match o.get("raw").and_then(Json::as_str) {
-                    Some(r) => r.to_string(),
-                    None => build_url(o),
+                    Some(r) if !r.trim().is_empty() => r.to_string(),
+                    _ => build_url(o),
                 };
                 let list = o.get("query").and_then(Json::as_array).cloned();
                 let vars = params(o.get("variable"));
@@ -262,6 +204,7 @@ impl Cx {
             }
             _ => (String::new(), None, Vec::new()),
         };
+        let raw = with_scheme(raw.trim());
         let (base, raw_query) = match raw.split_once('?') {
             Some((b, q)) => (b.to_string(), Some(q.to_string())),
             None => (raw.clone(), None),
@@ -404,52 +347,16 @@ pub(super) fn split_query(q: &str) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-pub(super) fn expect_map(t: &Translated) -> Y {
-    let mut e = Y::map();
-    match t.status.as_slice() {
-        [] => {}
-        [one] => e.put("status", Y::Int(*one)),
-        many => e.put("status", Y::Seq(many.iter().map(|s| Y::Int(*s)).collect())),
+/// Postman sends a URL without a scheme over http (`127.0.0.1:8080/x`).
+fn with_scheme(url: &str) -> String {
+    let has_scheme = url.split_once("://").is_some_and(|(s, _)| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if has_scheme || url.is_empty() || url.starts_with("{{") {
+        url.to_string()
+    } else {
+        format!("http://{url}")
     }
-    let merge = |list: &[(String, Y)]| {
-        let mut m = Y::map();
-        for (k, v) in list {
-            match m.get_mut(k) {
-                None => m.put(k.clone(), v.clone()),
-                Some(Y::Map(old)) => {
-                    if let Y::Map(new) = v {
-                        for (nk, nv) in new {
-                            if !old.iter().any(|(ok, _)| ok == nk) {
-                                old.push((nk.clone(), nv.clone()));
-                            }
-                        }
-                    }
-                }
-                Some(_) => {}
-            }
-        }
-        m
-    };
-    let h = merge(&t.headers);
-    if !h.is_empty_map() {
-        e.put("headers", h);
-    }
-    let j = merge(&t.json);
-    if !j.is_empty_map() {
-        e.put("json", j);
-    }
-    if let Some(first) = t.body.first() {
-        let mut b = first.clone();
-        for more in &t.body[1..] {
-            if let (Y::Map(old), Y::Map(new)) = (&mut b, more) {
-                for (k, v) in new {
-                    if !old.iter().any(|(ok, _)| ok == k) {
-                        old.push((k.clone(), v.clone()));
-                    }
-                }
-            }
-        }
-        e.put("body", b);
-    }
-    e
 }

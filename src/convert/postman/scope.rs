@@ -1,0 +1,77 @@
+//! What a collection or folder hands down to each request under it: auth, and the checks
+//! and captures of its test scripts (Newman runs them around every request).
+
+use serde_json::Value as Json;
+
+use super::script::{self, Kind, Translated};
+use super::{AuthOut, Cx, disabled, exec_source};
+
+/// Inherited by every request under a collection or folder.
+#[derive(Default, Clone)]
+pub(super) struct Scope {
+    pub auth: Option<AuthOut>,
+    /// Checks and captures of the test scripts above, outermost first; `dropped` counts
+    /// their assertions left as comments.
+    pub tests: Translated,
+}
+
+impl Cx {
+    /// The scope of a collection or folder inside `parent`; the comments of its scripts are
+    /// left in `scope_notes` for the caller to place.
+    pub(super) fn scope(
+        &mut self,
+        events: Option<&Json>,
+        owner: &str,
+        parent: &Scope,
+        auth: Option<&Json>,
+    ) -> Scope {
+        let mut inner = parent.clone();
+        if let Some(a) = auth {
+            match self.auth(a) {
+                AuthOut::Inherit => {}
+                other => inner.auth = Some(other),
+            }
+        }
+        let mut notes = Vec::new();
+        for (kind, source) in scripts(events) {
+            let t = script::translate(&source, kind, &mut self.names);
+            self.unconverted += t.dropped_lines;
+            if !t.comments.is_empty() {
+                notes.push(format!(
+                    "postman {owner} {} script, run around every request below; not converted:",
+                    if kind == Kind::Test {
+                        "test"
+                    } else {
+                        "pre-request"
+                    }
+                ));
+                notes.extend(t.comments.iter().map(|c| format!("  {c}")));
+            }
+            self.pre_vars.extend(t.vars.iter().cloned());
+            inner.tests.checks.extend(t.checks);
+            inner.tests.captures.extend(t.captures);
+            inner.tests.dropped += t.dropped;
+        }
+        self.scope_notes = notes;
+        inner
+    }
+}
+
+/// The enabled test and pre-request scripts of an item, with their source text.
+pub(super) fn scripts(events: Option<&Json>) -> Vec<(Kind, String)> {
+    events
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| !disabled(e))
+        .filter_map(|e| {
+            let kind = match e.get("listen").and_then(Json::as_str) {
+                Some("test") => Kind::Test,
+                Some("prerequest") => Kind::PreRequest,
+                _ => return None,
+            };
+            Some((kind, exec_source(e)))
+        })
+        .collect()
+}

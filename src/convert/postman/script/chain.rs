@@ -1,0 +1,428 @@
+//! Chai chains (`pm.expect(x).to.have.property('a').and.equal(1)`) and Postman's response
+//! assertions (`pm.response.to.have.status(200)`) as checks.
+
+use oxc_ast::ast::{Argument, Expression};
+use serde_json::Value as Json;
+
+use super::super::super::writer::Y;
+use super::Walker;
+use super::check::{Check, Target};
+use super::eval::{Link, Sym, arg, compare, join_path, literal, string_arg};
+
+/// The state of a chain as it is read left to right.
+struct Chain {
+    subject: Sym,
+    negated: bool,
+    /// `.include`/`.contain` as a flag (`to.include.keys`), `.any` (`to.have.any.keys`).
+    include: bool,
+    any: bool,
+    checks: Vec<Check>,
+}
+
+impl Chain {
+    fn push(&mut self, c: Check) {
+        self.checks.push(if self.negated { c.negate() } else { c });
+    }
+
+    /// Several checks at once hold together; negating them would need an "or".
+    fn push_all(&mut self, cs: Vec<Check>) -> Option<()> {
+        if self.negated && cs.len() != 1 {
+            return None;
+        }
+        cs.into_iter().for_each(|c| self.push(c));
+        Some(())
+    }
+
+    fn compare(&mut self, op: &str, value: &Sym) -> Option<()> {
+        let c = compare(&self.subject, op, value)?;
+        self.push(c);
+        Some(())
+    }
+
+    fn boolean(&mut self, want: bool) -> Option<()> {
+        match self.subject.clone() {
+            Sym::Cond(cs) if want => self.push_all(cs),
+            Sym::Cond(cs) => match <[Check; 1]>::try_from(cs) {
+                Ok([one]) => {
+                    self.push(one.negate());
+                    Some(())
+                }
+                Err(_) => None,
+            },
+            Sym::Json(_) => self.compare("eq", &Sym::Lit(Json::Bool(want))),
+            _ => None,
+        }
+    }
+}
+
+const FILLERS: [&str; 19] = [
+    "to", "be", "been", "is", "that", "which", "and", "has", "have", "with", "at", "of", "same",
+    "but", "does", "still", "also", "own", "deep",
+];
+
+impl Walker<'_, '_> {
+    /// The checks a chain makes of `subject`; `None` when any part is not understood.
+    pub(super) fn chai(&mut self, subject: Sym, links: &[Link<'_, '_>]) -> Option<Vec<Check>> {
+        let mut st = Chain {
+            subject,
+            negated: false,
+            include: false,
+            any: false,
+            checks: Vec::new(),
+        };
+        for l in links {
+            match l {
+                Link::Prop(w) if FILLERS.contains(w) || *w == "a" || *w == "an" => {}
+                Link::Prop(w) => word(&mut st, w)?,
+                Link::Call(name, args) => self.call(&mut st, name, args)?,
+                Link::Index(_) => return None,
+            }
+        }
+        (!st.checks.is_empty()).then_some(st.checks)
+    }
+
+    fn call(&mut self, st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()> {
+        if st.subject == Sym::Response {
+            return response_call(st, name, args);
+        }
+        let value = |w: &mut Self, i: usize| w.eval(arg(args, i)?);
+        match name {
+            "equal" | "equals" | "eq" | "eql" | "eqls" => match (&st.subject, value(self, 0)?) {
+                (Sym::Cond(_), Sym::Lit(Json::Bool(b))) => st.boolean(b),
+                (_, v) => st.compare("eq", &v),
+            },
+            "above" | "gt" | "greaterThan" => st.compare("gt", &value(self, 0)?),
+            "least" | "gte" | "greaterThanOrEqual" => st.compare("ge", &value(self, 0)?),
+            "below" | "lt" | "lessThan" => st.compare("lt", &value(self, 0)?),
+            "most" | "lte" | "lessThanOrEqual" => st.compare("le", &value(self, 0)?),
+            "within" => {
+                let cs = vec![
+                    compare(&st.subject, "ge", &value(self, 0)?)?,
+                    compare(&st.subject, "le", &value(self, 1)?)?,
+                ];
+                st.push_all(cs)
+            }
+            "include" | "includes" | "contain" | "contains" | "string" => match value(self, 0)? {
+                v @ Sym::Lit(Json::String(_) | Json::Number(_)) | v @ Sym::Tpl(_) => {
+                    st.compare("contains", &v)
+                }
+                _ => None,
+            },
+            "match" | "matches" => {
+                let re = regex_arg(arg(args, 0)?)?;
+                st.compare("matches", &Sym::Lit(Json::String(re)))
+            }
+            "lengthOf" | "length" => {
+                st.subject = Sym::Len(Box::new(st.subject.clone()));
+                let n = value(self, 0)?;
+                st.compare("eq", &n)
+            }
+            "oneOf" => st.compare("one_of", &value(self, 0)?),
+            "a" | "an" => type_of(st, &string_arg(args, 0)?),
+            "property" | "ownProperty" | "haveOwnProperty" => self.property(st, args),
+            "keys" | "key" | "all" => self.keys(st, args),
+            "jsonSchema" if st.subject == Sym::Json("$".into()) && !st.negated => {
+                let s = literal(arg(args, 0)?).or_else(|| match self.eval(arg(args, 0)?) {
+                    Some(Sym::Lit(v)) => Some(v),
+                    _ => None,
+                })?;
+                st.push(Check::schema(s)?);
+                Some(())
+            }
+            _ => None,
+        }
+    }
+
+    /// `.property(k)` checks `k` exists and makes it the chain's subject; `.property(k, v)`
+    /// also checks its value.
+    fn property(&mut self, st: &mut Chain, args: &[Argument<'_>]) -> Option<()> {
+        let Sym::Json(p) = &st.subject else {
+            return None;
+        };
+        let path = join_path(p, &string_arg(args, 0)?);
+        st.subject = Sym::Json(path.clone());
+        match arg(args, 1) {
+            Some(v) => {
+                let v = self.eval(v)?;
+                st.compare("eq", &v)
+            }
+            None => {
+                st.push(Check::exists(path, true));
+                Some(())
+            }
+        }
+    }
+
+    /// `.keys('a', 'b')` or `.keys(['a', 'b'])`: each exists, and no others unless
+    /// `.include`/`.contain` came first.
+    fn keys(&mut self, st: &mut Chain, args: &[Argument<'_>]) -> Option<()> {
+        let Sym::Json(p) = st.subject.clone() else {
+            return None;
+        };
+        if st.negated || st.any {
+            return None;
+        }
+        let keys: Vec<String> = match args {
+            [one] => match literal(one.as_expression()?)? {
+                Json::Array(a) => a
+                    .iter()
+                    .map(|k| k.as_str().map(str::to_string))
+                    .collect::<Option<_>>()?,
+                Json::String(s) => vec![s],
+                _ => return None,
+            },
+            many => (0..many.len())
+                .map(|i| string_arg(args, i))
+                .collect::<Option<_>>()?,
+        };
+        for k in &keys {
+            st.push(Check::exists(join_path(&p, k), true));
+        }
+        if !st.include {
+            st.push(Check::new(
+                Target::Json(p),
+                "length",
+                Y::Int(keys.len() as i64),
+            ));
+        }
+        Some(())
+    }
+}
+
+/// A property that asserts (`.true`, `.empty`, `.ok`) or changes the chain (`.not`).
+fn word(st: &mut Chain, w: &str) -> Option<()> {
+    if st.subject == Sym::Response {
+        return response_word(st, w);
+    }
+    match w {
+        "not" => st.negated = !st.negated,
+        "include" | "contain" | "includes" | "contains" => st.include = true,
+        "any" => st.any = true,
+        "length" | "lengthOf" => st.subject = Sym::Len(Box::new(st.subject.clone())),
+        "true" => st.boolean(true)?,
+        "false" => st.boolean(false)?,
+        "null" => st.compare("eq", &Sym::Lit(Json::Null))?,
+        "undefined" => match &st.subject {
+            Sym::Json(p) => st.push(Check::exists(p.clone(), false)),
+            _ => return None,
+        },
+        "exist" | "exists" => match &st.subject {
+            Sym::Json(p) => st.push(Check::new(Target::Json(p.clone()), "ne", Y::Null)),
+            Sym::Header(h) => st.push(Check::new(
+                Target::Header(h.clone()),
+                "exists",
+                Y::Bool(true),
+            )),
+            _ => return None,
+        },
+        "empty" => {
+            st.subject = Sym::Len(Box::new(st.subject.clone()));
+            st.compare("eq", &Sym::Lit(Json::from(0)))?;
+        }
+        "ok" => match st.subject.clone() {
+            Sym::Json(p) => st.push(Check::truthy(p)),
+            Sym::Cond(_) => st.boolean(true)?,
+            _ => return None,
+        },
+        _ => return None,
+    }
+    Some(())
+}
+
+fn type_of(st: &mut Chain, t: &str) -> Option<()> {
+    let Sym::Json(p) = st.subject.clone() else {
+        return None;
+    };
+    let t = t.to_ascii_lowercase();
+    let c = match t.as_str() {
+        "undefined" => Check::exists(p, false),
+        "object" | "array" | "string" | "number" | "boolean" | "null" => {
+            Check::new(Target::Json(p), "type", Y::Str(t))
+        }
+        _ => return None,
+    };
+    st.push(c);
+    Some(())
+}
+
+/// `/abc/i` as a regex for baton (`(?i)abc`).
+fn regex_arg(e: &Expression<'_>) -> Option<String> {
+    match e {
+        Expression::RegExpLiteral(r) => {
+            let mut flags = String::new();
+            let f = r.regex.flags;
+            for (bit, c) in [
+                (oxc_ast::ast::RegExpFlags::I, 'i'),
+                (oxc_ast::ast::RegExpFlags::M, 'm'),
+                (oxc_ast::ast::RegExpFlags::S, 's'),
+            ] {
+                if f.contains(bit) {
+                    flags.push(c);
+                }
+            }
+            let pattern = r.regex.pattern.text.as_str();
+            Some(if flags.is_empty() {
+                pattern.to_string()
+            } else {
+                format!("(?{flags}){pattern}")
+            })
+        }
+        Expression::StringLiteral(s) => Some(s.value.as_str().to_string()),
+        _ => None,
+    }
+}
+
+/// The status range a Postman response property stands for.
+fn status_word(w: &str) -> Option<Y> {
+    let range = |lo: i64, hi: i64| {
+        Some(Y::Map(vec![
+            ("ge".into(), Y::Int(lo)),
+            ("lt".into(), Y::Int(hi)),
+        ]))
+    };
+    let code = |c: i64| Some(Y::Map(vec![("eq".into(), Y::Int(c))]));
+    match w {
+        "info" => range(100, 200),
+        "success" => range(200, 300),
+        "redirection" => range(300, 400),
+        "clientError" => range(400, 500),
+        "serverError" => range(500, 600),
+        "error" => range(400, 600),
+        "ok" => code(200),
+        "accepted" => code(202),
+        "withoutContent" | "noContent" => code(204),
+        "badRequest" => code(400),
+        "unauthorized" | "unauthorised" => code(401),
+        "forbidden" => code(403),
+        "notFound" => code(404),
+        "rateLimited" => code(429),
+        _ => None,
+    }
+}
+
+fn response_word(st: &mut Chain, w: &str) -> Option<()> {
+    match w {
+        "not" => st.negated = !st.negated,
+        "json" => st.push(Check::exists("$".into(), true)),
+        "withBody" => st.push(Check::new(
+            Target::Body,
+            "length",
+            Y::Map(vec![("gt".into(), Y::Int(0))]),
+        )),
+        _ if FILLERS.contains(&w) || w == "a" || w == "an" => {}
+        _ => st.push(Check {
+            target: Target::Status,
+            pred: status_word(w)?,
+        }),
+    }
+    Some(())
+}
+
+fn response_call(st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()> {
+    let lit = |i: usize| arg(args, i).and_then(literal);
+    match name {
+        "status" => {
+            let code = match lit(0)? {
+                Json::Number(n) => n.as_i64()?,
+                Json::String(reason) => reason_code(&reason)?,
+                _ => return None,
+            };
+            st.push(Check::new(Target::Status, "eq", Y::Int(code)));
+        }
+        "header" => {
+            let h = string_arg(args, 0)?;
+            match lit(1) {
+                None if args.len() == 1 => {
+                    st.push(Check::new(Target::Header(h), "exists", Y::Bool(true)))
+                }
+                Some(Json::String(v)) => st.push(Check::new(
+                    Target::Header(h),
+                    "eq",
+                    Y::Str(super::super::super::escape_jinja(&v)),
+                )),
+                _ => return None,
+            }
+        }
+        "body" => match (args.len(), lit(0)) {
+            (0, _) => st.push(Check::new(
+                Target::Body,
+                "length",
+                Y::Map(vec![("gt".into(), Y::Int(0))]),
+            )),
+            (1, Some(Json::String(s))) => st.push(Check::new(
+                Target::Body,
+                "eq",
+                Y::Str(super::super::super::escape_jinja(&s)),
+            )),
+            _ => return None,
+        },
+        "jsonSchema" if !st.negated => st.push(Check::schema(lit(0)?)?),
+        "jsonBody" => match (args.len(), lit(0)) {
+            (0, _) => st.push(Check::exists("$".into(), true)),
+            (1, Some(Json::String(p))) => st.push(Check::exists(lodash_path(&p)?, true)),
+            // `jsonBody({...})`: the whole body deep-equals the object.
+            (1, Some(v @ (Json::Object(_) | Json::Array(_)))) => st.push(Check::new(
+                Target::Json("$".into()),
+                "eq",
+                Y::from_json(&v, &mut |t| super::super::super::escape_jinja(t)),
+            )),
+            (2, Some(Json::String(p))) => {
+                let v = lit(1)?;
+                st.push(Check::new(
+                    Target::Json(lodash_path(&p)?),
+                    "eq",
+                    Y::from_json(&v, &mut |t| super::super::super::escape_jinja(t)),
+                ));
+            }
+            _ => return None,
+        },
+        _ => return None,
+    }
+    Some(())
+}
+
+/// `a.b[0].c` (lodash's `_.get` path) as `$.a.b[0].c`.
+fn lodash_path(p: &str) -> Option<String> {
+    let mut out = String::from("$");
+    for part in p.split('.') {
+        let (key, rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
+        if !key.is_empty() {
+            out = join_path(&out, key);
+        }
+        for idx in rest.split('[').filter(|s| !s.is_empty()) {
+            let n: u64 = idx.trim_end_matches(']').parse().ok()?;
+            out.push_str(&format!("[{n}]"));
+        }
+    }
+    Some(out)
+}
+
+/// The code of a reason phrase (`to.have.status('Created')`).
+fn reason_code(reason: &str) -> Option<i64> {
+    const CODES: [(i64, &str); 22] = [
+        (200, "ok"),
+        (201, "created"),
+        (202, "accepted"),
+        (204, "no content"),
+        (301, "moved permanently"),
+        (302, "found"),
+        (304, "not modified"),
+        (307, "temporary redirect"),
+        (308, "permanent redirect"),
+        (400, "bad request"),
+        (401, "unauthorized"),
+        (403, "forbidden"),
+        (404, "not found"),
+        (405, "method not allowed"),
+        (406, "not acceptable"),
+        (409, "conflict"),
+        (410, "gone"),
+        (415, "unsupported media type"),
+        (422, "unprocessable entity"),
+        (429, "too many requests"),
+        (500, "internal server error"),
+        (503, "service unavailable"),
+    ];
+    let r = reason.trim().to_ascii_lowercase();
+    CODES.iter().find(|(_, n)| *n == r).map(|(c, _)| *c)
+}

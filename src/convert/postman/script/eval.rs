@@ -1,0 +1,479 @@
+//! Expressions as symbolic values: a part of the response (a JSONPath, a header, the
+//! status), a value known at import, a variable read at run time, or a condition.
+
+use oxc_ast::ast::{
+    Argument, ArrayExpressionElement, BinaryOperator, Expression, LogicalOperator,
+    ObjectPropertyKind, PropertyKey, UnaryOperator,
+};
+use serde_json::Value as Json;
+
+use super::super::super::escape_jinja;
+use super::super::super::writer::Y;
+use super::Walker;
+use super::check::{Check, Target};
+
+/// What an expression stands for.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Sym {
+    /// A part of the parsed response body.
+    Json(String),
+    /// `.length` of a part of the body, or of the body text.
+    Len(Box<Sym>),
+    Header(String),
+    Status,
+    Duration,
+    /// The response body as text.
+    Body,
+    Cookie(String),
+    /// `pm.response` itself (for `pm.expect(pm.response).to.have.status(200)`).
+    Response,
+    /// A value known at import.
+    Lit(Json),
+    /// A variable's value at run time, as a template.
+    Tpl(String),
+    /// A boolean that is true when all these checks hold.
+    Cond(Vec<Check>),
+}
+
+/// One step of a member/call chain, from the base outwards.
+pub(super) enum Link<'b, 'a> {
+    Prop(&'b str),
+    Index(&'b Expression<'a>),
+    Call(&'b str, &'b [Argument<'a>]),
+}
+
+impl Link<'_, '_> {
+    pub fn prop(&self) -> Option<&str> {
+        match self {
+            Link::Prop(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub fn call(&self) -> Option<(&str, &[Argument<'_>])> {
+        match self {
+            Link::Call(n, a) => Some((n, a)),
+            _ => None,
+        }
+    }
+}
+
+/// `a.b(c)[d]` as its base `a` and the links `.b`, `(c)`, `[d]`.
+pub(super) fn flatten<'b, 'a>(
+    mut e: &'b Expression<'a>,
+) -> (&'b Expression<'a>, Vec<Link<'b, 'a>>) {
+    let mut links = Vec::new();
+    loop {
+        match e {
+            Expression::ParenthesizedExpression(p) => e = &p.expression,
+            Expression::CallExpression(c) => match &c.callee {
+                Expression::StaticMemberExpression(m) => {
+                    links.push(Link::Call(m.property.name.as_str(), &c.arguments));
+                    e = &m.object;
+                }
+                _ => break,
+            },
+            Expression::StaticMemberExpression(m) => {
+                links.push(Link::Prop(m.property.name.as_str()));
+                e = &m.object;
+            }
+            Expression::ComputedMemberExpression(m) => {
+                links.push(Link::Index(&m.expression));
+                e = &m.object;
+            }
+            _ => break,
+        }
+    }
+    links.reverse();
+    (e, links)
+}
+
+pub(super) fn arg<'b, 'a>(args: &'b [Argument<'a>], i: usize) -> Option<&'b Expression<'a>> {
+    args.get(i).and_then(Argument::as_expression)
+}
+
+/// A string literal's value.
+pub(super) fn string_arg(args: &[Argument<'_>], i: usize) -> Option<String> {
+    match literal(arg(args, i)?)? {
+        Json::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// A literal JavaScript value (numbers, strings, booleans, null, arrays and objects of them).
+pub(super) fn literal(e: &Expression<'_>) -> Option<Json> {
+    Some(match e {
+        Expression::ParenthesizedExpression(p) => return literal(&p.expression),
+        Expression::BooleanLiteral(b) => Json::Bool(b.value),
+        Expression::NullLiteral(_) => Json::Null,
+        Expression::NumericLiteral(n) => number(n.value)?,
+        Expression::StringLiteral(s) => Json::String(s.value.as_str().to_string()),
+        Expression::TemplateLiteral(t) if t.expressions.is_empty() => Json::String(
+            t.quasis
+                .iter()
+                .map(|q| q.value.cooked.map_or("", |c| c.as_str()))
+                .collect(),
+        ),
+        Expression::UnaryExpression(u) if u.operator == UnaryOperator::UnaryNegation => {
+            match literal(&u.argument)? {
+                Json::Number(n) => number(-n.as_f64()?)?,
+                _ => return None,
+            }
+        }
+        Expression::ArrayExpression(a) => Json::Array(
+            a.elements
+                .iter()
+                .map(|el| match el {
+                    ArrayExpressionElement::SpreadElement(_)
+                    | ArrayExpressionElement::Elision(_) => None,
+                    other => literal(other.as_expression()?),
+                })
+                .collect::<Option<_>>()?,
+        ),
+        Expression::ObjectExpression(o) => {
+            let mut m = serde_json::Map::new();
+            for p in &o.properties {
+                let ObjectPropertyKind::ObjectProperty(p) = p else {
+                    return None;
+                };
+                let key = match &p.key {
+                    PropertyKey::StaticIdentifier(id) => id.name.as_str().to_string(),
+                    PropertyKey::StringLiteral(s) => s.value.as_str().to_string(),
+                    _ => return None,
+                };
+                if p.computed || p.method {
+                    return None;
+                }
+                m.insert(key, literal(&p.value)?);
+            }
+            Json::Object(m)
+        }
+        _ => return None,
+    })
+}
+
+fn number(f: f64) -> Option<Json> {
+    if f.fract() == 0.0 && f.abs() < 9.0e15 {
+        Some(Json::from(f as i64))
+    } else {
+        serde_json::Number::from_f64(f).map(Json::Number)
+    }
+}
+
+/// `$.a` joined with a key: `$.a.b`, or `$.a['x-y']` when the key is not an identifier.
+pub(super) fn join_path(path: &str, key: &str) -> String {
+    let ident = !key.is_empty()
+        && !key.starts_with(|c: char| c.is_ascii_digit())
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ident {
+        format!("{path}.{key}")
+    } else {
+        format!(
+            "{path}['{}']",
+            key.replace('\\', "\\\\").replace('\'', "\\'")
+        )
+    }
+}
+
+/// A value to compare with, as YAML: literals (with template syntax escaped) or templates.
+pub(super) fn operand(s: &Sym) -> Option<Y> {
+    match s {
+        Sym::Lit(v) => Some(Y::from_json(v, &mut |t| escape_jinja(t))),
+        Sym::Tpl(t) => Some(Y::Str(t.clone())),
+        _ => None,
+    }
+}
+
+/// A check that `subject OP value` holds (`op` a baton predicate name).
+pub(super) fn compare(subject: &Sym, op: &str, value: &Sym) -> Option<Check> {
+    let v = operand(value)?;
+    let pred = |v: Y| Y::Map(vec![(op.to_string(), v)]);
+    Some(match subject {
+        Sym::Json(p) => Check {
+            target: Target::Json(p.clone()),
+            pred: pred(v),
+        },
+        Sym::Len(inner) => {
+            let target = match &**inner {
+                Sym::Json(p) => Target::Json(p.clone()),
+                Sym::Body => Target::Body,
+                _ => return None,
+            };
+            let inner_pred = if op == "eq" { v } else { pred(v) };
+            Check::new(target, "length", inner_pred)
+        }
+        Sym::Status => {
+            if !matches!(value, Sym::Lit(Json::Number(_)) | Sym::Lit(Json::Array(_))) {
+                return None;
+            }
+            Check {
+                target: Target::Status,
+                pred: pred(v),
+            }
+        }
+        Sym::Duration => {
+            let Sym::Lit(Json::Number(n)) = value else {
+                return None;
+            };
+            if !matches!(op, "lt" | "le" | "gt" | "ge") {
+                return None;
+            }
+            Check::new(Target::Duration, op, Y::Str(format!("{}ms", n.as_f64()?)))
+        }
+        Sym::Header(h) if matches!(op, "eq" | "ne" | "contains" | "matches" | "one_of") => Check {
+            target: Target::Header(h.clone()),
+            pred: pred(v),
+        },
+        Sym::Body if matches!(op, "eq" | "ne" | "contains" | "matches") => Check {
+            target: Target::Body,
+            pred: pred(v),
+        },
+        _ => return None,
+    })
+}
+
+impl Walker<'_, '_> {
+    /// The symbolic value of an expression, when it has one.
+    pub(super) fn eval(&mut self, e: &Expression<'_>) -> Option<Sym> {
+        if let Some(v) = literal(e) {
+            return Some(Sym::Lit(v));
+        }
+        match e {
+            Expression::ParenthesizedExpression(p) => self.eval(&p.expression),
+            Expression::Identifier(id) => self.ident(id.name.as_str()),
+            Expression::BinaryExpression(_) => self.cond(e).map(Sym::Cond),
+            Expression::LogicalExpression(l) if l.operator == LogicalOperator::And => {
+                self.cond(e).map(Sym::Cond)
+            }
+            Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
+                self.cond(e).map(Sym::Cond)
+            }
+            Expression::CallExpression(_)
+            | Expression::StaticMemberExpression(_)
+            | Expression::ComputedMemberExpression(_) => {
+                let (base, links) = flatten(e);
+                let (sym, used) = self.root(base, &links)?;
+                self.apply(sym, &links[used..])
+            }
+            _ => None,
+        }
+    }
+
+    fn ident(&self, name: &str) -> Option<Sym> {
+        if let Some(s) = self.env.get(name) {
+            return Some(s.clone());
+        }
+        match name {
+            "responseBody" => Some(Sym::Body),
+            "responseTime" => Some(Sym::Duration),
+            _ => None,
+        }
+    }
+
+    /// The value a chain starts from, and how many of its links that used.
+    pub(super) fn root(
+        &mut self,
+        base: &Expression<'_>,
+        links: &[Link<'_, '_>],
+    ) -> Option<(Sym, usize)> {
+        let Expression::Identifier(id) = base else {
+            // A call of a plain function (`parseInt(x)`) is its own base: nothing known.
+            if links.is_empty() {
+                return None;
+            }
+            return Some((self.eval(base)?, 0));
+        };
+        let p = |i: usize| links.get(i).and_then(Link::prop);
+        let c = |i: usize| links.get(i).and_then(Link::call);
+        let name = id.name.as_str();
+        Some(match name {
+            "pm" => self.pm_root(links)?,
+            "responseCode" if p(0) == Some("code") => (Sym::Status, 1),
+            "JSON" => match c(0)? {
+                ("parse", args) if self.eval(arg(args, 0)?)? == Sym::Body => {
+                    (Sym::Json("$".into()), 1)
+                }
+                _ => return None,
+            },
+            "postman" => match c(0)? {
+                ("getResponseHeader", args) => (Sym::Header(string_arg(args, 0)?), 1),
+                (
+                    "getEnvironmentVariable" | "getGlobalVariable" | "getCollectionVariable",
+                    args,
+                ) => (self.var(&string_arg(args, 0)?), 1),
+                _ => return None,
+            },
+            "responseHeaders" => (Sym::Header(self.key(links.first()?)?), 1),
+            "tv4" => match c(0)? {
+                ("validate", args) => {
+                    if self.eval(arg(args, 0)?)? != Sym::Json("$".into()) {
+                        return None;
+                    }
+                    let Sym::Lit(s) = self.eval(arg(args, 1)?)? else {
+                        return None;
+                    };
+                    (Sym::Cond(vec![Check::schema(s)?]), 1)
+                }
+                _ => return None,
+            },
+            "environment" | "globals" => {
+                let k = self.key(links.first()?)?;
+                (self.var(&k), 1)
+            }
+            _ => (self.ident(name)?, 0),
+        })
+    }
+
+    /// What `pm.` starts: the response, its parts, a variable or a cookie.
+    fn pm_root(&mut self, links: &[Link<'_, '_>]) -> Option<(Sym, usize)> {
+        let p = |i: usize| links.get(i).and_then(Link::prop);
+        let c = |i: usize| links.get(i).and_then(Link::call);
+        Some(match (p(0), p(1)) {
+            (Some("response"), Some("code")) => (Sym::Status, 2),
+            (Some("response"), Some("responseTime")) => (Sym::Duration, 2),
+            (Some("response"), Some("headers")) => match c(2)? {
+                ("get", args) => (Sym::Header(string_arg(args, 0)?), 3),
+                ("has", [only]) => {
+                    let h = string_arg(std::slice::from_ref(only), 0)?;
+                    (
+                        Sym::Cond(vec![Check::new(Target::Header(h), "exists", Y::Bool(true))]),
+                        3,
+                    )
+                }
+                _ => return None,
+            },
+            (Some("response"), _) => match c(1) {
+                Some(("json", [])) => (Sym::Json("$".into()), 2),
+                Some(("text", [])) => (Sym::Body, 2),
+                _ => (Sym::Response, 1),
+            },
+            (Some("environment" | "globals" | "collectionVariables" | "variables"), _) => {
+                match c(1)? {
+                    ("get", args) => (self.var(&string_arg(args, 0)?), 2),
+                    _ => return None,
+                }
+            }
+            (Some("cookies"), _) => match c(1)? {
+                ("get", args) => (Sym::Cookie(string_arg(args, 0)?), 2),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
+    /// A property name: `.x`, `['x']`, or `[k]` with `k` known.
+    fn key(&mut self, l: &Link<'_, '_>) -> Option<String> {
+        match l {
+            Link::Prop(p) => Some((*p).to_string()),
+            Link::Index(e) => match self.eval(e)? {
+                Sym::Lit(Json::String(s)) => Some(s),
+                _ => None,
+            },
+            Link::Call(..) => None,
+        }
+    }
+
+    fn var(&mut self, name: &str) -> Sym {
+        Sym::Tpl(format!("{{{{ {} }}}}", self.names.ident(name)))
+    }
+
+    /// Follows links from a value: paths into the body, `.length`, `hasOwnProperty`, `has`.
+    pub(super) fn apply(&mut self, mut sym: Sym, links: &[Link<'_, '_>]) -> Option<Sym> {
+        for l in links {
+            sym = match (sym, l) {
+                (Sym::Json(p), Link::Prop("length")) => Sym::Len(Box::new(Sym::Json(p))),
+                (Sym::Body, Link::Prop("length")) => Sym::Len(Box::new(Sym::Body)),
+                (Sym::Json(p), Link::Call("hasOwnProperty", args)) => {
+                    Sym::Cond(vec![Check::exists(
+                        join_path(&p, &string_arg(args, 0)?),
+                        true,
+                    )])
+                }
+                (Sym::Json(p), Link::Index(e)) => match self.eval(e)? {
+                    Sym::Lit(Json::String(k)) => Sym::Json(join_path(&p, &k)),
+                    Sym::Lit(Json::Number(n)) => Sym::Json(format!("{p}[{}]", n.as_u64()?)),
+                    _ => return None,
+                },
+                (Sym::Json(p), Link::Prop(k)) => Sym::Json(join_path(&p, k)),
+                (Sym::Body, Link::Call("has" | "includes", args)) => Sym::Cond(vec![Check::new(
+                    Target::Body,
+                    "contains",
+                    operand(&Sym::Lit(Json::String(string_arg(args, 0)?)))?,
+                )]),
+                (Sym::Header(h), Link::Call("includes", args)) => Sym::Cond(vec![Check::new(
+                    Target::Header(h),
+                    "contains",
+                    operand(&Sym::Lit(Json::String(string_arg(args, 0)?)))?,
+                )]),
+                (Sym::Lit(Json::String(s)), Link::Prop("length")) => {
+                    Sym::Lit(Json::from(s.chars().count()))
+                }
+                (Sym::Lit(Json::Array(a)), Link::Prop("length")) => Sym::Lit(Json::from(a.len())),
+                _ => return None,
+            };
+        }
+        Some(sym)
+    }
+
+    /// A boolean expression as the checks that make it true.
+    pub(super) fn cond(&mut self, e: &Expression<'_>) -> Option<Vec<Check>> {
+        match e {
+            Expression::ParenthesizedExpression(p) => self.cond(&p.expression),
+            Expression::LogicalExpression(l) if l.operator == LogicalOperator::And => {
+                // `a && b && c` nests to the left: walk it with a loop, not recursion.
+                let mut terms = vec![&l.right];
+                let mut left = &l.left;
+                while let Expression::LogicalExpression(inner) = left
+                    && inner.operator == LogicalOperator::And
+                {
+                    terms.push(&inner.right);
+                    left = &inner.left;
+                }
+                terms.push(left);
+                let mut all = Vec::new();
+                for t in terms.into_iter().rev() {
+                    all.extend(self.cond(t)?);
+                }
+                Some(all)
+            }
+            Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
+                match self.cond(&u.argument)?.as_slice() {
+                    [one] => Some(vec![one.clone().negate()]),
+                    _ => None,
+                }
+            }
+            Expression::BinaryExpression(b) if b.operator == BinaryOperator::In => {
+                let (Sym::Lit(Json::String(k)), Sym::Json(p)) =
+                    (self.eval(&b.left)?, self.eval(&b.right)?)
+                else {
+                    return None;
+                };
+                Some(vec![Check::exists(join_path(&p, &k), true)])
+            }
+            Expression::BinaryExpression(b) => {
+                let (op, flipped) = match b.operator {
+                    BinaryOperator::StrictEquality | BinaryOperator::Equality => ("eq", "eq"),
+                    BinaryOperator::StrictInequality | BinaryOperator::Inequality => ("ne", "ne"),
+                    BinaryOperator::LessThan => ("lt", "gt"),
+                    BinaryOperator::GreaterThan => ("gt", "lt"),
+                    BinaryOperator::LessEqualThan => ("le", "ge"),
+                    BinaryOperator::GreaterEqualThan => ("ge", "le"),
+                    _ => return None,
+                };
+                let (l, r) = (self.eval(&b.left)?, self.eval(&b.right)?);
+                match (operand(&l), operand(&r)) {
+                    (None, Some(_)) => compare(&l, op, &r).map(|c| vec![c]),
+                    (Some(_), None) => compare(&r, flipped, &l).map(|c| vec![c]),
+                    _ => None,
+                }
+            }
+            _ => match self.eval(e)? {
+                Sym::Cond(c) => Some(c),
+                Sym::Json(p) => Some(vec![Check::truthy(p)]),
+                // A header's value is truthy when the header is there and not empty.
+                Sym::Header(h) => Some(vec![Check::new(Target::Header(h), "matches", Y::str("."))]),
+                _ => None,
+            },
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Postman scripts into captures, expectations and variables: parsed with oxc and walked
+//! symbolically (SPEC section 6); a statement is translated whole or kept as a comment.
+
+mod chain;
+mod check;
+mod eval;
+mod walk;
+
+use std::collections::{BTreeSet, HashMap};
+
+use oxc_allocator::Allocator;
+use oxc_parser::Parser;
+use oxc_span::{SourceType, Span};
+
+use super::super::Names;
+use super::super::writer::Y;
+use eval::Sym;
+
+pub(crate) use check::{Check, Target};
+
+/// Which script: a test script reads the response, a pre-request script sets variables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Test,
+    PreRequest,
+}
+
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Test => "postman test",
+            Kind::PreRequest => "postman pre-request",
+        }
+    }
+}
+
+/// Walks one script's statements, following what each variable stands for.
+struct Walker<'s, 'n> {
+    src: &'s str,
+    kind: Kind,
+    names: &'n mut Names,
+    env: HashMap<String, Sym>,
+    out: Translated,
+    dropped_spans: Vec<Span>,
+    /// Inside an `if`: setters still become captures, checks stay comments.
+    conditional: usize,
+}
+
+/// What one script turned into, and what it left as comments.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Translated {
+    pub checks: Vec<Check>,
+    /// `(variable, capture source)` in script order.
+    pub captures: Vec<(String, Y)>,
+    /// Pre-request setters of values known at import: `(variable, value)`.
+    pub vars: Vec<(String, Y)>,
+    /// Script text that was not translated (and tests Postman skips), as comment lines.
+    pub comments: Vec<String>,
+    /// Lines with code in them.
+    pub lines: usize,
+    /// Lines with code that were not translated.
+    pub dropped_lines: usize,
+    /// Assertions (`pm.expect`, `tests[...]`, `pm.response.to...`) in untranslated code.
+    pub dropped: usize,
+}
+
+impl Translated {
+    /// Adds another script's result (an outer folder's, then the request's own).
+    pub fn extend(&mut self, other: Translated) {
+        self.checks.extend(other.checks);
+        self.captures.extend(other.captures);
+        self.vars.extend(other.vars);
+        self.comments.extend(other.comments);
+        self.lines += other.lines;
+        self.dropped_lines += other.dropped_lines;
+        self.dropped += other.dropped;
+    }
+}
+
+/// Translates one script's source text.
+pub(crate) fn translate(source: &str, kind: Kind, names: &mut Names) -> Translated {
+    let lines = code_lines(source);
+    if lines.is_empty() {
+        return Translated::default();
+    }
+    // Deeply nested code would exhaust the stack of a recursive reader (the parser's and
+    // this walk's); no real test script nests this deep.
+    let too_deep = nesting(source) > MAX_NESTING;
+    let allocator = Allocator::default();
+    let parsed = (!too_deep).then(|| Parser::new(&allocator, source, SourceType::cjs()).parse());
+    let Some(parsed) = parsed.filter(|p| !p.panicked && p.diagnostics.is_empty()) else {
+        let mut t = Translated {
+            lines: lines.len(),
+            dropped_lines: lines.len(),
+            dropped: assertions_in(source),
+            ..Translated::default()
+        };
+        t.comments.push(format!(
+            "{} (does not parse as JavaScript, or nests too deep; not converted):",
+            kind.label()
+        ));
+        t.comments.extend(
+            source
+                .lines()
+                .filter(|l| meaningful(l))
+                .map(|l| format!("  {}", l.trim_end())),
+        );
+        return t;
+    };
+    let mut w = Walker::new(source, kind, names);
+    w.statements(&parsed.program.body);
+    let dropped_spans = std::mem::take(&mut w.dropped_spans);
+    let mut t = w.out;
+    t.lines = lines.len();
+    let dropped: BTreeSet<usize> = dropped_spans
+        .iter()
+        .flat_map(|s| span_lines(source, *s))
+        .filter(|l| lines.contains(l))
+        .collect();
+    t.dropped_lines = dropped.len();
+    t
+}
+
+/// How deep brackets and `!` prefixes nest in a script, at most.
+const MAX_NESTING: usize = 64;
+
+fn nesting(source: &str) -> usize {
+    let (mut depth, mut max, mut bangs) = (0usize, 0usize, 0usize);
+    for c in source.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        bangs = if c == '!' { bangs + 1 } else { 0 };
+        max = max.max(depth).max(bangs);
+    }
+    // `else if` chains nest without brackets.
+    max.max(source.matches("else").count())
+}
+
+/// Line numbers (from 0) that hold code, not only blanks or a `//` comment.
+fn code_lines(source: &str) -> BTreeSet<usize> {
+    source
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| meaningful(l))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn meaningful(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty() && !t.starts_with("//")
+}
+
+fn span_lines(source: &str, span: Span) -> std::ops::RangeInclusive<usize> {
+    let start = span.start as usize;
+    let end = (span.end as usize).min(source.len());
+    let first = source[..start].matches('\n').count();
+    let last = first + source[start..end].matches('\n').count();
+    first..=last
+}
+
+/// How many assertions a piece of script holds, by the calls that make them.
+fn assertions_in(text: &str) -> usize {
+    let tests = text.matches("tests[").count() + text.matches("tests.").count();
+    let expects = text.matches("expect(").count() + text.matches("pm.response.to.").count();
+    tests + expects
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,251 @@
+//! Unit tests of the script translator.
+
+use super::super::super::writer::flow;
+use super::*;
+
+fn run(src: &str) -> Translated {
+    translate(src, Kind::Test, &mut Names::default())
+}
+
+/// Each check as `target: predicates` in flow style.
+fn shown(t: &Translated) -> Vec<String> {
+    t.checks
+        .iter()
+        .map(|c| format!("{:?}: {}", c.target, flow(&c.pred)))
+        .collect()
+}
+
+#[test]
+fn pm_test_bodies_and_chai_chains() {
+    let t = run("var jsonData = pm.response.json();\n\
+         pm.test('a', function () {\n\
+           pm.response.to.have.status(200);\n\
+           pm.expect(jsonData.args).to.have.property('source')\n\
+             .and.equal('x');\n\
+           pm.expect(jsonData.items.length).to.be.above(0);\n\
+           pm.expect(jsonData.name).to.be.a('string');\n\
+         });");
+    assert_eq!(
+        shown(&t),
+        [
+            "Status: { eq: 200 }",
+            "Json(\"$.args.source\"): { exists: true }",
+            "Json(\"$.args.source\"): { eq: x }",
+            "Json(\"$.items\"): { length: { gt: 0 } }",
+            "Json(\"$.name\"): { type: string }",
+        ]
+    );
+    assert_eq!((t.lines, t.dropped_lines, t.dropped), (8, 0, 0));
+}
+
+#[test]
+fn tests_assignments_and_idioms() {
+    let t = run("var data = JSON.parse(responseBody);\n\
+         tests['status'] = responseCode.code === 201;\n\
+         tests['has id'] = data.hasOwnProperty('id') && 'name' in data;\n\
+         tests['count'] = data.items.length > 2;\n\
+         tests['body'] = responseBody.has('ok');\n\
+         tests['fast'] = responseTime < 200;\n\
+         tests['not'] = !data.hasOwnProperty('error');");
+    assert_eq!(
+        shown(&t),
+        [
+            "Status: { eq: 201 }",
+            "Json(\"$.id\"): { exists: true }",
+            "Json(\"$.name\"): { exists: true }",
+            "Json(\"$.items\"): { length: { gt: 2 } }",
+            "Body: { contains: ok }",
+            "Duration: { lt: 200ms }",
+            "Json(\"$.error\"): { exists: false }",
+        ]
+    );
+}
+
+#[test]
+fn variables_follow_assignments_and_setters_capture() {
+    let t = run("let body = pm.response.json();\n\
+         let first = body.data[0];\n\
+         first = body.data[1];\n\
+         pm.environment.set('id', first.id);\n\
+         postman.setEnvironmentVariable('authToken', body.token);\n\
+         pm.collectionVariables.set('loc', pm.response.headers.get('Location'));");
+    let caps: Vec<String> = t
+        .captures
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", flow(v)))
+        .collect();
+    assert_eq!(
+        caps,
+        [
+            "id: \"$.data[1].id\"",
+            "authToken: { json: \"$.token\", secret: true }",
+            "loc: { header: Location }"
+        ]
+    );
+}
+
+#[test]
+fn conditions_and_skips_are_never_checks() {
+    let t = run("var d = pm.response.json();\n\
+         if (d.articlesCount > 0) {\n\
+           pm.expect(d.articles.length).to.eql(d.articlesCount);\n\
+         } else {\n\
+           pm.expect(d.articlesCount).to.eql(0);\n\
+         }\n\
+         pm.test.skip('later', function () { pm.response.to.have.status(418); });");
+    assert!(t.checks.is_empty(), "{:?}", shown(&t));
+    assert_eq!(t.dropped_lines, 5);
+    assert_eq!(t.dropped, 2);
+    assert!(
+        t.comments
+            .iter()
+            .any(|c| c.contains("if (d.articlesCount > 0)"))
+    );
+    assert!(t.comments.iter().any(|c| c.contains("skipped in Postman")));
+}
+
+#[test]
+fn try_catch_wrapper_and_response_assertions() {
+    let t = run("try {\n\
+           var j = JSON.parse(responseBody);\n\
+           tests['a'] = j.a === 1;\n\
+         } catch (e) {\n\
+           tests['a'] = false;\n\
+           console.log(e);\n\
+         }\n\
+         pm.response.to.be.ok;\n\
+         pm.response.to.be.json;\n\
+         pm.response.to.have.jsonBody('data.items[0].id', 7);\n\
+         pm.response.to.have.header('X-Id');\n\
+         pm.response.to.have.status('Created');\n\
+         pm.response.to.not.be.error;");
+    assert_eq!(
+        shown(&t),
+        [
+            "Json(\"$.a\"): { eq: 1 }",
+            "Status: { eq: 200 }",
+            "Json(\"$\"): { exists: true }",
+            "Json(\"$.data.items[0].id\"): { eq: 7 }",
+            "Header(\"X-Id\"): { exists: true }",
+            "Status: { eq: 201 }",
+            "Status: { not: { ge: 400, lt: 600 } }",
+        ]
+    );
+    assert_eq!(t.dropped_lines, 0);
+}
+
+#[test]
+fn negation_and_truthiness() {
+    let t = run("const r = pm.response.json();\n\
+         pm.expect(r.ok).to.be.true;\n\
+         pm.expect(r.error).to.not.exist;\n\
+         pm.expect(r.list).to.be.empty;\n\
+         pm.expect(r.x).to.be.ok;\n\
+         pm.expect(r.name).to.not.eql('y');\n\
+         pm.expect(r.name).to.match(/^ab/i);\n\
+         pm.expect(pm.response.headers.get('Content-Type')).to.include('json');\n\
+         pm.expect(r).to.have.keys('a', 'b');");
+    assert_eq!(
+        shown(&t),
+        [
+            "Json(\"$.ok\"): { eq: true }",
+            "Json(\"$.error\"): { not: { ne: null } }",
+            "Json(\"$.list\"): { length: 0 }",
+            "Json(\"$.x\"): { exists: true, not: { one_of: [false, null, 0, \"\"] } }",
+            "Json(\"$.name\"): { not: { eq: \"y\" } }",
+            "Json(\"$.name\"): { matches: (?i)^ab }",
+            "Header(\"Content-Type\"): { contains: json }",
+            "Json(\"$.a\"): { exists: true }",
+            "Json(\"$.b\"): { exists: true }",
+            "Json(\"$\"): { length: 2 }",
+        ]
+    );
+}
+
+#[test]
+fn untranslated_lines_are_comments_and_counted() {
+    let t = run("var d = pm.response.json();\n\
+         pm.test('mixed', function () {\n\
+           pm.expect(d.id).to.eql(1);\n\
+           pm.expect(tv4.validate(d, schema)).to.be.true;\n\
+         });\n\
+         _.each(d.items, function (i) { pm.expect(i.id).to.exist; });\n\
+         // a comment line\n\
+         \n\
+         postman.setNextRequest('x');");
+    assert_eq!(shown(&t), ["Json(\"$.id\"): { eq: 1 }"]);
+    assert_eq!((t.lines, t.dropped_lines, t.dropped), (7, 3, 2));
+    assert_eq!(t.comments.len(), 3);
+}
+
+#[test]
+fn pre_request_literals_become_vars() {
+    let mut names = Names::default();
+    let t = translate(
+        "pm.environment.set('limit', 5);\npm.variables.set('who', 'me');\npm.environment.set('t', Date.now());",
+        Kind::PreRequest,
+        &mut names,
+    );
+    let vars: Vec<String> = t
+        .vars
+        .iter()
+        .map(|(k, v)| format!("{k}={}", flow(v)))
+        .collect();
+    assert_eq!(vars, ["limit=5", "who=me"]);
+    assert_eq!(t.dropped_lines, 1);
+}
+
+#[test]
+fn a_script_that_does_not_parse_is_kept_whole() {
+    let t = run("pm.test('x', function () {\n  pm.expect(1).to.eql(1);\n");
+    assert!(t.checks.is_empty());
+    assert_eq!(t.dropped_lines, 2);
+    assert!(t.comments[0].contains("does not parse"));
+}
+
+#[test]
+fn header_presence_and_whole_body() {
+    let t = run(
+        "tests['auth'] = (postman.getResponseHeader('WWW-Authenticate'));\n\
+         pm.expect(pm.response.headers.has('Authorization')).to.equal(false);\n\
+         pm.response.to.have.jsonBody({ authenticated: true });",
+    );
+    assert_eq!(
+        shown(&t),
+        [
+            "Header(\"WWW-Authenticate\"): { matches: . }",
+            "Header(\"Authorization\"): { exists: false }",
+            "Json(\"$\"): { eq: { authenticated: true } }",
+        ]
+    );
+}
+
+#[test]
+fn code_after_a_return_is_never_run() {
+    let t = run("return 0; tests['302'] = responseCode.code === 302;");
+    assert!(t.checks.is_empty());
+    assert_eq!((t.dropped_lines, t.dropped), (0, 0));
+    assert!(t.comments[0].contains("never run"));
+}
+
+#[test]
+fn deep_or_long_scripts_do_not_exhaust_the_stack() {
+    let long_and = format!(
+        "var d = pm.response.json(); tests['x'] = {};",
+        vec!["d.a === 1"; 20_000].join(" && ")
+    );
+    assert_eq!(run(&long_and).checks.len(), 20_000);
+    for deep in [
+        format!("tests['x'] = {}true;", "!".repeat(20_000)),
+        format!(
+            "pm.expect({}1{}).to.eql(1);",
+            "(".repeat(5_000),
+            ")".repeat(5_000)
+        ),
+        format!("if (a) {{ x(); }}{}", " else if (a) { x(); }".repeat(5_000)),
+    ] {
+        let t = run(&deep);
+        assert!(t.checks.is_empty());
+        assert!(t.comments[0].contains("nests too deep"));
+    }
+}

@@ -1,0 +1,440 @@
+//! Statements: `pm.test` bodies, declarations followed through assignments, setters,
+//! `tests[...] = ...`, `try`; anything else (an `if`, a loop, a helper function) is kept as
+//! a comment and counted as dropped.
+
+use std::collections::HashMap;
+
+use oxc_ast::ast::{
+    Argument, AssignmentTarget, BindingPattern, Expression, IfStatement, PropertyKey, Statement,
+    TryStatement,
+};
+use oxc_span::{GetSpan, Span};
+use serde_json::Value as Json;
+
+use super::super::super::Names;
+use super::super::super::writer::Y;
+use super::eval::{Link, Sym, arg, flatten, join_path, string_arg};
+use super::{Kind, Translated, Walker, assertions_in};
+
+/// What to restore when a statement turns out not to be translatable.
+struct Mark {
+    env: HashMap<String, Sym>,
+    checks: usize,
+    captures: usize,
+    vars: usize,
+}
+
+/// The statements of a test callback: a block, or an arrow's expression.
+enum Body<'b, 'a> {
+    Block(&'b [Statement<'a>]),
+    Expr(&'b Expression<'a>),
+}
+
+impl<'s, 'n> Walker<'s, 'n> {
+    pub fn new(src: &'s str, kind: Kind, names: &'n mut Names) -> Self {
+        Walker {
+            src,
+            kind,
+            names,
+            env: HashMap::new(),
+            out: Translated::default(),
+            dropped_spans: Vec::new(),
+            conditional: 0,
+        }
+    }
+
+    pub fn statements(&mut self, list: &[Statement<'_>]) {
+        for s in list {
+            if let Statement::ReturnStatement(_) = s
+                && self.conditional == 0
+            {
+                // Postman stops here too: what follows is never run, so it is no check.
+                let end = list.last().map_or(s.span().end, |l| l.span().end);
+                let text = &self.src[s.span().start as usize..end as usize];
+                self.out.comments.push(format!(
+                    "{} (never run: it follows a `return`):",
+                    self.kind.label()
+                ));
+                self.out
+                    .comments
+                    .extend(text.lines().map(|l| format!("  {}", l.trim_end())));
+                return;
+            }
+            self.statement(s);
+        }
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            env: self.env.clone(),
+            checks: self.out.checks.len(),
+            captures: self.out.captures.len(),
+            vars: self.out.vars.len(),
+        }
+    }
+
+    fn restore(&mut self, m: Mark) {
+        self.env = m.env;
+        self.out.checks.truncate(m.checks);
+        self.out.captures.truncate(m.captures);
+        self.out.vars.truncate(m.vars);
+    }
+
+    /// Keeps a statement's text as comment lines and counts it as dropped.
+    fn drop_span(&mut self, span: Span) {
+        let text = &self.src[span.start as usize..span.end as usize];
+        self.dropped_spans.push(span);
+        self.out.dropped += assertions_in(text);
+        let label = self.kind.label();
+        self.out
+            .comments
+            .extend(text.lines().map(|l| format!("{label}: {}", l.trim_end())));
+    }
+
+    fn statement(&mut self, s: &Statement<'_>) {
+        match s {
+            Statement::EmptyStatement(_) => {}
+            Statement::BlockStatement(b) => self.statements(&b.body),
+            Statement::TryStatement(t) => self.try_statement(t),
+            Statement::IfStatement(i) => self.if_statement(i, s.span()),
+            Statement::ExpressionStatement(e) if test_call(&e.expression).is_some() => {
+                self.test(&e.expression, s.span());
+            }
+            _ => {
+                let mark = self.mark();
+                let checks = self.out.checks.len();
+                let ok = self.simple(s).is_some();
+                if !ok || (self.conditional > 0 && self.out.checks.len() > checks) {
+                    self.restore(mark);
+                    self.drop_span(s.span());
+                }
+            }
+        }
+    }
+
+    /// `if (...) { ... } else { ... }`: a check that holds only under the condition stays a
+    /// comment; a setter still captures (a capture that finds nothing fails the request,
+    /// which is never a false green). With nothing translated, the whole `if` is a comment.
+    fn if_statement(&mut self, i: &IfStatement<'_>, span: Span) {
+        let before = (
+            self.out.captures.len(),
+            self.out.comments.len(),
+            self.dropped_spans.len(),
+            self.out.dropped,
+        );
+        self.conditional += 1;
+        self.statement(&i.consequent);
+        if let Some(alt) = &i.alternate {
+            self.statement(alt);
+        }
+        self.conditional -= 1;
+        if self.out.captures.len() == before.0 {
+            self.out.comments.truncate(before.1);
+            self.dropped_spans.truncate(before.2);
+            self.out.dropped = before.3;
+            self.drop_span(span);
+        } else {
+            let t = i.test.span();
+            let cond = &self.src[t.start as usize..t.end as usize];
+            self.out.comments.push(format!(
+                "{}: if ({cond}): not a condition in baton; the captures under it are always made",
+                self.kind.label()
+            ));
+            self.dropped_spans.push(t);
+        }
+    }
+
+    /// `pm.test(name, fn)`: each statement of its body on its own; a skipped test is a comment.
+    fn test(&mut self, e: &Expression<'_>, span: Span) {
+        let Some((skip, body)) = test_call(e) else {
+            return;
+        };
+        if skip {
+            let text = &self.src[span.start as usize..span.end as usize];
+            self.out
+                .comments
+                .push("postman test skipped in Postman (not a check there either):".into());
+            self.out
+                .comments
+                .extend(text.lines().map(|l| format!("  {}", l.trim_end())));
+            return;
+        }
+        let before = (
+            self.out.checks.len(),
+            self.out.captures.len(),
+            self.out.comments.len(),
+            self.dropped_spans.len(),
+            self.out.dropped,
+        );
+        match body {
+            Body::Block(list) => self.statements(list),
+            Body::Expr(x) => {
+                let mark = self.mark();
+                let checks = self.out.checks.len();
+                let ok = self.expression(x).is_some();
+                if !ok || (self.conditional > 0 && self.out.checks.len() > checks) {
+                    self.restore(mark);
+                    self.drop_span(x.span());
+                }
+            }
+        }
+        let translated = self.out.checks.len() > before.0 || self.out.captures.len() > before.1;
+        let dropped_any = self.dropped_spans.len() > before.3;
+        if !translated && dropped_any {
+            // Nothing inside was understood: keep the whole test as one comment.
+            self.out.comments.truncate(before.2);
+            self.dropped_spans.truncate(before.3);
+            self.out.dropped = before.4;
+            self.drop_span(span);
+        }
+    }
+
+    /// `try { ... } catch (e) { ... }`: the block is translated; a catch that only reports a
+    /// failure (`tests[...] = false`, `console.log`, `pm.expect.fail`) adds nothing.
+    fn try_statement(&mut self, t: &TryStatement<'_>) {
+        self.statements(&t.block.body);
+        if let Some(h) = &t.handler
+            && !h.body.body.iter().all(|s| reports_failure(s))
+        {
+            self.drop_span(h.span);
+        }
+        if let Some(f) = &t.finalizer {
+            self.statements(&f.body);
+        }
+    }
+
+    /// A statement without nested statements; `None` when not understood.
+    fn simple(&mut self, s: &Statement<'_>) -> Option<()> {
+        match s {
+            Statement::ExpressionStatement(e) => self.expression(&e.expression),
+            Statement::VariableDeclaration(d) => {
+                for decl in &d.declarations {
+                    match (&decl.init, &decl.id) {
+                        // `var x;` only declares: nothing is known of `x` yet.
+                        (None, BindingPattern::BindingIdentifier(id)) => {
+                            self.env.remove(id.name.as_str());
+                        }
+                        (init, pattern) => {
+                            let sym = self.eval(init.as_ref()?)?;
+                            self.bind(pattern, sym)?;
+                        }
+                    }
+                }
+                Some(())
+            }
+            _ => None,
+        }
+    }
+
+    /// `x = value` or `{ a, b: c } = value` (each name bound to its part).
+    fn bind(&mut self, pattern: &BindingPattern<'_>, sym: Sym) -> Option<()> {
+        match pattern {
+            BindingPattern::BindingIdentifier(id) => {
+                self.env.insert(id.name.as_str().to_string(), sym);
+                Some(())
+            }
+            BindingPattern::ObjectPattern(o) if o.rest.is_none() => {
+                let Sym::Json(path) = sym else { return None };
+                for p in &o.properties {
+                    let key = match &p.key {
+                        PropertyKey::StaticIdentifier(k) if !p.computed => {
+                            k.name.as_str().to_string()
+                        }
+                        PropertyKey::StringLiteral(k) => k.value.as_str().to_string(),
+                        _ => return None,
+                    };
+                    self.bind(&p.value, Sym::Json(join_path(&path, &key)))?;
+                }
+                Some(())
+            }
+            _ => None,
+        }
+    }
+
+    /// An expression statement: an assertion, a setter, an assignment, or logging.
+    fn expression(&mut self, e: &Expression<'_>) -> Option<()> {
+        if let Expression::AssignmentExpression(a) = e {
+            return self.assignment(&a.left, &a.right);
+        }
+        let (base, links) = flatten(e);
+        let Expression::Identifier(id) = base else {
+            return None;
+        };
+        let p0 = links.first().and_then(Link::prop);
+        let c0 = links.first().and_then(Link::call);
+        match (id.name.as_str(), p0, c0) {
+            ("console", _, _) => Some(()),
+            ("pm", None, Some(("expect", args))) => {
+                let subject = self.eval(arg(args, 0)?)?;
+                let checks = self.chai(subject, &links[1..])?;
+                self.out.checks.extend(checks);
+                Some(())
+            }
+            ("pm", Some("response"), _) if links.get(1).and_then(Link::prop) == Some("to") => {
+                let checks = self.chai(Sym::Response, &links[1..])?;
+                self.out.checks.extend(checks);
+                Some(())
+            }
+            (
+                "pm",
+                Some(scope @ ("environment" | "globals" | "collectionVariables" | "variables")),
+                _,
+            ) => {
+                let (method, args) = links.get(1)?.call()?;
+                (method == "set" && links.len() == 2).then_some(())?;
+                let _ = scope;
+                self.setter(args)
+            }
+            (
+                "postman",
+                None,
+                Some((
+                    "setEnvironmentVariable" | "setGlobalVariable" | "setCollectionVariable",
+                    args,
+                )),
+            ) if links.len() == 1 => self.setter(args),
+            _ => None,
+        }
+    }
+
+    /// `tests["name"] = condition;` or `x = value;`.
+    fn assignment(&mut self, left: &AssignmentTarget<'_>, right: &Expression<'_>) -> Option<()> {
+        match left {
+            AssignmentTarget::AssignmentTargetIdentifier(id) => {
+                let sym = self.eval(right)?;
+                self.env.insert(id.name.as_str().to_string(), sym);
+                Some(())
+            }
+            AssignmentTarget::ComputedMemberExpression(m) if is_ident(&m.object, "tests") => {
+                self.tests_entry(right)
+            }
+            AssignmentTarget::StaticMemberExpression(m) if is_ident(&m.object, "tests") => {
+                self.tests_entry(right)
+            }
+            _ => None,
+        }
+    }
+
+    fn tests_entry(&mut self, right: &Expression<'_>) -> Option<()> {
+        if self.kind != Kind::Test {
+            return None;
+        }
+        if let Expression::BooleanLiteral(b) = right {
+            // `tests[...] = true` always passes; `= false` always fails, which baton cannot say.
+            return b.value.then_some(());
+        }
+        let checks = self.cond(right)?;
+        self.out.checks.extend(checks);
+        Some(())
+    }
+
+    /// `pm.environment.set(name, value)`: a capture in a test script, a variable in a
+    /// pre-request script when the value is known at import.
+    fn setter(&mut self, args: &[Argument<'_>]) -> Option<()> {
+        let name = self.names.ident(&string_arg(args, 0)?);
+        let value = self.eval(arg(args, 1)?)?;
+        match (self.kind, value) {
+            // A value known at import is a variable, whichever script sets it.
+            (_, Sym::Lit(v)) => {
+                let y = match v {
+                    Json::String(s) => Y::Str(super::super::super::escape_jinja(&s)),
+                    Json::Object(_) | Json::Array(_) => return None,
+                    other => Y::from_json(&other, &mut |s| s.to_string()),
+                };
+                self.out.vars.push((name, y));
+            }
+            (Kind::PreRequest, _) => return None,
+            (Kind::Test, value) => {
+                let source = capture_source(value)?;
+                let source = if is_secret_name(&name) {
+                    let mut m = match source {
+                        Y::Str(path) => Y::Map(vec![("json".into(), Y::Str(path))]),
+                        other => other,
+                    };
+                    m.put("secret", Y::Bool(true));
+                    m
+                } else {
+                    source
+                };
+                self.out.captures.push((name, source));
+            }
+        }
+        Some(())
+    }
+}
+
+/// Where a captured value comes from, as a capture source.
+fn capture_source(v: Sym) -> Option<Y> {
+    let flag = |k: &str| Y::Map(vec![(k.into(), Y::Bool(true))]);
+    Some(match v {
+        Sym::Json(p) => Y::Str(p),
+        Sym::Header(h) => Y::Map(vec![("header".into(), Y::Str(h))]),
+        Sym::Cookie(c) => Y::Map(vec![("cookie".into(), Y::Str(c))]),
+        Sym::Body => flag("body"),
+        Sym::Status => flag("status"),
+        Sym::Duration => flag("duration"),
+        _ => return None,
+    })
+}
+
+/// `pm.test(name, fn)` or `pm.test.skip(name, fn)`: whether skipped, and the body.
+fn test_call<'b, 'a>(e: &'b Expression<'a>) -> Option<(bool, Body<'b, 'a>)> {
+    let Expression::CallExpression(c) = e else {
+        return None;
+    };
+    let (base, links) = flatten(&c.callee);
+    if !is_ident(base, "pm") {
+        return None;
+    }
+    let skip = match links.as_slice() {
+        [Link::Prop("test")] => false,
+        [Link::Prop("test"), Link::Prop("skip")] => true,
+        _ => return None,
+    };
+    let body = match arg(&c.arguments, 1)? {
+        Expression::FunctionExpression(f) => Body::Block(&f.body.as_ref()?.statements),
+        Expression::ArrowFunctionExpression(f) => match f.body.as_function_body() {
+            Some(b) => Body::Block(&b.statements),
+            None => Body::Expr(f.body.as_expression()?),
+        },
+        _ => return None,
+    };
+    Some((skip, body))
+}
+
+fn is_ident(e: &Expression<'_>, name: &str) -> bool {
+    matches!(e, Expression::Identifier(id) if id.name.as_str() == name)
+}
+
+/// A catch-block statement that only marks the test failed or logs.
+fn reports_failure(s: &Statement<'_>) -> bool {
+    let Statement::ExpressionStatement(e) = s else {
+        return false;
+    };
+    match &e.expression {
+        Expression::AssignmentExpression(a) => {
+            matches!(&a.right, Expression::BooleanLiteral(b) if !b.value)
+                && matches!(&a.left, AssignmentTarget::ComputedMemberExpression(m) if is_ident(&m.object, "tests"))
+        }
+        other => {
+            let (base, links) = flatten(other);
+            is_ident(base, "console")
+                || (is_ident(base, "pm")
+                    && matches!(
+                        links.as_slice(),
+                        [Link::Call("expect", _), Link::Call("fail", _)]
+                            | [Link::Prop("expect"), Link::Call("fail", _)]
+                    ))
+        }
+    }
+}
+
+/// Captured tokens and passwords are kept out of reports.
+fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "token", "secret", "password", "passwd", "apikey", "api_key", "jwt", "session",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}

@@ -562,7 +562,16 @@ async fn read_body(
         "zstd" => Box::new(ZstdDecoder::new(raw)),
         _ => Box::new(raw),
     };
-    let mut kept: Vec<u8> = Vec::new();
+    // Sized once from Content-Length (never beyond --max-body): a large body grows without
+    // reallocation, which would hold it twice for a moment.
+    let plain = encoding.is_empty() || encoding == "identity";
+    let expected = headers
+        .iter()
+        .find(|(k, _)| plain && k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+        .filter(|n| *n <= max)
+        .unwrap_or(0);
+    let mut kept: Vec<u8> = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     let mut total: u64 = 0;
     let mut buf = vec![0u8; 64 * 1024];
     loop {

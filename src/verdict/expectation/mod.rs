@@ -4,6 +4,8 @@
 
 mod predicate;
 
+use std::borrow::Cow;
+
 use serde_json::Value as Json;
 
 use crate::format::model::{Check, Expect, Matcher, Pred, Subject};
@@ -45,7 +47,7 @@ pub fn status_holds(e: &Expect, status: u16, vars: &Vars) -> bool {
     if items.peek().is_none() {
         return false;
     }
-    let actual = Ok(Some(Json::from(status)));
+    let actual = Ok(Some(Cow::Owned(Json::from(status))));
     let secrets = Secrets::new();
     items.all(|i| {
         i.checks
@@ -85,13 +87,19 @@ pub fn pred_name(p: &Pred) -> &'static str {
     }
 }
 
-/// What a subject is in this response; `Err` when it cannot be read at all.
-fn actual(s: &Subject, r: &Response, secrets: &Secrets) -> Result<Option<Json>, String> {
+/// What a subject is in this response; `Err` when it cannot be read at all. A JSONPath that
+/// selects one node borrows it from the parsed body: `$` on a large document is not copied.
+fn actual<'r>(
+    s: &Subject,
+    r: &'r Response,
+    secrets: &Secrets,
+) -> Result<Option<Cow<'r, Json>>, String> {
+    let owned = |v: Json| Some(Cow::Owned(v));
     Ok(match s {
-        Subject::Status => Some(Json::from(r.status)),
+        Subject::Status => owned(Json::from(r.status)),
         Subject::Header(h) => {
             let all: Vec<&str> = r.header_all(h).collect();
-            (!all.is_empty()).then(|| Json::String(all.join(", ")))
+            (!all.is_empty()).then(|| Cow::Owned(Json::String(all.join(", "))))
         }
         Subject::Query(q) => {
             let all: Vec<&str> = r
@@ -100,7 +108,7 @@ fn actual(s: &Subject, r: &Response, secrets: &Secrets) -> Result<Option<Json>, 
                 .filter(|(k, _)| k == q)
                 .map(|(_, v)| v.as_str())
                 .collect();
-            (!all.is_empty()).then(|| Json::String(all.join(", ")))
+            (!all.is_empty()).then(|| Cow::Owned(Json::String(all.join(", "))))
         }
         Subject::Json(path, _) => {
             if let Some(e) = r.body_error() {
@@ -112,8 +120,8 @@ fn actual(s: &Subject, r: &Response, secrets: &Secrets) -> Result<Option<Json>, 
             let nodes = path.query(doc).all();
             match nodes.len() {
                 0 => None,
-                1 => Some(nodes[0].clone()),
-                _ => Some(Json::Array(nodes.into_iter().cloned().collect())),
+                1 => Some(Cow::Borrowed(nodes[0])),
+                _ => owned(Json::Array(nodes.into_iter().cloned().collect())),
             }
         }
         Subject::Body => {
@@ -123,9 +131,9 @@ fn actual(s: &Subject, r: &Response, secrets: &Secrets) -> Result<Option<Json>, 
             if !r.is_text() {
                 return Err(format!("the body is not text: {}", r.shown_body(secrets)));
             }
-            Some(Json::String(r.text()))
+            owned(Json::String(r.text()))
         }
-        Subject::Duration => Some(Json::from(r.duration.as_millis() as u64)),
+        Subject::Duration => owned(Json::from(r.duration.as_millis() as u64)),
         Subject::Schema(..) => None,
     })
 }
@@ -154,7 +162,7 @@ fn show(subject: &Subject, v: &Json, secrets: &Secrets) -> String {
 
 fn evaluate(
     subject: &Subject,
-    actual: &Result<Option<Json>, String>,
+    actual: &Result<Option<Cow<'_, Json>>, String>,
     c: &Check,
     vars: &Vars,
     secrets: &Secrets,
@@ -202,7 +210,7 @@ fn evaluate(
         (_, None) => String::new(),
     };
     let actual = match actual {
-        Ok(a) => a,
+        Ok(a) => a.as_deref(),
         Err(m) => {
             res.actual = if m.starts_with("response is not JSON") {
                 "not JSON".into()
@@ -255,10 +263,12 @@ fn evaluate(
 }
 
 /// The length of a string (characters), array (items) or object (keys), as a number.
-fn length_of(actual: &Result<Option<Json>, String>) -> Result<Option<Json>, String> {
+fn length_of<'a>(
+    actual: &Result<Option<Cow<'a, Json>>, String>,
+) -> Result<Option<Cow<'a, Json>>, String> {
     match actual {
         Ok(Some(v)) => predicate::length(v)
-            .map(|n| Some(Json::from(n)))
+            .map(|n| Some(Cow::Owned(Json::from(n))))
             .ok_or_else(|| format!("`length` needs a string, array or object, got {}", kind(v))),
         Ok(None) => Ok(None),
         Err(e) => Err(e.clone()),

@@ -61,7 +61,7 @@ HTTP 200
 [Asserts]
 jsonpath "$" count == {N_ITEMS}
 jsonpath "$[75000].name" == "device-075000"
-jsonpath "$[?(@.id == {last})].email" nth 0 == "owner{last:06d}@example.com"
+jsonpath "$[?(@.id == {last})].email" == "owner{last:06d}@example.com"
 """)
 
 

@@ -34,6 +34,7 @@ if curl -s -o /dev/null --max-time 1 "$BASE/"; then
 fi
 RUNDIR=$(mktemp -d /tmp/scale-nginx.XXXXXX)
 mkdir -p "$RUNDIR/logs" "$RUNDIR/tmp"
+chmod 755 "$RUNDIR"   # the worker (nobody) reads www/ through it
 ln -s "$W/www" "$RUNDIR/www"
 nginx -p "$RUNDIR/" -c "$HERE/server/scale-nginx.conf"
 stop_server() {

@@ -40,11 +40,20 @@ pub fn undefined(
                 if let Some(f) = &r.for_each {
                     report(&templates_of(f), &defined, in_env, &mut d);
                 }
-                let mut inner = defined.clone();
+                // A `for_each` request also sees `item` and `index`: added for it and taken
+                // out again (a copy of `defined` per request made `check` quadratic).
+                let mut added = Vec::new();
                 if r.for_each.is_some() {
-                    inner.extend(["item".to_string(), "index".to_string()]);
+                    for n in ["item", "index"] {
+                        if defined.insert(n.to_string()) {
+                            added.push(n);
+                        }
+                    }
                 }
-                report(&request_templates(r), &inner, in_env, &mut d);
+                report(&request_templates(r), &defined, in_env, &mut d);
+                for n in added {
+                    defined.remove(n);
+                }
                 errors.append(&mut d.list);
                 for cap in &r.captures {
                     defined.insert(cap.var.clone());

@@ -103,17 +103,21 @@ fn unquoted_template_fix(line: &str) -> Option<String> {
 /// A key given twice in any map of the file (YAML would silently keep one of them).
 pub fn duplicate_keys(node: &Node, d: &mut Diags) {
     match &node.kind {
+        Kind::Map(entries) if entries.len() <= 12 => {
+            // A request's maps are small: comparing with the keys before is cheaper than hashing.
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if let Some((f, _)) = entries[..i].iter().find(|(f, _)| f.name == k.name) {
+                    duplicate(k, f.pos, d);
+                }
+                duplicate_keys(v, d);
+            }
+        }
         Kind::Map(entries) => {
             // A map of thousands of keys (a generated `json:` body) stays linear.
             let mut first: HashMap<&str, Pos> = HashMap::with_capacity(entries.len());
             for (k, v) in entries {
                 match first.entry(k.name.as_str()) {
-                    Entry::Occupied(f) => {
-                        d.error(k.pos, format!("`{}` is given twice", k.name))
-                            .label("again here")
-                            .note(format!("first given on line {}", f.get().line))
-                            .help("keep one of them");
-                    }
+                    Entry::Occupied(f) => duplicate(k, *f.get(), d),
                     Entry::Vacant(e) => {
                         e.insert(k.pos);
                     }
@@ -124,6 +128,13 @@ pub fn duplicate_keys(node: &Node, d: &mut Diags) {
         Kind::Seq(items) => items.iter().for_each(|i| duplicate_keys(i, d)),
         _ => {}
     }
+}
+
+fn duplicate(k: &Key, first: Pos, d: &mut Diags) {
+    d.error(k.pos, format!("`{}` is given twice", k.name))
+        .label("again here")
+        .note(format!("first given on line {}", first.line))
+        .help("keep one of them");
 }
 
 fn first_line(s: &str) -> String {

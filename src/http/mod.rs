@@ -589,6 +589,19 @@ async fn read_body(
         .find(|(k, _)| k.eq_ignore_ascii_case("content-encoding"))
         .map(|(_, v)| v.trim().to_ascii_lowercase())
         .unwrap_or_default();
+    // Sized once from Content-Length (never beyond --max-body): a large body grows without
+    // reallocation, which would hold it twice for a moment.
+    let plain = encoding.is_empty() || encoding == "identity";
+    let expected = headers
+        .iter()
+        .find(|(k, _)| plain && k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+        .filter(|n| *n <= max)
+        .unwrap_or(0);
+    let mut kept: Vec<u8> = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    if plain {
+        return read_plain(resp, max, kept).await;
+    }
     let stream = resp
         .bytes_stream()
         .map_err(|e| std::io::Error::other(root_cause(&e)));
@@ -600,7 +613,6 @@ async fn read_body(
         "zstd" => Box::new(ZstdDecoder::new(raw)),
         _ => Box::new(raw),
     };
-    let mut kept: Vec<u8> = Vec::new();
     let mut total: u64 = 0;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -617,6 +629,32 @@ async fn read_body(
         total += n as u64;
         if total <= max {
             kept.extend_from_slice(&buf[..n]);
+        } else if !kept.is_empty() {
+            kept = Vec::new();
+        }
+    }
+    Ok(if total > max {
+        Body::Counted(total)
+    } else {
+        Body::Kept(kept)
+    })
+}
+
+/// A body sent as is: its chunks go straight into `kept` (no decoder, no read buffer).
+async fn read_plain(
+    mut resp: reqwest::Response,
+    max: u64,
+    mut kept: Vec<u8>,
+) -> Result<Body, String> {
+    let mut total: u64 = 0;
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| format!("reading the body: {}", root_cause(&e)))?
+    {
+        total += chunk.len() as u64;
+        if total <= max {
+            kept.extend_from_slice(&chunk);
         } else if !kept.is_empty() {
             kept = Vec::new();
         }

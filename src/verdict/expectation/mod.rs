@@ -22,7 +22,9 @@ const SHOWN: usize = 200;
 /// What a subject is in this response; `Err` when it cannot be read at all. A body also
 /// gives its bytes, which `length` counts and `sha256` hashes whatever they are.
 struct Actual<'a> {
-    value: Result<Option<Json>, String>,
+    /// A single node a JSONPath selects is borrowed from the response's document: a check
+    /// on `$` of a large body does not copy it.
+    value: Result<Option<Cow<'a, Json>>, String>,
     bytes: Option<&'a [u8]>,
 }
 
@@ -59,7 +61,7 @@ pub fn status_holds(e: &Expect, status: u16, vars: &Vars) -> bool {
         return false;
     }
     let actual = Actual {
-        value: Ok(Some(Json::from(status))),
+        value: Ok(Some(Cow::Owned(Json::from(status)))),
         bytes: None,
     };
     let secrets = Secrets::new();
@@ -103,7 +105,32 @@ pub fn pred_name(p: &Pred) -> &'static str {
 }
 
 /// What a subject is in this response; `Err` when it cannot be read at all.
-fn actual(s: &Subject, r: &Response, secrets: &Secrets) -> Result<Option<Json>, String> {
+fn actual<'r>(
+    s: &Subject,
+    r: &'r Response,
+    secrets: &Secrets,
+) -> Result<Option<Cow<'r, Json>>, String> {
+    if let Subject::Json(path, _) = s {
+        if let Some(e) = r.body_error() {
+            return Err(e);
+        }
+        let doc = r
+            .json()
+            .ok_or_else(|| format!("response is not JSON: {}", r.preview(secrets)))?;
+        let nodes = path.query(doc).all();
+        return Ok(match nodes.len() {
+            0 => None,
+            1 => Some(Cow::Borrowed(nodes[0])),
+            _ => Some(Cow::Owned(Json::Array(
+                nodes.into_iter().cloned().collect(),
+            ))),
+        });
+    }
+    Ok(owned_actual(s, r, secrets)?.map(Cow::Owned))
+}
+
+/// Every subject but a JSONPath: a value made for the check.
+fn owned_actual(s: &Subject, r: &Response, secrets: &Secrets) -> Result<Option<Json>, String> {
     Ok(match s {
         Subject::Status => Some(Json::from(r.status)),
         Subject::Header(h) => {
@@ -119,20 +146,7 @@ fn actual(s: &Subject, r: &Response, secrets: &Secrets) -> Result<Option<Json>, 
                 .collect();
             (!all.is_empty()).then(|| Json::String(all.join(", ")))
         }
-        Subject::Json(path, _) => {
-            if let Some(e) = r.body_error() {
-                return Err(e);
-            }
-            let doc = r
-                .json()
-                .ok_or_else(|| format!("response is not JSON: {}", r.preview(secrets)))?;
-            let nodes = path.query(doc).all();
-            match nodes.len() {
-                0 => None,
-                1 => Some(nodes[0].clone()),
-                _ => Some(Json::Array(nodes.into_iter().cloned().collect())),
-            }
-        }
+        Subject::Json(..) => None,
         Subject::Body => {
             if let Some(e) = r.body_error() {
                 return Err(e);
@@ -333,7 +347,7 @@ fn measure<'a, 'p>(
             .as_ref()
             .map_err(Clone::clone)?
             .as_ref()
-            .map(Cow::Borrowed)
+            .map(|v| Cow::Borrowed(v.as_ref()))
     };
     let value = match (&c.pred, value) {
         (Pred::Sha256(_), Some(v)) => match v.as_ref() {
@@ -357,7 +371,7 @@ fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 /// The length of a string (characters), array (items) or object (keys), as a number.
-fn length_of(actual: &Result<Option<Json>, String>) -> Result<Option<Json>, String> {
+fn length_of(actual: &Result<Option<Cow<'_, Json>>, String>) -> Result<Option<Json>, String> {
     match actual {
         Ok(Some(v)) => predicate::length(v)
             .map(|n| Some(Json::from(n)))

@@ -78,20 +78,21 @@ pub fn postman_env(json: &str) -> Result<Converted, ImportError> {
     if !secrets.is_empty() {
         warnings.push(format!("secret values are not written; set these environment variables (or use --env-file): {}", secrets.join(", ")));
     }
-    let header = vec![format!(
-        "Variables of the Postman environment \"{name}\", for `baton run --env FILE`."
-    )];
-    let yaml = if doc.is_empty_map() {
-        let mut s = String::new();
-        for h in &header {
-            s.push_str(&format!("# {h}\n"));
-        }
-        s.push_str("{}\n");
-        s
+    Ok(Converted {
+        yaml: env_document(name, doc),
+        warnings,
+    })
+}
+
+/// The `--env` file: a comment naming the environment, then its map (`{}` when empty).
+fn env_document(name: &str, doc: Y) -> String {
+    let header =
+        format!("Variables of the Postman environment \"{name}\", for `baton run --env FILE`.");
+    if doc.is_empty_map() {
+        format!("# {header}\n{{}}\n")
     } else {
-        document(&Y::Noted(header, Box::new(doc)))
-    };
-    Ok(Converted { yaml, warnings })
+        document(&Y::Noted(vec![header], Box::new(doc)))
+    }
 }
 
 fn text(v: &Json) -> String {

@@ -72,13 +72,25 @@ fn edges(value: &str) -> Vec<String> {
     out
 }
 
+/// A DFA (a table lookup per byte) while it stays small; past that, an NFA.
 pub fn automaton(patterns: &[Vec<u8>]) -> Option<AhoCorasick> {
+    let bytes: usize = patterns.iter().map(Vec::len).sum();
+    let kind = if bytes <= DFA_BYTES {
+        AhoCorasickKind::DFA
+    } else {
+        AhoCorasickKind::ContiguousNFA
+    };
     AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::ContiguousNFA))
+        .byte_classes(true)
+        .kind(Some(kind))
         .build(patterns)
         .ok()
 }
+
+/// The pattern bytes up to which the automaton is a DFA: 500 secrets of 40 characters in all
+/// their spellings, about 40 MB of tables.
+const DFA_BYTES: usize = 400_000;
 
 /// Sorted ranges, overlapping ones joined (touching ones kept apart: two secrets side by
 /// side are two masks).
@@ -95,10 +107,22 @@ fn join(mut found: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 }
 
 /// Every match, overlapping ones too, joined.
+///
+/// The plain search (much faster) finds a match wherever there is one, and any match it
+/// steps over overlaps one it found: the overlapping search runs only around those.
 fn matches(ac: &AhoCorasick, hay: &[u8]) -> Vec<(usize, usize)> {
+    let longest = ac.max_pattern_len();
     let mut found = Vec::new();
-    for m in ac.find_overlapping_iter(hay) {
-        found.push((m.start(), m.end()));
+    // A match longer than the part of a window not searched before lies in that window.
+    let mut searched = 0;
+    for m in ac.find_iter(hay) {
+        let from = m.start().saturating_sub(longest).max(searched);
+        let to = (m.end() + longest).min(hay.len());
+        let window = aho_corasick::Input::new(hay).range(from..to);
+        for o in ac.find_overlapping_iter(window) {
+            found.push((o.start(), o.end()));
+        }
+        searched = to.saturating_sub(longest).max(from);
         // A text full of one short secret: keep the list at the size of its joined ranges.
         if found.len() >= 1 << 20 {
             found = join(found);

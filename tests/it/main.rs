@@ -31,6 +31,7 @@ mod steps;
 mod tls;
 mod trust_forged;
 mod trust_inputs;
+mod trust_masking;
 mod trust_memory;
 mod trust_redirect;
 mod trust_terminal;

@@ -13,7 +13,18 @@ use sha2::Digest as _;
 use crate::secret::Secrets;
 
 /// Names that templates may call without defining them.
-pub const GLOBALS: [&str; 6] = ["env", "secret", "uuid", "now", "random_int", "jwt_hs256"];
+pub const GLOBALS: [&str; 9] = [
+    "env",
+    "secret",
+    "uuid",
+    "now",
+    "random_int",
+    "jwt_hs256",
+    // minijinja's own global functions.
+    "range",
+    "dict",
+    "namespace",
+];
 
 /// The context key under which a render's `Host` travels (not a valid variable name).
 pub(super) const HOST_KEY: &str = "\u{0}baton-host";

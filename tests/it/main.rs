@@ -34,6 +34,7 @@ mod trust_inputs;
 mod trust_masking;
 mod trust_memory;
 mod trust_redirect;
+mod trust_smaller;
 mod trust_terminal;
 mod wire;
 mod wire_inputs;

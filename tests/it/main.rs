@@ -29,6 +29,7 @@ mod signals;
 mod snapshots_run;
 mod steps;
 mod tls;
+mod trust_bounded;
 mod trust_forged;
 mod trust_inputs;
 mod trust_masking;

@@ -62,3 +62,38 @@ fn dev_zero_is_refused_at_the_bound_wherever_it_is_given() {
         eprintln!("{args:?}: peak {peak} MiB");
     }
 }
+
+#[test]
+fn mock_files_have_a_route_and_response_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "c.yaml",
+        "requests:\n  - name: a\n    url: http://127.0.0.1:9/\n",
+    );
+    let mut routes = String::from("routes:\n");
+    for i in 0..10_001 {
+        routes.push_str(&format!(
+            "  - {{ when: {{ path: /r{i} }}, respond: {{ status: 200 }} }}\n"
+        ));
+    }
+    write(dir.path(), "routes.yaml", &routes);
+    let mut list = String::from("routes:\n  - when: { path: /x }\n    respond:\n");
+    for _ in 0..10_001 {
+        list.push_str("      - { status: 200 }\n");
+    }
+    write(dir.path(), "list.yaml", &list);
+    for (file, line, what) in [
+        ("routes.yaml", 10_002, "at most 10000 routes"),
+        ("list.yaml", 10_004, "at most 10000 responses"),
+    ] {
+        let out = crate::support::run(dir.path(), &["run", "c.yaml", "--mock", file]);
+        assert_ne!(out.code, 0, "{file}");
+        assert!(out.stderr.contains(what), "{file}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("{file}:{line}:")),
+            "{file}: {}",
+            out.stderr
+        );
+    }
+}

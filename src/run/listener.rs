@@ -246,42 +246,65 @@ impl Drop for Listener {
 }
 
 /// The path parameters when `path` fits `pattern`.
+///
+/// In time linear in the path's length (times the pattern's segments): a table of which
+/// rest of the pattern fits which rest of the path, filled from the end, so a templated
+/// segment that stands for one or more segments never backtracks.
 pub fn matches(pattern: &PathPattern, path: &str) -> Option<Vec<(String, String)>> {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let mut params = Vec::new();
-    fits(&pattern.segments, &parts, &mut params).then_some(params)
-}
-
-fn fits(segments: &[Segment], parts: &[&str], params: &mut Vec<(String, String)>) -> bool {
-    let Some((segment, rest)) = segments.split_first() else {
-        return parts.is_empty();
-    };
-    let Some((part, more)) = parts.split_first() else {
-        return false;
-    };
-    let decoded = || {
-        percent_encoding::percent_decode_str(part)
+    let segs = &pattern.segments;
+    let (m, n) = (segs.len(), parts.len());
+    // run[j]: how many non-empty parts start at j.
+    let mut run = vec![0usize; n + 1];
+    for j in (0..n).rev() {
+        run[j] = if parts[j].is_empty() {
+            0
+        } else {
+            run[j + 1] + 1
+        };
+    }
+    let decoded = |p: &str| {
+        percent_encoding::percent_decode_str(p)
             .decode_utf8_lossy()
             .into_owned()
     };
-    match segment {
-        Segment::Literal(l) => (l == part || *l == decoded()) && fits(rest, more, params),
-        // A segment with a template in it, before the step renders it: its value may
-        // hold `/`, so it stands for one or more non-empty segments.
-        Segment::Param(name) if name.is_empty() => (1..=parts.len())
-            .any(|n| parts[..n].iter().all(|p| !p.is_empty()) && fits(rest, &parts[n..], params)),
-        Segment::Param(name) => {
-            if part.is_empty() {
-                return false;
+    // fit[i][j]: segments[i..] fits parts[j..]; next[i][j]: the first t >= j where it does.
+    let mut fit = vec![vec![false; n + 1]; m + 1];
+    let mut next = vec![vec![usize::MAX; n + 2]; m + 1];
+    fit[m][n] = true;
+    for i in (0..=m).rev() {
+        if i < m {
+            for j in 0..n {
+                fit[i][j] = match &segs[i] {
+                    Segment::Literal(l) => {
+                        fit[i + 1][j + 1] && (l == parts[j] || *l == decoded(parts[j]))
+                    }
+                    // A template before the step renders it: one or more non-empty segments.
+                    Segment::Param(name) if name.is_empty() => next[i + 1][j + 1] <= j + run[j],
+                    Segment::Param(_) => fit[i + 1][j + 1] && !parts[j].is_empty(),
+                };
             }
-            params.push((name.clone(), decoded()));
-            if fits(rest, more, params) {
-                return true;
-            }
-            params.pop();
-            false
+        }
+        for j in (0..=n).rev() {
+            next[i][j] = if fit[i][j] { j } else { next[i][j + 1] };
         }
     }
+    if !fit[0][0] {
+        return None;
+    }
+    let mut params = Vec::new();
+    let mut j = 0;
+    for (i, seg) in segs.iter().enumerate() {
+        match seg {
+            Segment::Param(name) if name.is_empty() => j = next[i + 1][j + 1],
+            Segment::Param(name) => {
+                params.push((name.clone(), decoded(parts[j])));
+                j += 1;
+            }
+            Segment::Literal(_) => j += 1,
+        }
+    }
+    Some(params)
 }
 
 async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {

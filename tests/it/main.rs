@@ -32,6 +32,7 @@ mod tls;
 mod trust_bounded;
 mod trust_forged;
 mod trust_inputs;
+mod trust_listener;
 mod trust_masking;
 mod trust_memory;
 mod trust_redirect;

@@ -4,7 +4,7 @@
 
 mod callback;
 mod file;
-mod server;
+pub mod server;
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -90,7 +90,7 @@ pub async fn start(mock: MockFile, options: MockOptions) -> std::io::Result<Runn
     let router = Router::new().fallback(handle).with_state(app);
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(async move {
-        server::serve(listener, router, stopped).await;
+        server::serve(listener, router, stopped, server::MOCK_LIMITS).await;
         callbacks.close().await;
     });
     Ok(RunningMock {

@@ -18,6 +18,10 @@ pub fn patterns(value: &str, out: &mut Vec<Vec<u8>>) {
     if value.contains(' ') {
         forms.push(value.replace(' ', "+"));
     }
+    // A `+` sent as is in a query string reads as a space.
+    if value.contains('+') {
+        forms.push(value.replace('+', " "));
+    }
     // What the URL parser leaves of it in an http(s) path.
     let path: String = value
         .chars()

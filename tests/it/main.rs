@@ -35,6 +35,7 @@ mod trust_inputs;
 mod trust_listener;
 mod trust_masking;
 mod trust_memory;
+mod trust_record;
 mod trust_redirect;
 mod trust_smaller;
 mod trust_terminal;

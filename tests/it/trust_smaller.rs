@@ -1,6 +1,7 @@
 //! The smaller holes of the second round: snapshot files stay under `__snapshots__` whatever
 //! the collection's name and never follow a link, two requests cannot share one snapshot
-//! file, the `jwt` predicate refuses a PEM key for HS256, and `range()` works in `for_each`.
+//! file, the `jwt` predicate refuses a PEM key for HS256, `range()` works in `for_each`, and
+//! a mock callback that calls its own route stops after 8 in a row.
 
 use axum::Router;
 use axum::routing::get;
@@ -129,4 +130,42 @@ fn jwt_refuses_a_pem_key_for_hs256_and_range_works_in_for_each() {
         assert!(out.stdout.contains(&format!("/n/{n}")), "{}", out.stdout);
     }
     assert!(!out.stdout.contains("/n/3"), "{}", out.stdout);
+}
+
+#[test]
+fn a_mock_callback_to_its_own_route_stops() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.yaml",
+        "routes:\n  - when: { path: /loop }\n    respond:\n      status: 200\n      callback: { url: \"http://{{ headers.host }}/loop\" }\n",
+    );
+    let (mut child, addr) = crate::support::spawn_mock(dir.path(), "m.yaml", &[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        reqwest::get(format!("http://{addr}/loop"))
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 200);
+    // Without a bound the chain never ends; with it, the ninth request sends no callback.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    crate::support::trust::signal(&child, "TERM");
+    let _ = child.wait();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(
+        stderr
+            .matches("callback not sent: 8 callbacks in a row")
+            .count(),
+        1,
+        "{stderr}"
+    );
 }

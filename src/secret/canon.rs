@@ -254,6 +254,24 @@ pub fn silent_end(text: &[u8], mut at: usize) -> usize {
     at
 }
 
+/// Where the backslashes that read as nothing up to `at` start (a secret's leading
+/// backslash, in any spelling: `\`, `%5C`, `\u005C`, `&#92;`).
+pub fn silent_start(text: &[u8], mut at: usize) -> usize {
+    const SPELLINGS: [&[u8]; 7] = [
+        b"\\u005c", b"\\u005C", b"&#x5c;", b"&#x5C;", b"&#92;", b"%5c", b"%5C",
+    ];
+    loop {
+        let before = &text[..at];
+        if before.last() == Some(&b'\\') {
+            at -= 1;
+        } else if let Some(s) = SPELLINGS.iter().find(|s| before.ends_with(s)) {
+            at -= s.len();
+        } else {
+            return at;
+        }
+    }
+}
+
 /// A value in the canonical spelling.
 pub fn canonical(value: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.len());

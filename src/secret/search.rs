@@ -149,9 +149,7 @@ pub fn find(ac: &AhoCorasick, text: &str) -> Vec<(usize, usize)> {
     }
     // Backslashes read as nothing, so a match stops short of a secret's first or last ones.
     for (s, e) in &mut found {
-        while *s > 0 && raw[*s - 1] == b'\\' {
-            *s -= 1;
-        }
+        *s = canon::silent_start(raw, *s);
         *e = canon::silent_end(raw, *e);
     }
     join(found)

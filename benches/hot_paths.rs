@@ -118,7 +118,7 @@ fn big_body(kind: &str, secret: &str) -> String {
                 "{{\"id\":{i},\"name\":\"item-{i}\",\"url\":\"https:\\/\\/x.test\\/{i}\"}},"
             )),
         }
-        if i % 50_000 == 0 {
+        if i.is_multiple_of(50_000) {
             s.push_str(secret);
         }
     }

@@ -150,6 +150,18 @@ fn compare(spec: &Snapshot, kept: &str, body: &str, ext: &str) -> Option<(String
     (k != b).then_some((k, b))
 }
 
+/// Write a snapshot file (through real directories only); the note to show.
+fn write_snapshot(file: &Path, body: &str, note: &str) -> Result<Option<String>, String> {
+    let shown = file.display();
+    no_links(file)?;
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    no_links(file)?;
+    std::fs::write(file, body).map_err(|e| format!("{shown}: {e}"))?;
+    Ok(Some(format!("{note}: {shown}")))
+}
+
 pub fn check(
     spec: &Snapshot,
     collection: &Path,
@@ -180,15 +192,7 @@ pub fn check(
     let file = path(collection, request, ext);
     let shown = file.display().to_string();
     a.expected = shown.clone();
-    let write = |note: &str| -> Result<Option<String>, String> {
-        no_links(&file)?;
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
-        no_links(&file)?;
-        std::fs::write(&file, &body).map_err(|e| format!("{shown}: {e}"))?;
-        Ok(Some(format!("{note}: {shown}")))
-    };
+    let write = |note: &str| write_snapshot(&file, &body, note);
     let kept = match no_links(&file) {
         Ok(()) => std::fs::read_to_string(&file),
         Err(e) => {

@@ -102,5 +102,54 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(hot, benches);
+/// A 10 MB body of one kind, with `secret` in it now and then.
+fn big_body(kind: &str, secret: &str) -> String {
+    let mut s = String::with_capacity(11 << 20);
+    let mut i = 0u64;
+    while s.len() < 10 << 20 {
+        i += 1;
+        match kind {
+            "plain" => s.push_str(&format!(
+                "line {i} lorem ipsum dolor sit amet consectetur\n"
+            )),
+            "percent" => s.push_str("%41%42%2F%3D%25%20%7E%41%42%43"),
+            "backslashes" => s.push_str(r#"a\\b\\\\c\"d\\\\\\\"e\/f\\n"#),
+            _ => s.push_str(&format!(
+                "{{\"id\":{i},\"name\":\"item-{i}\",\"url\":\"https:\\/\\/x.test\\/{i}\"}},"
+            )),
+        }
+        if i.is_multiple_of(50_000) {
+            s.push_str(secret);
+        }
+    }
+    s
+}
+
+/// Masking cost against the number of secrets: one pass whatever their number.
+fn masking(c: &mut Criterion) {
+    let tokens: Vec<String> = (0..500)
+        .map(|i| {
+            format!(
+                "tok-{i:04}-{:016x}",
+                (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            )
+        })
+        .collect();
+    let mut g = c.benchmark_group("mask a 10 MB body");
+    g.sample_size(10);
+    for kind in ["plain", "percent", "backslashes", "json"] {
+        let body = big_body(kind, &tokens[0]);
+        for n in [10, 100, 500] {
+            let secrets = Secrets::new();
+            tokens[..n].iter().for_each(|t| secrets.register(t));
+            secrets.redact("warm the automaton %\\&");
+            g.bench_function(format!("{kind}, {n} secrets"), |b| {
+                b.iter(|| black_box(secrets.redact(black_box(&body))))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(hot, benches, masking);
 criterion_main!(hot);

@@ -220,7 +220,7 @@ fn schema(v: &Node, base_dir: &Path, d: &mut Diags) -> Option<jsonschema::Valida
     let schema = match &v.kind {
         Kind::Str(rel) => {
             let path = base_dir.join(rel);
-            let text = match std::fs::read_to_string(&path) {
+            let text = match crate::problem::read_bounded_string(&path) {
                 Ok(t) => t,
                 Err(e) => {
                     d.error(v.pos, format!("cannot read schema file `{rel}`: {e}"))

@@ -217,6 +217,7 @@ impl Loader {
         };
         let mut steps = Vec::with_capacity(items.len());
         let mut names: HashMap<String, Pos> = HashMap::with_capacity(items.len());
+        let mut snapshots: HashMap<String, String> = HashMap::new();
         for item in items {
             let item = &item;
             if let Some(inc) = item.get("include") {
@@ -247,6 +248,9 @@ impl Loader {
             match request::request(item, file, defaults, d) {
                 Some(mut req) => {
                     compact(&mut req);
+                    if req.expect.snapshot.is_some() {
+                        same_snapshot(&mut snapshots, &req, item, d);
+                    }
                     steps.push(Step::Request(Box::new(req)));
                 }
                 None => {
@@ -363,6 +367,50 @@ fn display_join(includer: &Path, rel: &str) -> PathBuf {
                 out.pop();
             }
             other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `List orders` and `list-orders` would share one snapshot file: an error, not a silent
+/// overwrite.
+fn same_snapshot(
+    seen: &mut HashMap<String, String>,
+    req: &crate::format::model::Request,
+    item: &Node,
+    d: &mut Diags,
+) {
+    let file = snapshot_file_name(&req.name);
+    match seen.get(&file) {
+        Some(first) if *first != req.name => {
+            let pos = item.get("name").map_or(item.pos, |n| n.pos);
+            d.error(
+                pos,
+                format!(
+                    "requests `{first}` and `{}` share the snapshot file `{file}.json`",
+                    req.name
+                ),
+            )
+            .help("rename one of them: a snapshot file is named by the request's name in lowercase, other characters as `-`");
+        }
+        _ => {
+            seen.insert(file, req.name.clone());
+        }
+    }
+}
+
+/// The file name (without extension) of a request's snapshot: `List endpoints [0]` ->
+/// `list-endpoints-0-`, lowercase, every run of characters other than `a-z0-9` one `-`.
+pub fn snapshot_file_name(request: &str) -> String {
+    let mut out = String::new();
+    let mut dash = false;
+    for c in request.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+            dash = false;
+        } else if !dash {
+            out.push('-');
+            dash = true;
         }
     }
     out

@@ -675,7 +675,7 @@ fn build_client(o: &ClientOptions) -> Result<reqwest::Client, HttpError> {
         b = b.danger_accept_invalid_certs(true);
     }
     if let Some(path) = &o.cacert {
-        let pem = std::fs::read(path)
+        let pem = crate::problem::read_bounded(path)
             .map_err(|e| HttpError::Setup(format!("--cacert {}: {e}", path.display())))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
             HttpError::Setup(format!(

@@ -193,6 +193,7 @@ async fn fetch(
     let text = read_limited(resp, 1 << 20).await.map_err(failed)?;
     let duration = started.elapsed();
     let json: Option<Json> = serde_json::from_str(&text).ok();
+    register_tokens(secrets, json.as_ref(), &response_headers);
     if !status.is_success() {
         return Err(fail(format!(
             "{status}{}",
@@ -211,7 +212,6 @@ async fn fetch(
             error_detail(Some(&json), &text)
         )));
     };
-    secrets.register(token);
     let refresh_at = lifetime(json.get("expires_in")).map(|lifetime| {
         // Refresh a little early: 10% of the lifetime, at most 30 s.
         let margin = (lifetime / 10).min(Duration::from_secs(30));
@@ -305,6 +305,43 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+/// Every token a token endpoint hands out is a secret, whatever happens next: the access,
+/// refresh and ID tokens of the body, and the parameters of a `WWW-Authenticate` challenge
+/// that are not its well-known descriptive ones (a server may echo the credential there).
+fn register_tokens(secrets: &Secrets, json: Option<&Json>, headers: &[(String, String)]) {
+    for key in ["access_token", "refresh_token", "id_token"] {
+        if let Some(t) = json.and_then(|j| j.get(key)).and_then(Json::as_str) {
+            secrets.register(t);
+        }
+    }
+    const PLAIN: [&str; 8] = [
+        "realm",
+        "error",
+        "error_description",
+        "error_uri",
+        "scope",
+        "charset",
+        "algorithm",
+        "stale",
+    ];
+    for (_, v) in headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
+    {
+        // `Bearer realm="x", token="..."`, or a bare credential after the scheme.
+        let params = v.trim().split_once(' ').map_or("", |(_, p)| p);
+        for part in params.split(',') {
+            match part.split_once('=') {
+                Some((k, val)) if !PLAIN.contains(&k.trim().to_ascii_lowercase().as_str()) => {
+                    secrets.register(val.trim().trim_matches('"'));
+                }
+                None => secrets.register(part.trim()),
+                _ => {}
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,11 @@ use crate::template::{TemplateError, Vars};
 /// Callbacks waiting for their turn at most; more are dropped (and logged), to bound memory.
 const MAX_PENDING: usize = 1_000;
 
+/// A callback request says how many callbacks in a row led to it, in this header; a mock
+/// reached by `MAX_DEPTH` of them answers without sending another.
+pub(super) const DEPTH_HEADER: &str = "x-baton-callback-depth";
+pub(super) const MAX_DEPTH: u32 = 8;
+
 /// How long one callback request may take.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -88,6 +93,7 @@ impl Callbacks {
         callback: Arc<Callback>,
         vars: Vars,
         sent: oneshot::Receiver<()>,
+        depth: u32,
     ) {
         let Ok(mut guard) = self.tasks.lock() else {
             return;
@@ -111,7 +117,7 @@ impl Callbacks {
             if let Some(d) = callback.delay {
                 tokio::time::sleep(d).await;
             }
-            if let Err((url, e)) = this.send(&callback, &vars).await {
+            if let Err((url, e)) = this.send(&callback, &vars, depth).await {
                 this.log(&format!(
                     "mock: callback {} {url} failed: {e}",
                     callback.method
@@ -120,7 +126,12 @@ impl Callbacks {
         });
     }
 
-    async fn send(&self, cb: &Callback, vars: &Vars) -> Result<(), (String, CallbackError)> {
+    async fn send(
+        &self,
+        cb: &Callback,
+        vars: &Vars,
+        depth: u32,
+    ) -> Result<(), (String, CallbackError)> {
         let url = cb.url.render_string(vars).map_err(|source| {
             (
                 cb.url.source.to_string(),
@@ -130,7 +141,10 @@ impl Callbacks {
                 },
             )
         })?;
-        let request = self.build(cb, vars, &url).map_err(|e| (url.clone(), e))?;
+        let request = self
+            .build(cb, vars, &url)
+            .map_err(|e| (url.clone(), e))?
+            .header(DEPTH_HEADER, depth.to_string());
         let response = request
             .send()
             .await

@@ -234,6 +234,14 @@ fn read(root: &Node, d: &mut Diags) -> MockFile {
     }
     match root.get("routes").map(|r| (r, &r.kind)) {
         Some((_, Kind::Seq(items))) => {
+            if let Some(extra) = items.get(MAX_ROUTES) {
+                d.error(
+                    extra.pos,
+                    format!("a mock file has at most {MAX_ROUTES} routes; this is one more"),
+                )
+                .help("split the routes over several `--mock` files, or match several paths with `{name}` segments");
+                return mock;
+            }
             for item in items {
                 if let Some(r) = route(item, d) {
                     mock.routes.push(r);
@@ -253,6 +261,11 @@ fn read(root: &Node, d: &mut Diags) -> MockFile {
     }
     mock
 }
+
+/// The most routes one mock file holds (each request is matched against them in turn).
+pub const MAX_ROUTES: usize = 10_000;
+/// The most responses one `respond` list holds.
+pub const MAX_RESPONSES: usize = 10_000;
 
 fn route(item: &Node, d: &mut Diags) -> Option<Route> {
     let Some(map) = item.as_map() else {
@@ -283,6 +296,13 @@ fn route(item: &Node, d: &mut Diags) -> Option<Route> {
             d.error(respond.pos, "`respond` is an empty list").help(
                 "give at least one response, e.g. `respond: [{ status: 202 }, { status: 200 }]`",
             );
+        }
+        Kind::Seq(items) if items.len() > MAX_RESPONSES => {
+            d.error(
+                items[MAX_RESPONSES].pos,
+                format!("a `respond` list has at most {MAX_RESPONSES} responses; this is one more"),
+            )
+            .help("the last response repeats once the list is used up: end the list with it");
         }
         Kind::Seq(items) => r
             .responses

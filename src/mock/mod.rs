@@ -4,7 +4,7 @@
 
 mod callback;
 mod file;
-mod server;
+pub mod server;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -88,7 +88,7 @@ pub async fn start(mock: MockFile, options: MockOptions) -> std::io::Result<Runn
     let router = Router::new().fallback(handle).with_state(app);
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(async move {
-        server::serve(listener, router, stopped).await;
+        server::serve(listener, router, stopped, server::MOCK_LIMITS).await;
         callbacks.close().await;
     });
     Ok(RunningMock {
@@ -246,10 +246,29 @@ async fn answer(app: &App, route: &Route, r: &Respond, mut vars: Vars) -> Respon
     let Some(callback) = &r.callback else {
         return rendered.into_response();
     };
+    // A callback that reaches this mock again (its own route) carries its depth: a chain
+    // stops after `callback::MAX_DEPTH` instead of looping forever.
+    let depth = vars
+        .get("headers")
+        .and_then(|h| {
+            h.get(callback::DEPTH_HEADER)
+                .and_then(Json::as_str)
+                .and_then(|d| d.parse::<u32>().ok())
+        })
+        .unwrap_or(0);
+    if depth >= callback::MAX_DEPTH {
+        app.callbacks.log(&format!(
+            "mock: {}: callback not sent: {} callbacks in a row reached this mock (a callback to its own route?)",
+            route.describe(),
+            callback::MAX_DEPTH
+        ));
+        return rendered.into_response();
+    }
     vars.set("response", &rendered.summary());
     let (parts, body) = rendered.into_response().into_parts();
     let (body, sent) = Notify::wrap(body);
-    app.callbacks.schedule(Arc::clone(callback), vars, sent);
+    app.callbacks
+        .schedule(Arc::clone(callback), vars, sent, depth + 1);
     Response::from_parts(parts, body)
 }
 

@@ -126,10 +126,58 @@ pub fn io_error(path: &Path, e: &std::io::Error) -> Diag {
     }
 }
 
-/// Read a text file. A file that is not UTF-8 is an error at the line and column of its
-/// first bad byte, not at `0:0`.
+/// The most baton reads of any one input file: a collection, an `include:`, a `schema:`, a
+/// mock file, `--env`, `--data`, `--cacert`. Far above any real one (a large OpenAPI
+/// document is a few MB), and what keeps `/dev/zero` or a wrong path from eating memory.
+pub const MAX_INPUT_BYTES: usize = 64 << 20;
+
+/// Read a whole input file, at most `MAX_INPUT_BYTES`: a bigger one (or an endless one, such
+/// as `/dev/zero`) is an error, after reading no more than that. Memory stays at the cap.
+pub fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut f = std::fs::File::open(path)?;
+    let hint = f
+        .metadata()
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map_or(1 << 16, |m| m.len() as usize);
+    let mut bytes = Vec::with_capacity(hint.min(MAX_INPUT_BYTES) + 1);
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        let n = match f.read(&mut chunk) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if bytes.len() + n > MAX_INPUT_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "larger than {} MiB, the most baton reads of an input file (is it the right file?)",
+                    MAX_INPUT_BYTES >> 20
+                ),
+            ));
+        }
+        if bytes.len() + n > bytes.capacity() {
+            // Grow by doubling, but never past the cap.
+            let want = (bytes.capacity() * 2).min(MAX_INPUT_BYTES) - bytes.len();
+            bytes.reserve_exact(want.max(n));
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// `read_bounded`, as UTF-8 text.
+pub fn read_bounded_string(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_bounded(path)?)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// Read a text file, at most `MAX_INPUT_BYTES`. A file that is not UTF-8 is an error at the
+/// line and column of its first bad byte, not at `0:0`.
 pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, Diag> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    let bytes = read_bounded(path).map_err(|e| io_error(path, &e))?;
     source_from_bytes(path, bytes)
 }
 

@@ -1,7 +1,13 @@
 //! GitHub Actions annotations: `::error file=...,line=...::message` for each failed request,
 //! so failures show on the collection's line in the pull request.
+//!
+//! On GitHub Actions baton's annotations are the only workflow commands in its output: the
+//! terminal report (which shows server text) runs inside `::stop-commands::TOKEN`, with a
+//! token random per run, and each annotation resumes commands just for itself. So neither
+//! `::error::` nor the legacy `##[error]` in a response body reaches the runner as a command.
 
 use std::io::Write;
+use std::sync::OnceLock;
 
 use crate::report::event::{Event, Outcome, Reporter};
 
@@ -13,6 +19,17 @@ impl GithubReporter {
     pub fn new(out: Box<dyn Write + Send>) -> Self {
         Self { out }
     }
+}
+
+/// Whether this run is on GitHub Actions.
+pub fn active() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// The run's `::stop-commands::` token: random, so no server text can guess it.
+pub fn stop_token() -> &'static str {
+    static TOKEN: OnceLock<String> = OnceLock::new();
+    TOKEN.get_or_init(|| format!("baton-{}", uuid::Uuid::new_v4().simple()))
 }
 
 /// Escape a message per the workflow-command rules.
@@ -34,9 +51,10 @@ impl Reporter for GithubReporter {
         {
             let message = super::failure_lines(r).join("\n");
             // Exactly `::error file=...,line=...::` as SPEC 2 shows; the names lead the message.
+            let token = stop_token();
             writeln!(
                 self.out,
-                "::error file={},line={}::{}",
+                "::{token}::\n::error file={},line={}::{}\n::stop-commands::{token}",
                 property(&r.file.display().to_string()),
                 r.line,
                 data(&super::terminal::printable(&format!(

@@ -27,6 +27,15 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Text for one line of the report: as `printable`, and a line feed shown as `\n`, so text
+/// from outside (a captured value sent in a header) never starts a line of its own.
+pub fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    match printable(s) {
+        std::borrow::Cow::Borrowed(b) if !b.contains('\n') => std::borrow::Cow::Borrowed(b),
+        p => std::borrow::Cow::Owned(p.replace('\n', "\\n")),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {
     /// Only failures and the summary.
@@ -44,6 +53,8 @@ pub struct TerminalReporter {
     verbosity: Verbosity,
     /// The collection header waits (in quiet mode) until something in it is worth showing.
     pending_header: Option<String>,
+    /// On GitHub Actions: workflow commands are stopped with this token while the report runs.
+    stopped: Option<&'static str>,
 }
 
 const GREEN: Style = AnsiColor::Green.on_default();
@@ -59,7 +70,24 @@ impl TerminalReporter {
             color,
             verbosity,
             pending_header: None,
+            stopped: None,
         }
+        .stop_commands()
+    }
+
+    /// On GitHub Actions, no text in the report is a workflow command: commands stop now and
+    /// resume at the end (the annotations resume them for themselves).
+    fn stop_commands(mut self) -> Self {
+        if super::github::active() {
+            let token = super::github::stop_token();
+            if writeln!(self.out, "::stop-commands::{token}")
+                .and_then(|()| self.out.flush())
+                .is_ok()
+            {
+                self.stopped = Some(token);
+            }
+        }
+        self
     }
 
     fn paint(&self, style: Style, text: &str) -> String {
@@ -115,7 +143,7 @@ impl TerminalReporter {
         let line = format!(
             "  {} {} {} {} {}{}",
             self.paint(style, mark),
-            printable(&r.name),
+            one_line(&r.name),
             self.paint(DIM, &r.method),
             self.paint(if bad { RED } else { DIM }, &status),
             self.paint(DIM, &time),
@@ -124,13 +152,13 @@ impl TerminalReporter {
         writeln!(self.out, "{line}")?;
         if self.verbosity >= Verbosity::Normal {
             for n in &r.notices {
-                let n = self.paint(YELLOW, &printable(n));
+                let n = self.paint(YELLOW, &one_line(n));
                 writeln!(self.out, "      {n}")?;
             }
         }
         if self.verbosity >= Verbosity::Verbose {
             for n in &r.notes {
-                let n = self.paint(DIM, &printable(n));
+                let n = self.paint(DIM, &one_line(n));
                 writeln!(self.out, "      {n}")?;
             }
             if let Some(t) = &r.token_exchange
@@ -155,7 +183,7 @@ impl TerminalReporter {
         {
             let style = if bad { RED } else { DIM };
             for l in m.lines() {
-                let text = self.paint(style, &printable(l));
+                let text = self.paint(style, &one_line(l));
                 writeln!(self.out, "      {text}")?;
             }
         }
@@ -165,20 +193,20 @@ impl TerminalReporter {
                 c.name,
                 c.error.as_deref().unwrap_or_default()
             );
-            let text = self.paint(RED, &printable(&text));
+            let text = self.paint(RED, &one_line(&text));
             writeln!(self.out, "      {text}")?;
         }
         for a in r.assertions.iter().filter(|a| !a.passed) {
-            let head = self.paint(RED, &printable(&a.headline()));
+            let head = self.paint(RED, &one_line(&a.headline()));
             writeln!(self.out, "      {head}")?;
             if let Some(m) = &a.message {
                 for l in m.lines() {
-                    writeln!(self.out, "        {}", printable(l))?;
+                    writeln!(self.out, "        {}", one_line(l))?;
                 }
             }
             if let Some(diff) = &a.diff {
                 for l in diff.lines() {
-                    let l = &*printable(l);
+                    let l = &*one_line(l);
                     let styled = if l.starts_with('+') && !l.starts_with("+++") {
                         self.paint(GREEN, l)
                     } else if l.starts_with('-') && !l.starts_with("---") {
@@ -194,7 +222,7 @@ impl TerminalReporter {
     }
 
     fn exchange_request(&mut self, req: &SentRequest) -> std::io::Result<()> {
-        let line = self.paint(DIM, &printable(&format!("> {} {}", req.method, req.url)));
+        let line = self.paint(DIM, &one_line(&format!("> {} {}", req.method, req.url)));
         writeln!(self.out, "      {line}")?;
         if self.verbosity >= Verbosity::VeryVerbose {
             self.lines(">", req.headers.iter().map(|(k, v)| format!("{k}: {v}")))?;
@@ -209,14 +237,14 @@ impl TerminalReporter {
     /// Lines with a `>` or `<` in front, escaped.
     fn lines(&mut self, mark: &str, lines: impl Iterator<Item = String>) -> std::io::Result<()> {
         for l in lines {
-            writeln!(self.out, "      {mark} {}", printable(&l))?;
+            writeln!(self.out, "      {mark} {}", one_line(&l))?;
         }
         Ok(())
     }
 
     /// A redirect hop: what went out, and where it pointed (with -vv, every header).
     fn redirect(&mut self, hop: &Redirect) -> std::io::Result<()> {
-        let line = self.paint(DIM, &printable(&format!("> {} {}", hop.method, hop.url)));
+        let line = self.paint(DIM, &one_line(&format!("> {} {}", hop.method, hop.url)));
         writeln!(self.out, "      {line}")?;
         if self.verbosity >= Verbosity::VeryVerbose {
             self.lines(">", hop.headers.iter().map(|(k, v)| format!("{k}: {v}")))?;
@@ -234,7 +262,7 @@ impl TerminalReporter {
                 "" => format!("< {}", hop.status),
                 to => format!("< {} Location: {to}", hop.status),
             };
-            let status = self.paint(DIM, &printable(&status));
+            let status = self.paint(DIM, &one_line(&status));
             writeln!(self.out, "      {status}")?;
         }
         Ok(())
@@ -242,7 +270,7 @@ impl TerminalReporter {
 
     /// The OAuth2 token exchange, redacted.
     fn token(&mut self, t: &TokenExchange) -> std::io::Result<()> {
-        let line = self.paint(DIM, &printable(&format!("> POST {} (OAuth2 token)", t.url)));
+        let line = self.paint(DIM, &one_line(&format!("> POST {} (OAuth2 token)", t.url)));
         writeln!(self.out, "      {line}")?;
         self.lines(
             ">",
@@ -291,7 +319,7 @@ impl crate::report::event::Reporter for TerminalReporter {
                     .unwrap_or_default();
                 let header = format!(
                     "{}{} {}",
-                    self.paint(BOLD, &printable(&c.name)),
+                    self.paint(BOLD, &one_line(&c.name)),
                     iteration,
                     self.paint(DIM, &format!("({})", c.path.display()))
                 );
@@ -331,10 +359,17 @@ impl crate::report::event::Reporter for TerminalReporter {
             }
             Event::RunStarted { .. } | Event::RequestStarted { .. } => {}
         }
+        // Whole lines out before an annotation (written after this) resumes commands.
+        if self.stopped.is_some() {
+            self.out.flush()?;
+        }
         Ok(())
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
+        if let Some(token) = self.stopped.take() {
+            writeln!(self.out, "::{token}::")?;
+        }
         self.out.flush()
     }
 }

@@ -23,6 +23,19 @@ use crate::format::model::{PathPattern, Segment};
 /// Inbound bodies larger than this are refused (413): callbacks are small.
 const MAX_INBOUND: usize = 16 << 20;
 
+/// Connections open at once (more wait in the kernel's backlog, holding no file descriptor
+/// of baton's), and how long a client has to send a request's headers or its body.
+const LIMITS: crate::mock::server::Limits = crate::mock::server::Limits {
+    connections: 128,
+    header_read_timeout: Duration::from_secs(10),
+};
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Bytes of bodies being read at once, over all connections: a request takes its share
+/// (its `Content-Length`, or the whole 16 MiB when it does not say) before its body is read,
+/// and is answered 503 when none is free within the body read timeout.
+const MAX_READING_BYTES: usize = 64 << 20;
+
 /// At most this many requests (and bytes of their bodies) wait in the queue; more are
 /// answered 503, so a flood cannot exhaust memory.
 const MAX_WAITING: usize = 1_000;
@@ -121,13 +134,15 @@ struct Queue {
 pub struct Listener {
     pub addr: SocketAddr,
     inbox: Arc<Inbox>,
-    stop: Mutex<Option<oneshot::Sender<()>>>,
+    stop: Mutex<Option<tokio::sync::watch::Sender<bool>>>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 struct App {
     inbox: Arc<Inbox>,
     expected: Vec<Expected>,
+    /// Permits of one KiB each, for the bodies being read.
+    reading: Arc<tokio::sync::Semaphore>,
 }
 
 impl Listener {
@@ -138,16 +153,11 @@ impl Listener {
         let app = Arc::new(App {
             inbox: Arc::clone(&inbox),
             expected,
+            reading: Arc::new(tokio::sync::Semaphore::new(MAX_READING_BYTES >> 10)),
         });
         let router = Router::new().fallback(handle).with_state(app);
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(crate::mock::server::serve(listener, router, rx, LIMITS));
         Ok(Self {
             addr,
             inbox,
@@ -218,7 +228,7 @@ impl Listener {
             q.bytes = 0;
         }
         if let Some(tx) = lock(&self.stop).take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
         let task = lock(&self.task).take();
         if let Some(mut task) = task
@@ -236,7 +246,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Drop for Listener {
     fn drop(&mut self) {
         if let Some(tx) = lock(&self.stop).take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
         // Not closed first (a run that was torn down): nothing more is waited for.
         if let Some(task) = lock(&self.task).take() {
@@ -246,49 +256,100 @@ impl Drop for Listener {
 }
 
 /// The path parameters when `path` fits `pattern`.
+///
+/// In time linear in the path's length (times the pattern's segments): a table of which
+/// rest of the pattern fits which rest of the path, filled from the end, so a templated
+/// segment that stands for one or more segments never backtracks.
 pub fn matches(pattern: &PathPattern, path: &str) -> Option<Vec<(String, String)>> {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let mut params = Vec::new();
-    fits(&pattern.segments, &parts, &mut params).then_some(params)
-}
-
-fn fits(segments: &[Segment], parts: &[&str], params: &mut Vec<(String, String)>) -> bool {
-    let Some((segment, rest)) = segments.split_first() else {
-        return parts.is_empty();
-    };
-    let Some((part, more)) = parts.split_first() else {
-        return false;
-    };
-    let decoded = || {
-        percent_encoding::percent_decode_str(part)
+    let segs = &pattern.segments;
+    let (m, n) = (segs.len(), parts.len());
+    // run[j]: how many non-empty parts start at j.
+    let mut run = vec![0usize; n + 1];
+    for j in (0..n).rev() {
+        run[j] = if parts[j].is_empty() {
+            0
+        } else {
+            run[j + 1] + 1
+        };
+    }
+    let decoded = |p: &str| {
+        percent_encoding::percent_decode_str(p)
             .decode_utf8_lossy()
             .into_owned()
     };
-    match segment {
-        Segment::Literal(l) => (l == part || *l == decoded()) && fits(rest, more, params),
-        // A segment with a template in it, before the step renders it: its value may
-        // hold `/`, so it stands for one or more non-empty segments.
-        Segment::Param(name) if name.is_empty() => (1..=parts.len())
-            .any(|n| parts[..n].iter().all(|p| !p.is_empty()) && fits(rest, &parts[n..], params)),
-        Segment::Param(name) => {
-            if part.is_empty() {
-                return false;
+    // fit[i][j]: segments[i..] fits parts[j..]; next[i][j]: the first t >= j where it does.
+    let mut fit = vec![vec![false; n + 1]; m + 1];
+    let mut next = vec![vec![usize::MAX; n + 2]; m + 1];
+    fit[m][n] = true;
+    for i in (0..=m).rev() {
+        if i < m {
+            for j in 0..n {
+                fit[i][j] = match &segs[i] {
+                    Segment::Literal(l) => {
+                        fit[i + 1][j + 1] && (l == parts[j] || *l == decoded(parts[j]))
+                    }
+                    // A template before the step renders it: one or more non-empty segments.
+                    Segment::Param(name) if name.is_empty() => next[i + 1][j + 1] <= j + run[j],
+                    Segment::Param(_) => fit[i + 1][j + 1] && !parts[j].is_empty(),
+                };
             }
-            params.push((name.clone(), decoded()));
-            if fits(rest, more, params) {
-                return true;
-            }
-            params.pop();
-            false
         }
+        for j in (0..=n).rev() {
+            next[i][j] = if fit[i][j] { j } else { next[i][j + 1] };
+        }
+    }
+    if !fit[0][0] {
+        return None;
+    }
+    let mut params = Vec::new();
+    let mut j = 0;
+    for (i, seg) in segs.iter().enumerate() {
+        match seg {
+            Segment::Param(name) if name.is_empty() => j = next[i + 1][j + 1],
+            Segment::Param(name) => {
+                params.push((name.clone(), decoded(parts[j])));
+                j += 1;
+            }
+            Segment::Literal(_) => j += 1,
+        }
+    }
+    Some(params)
+}
+
+/// The body, read within its share of the in-flight bytes and the body read timeout.
+async fn read_body(
+    app: &App,
+    headers: &axum::http::HeaderMap,
+    body: Body,
+) -> Result<Bytes, Response> {
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_INBOUND) {
+        return Err(plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large"));
+    }
+    let share = (declared.unwrap_or(MAX_INBOUND) >> 10) as u32 + 1;
+    let read = async {
+        let _permit = app.reading.acquire_many(share).await;
+        axum::body::to_bytes(body, MAX_INBOUND).await
+    };
+    match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(_)) => Err(plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large")),
+        Err(_) => Err(plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the body did not arrive in time",
+        )),
     }
 }
 
 async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body: Bytes = match axum::body::to_bytes(body, MAX_INBOUND).await {
+    let body = match read_body(&app, &parts.headers, body).await {
         Ok(b) => b,
-        Err(_) => return plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large"),
+        Err(r) => return r,
     };
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();

@@ -34,7 +34,9 @@ struct Exchange {
     /// `http://host:port`
     origin: String,
     path: String,
-    query: Vec<(String, String)>,
+    /// The query as sent: secrets are masked in it before it is split into parameters, so
+    /// a secret holding `&` or `+` is never recorded in pieces or decoded.
+    query: String,
     status: u16,
     headers: Vec<(String, String)>,
     body: Body,
@@ -43,11 +45,21 @@ struct Exchange {
 #[derive(Debug, Clone, PartialEq)]
 enum Body {
     None,
-    Json(Json),
+    /// JSON text, parsed only when the file is written (a parsed body takes several times
+    /// its size).
+    Json(String),
     Text(String),
     /// Not text: only its size is known to the file.
     Binary(u64),
+    /// Over `--max-body`, or past what the recording keeps in all: a note with its size.
+    Dropped(u64),
 }
+
+/// What a secret becomes in the file, numbered.
+const PLACEHOLDER: &str = "recorded-secret-";
+
+/// The most bytes of bodies one recording keeps: past that, a body is recorded as a note.
+const MAX_RECORDED: usize = 64 << 20;
 
 /// A route being built: method, path, query, and its responses in order.
 type Route = (String, String, Vec<(String, String)>, Vec<Json>);
@@ -80,6 +92,8 @@ impl Served {
 #[derive(Debug, Default)]
 pub struct Recorder {
     exchanges: Mutex<Vec<Exchange>>,
+    /// The bytes of the bodies kept so far.
+    kept: std::sync::atomic::AtomicUsize,
     /// The URL of the first request, for `serves`.
     first_url: Mutex<Option<url::Url>>,
 }
@@ -91,12 +105,21 @@ impl Recorder {
 
     /// One exchange: the request's method and final URL, and the response as received.
     pub fn add(&self, method: &str, url: &url::Url, r: &Response) {
-        let body = if r.over_limit.is_some() || !r.is_text() {
+        use std::sync::atomic::Ordering;
+        let fits = || {
+            let before = self.kept.fetch_add(r.body.len(), Ordering::Relaxed);
+            before + r.body.len() <= MAX_RECORDED
+        };
+        let body = if r.over_limit.is_some() {
+            Body::Dropped(r.size)
+        } else if !r.is_text() {
             Body::Binary(r.size)
         } else if r.body.is_empty() {
             Body::None
-        } else if let Some(j) = r.json() {
-            Body::Json(j.clone())
+        } else if !fits() {
+            Body::Dropped(r.size)
+        } else if r.json().is_some() {
+            Body::Json(r.text())
         } else {
             Body::Text(r.text())
         };
@@ -132,10 +155,12 @@ impl Recorder {
         let Ok(url) = url::Url::parse(url) else {
             return;
         };
-        let body = match serde_json::from_str::<Json>(body) {
-            Ok(j) => Body::Json(j),
-            Err(_) if body.is_empty() => Body::None,
-            Err(_) => Body::Text(body.to_string()),
+        let body = if body.is_empty() {
+            Body::None
+        } else if serde_json::from_str::<serde::de::IgnoredAny>(body).is_ok() {
+            Body::Json(body.to_string())
+        } else {
+            Body::Text(body.to_string())
         };
         self.push("POST", &url, status, headers, body);
     }
@@ -158,7 +183,7 @@ impl Recorder {
             method: method.to_ascii_uppercase(),
             origin: url.origin().ascii_serialization(),
             path: url.path().to_string(),
-            query: url.query_pairs().into_owned().collect(),
+            query: url.query().unwrap_or_default().to_string(),
             status,
             headers: headers
                 .iter()
@@ -216,7 +241,7 @@ impl Recorder {
             secrets.replace_each(text, &mut |found: &str| {
                 let n = placeholders.len() + 1;
                 let n = *placeholders.entry(found.to_string()).or_insert(n);
-                format!("recorded-secret-{n}")
+                format!("{PLACEHOLDER}{n}")
             })
         };
         // Routes in order of first appearance, each with its responses in order.
@@ -225,12 +250,11 @@ impl Recorder {
             let respond = respond(e, served, &mut hide);
             // A parameter that carries a secret (an api_key in the query) is left out of
             // the match: a replay sends the real value, never the placeholder.
-            let query: Vec<(String, String)> = e
-                .query
-                .iter()
-                .filter(|(k, v)| hide(k) == *k && hide(v) == *v)
-                .cloned()
-                .collect();
+            let query: Vec<(String, String)> =
+                url::form_urlencoded::parse(hide(&e.query).as_bytes())
+                    .into_owned()
+                    .filter(|(k, v)| !k.contains(PLACEHOLDER) && !v.contains(PLACEHOLDER))
+                    .collect();
             let path = hide(&served.strip(&e.origin, &e.path));
             match routes
                 .iter_mut()
@@ -302,8 +326,23 @@ fn respond(e: &Exchange, served: &Served, hide: &mut impl FnMut(&str) -> String)
     }
     match &e.body {
         Body::None => {}
-        Body::Json(j) => {
-            r.insert("json".into(), hide_json(j, hide));
+        Body::Json(text) => {
+            let j = serde_json::from_str::<Json>(text).unwrap_or(Json::Null);
+            if big_integer(&j) {
+                // An integer past 64 bits would be written back as a float: served as text.
+                r.insert("body".into(), Json::String(hide(text)));
+            } else {
+                r.insert("json".into(), hide_json(&j, hide));
+            }
+        }
+        Body::Dropped(n) => {
+            r.insert(
+                "body".into(),
+                Json::String(format!(
+                    "(a {n}-byte body was not recorded: over --max-body, or past the {} MiB a recording keeps)",
+                    MAX_RECORDED >> 20
+                )),
+            );
         }
         Body::Text(t) => {
             r.insert("body".into(), Json::String(hide(t)));
@@ -319,6 +358,18 @@ fn respond(e: &Exchange, served: &Served, hide: &mut impl FnMut(&str) -> String)
     }
     r.insert("verbatim".into(), Json::Bool(true));
     Json::Object(r)
+}
+
+/// Whether `v` holds an integer too big for 64 bits (parsed as a float).
+fn big_integer(v: &Json) -> bool {
+    match v {
+        Json::Number(n) => n
+            .as_f64()
+            .is_some_and(|f| n.is_f64() && f.fract() == 0.0 && f.abs() >= 9.2e18),
+        Json::Array(a) => a.iter().any(big_integer),
+        Json::Object(o) => o.values().any(big_integer),
+        _ => false,
+    }
 }
 
 fn hide_json(v: &Json, hide: &mut impl FnMut(&str) -> String) -> Json {

@@ -4,23 +4,26 @@
 //! values of credential headers. Each run owns its `Secrets` (a cheap handle, shared by its
 //! collections and jobs); nothing here is process-wide.
 //!
-//! A value is masked in every form it takes on the way out: as is, base64-encoded,
-//! percent-encoded (any encode set, any hex case, `+` for a space), JSON-escaped (`\"`,
-//! `\\`, `\/`, `\n`, `\uXXXX`, and escaped again as JSON text inside a JSON string is), as
-//! HTML entities, as the URL parser leaves it in a path (a backslash made a slash, line breaks
-//! dropped), and any mix of these, because one pattern per secret accepts each of its
-//! characters in each of those spellings. Base64 forms are matched the same way. Callers mask
-//! whole texts before they cut, split or diff them, so no part of a secret survives a cut.
+//! A value is masked in every form it takes on the way out: as is, base64-encoded (alone or
+//! inside a longer base64 text, `base64("user:" + secret)`), percent-encoded (any encode set,
+//! any hex case, `+` for a space), JSON-escaped (`\"`, `\\`, `\/`, `\n`, `\uXXXX`, and escaped
+//! again as JSON text inside a JSON string is), as HTML character references (named, `&#39;`,
+//! `&#x53;`), as the URL parser leaves it in a path (a backslash made a slash, line breaks
+//! dropped), and any mix of these. All secrets are found in one pass whatever their number:
+//! one automaton over every spelling of every secret runs over the text as given and over its
+//! canonical reading (`canon`), in which every spelling of a value reads the same. Callers
+//! mask whole texts before they cut, split or diff them, so no part of a secret survives a cut.
+
+mod canon;
+mod search;
 
 mod redacted;
 
 pub use redacted::{Maskable, Redacted};
 
-use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
 
-use base64::Engine as _;
-use regex::Regex;
+use aho_corasick::AhoCorasick;
 
 pub const MASK: &str = "***";
 
@@ -38,41 +41,13 @@ pub struct Secrets {
     inner: Arc<RwLock<Inner>>,
 }
 
-/// The secrets longest first (so one that contains another is masked whole), each with its
-/// own pattern: registering one more compiles one pattern, not all of them again. Patterns
-/// are compiled when first needed: text without `%`, a backslash or `&` can only hold a secret as
-/// written (or base64, or `+` for its spaces), which plain substring search finds, so a run
-/// that never shows an escaped text never pays for the patterns.
+/// The secrets, the spellings of each, and the automaton over all of them, built when first
+/// needed after a secret was added.
 #[derive(Default)]
 struct Inner {
     values: Vec<String>,
-    /// Per value: the spellings plain search finds; empty when only the pattern can.
-    plain: Vec<Vec<String>>,
-    matchers: Vec<Option<Regex>>,
-}
-
-/// The spellings of `value` a text without `%`, a backslash or `&` can hold: as is, with `+` for
-/// its spaces, and base64 (padded first, so the padding goes too). Empty when the value has
-/// characters a URL or JSON text always writes escaped or changes (then the pattern decides).
-fn plain_forms(value: &str) -> Vec<String> {
-    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
-    if value.contains(['\\', '\n', '\r', '\t', '"', '%', '&', '<', '>', '\'']) {
-        return Vec::new();
-    }
-    let mut out = vec![value.to_string()];
-    if value.contains(' ') {
-        out.push(value.replace(' ', "+"));
-    }
-    for b in [
-        STANDARD.encode(value),
-        STANDARD_NO_PAD.encode(value),
-        URL_SAFE_NO_PAD.encode(value),
-    ] {
-        if !out.contains(&b) {
-            out.push(b);
-        }
-    }
-    out
+    patterns: Vec<Vec<u8>>,
+    automaton: Option<Arc<AhoCorasick>>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -122,25 +97,9 @@ impl Secrets {
             if inner.values.iter().any(|v| v == n) {
                 continue;
             }
-            let plain = plain_forms(n);
-            // A value plain search cannot find alone gets its pattern now.
-            let re = if plain.is_empty() {
-                match matcher(n) {
-                    Some(re) => Some(re),
-                    None => continue,
-                }
-            } else {
-                None
-            };
-            let len = n.chars().count();
-            let at = inner
-                .values
-                .iter()
-                .position(|v| v.chars().count() < len)
-                .unwrap_or(inner.values.len());
-            inner.values.insert(at, n.to_string());
-            inner.plain.insert(at, plain);
-            inner.matchers.insert(at, re);
+            inner.values.push(n.to_string());
+            search::patterns(n, &mut inner.patterns);
+            inner.automaton = None;
         }
     }
 
@@ -179,24 +138,19 @@ impl Secrets {
         self.replace_each(text, &mut |_| MASK.to_string())
     }
 
-    /// The read lock, every pattern compiled first when `text` may hold escaped spellings.
-    fn ready_for(&self, text: &str) -> std::sync::RwLockReadGuard<'_, Inner> {
-        let escaped = text.contains(['%', '\\', '&']);
-        if escaped {
-            let missing = self.read().matchers.iter().any(Option::is_none);
-            if missing {
-                let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-                let Inner {
-                    values, matchers, ..
-                } = &mut *inner;
-                for (v, m) in values.iter().zip(matchers.iter_mut()) {
-                    if m.is_none() {
-                        *m = matcher(v);
-                    }
-                }
-            }
+    /// The automaton over every spelling of every secret, built again after one was added.
+    fn automaton(&self) -> Option<Arc<AhoCorasick>> {
+        if let Some(ac) = &self.read().automaton {
+            return Some(ac.clone());
         }
-        self.read()
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if inner.automaton.is_none() && !inner.values.is_empty() {
+            let mut patterns = inner.patterns.clone();
+            patterns.sort_unstable();
+            patterns.dedup();
+            inner.automaton = search::automaton(&patterns).map(Arc::new);
+        }
+        inner.automaton.clone()
     }
 
     /// Every form of every secret replaced by what `with` gives for the text found.
@@ -206,57 +160,16 @@ impl Secrets {
     /// character of a neighbour's spelling (base64 padding, an escaping backslash) or a
     /// secret that is a piece of another's base64, and leave the rest of it showing.
     pub fn replace_each(&self, text: &str, with: &mut dyn FnMut(&str) -> String) -> String {
-        if text.is_empty() {
-            return String::new();
-        }
-        let escaped = text.contains(['%', '\\', '&']);
-        let inner = self.ready_for(text);
-        let mut found: Vec<(usize, usize)> = Vec::new();
-        for (i, re) in inner.matchers.iter().enumerate() {
-            match re {
-                // The pattern finds every spelling; use it when it is there and needed.
-                Some(re) if escaped || inner.plain[i].is_empty() => {
-                    // Overlapping matches too: a shorter reading can start a character early
-                    // (a plain `"` before `\"`) or end inside the next occurrence (padding,
-                    // a backslash), so each search starts just after the last match's start.
-                    let mut at = 0;
-                    while let Some(m) = re.find_at(text, at) {
-                        if !m.is_empty() {
-                            found.push((m.start(), m.end()));
-                        }
-                        at = m.start() + 1;
-                        while !text.is_char_boundary(at) {
-                            at += 1;
-                        }
-                        if at >= text.len() {
-                            break;
-                        }
-                    }
-                }
-                _ => {
-                    for form in &inner.plain[i] {
-                        found.extend(
-                            text.match_indices(form.as_str())
-                                .map(|(at, f)| (at, at + f.len())),
-                        );
-                    }
-                }
-            }
-        }
-        if found.is_empty() {
-            return text.to_string();
-        }
-        found.sort_unstable();
+        let found = match self.automaton() {
+            Some(ac) if !text.is_empty() => search::find(&ac, text),
+            _ => Vec::new(),
+        };
         let mut out = String::with_capacity(text.len());
         let mut done = 0;
-        let mut i = 0;
-        while i < found.len() {
-            let (start, mut end) = found[i];
-            i += 1;
-            while i < found.len() && found[i].0 < end {
-                end = end.max(found[i].1);
-                i += 1;
-            }
+        for (start, end) in found {
+            // A match cut inside a character (a percent-decoded byte): widen to whole ones.
+            let start = floor_char(text, start).max(done);
+            let end = ceil_char(text, end);
             out.push_str(&text[done..start]);
             out.push_str(&with(&text[start..end]));
             done = end;
@@ -311,123 +224,24 @@ pub fn is_secret_header(name: &str) -> bool {
     SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
 
-/// The pattern of one secret: its spellings, and those of its base64 forms. When that
-/// cannot be built (far too long), the value as it is.
-fn matcher(value: &str) -> Option<Regex> {
-    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
-    // The padding may be cut off, or the URL-safe alphabet used (JWT parts); in a URL or a
-    // JSON string a base64 text is escaped like any other (`%2B`, `\/`).
-    let pattern = [
-        spellings(value),
-        // Exactly its own padding, or none: a `=` that follows belongs to the next text.
-        format!(
-            "{}(?:(?:=|%3[dD]){{{}}})?",
-            base64_spellings(&STANDARD_NO_PAD.encode(value)),
-            (3 - value.len() % 3) % 3
-        ),
-        base64_spellings(&URL_SAFE_NO_PAD.encode(value)),
-    ]
-    .join("|");
-    regex::RegexBuilder::new(&pattern)
-        .size_limit(64 << 20)
-        .build()
-        .or_else(|_| Regex::new(&regex::escape(value)))
-        .ok()
+fn floor_char(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
-/// Base64 text: letters and digits as they are, `+`, `/` and `-`, `_` in every spelling.
-fn base64_spellings(b64: &str) -> String {
-    let mut out = String::new();
-    for c in b64.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else {
-            let _ = write!(out, "(?:{})", char_spellings(c).join("|"));
-        }
+fn ceil_char(text: &str, mut at: usize) -> usize {
+    while at < text.len() && !text.is_char_boundary(at) {
+        at += 1;
     }
-    out
-}
-
-/// A pattern matching `value` with each character in any of the spellings it takes in a
-/// URL, a form, a JSON string or HTML.
-fn spellings(value: &str) -> String {
-    let dropped = |c: char| matches!(c, '\n' | '\r' | '\t');
-    // A value of nothing but those would match the empty text everywhere (and hide its base64).
-    let droppable = value.chars().any(|c| !dropped(c));
-    let mut out = String::new();
-    for c in value.chars() {
-        let mut alts = char_spellings(c);
-        match c {
-            // The URL parser turns a backslash into a slash in an http(s) path...
-            '\\' => alts.extend(char_spellings('/')),
-            // ...and drops line breaks and tabs.
-            c if dropped(c) && droppable => alts.push(String::new()),
-            _ => {}
-        }
-        let _ = write!(out, "(?:{})", alts.join("|"));
-    }
-    out
-}
-
-/// The spellings of one character: percent-encoded (either hex case), `+` for a space, JSON
-/// escapes (`\"`, `\\`, `\/`, `\n`, `\b`, `\f`, `\uXXXX` and surrogate pairs above the
-/// BMP, also escaped again, as JSON text inside a JSON string is: `\\\"`), HTML entities,
-/// and itself. Longest first: where a shorter reading also matches (`\\` read as two raw
-/// backslashes), the match still covers the whole of the secret's spelling.
-fn char_spellings(c: char) -> Vec<String> {
-    let mut alts = Vec::new();
-    // `\uXXXX`, one per UTF-16 unit: above the BMP a surrogate pair (`\uD83D\uDE00`), as
-    // ASCII-only JSON writers (Python's default) spell it.
-    let mut u = String::new();
-    for unit in c.encode_utf16(&mut [0; 2]) {
-        u.push_str(r"\\+u");
-        push_hex(&mut u, &format!("{unit:04X}"));
-    }
-    alts.push(u);
-    let mut pct = String::new();
-    for b in c.encode_utf8(&mut [0; 4]).bytes() {
-        pct.push('%');
-        push_hex(&mut pct, &format!("{b:02X}"));
-    }
-    alts.push(pct);
-    // `\\+`: one backslash per level of JSON escaping (1, 3, 7, ...), any number accepted.
-    let extra: &[&str] = match c {
-        ' ' => &[r"\+"],
-        '"' => &[r#"\\+""#, "&quot;", "&#34;", "&#[xX]22;"],
-        // An exact count per level (2, 4, 8): one run of backslashes read greedily would take
-        // the first backslash of an escape that follows (`\\` + `\b`).
-        '\\' => &[r"\\{8}", r"\\{4}", r"\\{2}"],
-        '/' => &[r"\\+/", "&#47;", "&#[xX]2[fF];"],
-        '\n' => &[r"\\+n"],
-        '\r' => &[r"\\+r"],
-        '\t' => &[r"\\+t"],
-        '\u{8}' => &[r"\\+b"],
-        '\u{c}' => &[r"\\+f"],
-        '&' => &["&amp;", "&#38;", "&#[xX]26;"],
-        '<' => &["&lt;", "&#60;", "&#[xX]3[cC];"],
-        '>' => &["&gt;", "&#62;", "&#[xX]3[eE];"],
-        '\'' => &["&#39;", "&apos;", "&#[xX]27;"],
-        _ => &[],
-    };
-    alts.extend(extra.iter().map(|s| s.to_string()));
-    alts.push(regex::escape(c.encode_utf8(&mut [0; 4])));
-    alts
-}
-
-/// Hex digits matching either case.
-fn push_hex(out: &mut String, hex: &str) {
-    for digit in hex.chars() {
-        if digit.is_ascii_alphabetic() {
-            let _ = write!(out, "[{}{}]", digit, digit.to_ascii_lowercase());
-        } else {
-            out.push(digit);
-        }
-    }
+    at
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
 
     fn secrets(values: &[&str]) -> Secrets {
         let s = Secrets::new();
@@ -507,8 +321,8 @@ mod tests {
     #[test]
     fn masks_the_whole_spelling_of_backslashes() {
         // `\\` is one backslash JSON-escaped, or two raw ones: the longer reading wins.
-        let s = secrets(&["ab\\\\\\"]);
-        assert_eq!(s.redact(r#""ab\\\u005C%5C""#), r#""***""#);
+        let s = secrets(&["ab\\\\\\cd"]);
+        assert_eq!(s.redact(r#""ab\\\u005C%5Ccd""#), r#""***""#);
         let b = secrets(&["tab\u{8}form\u{c}feed"]);
         assert_eq!(b.redact(r#""tab\bform\ffeed""#), r#""***""#);
     }
@@ -534,15 +348,14 @@ mod tests {
         let s = secrets(&["ab", "=2:d\"9$d+=c]", "11Yb-xx"]);
         let text = format!("{}{}", STANDARD.encode("11Yb-xx"), r#"=2:d\"9$d+=c]"#);
         assert_eq!(s.redact(&text), "******");
-        // A secret ending in a backslash, JSON-escaped twice in a row (`\\` + `\b`): a reading
-        // that starts in the first runs through the second, so they go as one.
+        // A secret ending in a backslash, JSON-escaped twice in a row (`\\` + `\b`): each is
+        // masked whole, its last backslash too.
         let s = secrets(&["\u{8}\r+\n/\"\\"]);
         let once = r#"\b\r+\n\/\"\\"#;
-        assert_eq!(s.redact(&format!("{once}{once}")), "***");
-        // A shorter reading that starts a character early (the plain `"` before `\"`, line
-        // breaks dropped as in a URL) does not hide the whole spelling after it.
+        assert_eq!(s.redact(&format!("{once}{once}")), "******");
+        // A plain `"` before the spelling (`\"`) is not taken for part of it.
         let s = secrets(&["\"\r\\\"\r\r"]);
-        assert_eq!(s.redact(r#"x:y+"\"\r\\\"\r\r"#), "x:y+***");
+        assert_eq!(s.redact(r#"x:y+"\"\r\\\"\r\r"#), "x:y+\"***");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use sha2::Digest as _;
 use crate::secret::Secrets;
 
 /// Names that templates may call without defining them.
-pub const GLOBALS: [&str; 7] = [
+pub const GLOBALS: [&str; 10] = [
     "env",
     "secret",
     "uuid",
@@ -21,6 +21,10 @@ pub const GLOBALS: [&str; 7] = [
     "random_int",
     "jwt_hs256",
     "fake",
+    // minijinja's own global functions.
+    "range",
+    "dict",
+    "namespace",
 ];
 
 /// The context key under which a render's `Host` travels (not a valid variable name).

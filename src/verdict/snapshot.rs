@@ -33,32 +33,43 @@ pub struct Checked {
 /// `List endpoints [0]` -> `list-endpoints-0-`: lowercase, every run of other characters
 /// than `a-z0-9` one `-`.
 pub fn file_name(request: &str) -> String {
-    let mut out = String::new();
-    let mut dash = false;
-    for c in request.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            out.push(c);
-            dash = false;
-        } else if !dash {
-            out.push('-');
-            dash = true;
-        }
-    }
-    out
+    crate::format::load::snapshot_file_name(request)
 }
 
-/// Where the snapshot of `request` in `collection` lives (`ext` is `json` or `txt`).
+/// Where the snapshot of `request` in `collection` lives (`ext` is `json` or `txt`). A stem
+/// of only dots (`...yaml`) would climb out of `__snapshots__`: its dots become `_`.
 pub fn path(collection: &Path, request: &str, ext: &str) -> PathBuf {
-    let stem = collection
+    let mut stem = collection
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "collection".into());
+    if stem.chars().all(|c| c == '.') {
+        stem = stem.replace('.', "_");
+    }
     collection
         .parent()
         .unwrap_or(Path::new(""))
         .join("__snapshots__")
         .join(stem)
         .join(format!("{}.{ext}", file_name(request)))
+}
+
+/// Snapshots are read and written only through real directories and files: a symbolic link
+/// under `__snapshots__` (to `~/.ssh`, to a file elsewhere) is refused, never followed.
+fn no_links(file: &Path) -> Result<(), String> {
+    let mut at = file.to_path_buf();
+    for _ in 0..3 {
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(format!(
+                "{} is a symbolic link: baton does not follow links under __snapshots__ (replace it with a real file or directory)",
+                at.display()
+            ));
+        }
+        if !at.pop() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// The text a body is kept as: JSON pretty, ignored paths replaced, secrets masked.
@@ -139,6 +150,18 @@ fn compare(spec: &Snapshot, kept: &str, body: &str, ext: &str) -> Option<(String
     (k != b).then_some((k, b))
 }
 
+/// Write a snapshot file (through real directories only); the note to show.
+fn write_snapshot(file: &Path, body: &str, note: &str) -> Result<Option<String>, String> {
+    let shown = file.display();
+    no_links(file)?;
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    no_links(file)?;
+    std::fs::write(file, body).map_err(|e| format!("{shown}: {e}"))?;
+    Ok(Some(format!("{note}: {shown}")))
+}
+
 pub fn check(
     spec: &Snapshot,
     collection: &Path,
@@ -169,14 +192,18 @@ pub fn check(
     let file = path(collection, request, ext);
     let shown = file.display().to_string();
     a.expected = shown.clone();
-    let write = |note: &str| -> Result<Option<String>, String> {
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let write = |note: &str| write_snapshot(&file, &body, note);
+    let kept = match no_links(&file) {
+        Ok(()) => std::fs::read_to_string(&file),
+        Err(e) => {
+            a.message = Some(e);
+            return Checked {
+                assertion: a,
+                note: None,
+            };
         }
-        std::fs::write(&file, &body).map_err(|e| format!("{shown}: {e}"))?;
-        Ok(Some(format!("{note}: {shown}")))
     };
-    let outcome = match std::fs::read_to_string(&file) {
+    let outcome = match kept {
         Err(_) if mode.update || !mode.ci => write("snapshot written").map(|n| (true, n)),
         Err(_) => {
             a.actual = "(missing)".into();

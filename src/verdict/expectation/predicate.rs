@@ -252,7 +252,12 @@ pub(super) fn jwt(
     }
 }
 
+/// An HMAC key is a shared secret. A PEM key (a public key, most likely) given for HS* would
+/// let anyone who has that public key forge a token (key confusion): refused.
 fn hmac_key(key: &str) -> Result<jsonwebtoken::DecodingKey, String> {
+    if key.trim_start().starts_with("-----BEGIN") {
+        return Err("the jwt key is a PEM key, but the algorithm is HS256/HS384/HS512, which takes a shared secret: set `alg: RS256` or `alg: ES256` for a public key, or give the shared secret".into());
+    }
     jsonwebtoken::DecodingKey::from_secret(key.as_bytes())
         .map_err(|e| format!("the jwt key cannot be used: {e}"))
 }

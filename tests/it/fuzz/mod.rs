@@ -1,6 +1,6 @@
 //! Fuzzing on stable Rust: a seeded mutation fuzzer over every input baton reads (collections
 //! through `check`, templates, expectations and captures against odd responses, mock files,
-//! secret masking), checking properties as well as "no panic, no hang".
+//! secret masking, the `receive` listener's inbound requests, OpenAPI documents), checking properties as well as "no panic, no hang".
 //!
 //! `cargo test --test it fuzz` runs a bounded number of executions (CI); a long run:
 //! `BATON_FUZZ_ITERATIONS=1000000 cargo test --release --test it fuzz -- --nocapture`.
@@ -12,9 +12,11 @@
 pub mod collection;
 pub mod engine;
 pub mod expect;
+pub mod listener;
 pub mod masking;
 pub mod mock;
 pub mod mutate;
+pub mod openapi;
 pub mod seeds;
 pub mod template;
 
@@ -45,6 +47,16 @@ fn masking() {
     engine::fuzz::<masking::Masking>();
 }
 
+#[test]
+fn listener() {
+    engine::fuzz::<listener::Listener>();
+}
+
+#[test]
+fn openapi() {
+    engine::fuzz::<openapi::OpenApi>();
+}
+
 /// Every failure ever found, replayed: each must now run clean.
 #[test]
 fn regressions() {
@@ -66,6 +78,8 @@ fn regressions() {
         expect::Expect::NAME,
         mock::Mock::NAME,
         masking::Masking::NAME,
+        listener::Listener::NAME,
+        openapi::OpenApi::NAME,
     ];
     let mut problems = Vec::new();
     for f in &files {
@@ -79,6 +93,8 @@ fn regressions() {
     problems.extend(engine::replay::<expect::Expect>(&of(names[2])));
     problems.extend(engine::replay::<mock::Mock>(&of(names[3])));
     problems.extend(engine::replay::<masking::Masking>(&of(names[4])));
+    problems.extend(engine::replay::<listener::Listener>(&of(names[5])));
+    problems.extend(engine::replay::<openapi::OpenApi>(&of(names[6])));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -102,9 +118,17 @@ fn replay() {
         if !n.contains('-') || n.starts_with('-') {
             n = name(f.parent());
         }
-        if !["collection", "template", "expect", "mock", "masking"]
-            .iter()
-            .any(|t| n.starts_with(t))
+        if ![
+            "collection",
+            "template",
+            "expect",
+            "mock",
+            "masking",
+            "listener",
+            "openapi",
+        ]
+        .iter()
+        .any(|t| n.starts_with(t))
         {
             n = name(f.parent());
         }
@@ -120,6 +144,10 @@ fn replay() {
             engine::replay::<mock::Mock>(&files)
         } else if n.starts_with("masking") {
             engine::replay::<masking::Masking>(&files)
+        } else if n.starts_with("listener") {
+            engine::replay::<listener::Listener>(&files)
+        } else if n.starts_with("openapi") {
+            engine::replay::<openapi::OpenApi>(&files)
         } else {
             vec![format!("{}: names no fuzz target", f.display())]
         };

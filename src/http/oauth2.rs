@@ -131,37 +131,7 @@ async fn fetch(
         url: url.clone(),
         reason: cut(&secrets.redact(&reason), 300),
     };
-    let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
-    if let Some(s) = &req.scope {
-        form.push(("scope", s));
-    }
-    for (k, v) in &req.params {
-        form.push((k, v));
-    }
-    let mut headers: Vec<(String, String)> = vec![
-        ("User-Agent".into(), crate::http::USER_AGENT.into()),
-        ("Accept".into(), "application/json".into()),
-        (
-            "Content-Type".into(),
-            "application/x-www-form-urlencoded".into(),
-        ),
-    ];
-    match req.client_auth {
-        ClientAuth::Basic => {
-            // As curl -u and most providers do: `id:secret`, not form-encoded first.
-            let basic = base64::engine::general_purpose::STANDARD
-                .encode(format!("{}:{}", req.client_id, req.client_secret));
-            secrets.register(&basic);
-            headers.push(("Authorization".into(), format!("Basic {basic}")));
-        }
-        ClientAuth::Body => {
-            form.push(("client_id", &req.client_id));
-            form.push(("client_secret", &req.client_secret));
-        }
-    }
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
-        .finish();
+    let (headers, body) = token_request(req, secrets);
     let mut rb = client.post(&req.token_url).timeout(timeout);
     for (k, v) in &headers {
         rb = rb.header(k, v);
@@ -180,16 +150,7 @@ async fn fetch(
     };
     let resp = rb.body(body.clone()).send().await.map_err(failed)?;
     let status = resp.status();
-    let response_headers: Vec<(String, String)> = resp
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let response_headers = header_pairs(resp.headers());
     let text = read_limited(resp, 1 << 20).await.map_err(failed)?;
     let duration = started.elapsed();
     let json: Option<Json> = serde_json::from_str(&text).ok();
@@ -232,6 +193,54 @@ async fn fetch(
             response_body: text,
         },
     ))
+}
+
+/// The token request's headers and form body (RFC 6749 4.4.2), with the client credentials
+/// as HTTP Basic (registered as a secret) or in the body.
+fn token_request(req: &TokenRequest, secrets: &Secrets) -> (Vec<(String, String)>, String) {
+    let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
+    if let Some(s) = &req.scope {
+        form.push(("scope", s));
+    }
+    for (k, v) in &req.params {
+        form.push((k, v));
+    }
+    let mut headers: Vec<(String, String)> = vec![
+        ("User-Agent".into(), crate::http::USER_AGENT.into()),
+        ("Accept".into(), "application/json".into()),
+        (
+            "Content-Type".into(),
+            "application/x-www-form-urlencoded".into(),
+        ),
+    ];
+    match req.client_auth {
+        ClientAuth::Basic => {
+            // As curl -u and most providers do: `id:secret`, not form-encoded first.
+            let basic = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", req.client_id, req.client_secret));
+            secrets.register(&basic);
+            headers.push(("Authorization".into(), format!("Basic {basic}")));
+        }
+        ClientAuth::Body => {
+            form.push(("client_id", &req.client_id));
+            form.push(("client_secret", &req.client_secret));
+        }
+    }
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    (headers, body)
+}
+
+fn header_pairs(h: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 /// The token request's headers as they went out: with `Host` and `Content-Length`, which

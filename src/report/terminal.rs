@@ -6,8 +6,8 @@ use anstyle::{AnsiColor, Style};
 
 use crate::duration::human;
 use crate::report::event::{
-    Event, Outcome, PhaseKind, ReceivedResponse, Redirect, RequestResult, SentRequest,
-    TokenExchange,
+    AssertionResult, Event, Outcome, PhaseKind, ReceivedResponse, Redirect, RequestResult,
+    SentRequest, TokenExchange,
 };
 
 /// Text from a server or a file as it may go to a terminal: control characters (an escape
@@ -114,6 +114,43 @@ impl TerminalReporter {
             return Ok(());
         }
         self.flush_header()?;
+        let line = self.headline(r, bad);
+        writeln!(self.out, "{line}")?;
+        if self.verbosity >= Verbosity::Normal {
+            for n in &r.notices {
+                let n = self.paint(YELLOW, &one_line(n));
+                writeln!(self.out, "      {n}")?;
+            }
+        }
+        if self.verbosity >= Verbosity::Verbose {
+            self.details(r)?;
+        }
+        if let Some(m) = &r.message
+            && r.outcome != Outcome::Passed
+        {
+            let style = if bad { RED } else { DIM };
+            for l in m.lines() {
+                let text = self.paint(style, &one_line(l));
+                writeln!(self.out, "      {text}")?;
+            }
+        }
+        for c in r.captures.iter().filter(|c| c.error.is_some()) {
+            let text = format!(
+                "capture `{}`: {}",
+                c.name,
+                c.error.as_deref().unwrap_or_default()
+            );
+            let text = self.paint(RED, &one_line(&text));
+            writeln!(self.out, "      {text}")?;
+        }
+        for a in r.assertions.iter().filter(|a| !a.passed) {
+            self.failed_assertion(a)?;
+        }
+        Ok(())
+    }
+
+    /// The request's line: mark, name, method, status, time (and attempts under `retry`).
+    fn headline(&self, r: &RequestResult, bad: bool) -> String {
         let (mark, style) = match r.outcome {
             Outcome::Passed => ("✓", GREEN),
             Outcome::Failed => ("✗", RED),
@@ -140,7 +177,7 @@ impl TerminalReporter {
         } else {
             String::new()
         };
-        let line = format!(
+        format!(
             "  {} {} {} {} {}{}",
             self.paint(style, mark),
             one_line(&r.name),
@@ -148,74 +185,54 @@ impl TerminalReporter {
             self.paint(if bad { RED } else { DIM }, &status),
             self.paint(DIM, &time),
             attempts
-        );
-        writeln!(self.out, "{line}")?;
-        if self.verbosity >= Verbosity::Normal {
-            for n in &r.notices {
-                let n = self.paint(YELLOW, &one_line(n));
-                writeln!(self.out, "      {n}")?;
-            }
+        )
+    }
+
+    /// `-v`: notes, redirect hops and the exchange; `-vv` adds the token exchange.
+    fn details(&mut self, r: &RequestResult) -> std::io::Result<()> {
+        for n in &r.notes {
+            let n = self.paint(DIM, &one_line(n));
+            writeln!(self.out, "      {n}")?;
         }
-        if self.verbosity >= Verbosity::Verbose {
-            for n in &r.notes {
-                let n = self.paint(DIM, &one_line(n));
-                writeln!(self.out, "      {n}")?;
-            }
-            if let Some(t) = &r.token_exchange
-                && self.verbosity >= Verbosity::VeryVerbose
-            {
-                self.token(t)?;
-            }
-            for hop in &r.redirects {
-                self.redirect(hop)?;
-            }
-            if let Some(req) = &r.request {
-                self.exchange_request(req)?;
-            }
-            if let Some(resp) = &r.response
-                && r.request.is_some()
-            {
-                self.exchange_response(resp, r)?;
-            }
-        }
-        if let Some(m) = &r.message
-            && r.outcome != Outcome::Passed
+        if let Some(t) = &r.token_exchange
+            && self.verbosity >= Verbosity::VeryVerbose
         {
-            let style = if bad { RED } else { DIM };
+            self.token(t)?;
+        }
+        for hop in &r.redirects {
+            self.redirect(hop)?;
+        }
+        if let Some(req) = &r.request {
+            self.exchange_request(req)?;
+        }
+        if let Some(resp) = &r.response
+            && r.request.is_some()
+        {
+            self.exchange_response(resp, r)?;
+        }
+        Ok(())
+    }
+
+    /// A failed expectation: its headline, message and diff.
+    fn failed_assertion(&mut self, a: &AssertionResult) -> std::io::Result<()> {
+        let head = self.paint(RED, &one_line(&a.headline()));
+        writeln!(self.out, "      {head}")?;
+        if let Some(m) = &a.message {
             for l in m.lines() {
-                let text = self.paint(style, &one_line(l));
-                writeln!(self.out, "      {text}")?;
+                writeln!(self.out, "        {}", one_line(l))?;
             }
         }
-        for c in r.captures.iter().filter(|c| c.error.is_some()) {
-            let text = format!(
-                "capture `{}`: {}",
-                c.name,
-                c.error.as_deref().unwrap_or_default()
-            );
-            let text = self.paint(RED, &one_line(&text));
-            writeln!(self.out, "      {text}")?;
-        }
-        for a in r.assertions.iter().filter(|a| !a.passed) {
-            let head = self.paint(RED, &one_line(&a.headline()));
-            writeln!(self.out, "      {head}")?;
-            if let Some(m) = &a.message {
-                for l in m.lines() {
-                    writeln!(self.out, "        {}", one_line(l))?;
-                }
-            }
-            if let Some(diff) = &a.diff {
-                for l in diff.lines() {
-                    let l = &*one_line(l);
-                    let styled = if l.starts_with('+') && !l.starts_with("+++") {
-                        self.paint(GREEN, l)
-                    } else if l.starts_with('-') && !l.starts_with("---") {
-                        self.paint(RED, l)
-                    } else {
-                        l.to_string()
-                    };
-                    writeln!(self.out, "        {styled}")?;
-                }
+        if let Some(diff) = &a.diff {
+            for l in diff.lines() {
+                let l = &*one_line(l);
+                let styled = if l.starts_with('+') && !l.starts_with("+++") {
+                    self.paint(GREEN, l)
+                } else if l.starts_with('-') && !l.starts_with("---") {
+                    self.paint(RED, l)
+                } else {
+                    l.to_string()
+                };
+                writeln!(self.out, "        {styled}")?;
             }
         }
         Ok(())

@@ -158,7 +158,7 @@ pub(super) fn jwt(
     vars: &Vars,
     secrets: &Secrets,
 ) -> Result<(bool, Option<String>), String> {
-    use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+    use jsonwebtoken::{Validation, decode};
     let text = json_text(a);
     let token = text.trim();
     let token = token
@@ -166,26 +166,7 @@ pub(super) fn jwt(
         .or_else(|| token.strip_prefix("bearer "))
         .unwrap_or(token)
         .trim();
-    let key = j
-        .key
-        .render_string(vars)
-        .map_err(|e| format!("cannot render the jwt key: {e}"))?;
-    secrets.register(&key);
-    let (alg, decoding) = match j.alg {
-        "HS384" => (Algorithm::HS384, hmac_key(&key)?),
-        "HS512" => (Algorithm::HS512, hmac_key(&key)?),
-        "RS256" => (
-            Algorithm::RS256,
-            DecodingKey::from_rsa_pem(key.as_bytes())
-                .map_err(|e| format!("the jwt key is not an RSA public key in PEM: {e}"))?,
-        ),
-        "ES256" => (
-            Algorithm::ES256,
-            DecodingKey::from_ec_pem(key.as_bytes())
-                .map_err(|e| format!("the jwt key is not an EC public key in PEM: {e}"))?,
-        ),
-        _ => (Algorithm::HS256, hmac_key(&key)?),
-    };
+    let (alg, decoding) = jwt_key(j, vars, secrets)?;
     let mut validation = Validation::new(alg);
     validation.required_spec_claims.clear();
     validation.validate_aud = false;
@@ -205,9 +186,53 @@ pub(super) fn jwt(
             return Ok((false, Some(why)));
         }
     };
+    let failures = claim_failures(j, &data.claims, vars, secrets)?;
+    if failures.is_empty() {
+        Ok((true, None))
+    } else {
+        Ok((false, Some(failures.join("; "))))
+    }
+}
+
+/// The algorithm and the key that verifies the signature (a secret from now on).
+fn jwt_key(
+    j: &Jwt,
+    vars: &Vars,
+    secrets: &Secrets,
+) -> Result<(jsonwebtoken::Algorithm, jsonwebtoken::DecodingKey), String> {
+    use jsonwebtoken::{Algorithm, DecodingKey};
+    let key = j
+        .key
+        .render_string(vars)
+        .map_err(|e| format!("cannot render the jwt key: {e}"))?;
+    secrets.register(&key);
+    Ok(match j.alg {
+        "HS384" => (Algorithm::HS384, hmac_key(&key)?),
+        "HS512" => (Algorithm::HS512, hmac_key(&key)?),
+        "RS256" => (
+            Algorithm::RS256,
+            DecodingKey::from_rsa_pem(key.as_bytes())
+                .map_err(|e| format!("the jwt key is not an RSA public key in PEM: {e}"))?,
+        ),
+        "ES256" => (
+            Algorithm::ES256,
+            DecodingKey::from_ec_pem(key.as_bytes())
+                .map_err(|e| format!("the jwt key is not an EC public key in PEM: {e}"))?,
+        ),
+        _ => (Algorithm::HS256, hmac_key(&key)?),
+    })
+}
+
+/// Each claim check that does not hold, said as `claim `NAME` PRED EXPECTED: got VALUE`.
+fn claim_failures(
+    j: &Jwt,
+    claims: &serde_json::Map<String, Json>,
+    vars: &Vars,
+    secrets: &Secrets,
+) -> Result<Vec<String>, String> {
     let mut failures = Vec::new();
     for (name, checks) in &j.claims {
-        let got = data.claims.get(name);
+        let got = claims.get(name);
         let subject = Subject::Body;
         for c in checks {
             let expected = match &c.pred {
@@ -245,11 +270,7 @@ pub(super) fn jwt(
             }
         }
     }
-    if failures.is_empty() {
-        Ok((true, None))
-    } else {
-        Ok((false, Some(failures.join("; "))))
-    }
+    Ok(failures)
 }
 
 /// An HMAC key is a shared secret. A PEM key (a public key, most likely) given for HS* would

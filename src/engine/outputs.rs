@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::{Console, ReportKind, RunSettings};
 use crate::report::event::{Event, Reporter};
 use crate::report::terminal::{TerminalReporter, Verbosity};
+use crate::secret::Redacted;
 
 /// A reporter, and the file it writes (for the message when it cannot).
 struct Output {
@@ -71,7 +72,7 @@ impl Outputs {
         }
     }
 
-    pub(super) fn event(&mut self, ev: &Event) {
+    pub(super) fn event(&mut self, ev: &Redacted<Event>) {
         for o in self.list.iter_mut().filter(|o| !o.dead) {
             if let Err(e) = o.reporter.event(ev) {
                 o.dead = true;

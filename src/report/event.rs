@@ -7,6 +7,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use crate::secret::Redacted;
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -244,7 +246,7 @@ pub struct RunSummary {
 
 /// Something that consumes events: a reporter.
 pub trait Reporter: Send {
-    fn event(&mut self, event: &Event) -> std::io::Result<()>;
+    fn event(&mut self, event: &Redacted<Event>) -> std::io::Result<()>;
     /// Called once after `RunFinished`: write files, flush.
     fn finish(&mut self) -> std::io::Result<()> {
         Ok(())

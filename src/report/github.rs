@@ -10,6 +10,7 @@ use std::io::Write;
 use std::sync::OnceLock;
 
 use crate::report::event::{Event, Outcome, Reporter};
+use crate::secret::Redacted;
 
 pub struct GithubReporter {
     out: Box<dyn Write + Send>,
@@ -45,7 +46,8 @@ fn property(s: &str) -> String {
 }
 
 impl Reporter for GithubReporter {
-    fn event(&mut self, event: &Event) -> std::io::Result<()> {
+    fn event(&mut self, event: &Redacted<Event>) -> std::io::Result<()> {
+        let event: &Event = event;
         if let Event::RequestFinished(r) = event
             && matches!(r.outcome, Outcome::Failed | Outcome::Error)
         {

@@ -20,6 +20,7 @@ use crate::report::event::{
     AssertionResult, CaptureResult, CollectionInfo, Counts, Event, ReceivedResponse, Reporter,
     RequestResult, RunSummary, SentRequest,
 };
+use crate::secret::Redacted;
 
 /// At most this much of each body (and of any other long text: an assertion's actual value, a
 /// diff, a captured value) goes into a report file: a 2 GB response makes a 16 KiB preview.
@@ -251,7 +252,8 @@ impl FileReporter {
 }
 
 impl Reporter for FileReporter {
-    fn event(&mut self, event: &Event) -> std::io::Result<()> {
+    fn event(&mut self, event: &Redacted<Event>) -> std::io::Result<()> {
+        let event: &Event = event;
         self.collected.add(event);
         Ok(())
     }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::report::event::{Event, Reporter};
+use crate::secret::Redacted;
 
 pub struct ProgressReporter {
     bar: ProgressBar,
@@ -42,7 +43,8 @@ impl ProgressReporter {
 }
 
 impl Reporter for ProgressReporter {
-    fn event(&mut self, event: &Event) -> std::io::Result<()> {
+    fn event(&mut self, event: &Redacted<Event>) -> std::io::Result<()> {
+        let event: &Event = event;
         match event {
             Event::RunStarted { collections } => self.collections = *collections,
             Event::RequestStarted { name, .. } => self.bar.set_message(name.clone()),

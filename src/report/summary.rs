@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use crate::duration::human;
 use crate::report::event::{Event, Outcome, Reporter, RunSummary};
+use crate::secret::Redacted;
 
 /// At most this many failed requests are listed; the rest are counted.
 const MAX_ROWS: usize = 100;
@@ -87,7 +88,8 @@ impl SummaryReporter {
 }
 
 impl Reporter for SummaryReporter {
-    fn event(&mut self, event: &Event) -> std::io::Result<()> {
+    fn event(&mut self, event: &Redacted<Event>) -> std::io::Result<()> {
+        let event: &Event = event;
         match event {
             Event::CollectionStarted(info) => {
                 let title = match info.iteration {

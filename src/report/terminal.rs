@@ -9,6 +9,7 @@ use crate::report::event::{
     AssertionResult, Event, Outcome, PhaseKind, ReceivedResponse, Redirect, RequestResult,
     SentRequest, TokenExchange,
 };
+use crate::secret::Redacted;
 
 /// Text from a server or a file as it may go to a terminal: control characters (an escape
 /// sequence could retitle the window or overwrite a line) are shown escaped, `\u{1b}`.
@@ -327,7 +328,8 @@ impl TerminalReporter {
 }
 
 impl crate::report::event::Reporter for TerminalReporter {
-    fn event(&mut self, event: &Event) -> std::io::Result<()> {
+    fn event(&mut self, event: &Redacted<Event>) -> std::io::Result<()> {
+        let event: &Event = event;
         match event {
             Event::CollectionStarted(c) => {
                 let iteration = c

@@ -26,7 +26,7 @@ use crate::format::model::{Collection, Request, Step};
 use crate::http::Http;
 use crate::http::oauth2::TokenCache;
 use crate::report::event::{CollectionInfo, Counts, Event, Outcome, RequestResult, RunSummary};
-use crate::secret::Secrets;
+use crate::secret::{Redacted, Secrets};
 use crate::template::Vars;
 
 pub use inbound::expected;
@@ -95,16 +95,19 @@ impl Ctx {
     }
 }
 
-/// Run everything; `emit` receives every event in order. Returns the summary also sent as
-/// `RunFinished`.
+/// Run everything; `emit` receives every event in order, sealed: every string in it masked
+/// with the run's secrets, so nothing unmasked can reach a reporter. Returns the summary also
+/// sent as `RunFinished`.
 pub async fn run(
     plan: Vec<Planned>,
     opts: RunOptions,
     services: Services,
-    mut emit: impl FnMut(&Event),
+    mut emit: impl FnMut(&Redacted<Event>),
 ) -> RunSummary {
     let started = Instant::now();
-    emit(&Event::RunStarted {
+    let secrets = services.secrets.clone();
+    let mut emit = move |ev: Event| emit(&secrets.seal(ev));
+    emit(Event::RunStarted {
         collections: plan.len(),
     });
     let jobs = opts.jobs.max(1);
@@ -139,7 +142,7 @@ pub async fn run(
             }
             let done = matches!(ev, Event::CollectionFinished { .. });
             if i == current {
-                emit(&ev);
+                emit(ev);
             } else {
                 pending.entry(i).or_default().push(ev);
             }
@@ -149,7 +152,7 @@ pub async fn run(
             while current < total && finished[current] {
                 current += 1;
                 if let Some(evs) = pending.remove(&current) {
-                    evs.iter().for_each(&mut emit);
+                    evs.into_iter().for_each(&mut emit);
                 }
             }
         }
@@ -163,7 +166,7 @@ pub async fn run(
         duration: started.elapsed(),
         interrupted: ctx.cancelled(),
     };
-    emit(&Event::RunFinished(summary.clone()));
+    emit(Event::RunFinished(summary.clone()));
     summary
 }
 

@@ -92,9 +92,12 @@ async fn run_plan(
     };
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&events);
-    let summary = run(plan, opts, services, move |e: &Event| {
-        sink.lock().unwrap().push(e.clone())
-    })
+    let summary = run(
+        plan,
+        opts,
+        services,
+        move |e: &crate::secret::Redacted<Event>| sink.lock().unwrap().push(Event::clone(e)),
+    )
     .await;
     let events = events.lock().unwrap().clone();
     (events, summary)

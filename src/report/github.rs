@@ -59,7 +59,7 @@ impl Reporter for GithubReporter {
                 "::{token}::\n::error file={},line={}::{}\n::stop-commands::{token}",
                 property(&r.file.display().to_string()),
                 r.line,
-                data(&super::terminal::printable(&format!(
+                data(&super::text::printable(&format!(
                     "{} / {}: {message}",
                     r.collection_name, r.name
                 )))

@@ -10,6 +10,7 @@ mod masking;
 pub mod progress;
 pub mod summary;
 pub mod terminal;
+pub mod text;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -417,9 +417,13 @@ async fn read_body(
         .and_then(|(_, v)| v.trim().parse::<u64>().ok())
         .filter(|n| *n <= max)
         .unwrap_or(0);
-    let mut kept: Vec<u8> = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    let mut kept = Kept {
+        max,
+        total: 0,
+        bytes: Vec::with_capacity(usize::try_from(expected).unwrap_or(0)),
+    };
     if plain {
-        return read_plain(resp, max, kept).await;
+        return read_plain(resp, kept).await;
     }
     let stream = resp
         .bytes_stream()
@@ -432,7 +436,6 @@ async fn read_body(
         "zstd" => Box::new(ZstdDecoder::new(raw)),
         _ => Box::new(raw),
     };
-    let mut total: u64 = 0;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = reader.read(&mut buf).await.map_err(|e| {
@@ -445,44 +448,48 @@ async fn read_body(
         if n == 0 {
             break;
         }
-        total += n as u64;
-        if total <= max {
-            kept.extend_from_slice(&buf[..n]);
-        } else if !kept.is_empty() {
-            kept = Vec::new();
+        kept.push(&buf[..n]);
+    }
+    Ok(kept.body())
+}
+
+/// A body's bytes as they come: kept up to `max`, past it only counted (and what was kept
+/// let go).
+struct Kept {
+    max: u64,
+    total: u64,
+    bytes: Vec<u8>,
+}
+
+impl Kept {
+    fn push(&mut self, chunk: &[u8]) {
+        self.total += chunk.len() as u64;
+        if self.total <= self.max {
+            self.bytes.extend_from_slice(chunk);
+        } else if !self.bytes.is_empty() {
+            self.bytes = Vec::new();
         }
     }
-    Ok(if total > max {
-        Body::Counted(total)
-    } else {
-        Body::Kept(kept)
-    })
+
+    fn body(self) -> Body {
+        if self.total > self.max {
+            Body::Counted(self.total)
+        } else {
+            Body::Kept(self.bytes)
+        }
+    }
 }
 
 /// A body sent as is: its chunks go straight into `kept` (no decoder, no read buffer).
-async fn read_plain(
-    mut resp: reqwest::Response,
-    max: u64,
-    mut kept: Vec<u8>,
-) -> Result<Body, String> {
-    let mut total: u64 = 0;
+async fn read_plain(mut resp: reqwest::Response, mut kept: Kept) -> Result<Body, String> {
     while let Some(chunk) = resp
         .chunk()
         .await
         .map_err(|e| format!("reading the body: {}", root_cause(&e)))?
     {
-        total += chunk.len() as u64;
-        if total <= max {
-            kept.extend_from_slice(&chunk);
-        } else if !kept.is_empty() {
-            kept = Vec::new();
-        }
+        kept.push(&chunk);
     }
-    Ok(if total > max {
-        Body::Counted(total)
-    } else {
-        Body::Kept(kept)
-    })
+    Ok(kept.body())
 }
 
 fn build_client(o: &ClientOptions) -> Result<reqwest::Client, HttpError> {

@@ -12,6 +12,10 @@ use crate::format::model::{Action, Collection, Request};
 use crate::http::response::cut;
 use crate::report::event::{Event, Outcome, RequestResult};
 
+/// The most items a `for_each` list may have: each becomes a request with its own result
+/// in every report, so a runaway list would hold the run's memory and its reports.
+pub(super) const MAX_FOR_EACH: usize = 10_000;
+
 /// Run a request: once, once per `for_each` item, or not at all (skipped).
 pub(super) async fn run(
     ctx: &Ctx,
@@ -27,6 +31,12 @@ pub(super) async fn run(
     let items = {
         let render = render_for(ctx, r, state);
         match crate::http::builder::Render::value(&mut { render }, "for_each", list) {
+            Ok(Json::Array(items)) if items.len() > MAX_FOR_EACH => {
+                Err(StepError::Failed(format!(
+                    "`for_each` gives {} items; at most {MAX_FOR_EACH} run (split the list, or use --data for a data-driven run)",
+                    items.len()
+                )))
+            }
             Ok(Json::Array(items)) => Ok(items),
             Ok(other) => Err(StepError::Failed(format!(
                 "`for_each` must give a list, got {}",

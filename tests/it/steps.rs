@@ -285,3 +285,22 @@ fn item_outside_a_for_each_is_undefined_with_a_hint() {
     );
     assert!(out.stderr.contains("1 problem found"), "{}", out.stderr);
 }
+
+#[test]
+fn a_for_each_list_over_the_cap_fails_that_request_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::write(
+        dir.path(),
+        "c.yaml",
+        "requests:\n  - name: many\n    for_each: \"{{ range(10001) | list }}\"\n    url: http://127.0.0.1:9/{{ item }}\n",
+    );
+    let out = crate::support::run(dir.path(), &["run", "c.yaml"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("`for_each` gives 10001 items; at most 10000 run"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("0 passed, 1 failed"), "{}", out.stdout);
+}

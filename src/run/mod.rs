@@ -25,7 +25,9 @@ use tokio::sync::{mpsc, watch};
 use crate::format::model::{Collection, Request, Step};
 use crate::http::Http;
 use crate::http::oauth2::TokenCache;
-use crate::report::event::{CollectionInfo, Counts, Event, Outcome, RequestResult, RunSummary};
+use crate::report::event::{
+    CollectionInfo, Counts, Event, Outcome, Phase, PhaseKind, RequestResult, RunSummary,
+};
 use crate::secret::{Redacted, Secrets};
 use crate::template::Vars;
 
@@ -92,6 +94,34 @@ struct Ctx {
 impl Ctx {
     fn cancelled(&self) -> bool {
         *self.services.cancel.borrow()
+    }
+
+    pub(super) fn phase(&self, res: &mut RequestResult, kind: PhaseKind, since: Instant) {
+        res.phases.push(Phase {
+            kind,
+            start: since.duration_since(self.started),
+            duration: since.elapsed(),
+        });
+    }
+
+    pub(super) async fn sleep(&self, d: Duration) -> Result<(), StepError> {
+        if d.is_zero() {
+            return Ok(());
+        }
+        let mut cancel = self.services.cancel.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(d) => Ok(()),
+            _ = cancel.wait_for(|c| *c) => Err(StepError::Interrupted),
+        }
+    }
+
+    /// Run `f` unless the run is cancelled first.
+    pub(super) async fn cancellable<T>(&self, f: impl Future<Output = T>) -> Result<T, StepError> {
+        let mut cancel = self.services.cancel.clone();
+        tokio::select! {
+            v = f => Ok(v),
+            _ = cancel.wait_for(|c| *c) => Err(StepError::Interrupted),
+        }
     }
 }
 

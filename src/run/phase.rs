@@ -1,7 +1,7 @@
 //! What sending and receiving steps share: rendering with the collection's scope, `when`,
 //! phases and cancellable waits, captures and snapshots.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value as Json;
 
@@ -9,9 +9,7 @@ use super::renderer::{Missing, RunRender, StepError};
 use super::{CollectionState, Ctx};
 use crate::format::model::Request;
 use crate::http::response::Response;
-use crate::report::event::{
-    AssertionResult, CaptureResult, Outcome, Phase, PhaseKind, RequestResult,
-};
+use crate::report::event::{AssertionResult, CaptureResult, Outcome, PhaseKind, RequestResult};
 use crate::secret::{MASK, Secrets};
 use crate::template::json_text;
 
@@ -26,36 +24,6 @@ pub(super) fn render_for<'a>(
         file: &r.span.file.path,
         missing: &state.missing,
         not_run: &state.not_run,
-    }
-}
-
-impl Ctx {
-    pub(super) fn phase(&self, res: &mut RequestResult, kind: PhaseKind, since: Instant) {
-        res.phases.push(Phase {
-            kind,
-            start: since.duration_since(self.started),
-            duration: since.elapsed(),
-        });
-    }
-
-    pub(super) async fn sleep(&self, d: Duration) -> Result<(), StepError> {
-        if d.is_zero() {
-            return Ok(());
-        }
-        let mut cancel = self.services.cancel.clone();
-        tokio::select! {
-            _ = tokio::time::sleep(d) => Ok(()),
-            _ = cancel.wait_for(|c| *c) => Err(StepError::Interrupted),
-        }
-    }
-
-    /// Run `f` unless the run is cancelled first.
-    pub(super) async fn cancellable<T>(&self, f: impl Future<Output = T>) -> Result<T, StepError> {
-        let mut cancel = self.services.cancel.clone();
-        tokio::select! {
-            v = f => Ok(v),
-            _ = cancel.wait_for(|c| *c) => Err(StepError::Interrupted),
-        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! `/hook/{{ tenant }}/{{ batch }}/status` used to hold the runtime thread for minutes), and
 //! idle or half-open connections cannot take the run's file descriptors or memory.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -38,14 +38,7 @@ fn start(dir: &std::path::Path, fds: u32) -> (std::process::Child, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .strip_prefix("receive steps listen on ")
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no listen address in {line:?}"))
-        .to_string();
+    let addr = crate::support::listen_addr(&mut child);
     (child, addr)
 }
 
@@ -115,14 +108,7 @@ requests:
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .strip_prefix("receive steps listen on ")
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no listen address in {line:?}"))
-        .to_string();
+    let addr = crate::support::listen_addr(&mut child);
     // 10,000 segments that almost fit: every split of them is a candidate.
     let long = format!("/hook/{}x", "a/".repeat(10_000));
     assert_eq!(send(&addr, &long), "HTTP/1.1 404 Not Found");

@@ -318,6 +318,20 @@ pub fn spawn_mock(dir: &Path, file: &str, env: &[(&str, &str)]) -> (std::process
     (child, addr)
 }
 
+/// The address a `baton run -v` child with receive steps announced on its first line of
+/// stderr (`receive steps listen on ADDR ...`).
+pub fn listen_addr(child: &mut std::process::Child) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.strip_prefix("receive steps listen on ")
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no listen address in {line:?}"))
+        .to_string()
+}
+
 pub fn write(dir: &Path, name: &str, text: &str) {
     let path = dir.join(name);
     if let Some(p) = path.parent() {

@@ -38,8 +38,12 @@ pub enum Command {
     /// baton YAML (import postman, postman-env, curl, openapi)
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Print the JSON Schema of the collection format (for editors)
-    Schema,
+    /// Print the JSON Schema of the collection format (for editors), or of the JSON report
+    Schema {
+        /// The schema of `--report json` output instead of the collection format's
+        #[arg(long)]
+        report: bool,
+    },
     /// Rewrite collections with their keys in the canonical order (comments kept)
     Fmt {
         paths: Vec<PathBuf>,
@@ -252,17 +256,26 @@ pub fn main() -> i32 {
             let s = settings::export(cmd);
             outcome(engine::export_curl(&s, &console), &console, |()| EXIT_OK)
         }
-        Command::Schema => {
-            let _ = console.print(&crate::format::raw::schema_text());
-            EXIT_OK
+        Command::Schema { report } => {
+            let text = if report {
+                REPORT_SCHEMA.to_string()
+            } else {
+                crate::format::raw::schema_text()
+            };
+            outcome(console.emit(&text), &console, |()| EXIT_OK)
         }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "baton", &mut console.out());
-            EXIT_OK
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "baton", &mut script);
+            let text = String::from_utf8_lossy(&script);
+            outcome(console.emit(&text), &console, |()| EXIT_OK)
         }
     }
 }
+
+/// The JSON Schema of `--report json` (docs/report-json.md).
+const REPORT_SCHEMA: &str = include_str!("../../schema/report.schema.json");
 
 /// The exit code of a command's outcome; an error is said on stderr first.
 fn outcome<T>(r: Result<T, EngineError>, console: &Console, code: impl FnOnce(T) -> i32) -> i32 {

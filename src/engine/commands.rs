@@ -75,12 +75,12 @@ pub fn serve_mock(s: &MockSettings, console: &Console) -> Result<(), EngineError
         let running = crate::mock::start(mock, options).await.map_err(|e| {
             EngineError::Failed(format!("cannot listen on 127.0.0.1:{}: {e}", s.port))
         })?;
-        let _ = console.print(&format!(
+        console.emit(&format!(
             "mock: serving {} ({routes} route{}) on {} (variable {var})\n",
             s.file.display(),
             plural(routes),
             running.url
-        ));
+        ))?;
         super::signals::wait().await;
         running.stop().await;
         Ok(())
@@ -184,7 +184,9 @@ fn write_out(imported: Imported, out: Option<PathBuf>, console: &Console) -> Res
     for (name, yaml) in &imported.files {
         let path = dir.join(name);
         std::fs::write(&path, yaml).map_err(|e| format!("{}: {e}", path.display()))?;
-        let _ = console.print(&format!("wrote {}\n", path.display()));
+        console
+            .emit(&format!("wrote {}\n", path.display()))
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -210,7 +212,7 @@ pub fn fmt(paths: &[PathBuf], check: bool, console: &Console) -> Result<FmtOutco
             Ok(None) => {}
             Ok(Some(said)) => {
                 outcome.unformatted += 1;
-                let _ = console.print(&format!("{said} {}\n", path.display()));
+                console.emit(&format!("{said} {}\n", path.display()))?;
             }
             Err(e) => {
                 outcome.errors += 1;

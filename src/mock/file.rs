@@ -27,6 +27,35 @@ impl MockFile {
     pub fn serves(&self) -> &str {
         &self.serves
     }
+
+    /// The run's variables this mock's templates read as `vars.NAME` (a callback's
+    /// `url: "{{ vars.callback_url }}/mo-sms"`): a `--var` they use is not unused.
+    pub fn run_variables(&self) -> std::collections::BTreeSet<String> {
+        let mut templates = Vec::new();
+        for respond in self.routes.iter().flat_map(|r| &r.responses) {
+            templates.extend(respond.headers.iter().map(|(_, t)| t));
+            respond.body.templates(&mut templates);
+            if let Some(cb) = &respond.callback {
+                templates.push(&cb.url);
+                templates.extend(cb.headers.iter().map(|(_, t)| t));
+                cb.body.templates(&mut templates);
+            }
+        }
+        templates
+            .into_iter()
+            .flat_map(|t| t.members_of("vars"))
+            .collect()
+    }
+}
+
+impl Body {
+    fn templates<'a>(&'a self, out: &mut Vec<&'a Tmpl>) {
+        match self {
+            Body::None => {}
+            Body::Json(v) => v.templates(out),
+            Body::Text(t) => out.push(t),
+        }
+    }
 }
 
 #[derive(Debug)]

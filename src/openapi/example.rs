@@ -2,7 +2,11 @@
 //! an example that a validating server would refuse is reported, and a value from the
 //! schema is sent instead.
 
-use jsonschema::{Draft, Registry};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value as Json;
 
 use super::refs::Docs;
@@ -10,6 +14,9 @@ use super::refs::Docs;
 /// Validates values against schemas of one document (`$ref`s resolve into its files).
 pub(super) struct Examples {
     registry: Option<Registry<'static>>,
+    /// Validators by their schema's text: an import checks many values against the same
+    /// few schemas, and compiling one follows every `$ref` it reaches.
+    compiled: RefCell<HashMap<String, Option<Rc<Validator>>>>,
 }
 
 impl Examples {
@@ -29,22 +36,37 @@ impl Examples {
             .extend(resources)
             .and_then(|b| b.prepare())
             .ok();
-        Examples { registry }
+        Examples {
+            registry,
+            compiled: RefCell::new(HashMap::new()),
+        }
     }
 
     /// Why `value` does not match `schema` (the first error, at its JSONPath), or `None`
     /// when it does or the schema cannot be compiled (then nothing is known).
     pub fn problem(&self, schema: &Json, value: &Json) -> Option<String> {
-        let registry = self.registry.as_ref()?;
-        let validator = jsonschema::options()
-            .with_draft(Draft::Draft202012)
-            .should_validate_formats(true)
-            .with_registry(registry)
-            .build(schema)
-            .ok()?;
+        let validator = self.validator(schema)?;
         let e = validator.iter_errors(value).next()?;
         let at = super::contract::json_path(e.instance_path().as_str(), value);
         Some(format!("{at}: {}", super::prepare::shorten(&e.to_string())))
+    }
+
+    fn validator(&self, schema: &Json) -> Option<Rc<Validator>> {
+        let registry = self.registry.as_ref()?;
+        let key = schema.to_string();
+        let mut compiled = self.compiled.borrow_mut();
+        compiled
+            .entry(key)
+            .or_insert_with(|| {
+                jsonschema::options()
+                    .with_draft(Draft::Draft202012)
+                    .should_validate_formats(true)
+                    .with_registry(registry)
+                    .build(schema)
+                    .ok()
+                    .map(Rc::new)
+            })
+            .clone()
     }
 
     pub fn valid(&self, schema: &Json, value: &Json) -> bool {

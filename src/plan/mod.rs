@@ -114,6 +114,8 @@ pub fn check(inputs: &Inputs, secrets: Secrets) -> Result<Checked, PlanError> {
         let used = collections.iter().flat_map(check::used_variables).collect();
         diags.extend(unused_mocks(&mocks, &inputs.mocks, &used));
         if inputs.check_variables {
+            let mut used = used;
+            used.extend(mocks.iter().flat_map(MockFile::run_variables));
             warnings.extend(unused_vars(&outside, &used));
         }
     }

@@ -281,13 +281,8 @@ pub fn failure_lines(r: &RequestResult) -> Vec<String> {
     if let Some(m) = &r.message {
         out.push(m.clone());
     }
-    for c in r.captures.iter().filter(|c| c.error.is_some()) {
-        out.push(format!(
-            "capture `{}`: {}",
-            c.name,
-            c.error.as_deref().unwrap_or_default()
-        ));
-    }
+    // Expectations first: a capture usually fails because the response is not the one
+    // expected (a 400 has no `$.id`), and the status says why.
     for a in r.assertions.iter().filter(|a| !a.passed) {
         out.push(a.headline());
         if let Some(m) = &a.message {
@@ -296,6 +291,13 @@ pub fn failure_lines(r: &RequestResult) -> Vec<String> {
         if let Some(d) = &a.diff {
             out.push(d.trim_end().to_string());
         }
+    }
+    for c in r.captures.iter().filter(|c| c.error.is_some()) {
+        out.push(format!(
+            "capture `{}`: {}",
+            c.name,
+            c.error.as_deref().unwrap_or_default()
+        ));
     }
     out
 }

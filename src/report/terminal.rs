@@ -39,6 +39,8 @@ const RED: Style = AnsiColor::Red.on_default();
 const YELLOW: Style = AnsiColor::Yellow.on_default();
 const DIM: Style = Style::new().dimmed();
 const BOLD: Style = Style::new().bold();
+/// The most of a captured value `-v` shows.
+const CAPTURE_SHOWN: usize = 200;
 
 impl TerminalReporter {
     pub fn new(out: Box<dyn Write + Send>, color: bool, verbosity: Verbosity) -> Self {
@@ -111,6 +113,10 @@ impl TerminalReporter {
                 writeln!(self.out, "      {text}")?;
             }
         }
+        // Expectations before captures: the status says why a capture found nothing.
+        for a in r.assertions.iter().filter(|a| !a.passed) {
+            self.failed_assertion(a)?;
+        }
         for c in r.captures.iter().filter(|c| c.error.is_some()) {
             let text = format!(
                 "capture `{}`: {}",
@@ -119,9 +125,6 @@ impl TerminalReporter {
             );
             let text = self.paint(RED, &one_line(&text));
             writeln!(self.out, "      {text}")?;
-        }
-        for a in r.assertions.iter().filter(|a| !a.passed) {
-            self.failed_assertion(a)?;
         }
         Ok(())
     }
@@ -140,14 +143,9 @@ impl TerminalReporter {
             .as_ref()
             .map(|s| s.status.to_string())
             .unwrap_or_else(|| "---".into());
-        // Under `retry` each attempt is checked on its own: the time is the last attempt's.
-        let last_send = (r.attempts > 1)
-            .then(|| r.phases.iter().rfind(|p| p.kind == PhaseKind::Send))
-            .flatten();
-        let time = match last_send {
-            _ if r.outcome == Outcome::Skipped => "skipped".to_string(),
-            Some(p) => human(p.duration),
-            None => human(r.duration),
+        let time = match r.outcome {
+            Outcome::Skipped => "skipped".to_string(),
+            _ => human(shown_time(r)),
         };
         let attempts = if r.attempts > 1 {
             format!(" ({} attempts)", r.attempts)
@@ -186,6 +184,29 @@ impl TerminalReporter {
             && r.request.is_some()
         {
             self.exchange_response(resp, r)?;
+        }
+        self.captured(r)
+    }
+
+    /// What each capture stored (masked; a `secret` capture shows `***`), as later requests
+    /// will render it: `-v` shows them, where a wrong type or value is easiest to see.
+    fn captured(&mut self, r: &RequestResult) -> std::io::Result<()> {
+        for c in &r.captures {
+            let Some(v) = &c.value else { continue };
+            let mut text = match v {
+                serde_json::Value::String(s) if c.secret => s.clone(),
+                v => v.to_string(),
+            };
+            if text.len() > CAPTURE_SHOWN {
+                let end = (0..=CAPTURE_SHOWN)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
+                text.truncate(end);
+                text.push('…');
+            }
+            let line = self.paint(DIM, &one_line(&format!("captured {} = {text}", c.name)));
+            writeln!(self.out, "      {line}")?;
         }
         Ok(())
     }
@@ -290,7 +311,10 @@ impl TerminalReporter {
         resp: &ReceivedResponse,
         r: &RequestResult,
     ) -> std::io::Result<()> {
-        let line = self.paint(DIM, &format!("< {} ({})", resp.status, human(r.duration)));
+        let line = self.paint(
+            DIM,
+            &format!("< {} ({})", resp.status, human(shown_time(r))),
+        );
         writeln!(self.out, "      {line}")?;
         if self.verbosity >= Verbosity::VeryVerbose {
             self.lines("<", resp.headers.iter().map(|(k, v)| format!("{k}: {v}")))?;
@@ -301,6 +325,15 @@ impl TerminalReporter {
         }
         Ok(())
     }
+}
+
+/// The time a request's lines show: under `retry` each attempt is checked on its own, so it
+/// is the last attempt's (the headline also gives the attempt count).
+fn shown_time(r: &RequestResult) -> std::time::Duration {
+    let last_send = (r.attempts > 1)
+        .then(|| r.phases.iter().rfind(|p| p.kind == PhaseKind::Send))
+        .flatten();
+    last_send.map_or(r.duration, |p| p.duration)
 }
 
 impl crate::report::event::Reporter for TerminalReporter {

@@ -223,6 +223,24 @@ impl Tmpl {
         &self.vars
     }
 
+    /// The attributes of `root` this template reads: `["callback_url"]` for
+    /// `{{ vars.callback_url }}/mo` and `root` = `vars`.
+    pub fn members_of(&self, root: &str) -> Vec<String> {
+        let nested = match &self.kind {
+            Compiled::Expr(e) => e.undeclared_variables(true),
+            Compiled::Text(t) => t.borrow_dependent().undeclared_variables(true),
+            Compiled::Literal | Compiled::Var(_) | Compiled::Simple(_) => return Vec::new(),
+        };
+        let prefix = format!("{root}.");
+        nested
+            .into_iter()
+            .filter_map(|n| {
+                let rest = n.strip_prefix(&prefix)?;
+                Some(rest.split('.').next().unwrap_or(rest).to_string())
+            })
+            .collect()
+    }
+
     fn check_defined(&self, vars: &Vars) -> Result<(), TemplateError> {
         for name in self.vars.iter() {
             if !vars.contains(name) {

@@ -106,10 +106,24 @@ fn under_retry_duration_is_per_attempt_and_the_line_shows_the_last_attempt() {
             server.url
         ),
     );
-    let out = run(dir.path(), &["run", "c.yaml", "--report", "json=r.json"]);
+    let out = run(
+        dir.path(),
+        &["run", "c.yaml", "--report", "json=r.json", "-v"],
+    );
     assert_eq!(out.code, 0, "{}", out.stdout);
     let line = out.stdout.lines().find(|l| l.contains("poll")).unwrap();
     assert!(line.ends_with("(3 attempts)"), "{line}");
+    // `-v`'s response line shows the same time as the request line.
+    let time = line.split_whitespace().nth(4).unwrap();
+    let response = out
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("< 200"))
+        .unwrap();
+    assert!(
+        response.ends_with(&format!("({time})")),
+        "{line}\n{response}"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
     let total_ms = json["collections"][0]["requests"][0]["duration_ms"]
@@ -129,6 +143,54 @@ fn under_retry_duration_is_per_attempt_and_the_line_shows_the_last_attempt() {
     assert!(shown_ms < 400.0, "{line}");
 }
 
+#[test]
+fn verbose_shows_what_each_capture_stored_masking_secrets() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "requests:\n  - name: login\n    method: POST\n    url: {}/api/v1/authenticate\n    json: {{ application_token: {APP} }}\n    capture:\n      token: {{ json: $.auth_token, secret: true }}\n      kind: {{ status: true }}\n",
+            server.url,
+            APP = crate::support::APP_TOKEN
+        ),
+    );
+    let out = run(dir.path(), &["run", "c.yaml", "-v"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("captured token = ***"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("captured kind = 200"), "{}", out.stdout);
+    // Without -v, nothing of the kind.
+    let out = run(dir.path(), &["run", "c.yaml"]);
+    assert!(!out.stdout.contains("captured"), "{}", out.stdout);
+}
+
+#[test]
+fn a_failed_status_is_shown_before_the_capture_it_broke() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "requests:\n  - name: order\n    url: {}/status/400\n    expect: {{ status: 201 }}\n    capture:\n      order_id: $.id\n",
+            server.url
+        ),
+    );
+    let out = run(dir.path(), &["run", "c.yaml", "--report", "junit=j.xml"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let status = out.stdout.find("expected 201, got 400").unwrap();
+    let capture = out.stdout.find("capture `order_id`").unwrap();
+    assert!(status < capture, "{}", out.stdout);
+    let junit = std::fs::read_to_string(dir.path().join("j.xml")).unwrap();
+    let message = junit.split("message=\"").nth(1).unwrap();
+    assert!(message.starts_with("status"), "{junit}");
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn an_error_writing_stdout_exits_non_zero_with_a_message() {
@@ -143,7 +205,20 @@ fn an_error_writing_stdout_exits_non_zero_with_a_message() {
         .write(true)
         .open("/dev/full")
         .expect("/dev/full exists on Linux");
-    for args in [&["run", "c.yaml"][..], &["check", "c.yaml"][..]] {
+    write(
+        dir.path(),
+        "unformatted.yaml",
+        &format!("requests:\n  - url: {}/text\n    name: r\n", server.url),
+    );
+    for args in [
+        &["run", "c.yaml"][..],
+        &["check", "c.yaml"][..],
+        &["schema"][..],
+        &["schema", "--report"][..],
+        &["completions", "bash"][..],
+        &["fmt", "--check", "unformatted.yaml"][..],
+        &["import", "curl", "curl http://127.0.0.1:1/x"][..],
+    ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
             .args(args)
             .current_dir(dir.path())

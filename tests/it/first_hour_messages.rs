@@ -156,6 +156,27 @@ fn an_unused_var_is_a_warning_with_a_did_you_mean() {
     );
     let out = run(dir.path(), &["run", "c.yaml", "--var", "user_id=7"]);
     assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    // A `--var` only a mock's templates read (`vars.NAME`) is used too.
+    write(
+        dir.path(),
+        "mock.yaml",
+        "serves: base_url\nroutes:\n  - when: { path: /text }\n    respond:\n      body: \"{{ vars.greeting }}\"\n",
+    );
+    let out = run(
+        dir.path(),
+        &[
+            "run",
+            "c.yaml",
+            "--mock",
+            "mock.yaml",
+            "--var",
+            "greeting=hi",
+            "-vv",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    assert!(out.stdout.contains("hi"), "{}", out.stdout);
 }
 
 #[test]

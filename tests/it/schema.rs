@@ -18,6 +18,14 @@ fn committed_schema_is_fresh() {
     );
 }
 
+#[test]
+fn schema_report_prints_the_committed_report_schema() {
+    let out = crate::support::run(&root(), &["schema", "--report"]);
+    assert_eq!(out.code, 0);
+    let committed = std::fs::read_to_string(root().join("schema/report.schema.json")).unwrap();
+    assert_eq!(out.stdout, committed);
+}
+
 fn collections(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();

@@ -11,6 +11,9 @@ use serde_json::Value as Json;
 
 use super::refs::Docs;
 
+/// The most compiled validators kept at once.
+const MAX_COMPILED: usize = 64;
+
 /// Validates values against schemas of one document (`$ref`s resolve into its files).
 pub(super) struct Examples {
     registry: Option<Registry<'static>>,
@@ -55,6 +58,10 @@ impl Examples {
         let registry = self.registry.as_ref()?;
         let key = schema.to_string();
         let mut compiled = self.compiled.borrow_mut();
+        if compiled.len() >= MAX_COMPILED && !compiled.contains_key(&key) {
+            // A validator holds every schema its `$ref`s reach: keep memory bounded.
+            compiled.clear();
+        }
         compiled
             .entry(key)
             .or_insert_with(|| {

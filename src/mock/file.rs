@@ -132,11 +132,12 @@ impl Route {
         self.responses.get(turn.min(last))
     }
 
-    /// The path parameters when this route matches the request.
+    /// The path parameters when this route matches the request (`parts`: its path split
+    /// at `/`, trailing slashes dropped, split once for every route).
     pub fn matches(
         &self,
         method: &str,
-        path: &str,
+        parts: &[&str],
         query: &[(String, String)],
         headers: &HeaderMap,
         json: Option<&Json>,
@@ -150,11 +151,10 @@ impl Route {
         }
         let mut params = Vec::new();
         if let Some(segs) = &self.path {
-            let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
             if parts.len() != segs.len() {
                 return None;
             }
-            for (seg, part) in segs.iter().zip(parts) {
+            for (seg, &part) in segs.iter().zip(parts) {
                 match seg {
                     Segment::Literal(l) if l == part => {}
                     Segment::Literal(_) => return None,

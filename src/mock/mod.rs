@@ -112,10 +112,15 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
             .into_owned()
             .collect();
     let json_body: Option<Json> = serde_json::from_slice(&body).ok();
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     for route in &app.mock.routes {
-        let Some(params) =
-            route.matches(method.as_str(), path, &query, &headers, json_body.as_ref())
-        else {
+        let Some(params) = route.matches(
+            method.as_str(),
+            &parts,
+            &query,
+            &headers,
+            json_body.as_ref(),
+        ) else {
             continue;
         };
         let Some(respond) = route.next_response() else {

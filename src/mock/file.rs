@@ -48,6 +48,11 @@ impl MockFile {
     }
 }
 
+/// A request path split at `/`, trailing slashes dropped, as routes compare it.
+pub fn split_path(path: &str) -> Vec<&str> {
+    path.trim_end_matches('/').split('/').collect()
+}
+
 impl Body {
     fn templates<'a>(&'a self, out: &mut Vec<&'a Tmpl>) {
         match self {
@@ -132,9 +137,20 @@ impl Route {
         self.responses.get(turn.min(last))
     }
 
-    /// The path parameters when this route matches the request (`parts`: its path split
-    /// at `/`, trailing slashes dropped, split once for every route).
+    /// The path parameters when this route matches the request.
     pub fn matches(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+        headers: &HeaderMap,
+        json: Option<&Json>,
+    ) -> Option<Vec<(String, String)>> {
+        self.matches_split(method, &split_path(path), query, headers, json)
+    }
+
+    /// The same, with the path already split by `split_path` (once for every route).
+    pub fn matches_split(
         &self,
         method: &str,
         parts: &[&str],

@@ -112,9 +112,9 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
             .into_owned()
             .collect();
     let json_body: Option<Json> = serde_json::from_slice(&body).ok();
-    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let parts = file::split_path(path);
     for route in &app.mock.routes {
-        let Some(params) = route.matches(
+        let Some(params) = route.matches_split(
             method.as_str(),
             &parts,
             &query,

@@ -19,6 +19,7 @@ mod files;
 mod request;
 mod scope;
 pub(crate) mod script;
+mod url;
 
 use scope::Scope;
 
@@ -33,9 +34,11 @@ pub fn postman(json: &str, split_folders: bool) -> Result<Imported, ImportError>
 pub fn postman_to(json: &str, out: Option<&Path>) -> Result<Imported, ImportError> {
     let root: Json = serde_json::from_str(json)?;
     let (obj, items) = collection_parts(&root)?;
+    // v2 keeps the name under `info`; Newman also reads one at the top.
     let name = obj
         .get("info")
         .and_then(|i| i.get("name"))
+        .or_else(|| obj.get("name"))
         .and_then(Json::as_str)
         .unwrap_or("postman")
         .to_string();
@@ -44,7 +47,13 @@ pub fn postman_to(json: &str, out: Option<&Path>) -> Result<Imported, ImportErro
     let mut vars = Vec::new();
     cx.variables(obj.get("variable"), &mut vars, "the collection");
     let default_auth = cx.collection_auth(obj.get("auth"));
-    let scope = cx.scope(obj.get("event"), "collection", &Scope::default(), None);
+    let scope = scope::scope(
+        &mut cx,
+        obj.get("event"),
+        "collection",
+        &Scope::default(),
+        None,
+    );
     let top = std::mem::take(&mut cx.scope_notes);
     cx.top_comments.extend(top);
 
@@ -53,7 +62,8 @@ pub fn postman_to(json: &str, out: Option<&Path>) -> Result<Imported, ImportErro
     cx.script_vars(&mut vars);
     let groups = group(flat, out.is_some());
     let mut imported = Imported::default();
-    cx.files(
+    files::files(
+        &mut cx,
         groups,
         &name,
         &vars,
@@ -271,7 +281,7 @@ impl Cx {
     }
 
     fn collection_auth(&mut self, auth: Option<&Json>) -> Option<Y> {
-        match auth.map(|a| self.auth(a)) {
+        match auth.map(|a| auth::auth(self, a)) {
             Some(AuthOut::Set(y)) => Some(y),
             Some(AuthOut::Unsupported(kind)) => {
                 self.warnings.push(format!(
@@ -340,7 +350,8 @@ impl Cx {
                 let mut inner_path = path.to_vec();
                 inner_path.push(name.clone());
                 self.variables(item.get("variable"), vars, &format!("folder `{name}`"));
-                let inner = self.scope(
+                let inner = scope::scope(
+                    self,
                     item.get("event"),
                     &format!("folder `{name}`"),
                     scope,
@@ -356,7 +367,7 @@ impl Cx {
                     None => self.top_comments.extend(notes),
                 }
             } else {
-                let (body, kept, dropped) = self.request(item, &name, scope);
+                let (body, kept, dropped) = request::request(self, item, &name, scope);
                 out.push(Flat {
                     folder: path.first().cloned(),
                     path: path.to_vec(),

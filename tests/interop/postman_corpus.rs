@@ -15,7 +15,7 @@ use serde_json::Value;
 /// check is not a part of the response (variables, the sandbox's own libraries), or the
 /// local stand-in server answers otherwise than the service they were written for. A new
 /// one fails the test, and so does one that is fixed (take it out of this list).
-const KNOWN_FALSE_GREEN: [(&str, &str, &str); 9] = [
+const KNOWN_FALSE_GREEN: [(&str, &str, &str); 8] = [
     (
         "newman-disabled-and-duplicates.postman_collection.json",
         "HTTPBIN/get",
@@ -55,12 +55,6 @@ const KNOWN_FALSE_GREEN: [(&str, &str, &str); 9] = [
         "newman-v2-regression-tests.postman_collection.json",
         "Variables as query parameters",
         "compares with an unset variable, undefined in Newman's script but its `{{name}}` text in baton",
-    ),
-    (
-        "newman-whatwg-url.postman_collection.json",
-        "Parsing / multiple : and @ in auth",
-        "reads `authorization` from the echoed headers, which httpbin spells `Authorization`; the \
-         expected value is computed (Buffer.from(..).toString('base64')), which the import does not evaluate",
     ),
     (
         "newman-whatwg-url.postman_collection.json",

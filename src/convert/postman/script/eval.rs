@@ -241,6 +241,15 @@ impl Walker<'_, '_> {
         match e {
             Expression::ParenthesizedExpression(p) => self.eval(&p.expression),
             Expression::Identifier(id) => self.ident(id.name.as_str()),
+            Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
+                // `'Basic ' + token`: text joined at import when both sides are known.
+                match (self.eval(&b.left)?, self.eval(&b.right)?) {
+                    (Sym::Lit(l), Sym::Lit(r)) if l.is_string() || r.is_string() => Some(Sym::Lit(
+                        Json::String([l, r].iter().map(js_text).collect::<Option<String>>()?),
+                    )),
+                    _ => None,
+                }
+            }
             Expression::BinaryExpression(_) => self.cond(e).map(Sym::Cond),
             Expression::LogicalExpression(l) if l.operator == LogicalOperator::And => {
                 self.cond(e).map(Sym::Cond)
@@ -304,6 +313,28 @@ impl Walker<'_, '_> {
                 _ => return None,
             },
             "responseHeaders" => (Sym::Header(self.key(links.first()?)?), 1),
+            "CryptoJS" => match c(0)? {
+                (hash @ ("MD5" | "SHA256"), args) => {
+                    let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
+                        return None;
+                    };
+                    (Sym::Lit(Json::String(digest_hex(hash, &text))), 1)
+                }
+                _ => return None,
+            },
+            "Buffer" => match (c(0)?, c(1)?) {
+                (("from", args), ("toString", [enc])) if args.len() == 1 => {
+                    let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
+                        return None;
+                    };
+                    let enc = enc.as_expression().and_then(literal)?;
+                    (enc == "base64").then_some(())?;
+                    use base64::Engine as _;
+                    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+                    (Sym::Lit(Json::String(b64)), 2)
+                }
+                _ => return None,
+            },
             "tv4" => match c(0)? {
                 ("validate", args) => {
                     if self.eval(arg(args, 0)?)? != Sym::Json("$".into()) {
@@ -409,6 +440,9 @@ impl Walker<'_, '_> {
                     Sym::Lit(Json::from(s.chars().count()))
                 }
                 (Sym::Lit(Json::Array(a)), Link::Prop("length")) => Sym::Lit(Json::from(a.len())),
+                (Sym::Lit(Json::String(s)), Link::Call("toString", [])) => {
+                    Sym::Lit(Json::String(s))
+                }
                 _ => return None,
             };
         }
@@ -476,4 +510,23 @@ impl Walker<'_, '_> {
             },
         }
     }
+}
+
+/// A value as JavaScript's `+` joins it into text: strings and numbers.
+fn js_text(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `CryptoJS.MD5(text)` / `CryptoJS.SHA256(text)` as lowercase hex, computed at import.
+fn digest_hex(hash: &str, text: &str) -> String {
+    use md5::Digest as _;
+    let bytes: Vec<u8> = match hash {
+        "MD5" => md5::Md5::digest(text.as_bytes()).to_vec(),
+        _ => sha2::Sha256::digest(text.as_bytes()).to_vec(),
+    };
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -215,9 +215,10 @@ fn header_presence_and_whole_body() {
         [
             "Header(\"WWW-Authenticate\"): { matches: . }",
             "Header(\"Authorization\"): { exists: false }",
-            "Json(\"$\"): { eq: { authenticated: true } }",
         ]
     );
+    // `jsonBody(object)` asserts nothing in Postman: translated into no check at all.
+    assert_eq!((t.dropped_lines, t.dropped), (0, 0));
 }
 
 #[test]
@@ -248,4 +249,32 @@ fn deep_or_long_scripts_do_not_exhaust_the_stack() {
         assert!(t.checks.is_empty());
         assert!(t.comments[0].contains("nests too deep"));
     }
+}
+
+#[test]
+fn text_known_at_import_is_computed() {
+    let mut names = Names::default();
+    let t = translate(
+        "const {headers: {authorization}} = pm.response.json();\n\
+         pm.expect(authorization).to.equal('Basic ' + Buffer.from('us@r:p').toString('base64'));\n\
+         pm.globals.set('a', CryptoJS.MD5('samplePayload').toString());\n\
+         pm.expect(pm.response.code).to.equal(1 + 2);",
+        Kind::Test,
+        &mut names,
+    );
+    assert_eq!(t.checks.len(), 1, "{t:?}");
+    assert_eq!(
+        t.checks[0].target,
+        Target::Json("$.headers.authorization".into())
+    );
+    assert_eq!(
+        t.checks[0].pred,
+        Y::Map(vec![("eq".into(), Y::str("Basic dXNAcjpw"))])
+    );
+    assert_eq!(
+        t.vars,
+        vec![("a".to_string(), Y::str("da9ebb087d8e926c503e4909d9203a04"))]
+    );
+    // Numbers added are not text joined: not translated.
+    assert_eq!(t.dropped_lines, 1);
 }

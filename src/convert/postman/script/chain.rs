@@ -313,6 +313,17 @@ fn response_word(st: &mut Chain, w: &str) -> Option<()> {
             Y::Map(vec![("gt".into(), Y::Int(0))]),
         )),
         _ if FILLERS.contains(&w) || w == "a" || w == "an" => {}
+        // Status codes run from 100 to 599: outside an end range is one comparison; outside
+        // a middle range would need an "or" (left as a comment).
+        _ if st.negated && matches!(w, "info" | "serverError" | "error") => {
+            let (op, code) = match w {
+                "info" => ("ge", 200),
+                "serverError" => ("lt", 500),
+                _ => ("lt", 400),
+            };
+            st.checks.push(Check::new(Target::Status, op, Y::Int(code)));
+        }
+        _ if st.negated && matches!(w, "success" | "redirection" | "clientError") => return None,
         _ => st.push(Check {
             target: Target::Status,
             pred: status_word(w)?,

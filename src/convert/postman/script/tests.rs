@@ -128,7 +128,7 @@ fn try_catch_wrapper_and_response_assertions() {
             "Json(\"$.data.items[0].id\"): { eq: 7 }",
             "Header(\"X-Id\"): { exists: true }",
             "Status: { eq: 201 }",
-            "Status: { not: { ge: 400, lt: 600 } }",
+            "Status: { lt: 400 }",
         ]
     );
     assert_eq!(t.dropped_lines, 0);
@@ -276,5 +276,15 @@ fn text_known_at_import_is_computed() {
         vec![("a".to_string(), Y::str("da9ebb087d8e926c503e4909d9203a04"))]
     );
     // Numbers added are not text joined: not translated.
+    assert_eq!(t.dropped_lines, 1);
+}
+
+#[test]
+fn outside_a_status_range() {
+    let t = run("pm.response.to.not.be.serverError;\npm.response.to.not.be.info;");
+    assert_eq!(shown(&t), ["Status: { lt: 500 }", "Status: { ge: 200 }"]);
+    // Outside 2xx is "below 200 or from 300": no single check says it.
+    let t = run("pm.response.to.not.be.success;");
+    assert!(t.checks.is_empty());
     assert_eq!(t.dropped_lines, 1);
 }

@@ -44,6 +44,8 @@ struct Walker<'s, 'n> {
     dropped_spans: Vec<Span>,
     /// Inside an `if`: setters still become captures, checks stay comments.
     conditional: usize,
+    /// Assertions understood that check nothing in Postman either (`jsonBody({...})`).
+    vacuous: usize,
 }
 
 /// What one script turned into, and what it left as comments.
@@ -165,7 +167,9 @@ fn span_lines(source: &str, span: Span) -> std::ops::RangeInclusive<usize> {
 /// How many assertions a piece of script holds, by the calls that make them.
 fn assertions_in(text: &str) -> usize {
     let tests = text.matches("tests[").count() + text.matches("tests.").count();
-    let expects = text.matches("expect(").count() + text.matches("pm.response.to.").count();
+    let expects = text.matches("expect(").count()
+        + text.matches("pm.response.to.").count()
+        + text.matches("pm.request.to.").count();
     tests + expects
 }
 

@@ -288,3 +288,13 @@ fn outside_a_status_range() {
     assert!(t.checks.is_empty());
     assert_eq!(t.dropped_lines, 1);
 }
+
+#[test]
+fn a_test_with_a_vacuous_assertion_keeps_only_what_is_not_understood() {
+    let t = run(
+        "pm.test('x', function () {\n  pm.response.to.have.jsonBody({ a: 1 });\n  pm.request.to.have.header('A');\n});",
+    );
+    assert!(t.checks.is_empty());
+    // Only the `pm.request` line is a comment, not the whole test.
+    assert_eq!((t.dropped_lines, t.dropped), (1, 1), "{t:?}");
+}

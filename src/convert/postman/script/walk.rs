@@ -40,6 +40,7 @@ impl<'s, 'n> Walker<'s, 'n> {
             out: Translated::default(),
             dropped_spans: Vec::new(),
             conditional: 0,
+            vacuous: 0,
         }
     }
 
@@ -166,6 +167,7 @@ impl<'s, 'n> Walker<'s, 'n> {
             self.dropped_spans.len(),
             self.out.dropped,
         );
+        let vacuous = self.vacuous;
         match body {
             Body::Block(list) => self.statements(list),
             Body::Expr(x) => {
@@ -178,7 +180,9 @@ impl<'s, 'n> Walker<'s, 'n> {
                 }
             }
         }
-        let translated = self.out.checks.len() > before.0 || self.out.captures.len() > before.1;
+        let translated = self.out.checks.len() > before.0
+            || self.out.captures.len() > before.1
+            || self.vacuous > vacuous;
         let dropped_any = self.dropped_spans.len() > before.3;
         if !translated && dropped_any {
             // Nothing inside was understood: keep the whole test as one comment.
@@ -267,11 +271,13 @@ impl<'s, 'n> Walker<'s, 'n> {
             ("pm", None, Some(("expect", args))) => {
                 let subject = self.eval(arg(args, 0)?)?;
                 let checks = self.chai(subject, &links[1..])?;
+                self.vacuous += usize::from(checks.is_empty());
                 self.out.checks.extend(checks);
                 Some(())
             }
             ("pm", Some("response"), _) if links.get(1).and_then(Link::prop) == Some("to") => {
                 let checks = self.chai(Sym::Response, &links[1..])?;
+                self.vacuous += usize::from(checks.is_empty());
                 self.out.checks.extend(checks);
                 Some(())
             }

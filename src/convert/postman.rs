@@ -163,6 +163,12 @@ struct Cx {
     pre_vars: Vec<(String, Y)>,
     /// Comments of the scope (collection or folder) just read.
     scope_notes: Vec<String>,
+    /// Variables a request's scripts unset, as the requests are read in order: from then
+    /// on `{{name}}` is sent as its text (as Newman does) until a script sets it again.
+    unset: BTreeSet<String>,
+    /// Variables scripts set so far, and those the collection and folders define.
+    script_set: BTreeSet<String>,
+    declared: BTreeSet<String>,
 }
 
 /// One request with everything it inherits from its folders.
@@ -251,18 +257,45 @@ impl Cx {
         for u in unknown {
             *self.unknown_dynamic.entry(u).or_default() += 1;
         }
-        out
+        as_text(&self.unset, out)
     }
 
     fn value(&mut self, v: &Json) -> Y {
+        let unset = self.unset.clone();
         Y::from_json(v, &mut |s| {
             let mut unknown = Vec::new();
             let out = template(s, &mut self.names, &mut unknown);
             for u in unknown {
                 *self.unknown_dynamic.entry(u).or_default() += 1;
             }
-            out
+            as_text(&unset, out)
         })
+    }
+
+    /// What a script does to the variables, for the requests after it.
+    fn apply(&mut self, effects: &[script::Effect]) {
+        for e in effects {
+            match e {
+                script::Effect::Set(n) => {
+                    self.unset.remove(n);
+                    self.script_set.insert(n.clone());
+                }
+                script::Effect::Unset(n) if self.declared.contains(n) => {
+                    self.warnings.push(format!("a script unsets `{n}`, which the collection defines; baton keeps sending the collection's value"));
+                }
+                script::Effect::Unset(n) => {
+                    self.unset.insert(n.clone());
+                }
+                script::Effect::UnsetAll => {
+                    let set: Vec<String> = self
+                        .script_set
+                        .difference(&self.declared)
+                        .cloned()
+                        .collect();
+                    self.unset.extend(set);
+                }
+            }
+        }
     }
 
     /// A plain parameter value: numbers stay numbers when they read back the same.
@@ -310,6 +343,7 @@ impl Cx {
             if disabled(var) {
                 continue;
             }
+            self.declared.insert(name.clone());
             let value = if var.get("type").and_then(Json::as_str) == Some("secret") {
                 Y::Str(format!(
                     "{{{{ secret('{}') }}}}",
@@ -420,6 +454,17 @@ impl Cx {
         }
         warnings
     }
+}
+
+/// `{{ name }}` of a variable scripts unset, written as the text `{{name}}` Newman sends.
+fn as_text(unset: &BTreeSet<String>, mut out: String) -> String {
+    for n in unset {
+        out = out.replace(
+            &format!("{{{{ {n} }}}}"),
+            &format!("{{{{ '{{{{' }}}}{n}}}}}"),
+        );
+    }
+    out
 }
 
 /// Where a generated file's text goes: `<stdout>` or its path.

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 use super::super::writer::Y;
 use super::expect::expect_map;
 use super::scope::{Scope, scripts};
-use super::script::{self, Translated};
+use super::script::{self, Kind, Translated};
 use super::{AuthOut, Cx, disabled, param, params, text};
 use super::{auth, body, url};
 
@@ -19,6 +19,15 @@ const PRUNED: [&str; 5] = ["GET", "HEAD", "COPY", "PURGE", "UNLOCK"];
 pub(super) fn request(cx: &mut Cx, item: &Json, name: &str, scope: &Scope) -> (Y, usize, usize) {
     let mut r = Y::map();
     let mut notes: Vec<String> = Vec::new();
+    // The request's own scripts: what its pre-request script sets or unsets holds for
+    // the request itself, what its test script does for the requests after it.
+    let own: Vec<(Kind, Translated)> = scripts(item.get("event"))
+        .into_iter()
+        .map(|(kind, source)| (kind, script::translate(&source, kind, &mut cx.names)))
+        .collect();
+    for (_, t) in own.iter().filter(|(k, _)| *k == Kind::PreRequest) {
+        cx.apply(&t.effects);
+    }
     let req = match item.get("request").cloned().unwrap_or(Json::Null) {
         Json::String(url) => serde_json::json!({ "url": url, "method": "GET" }),
         other => other,
@@ -65,7 +74,13 @@ pub(super) fn request(cx: &mut Cx, item: &Json, name: &str, scope: &Scope) -> (Y
     if let Some((key, b)) = body {
         r.put(key, b);
     }
-    let (kept, dropped) = scripts_into(cx, item, scope, &mut r, &mut notes);
+    let test_effects: Vec<_> = own
+        .iter()
+        .filter(|(k, _)| *k == Kind::Test)
+        .flat_map(|(_, t)| t.effects.iter().cloned())
+        .collect();
+    let (kept, dropped) = scripts_into(cx, own, scope, &mut r, &mut notes);
+    cx.apply(&test_effects);
     if let Some(Json::Bool(false)) = item
         .get("protocolProfileBehavior")
         .and_then(|p| p.get("followRedirects"))
@@ -151,7 +166,7 @@ fn auth_into(
 /// pre-request setters of known values into variables. Returns (kept, dropped).
 fn scripts_into(
     cx: &mut Cx,
-    item: &Json,
+    own: Vec<(Kind, Translated)>,
     scope: &Scope,
     r: &mut Y,
     notes: &mut Vec<String>,
@@ -160,8 +175,7 @@ fn scripts_into(
     t.checks.extend(scope.tests.checks.iter().cloned());
     t.captures.extend(scope.tests.captures.iter().cloned());
     t.dropped = scope.tests.dropped;
-    for (kind, source) in scripts(item.get("event")) {
-        let one = script::translate(&source, kind, &mut cx.names);
+    for (_, one) in own {
         cx.unconverted += one.dropped_lines;
         cx.pre_vars.extend(one.vars.iter().cloned());
         t.extend(one);

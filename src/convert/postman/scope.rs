@@ -47,6 +47,14 @@ pub(super) fn scope(
             notes.extend(t.comments.iter().map(|c| format!("  {c}")));
         }
         cx.pre_vars.extend(t.vars.iter().cloned());
+        if t.effects
+            .iter()
+            .any(|e| !matches!(e, script::Effect::Set(_)))
+        {
+            cx.warnings.push(format!(
+                "the {owner} script unsets variables around every request; baton keeps them set"
+            ));
+        }
         inner.tests.checks.extend(t.checks);
         inner.tests.captures.extend(t.captures);
         inner.tests.dropped += t.dropped;

@@ -64,6 +64,17 @@ pub(crate) struct Translated {
     pub dropped_lines: usize,
     /// Assertions (`pm.expect`, `tests[...]`, `pm.response.to...`) in untranslated code.
     pub dropped: usize,
+    /// What the script does to which variables are set, in script order.
+    pub effects: Vec<Effect>,
+}
+
+/// A script setting or unsetting a variable (baton's name for it).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Effect {
+    Set(String),
+    Unset(String),
+    /// `pm.environment.clear()`, `postman.clearGlobalVariables()`: every variable scripts set.
+    UnsetAll,
 }
 
 impl Translated {
@@ -76,6 +87,7 @@ impl Translated {
         self.lines += other.lines;
         self.dropped_lines += other.dropped_lines;
         self.dropped += other.dropped;
+        self.effects.extend(other.effects);
     }
 }
 

@@ -152,5 +152,8 @@ fn a_variable_a_script_unsets_is_sent_as_its_text_after_it() {
     assert!(after.contains("e: \"{{ '{{' }}e}}\""), "{yaml}");
     let again = &yaml[yaml.find("name: again").unwrap()..];
     assert!(again.contains("e: \"{{ e }}\""), "{yaml}");
-    assert!(yaml.contains("e: \"{{ e }}\""), "the first request sends the value: {yaml}");
+    assert!(
+        yaml.contains("e: \"{{ e }}\""),
+        "the first request sends the value: {yaml}"
+    );
 }

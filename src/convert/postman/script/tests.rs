@@ -298,3 +298,20 @@ fn a_test_with_a_vacuous_assertion_keeps_only_what_is_not_understood() {
     // Only the `pm.request` line is a comment, not the whole test.
     assert_eq!((t.dropped_lines, t.dropped), (1, 1), "{t:?}");
 }
+
+#[test]
+fn conditions_known_at_import_hold_or_stay_comments() {
+    let t = run("tests['repeat'] = 'a'.repeat(5) === 'aaaaa';\n\
+         tests['ends'] = 'jumpy'.endsWith('py');\n\
+         tests['not ends'] = !('jumpy'.endsWith('MPY'));\n\
+         tests['md5'] = (CryptoJS.MD5('jasonpurse') == '288d14f08b5ad40da43dbe06467729c9');");
+    // All hold in Postman: nothing to check, nothing dropped.
+    assert!(t.checks.is_empty());
+    assert_eq!((t.dropped_lines, t.dropped), (0, 0), "{t:?}");
+    // One that never holds fails in Postman whatever the response: a comment, counted.
+    let t = run(
+        "tests['no'] = 'abc'.startsWith('b');\nvar d = pm.response.json(); tests['x'] = 1 < 2 && d.a === 1;",
+    );
+    assert_eq!(shown(&t), ["Json(\"$.a\"): { eq: 1 }"]);
+    assert_eq!((t.dropped_lines, t.dropped), (1, 1), "{t:?}");
+}

@@ -26,7 +26,15 @@ pub(super) fn from_parts(o: &serde_json::Map<String, Json>) -> Option<Parts> {
         return None;
     }
     let mut base = String::new();
-    if let Some(p) = o.get("protocol").and_then(Json::as_str) {
+    // Without a `protocol` part, the scheme `raw` names (Postman writes both; a
+    // hand-written collection may not).
+    let raw_scheme = o
+        .get("raw")
+        .and_then(Json::as_str)
+        .and_then(|r| r.split_once("://"))
+        .map(|(s, _)| s)
+        .filter(|s| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"));
+    if let Some(p) = o.get("protocol").and_then(Json::as_str).or(raw_scheme) {
         base.push_str(p.trim_end_matches("://").trim_end_matches(':'));
         base.push_str("://");
     }
@@ -132,5 +140,10 @@ mod tests {
         let q = p.query.unwrap();
         assert_eq!((q[0].key.as_str(), q[0].value.is_none()), ("", true));
         assert_eq!(q[1].key, "foo");
+        let o = serde_json::json!({ "raw": "https://h/x", "host": ["h"], "path": ["x"] });
+        assert_eq!(
+            from_parts(o.as_object().unwrap()).unwrap().base,
+            "https://h/x"
+        );
     }
 }

@@ -235,6 +235,33 @@ fn disabled(v: &Json) -> bool {
         || v.get("enabled").and_then(Json::as_bool) == Some(false)
 }
 
+/// `[(name, value, disabled)]` from a v2 header list or a v1-style header string.
+fn header_list(v: Option<&Json>) -> Vec<(String, String, bool)> {
+    match v {
+        Some(Json::Array(list)) => list
+            .iter()
+            .filter_map(|h| {
+                let k = h.get("key").and_then(Json::as_str)?.trim().to_string();
+                (!k.is_empty())
+                    .then(|| (k, h.get("value").map(text).unwrap_or_default(), disabled(h)))
+            })
+            .collect(),
+        Some(Json::String(s)) => s
+            .lines()
+            .filter_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                let k = k.trim();
+                let (k, off) = match k.strip_prefix("//") {
+                    Some(k) => (k.trim(), true),
+                    None => (k, false),
+                };
+                Some((k.to_string(), v.trim().to_string(), off))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// A script's source (Postman stores it as an array of lines or one string).
 fn exec_source(event: &Json) -> String {
     let exec = event.get("script").and_then(|s| s.get("exec"));

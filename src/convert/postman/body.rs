@@ -3,8 +3,7 @@
 use serde_json::Value as Json;
 
 use super::super::writer::Y;
-use super::request::header_list;
-use super::{Cx, disabled, text};
+use super::{Cx, disabled, header_list, text};
 
 /// A body: the key, the value, the Content-Type baton sets for it.
 type Body = (Option<(&'static str, Y)>, Option<&'static str>);

@@ -9,7 +9,7 @@ use super::super::writer::Y;
 use super::expect::expect_map;
 use super::scope::{Scope, scripts};
 use super::script::{self, Kind, Translated};
-use super::{AuthOut, Cx, disabled, param, params, text};
+use super::{AuthOut, Cx, disabled, header_list, param, params, text};
 use super::{auth, body, url};
 
 /// Methods whose body Newman does not send unless `disableBodyPruning` is set.
@@ -289,33 +289,6 @@ fn query_map(cx: &mut Cx, pairs: &[(String, Option<String>)]) -> Option<Y> {
         m.put(k, y);
     }
     Some(m)
-}
-
-/// `[(name, value, disabled)]` from a v2 header list or a v1-style header string.
-pub(super) fn header_list(v: Option<&Json>) -> Vec<(String, String, bool)> {
-    match v {
-        Some(Json::Array(list)) => list
-            .iter()
-            .filter_map(|h| {
-                let k = h.get("key").and_then(Json::as_str)?.trim().to_string();
-                (!k.is_empty())
-                    .then(|| (k, h.get("value").map(text).unwrap_or_default(), disabled(h)))
-            })
-            .collect(),
-        Some(Json::String(s)) => s
-            .lines()
-            .filter_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                let k = k.trim();
-                let (k, off) = match k.strip_prefix("//") {
-                    Some(k) => (k.trim(), true),
-                    None => (k, false),
-                };
-                Some((k.to_string(), v.trim().to_string(), off))
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// A raw URL (`http://h/p?a=1&b`) as Newman reads it: the base and the query items.

@@ -19,6 +19,7 @@ mod files;
 mod request;
 mod scope;
 pub(crate) mod script;
+mod url;
 
 use scope::Scope;
 
@@ -33,9 +34,11 @@ pub fn postman(json: &str, split_folders: bool) -> Result<Imported, ImportError>
 pub fn postman_to(json: &str, out: Option<&Path>) -> Result<Imported, ImportError> {
     let root: Json = serde_json::from_str(json)?;
     let (obj, items) = collection_parts(&root)?;
+    // v2 keeps the name under `info`; Newman also reads one at the top.
     let name = obj
         .get("info")
         .and_then(|i| i.get("name"))
+        .or_else(|| obj.get("name"))
         .and_then(Json::as_str)
         .unwrap_or("postman")
         .to_string();
@@ -44,7 +47,13 @@ pub fn postman_to(json: &str, out: Option<&Path>) -> Result<Imported, ImportErro
     let mut vars = Vec::new();
     cx.variables(obj.get("variable"), &mut vars, "the collection");
     let default_auth = cx.collection_auth(obj.get("auth"));
-    let scope = cx.scope(obj.get("event"), "collection", &Scope::default(), None);
+    let scope = scope::scope(
+        &mut cx,
+        obj.get("event"),
+        "collection",
+        &Scope::default(),
+        None,
+    );
     let top = std::mem::take(&mut cx.scope_notes);
     cx.top_comments.extend(top);
 
@@ -53,7 +62,8 @@ pub fn postman_to(json: &str, out: Option<&Path>) -> Result<Imported, ImportErro
     cx.script_vars(&mut vars);
     let groups = group(flat, out.is_some());
     let mut imported = Imported::default();
-    cx.files(
+    files::files(
+        &mut cx,
         groups,
         &name,
         &vars,
@@ -153,6 +163,12 @@ struct Cx {
     pre_vars: Vec<(String, Y)>,
     /// Comments of the scope (collection or folder) just read.
     scope_notes: Vec<String>,
+    /// Variables a request's scripts unset, as the requests are read in order: from then
+    /// on `{{name}}` is sent as its text (as Newman does) until a script sets it again.
+    unset: BTreeSet<String>,
+    /// Variables scripts set so far, and those the collection and folders define.
+    script_set: BTreeSet<String>,
+    declared: BTreeSet<String>,
 }
 
 /// One request with everything it inherits from its folders.
@@ -219,6 +235,33 @@ fn disabled(v: &Json) -> bool {
         || v.get("enabled").and_then(Json::as_bool) == Some(false)
 }
 
+/// `[(name, value, disabled)]` from a v2 header list or a v1-style header string.
+fn header_list(v: Option<&Json>) -> Vec<(String, String, bool)> {
+    match v {
+        Some(Json::Array(list)) => list
+            .iter()
+            .filter_map(|h| {
+                let k = h.get("key").and_then(Json::as_str)?.trim().to_string();
+                (!k.is_empty())
+                    .then(|| (k, h.get("value").map(text).unwrap_or_default(), disabled(h)))
+            })
+            .collect(),
+        Some(Json::String(s)) => s
+            .lines()
+            .filter_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                let k = k.trim();
+                let (k, off) = match k.strip_prefix("//") {
+                    Some(k) => (k.trim(), true),
+                    None => (k, false),
+                };
+                Some((k.to_string(), v.trim().to_string(), off))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// A script's source (Postman stores it as an array of lines or one string).
 fn exec_source(event: &Json) -> String {
     let exec = event.get("script").and_then(|s| s.get("exec"));
@@ -241,18 +284,45 @@ impl Cx {
         for u in unknown {
             *self.unknown_dynamic.entry(u).or_default() += 1;
         }
-        out
+        as_text(&self.unset, out)
     }
 
     fn value(&mut self, v: &Json) -> Y {
+        let unset = self.unset.clone();
         Y::from_json(v, &mut |s| {
             let mut unknown = Vec::new();
             let out = template(s, &mut self.names, &mut unknown);
             for u in unknown {
                 *self.unknown_dynamic.entry(u).or_default() += 1;
             }
-            out
+            as_text(&unset, out)
         })
+    }
+
+    /// What a script does to the variables, for the requests after it.
+    fn apply(&mut self, effects: &[script::Effect]) {
+        for e in effects {
+            match e {
+                script::Effect::Set(n) => {
+                    self.unset.remove(n);
+                    self.script_set.insert(n.clone());
+                }
+                script::Effect::Unset(n) if self.declared.contains(n) => {
+                    self.warnings.push(format!("a script unsets `{n}`, which the collection defines; baton keeps sending the collection's value"));
+                }
+                script::Effect::Unset(n) => {
+                    self.unset.insert(n.clone());
+                }
+                script::Effect::UnsetAll => {
+                    let set: Vec<String> = self
+                        .script_set
+                        .difference(&self.declared)
+                        .cloned()
+                        .collect();
+                    self.unset.extend(set);
+                }
+            }
+        }
     }
 
     /// A plain parameter value: numbers stay numbers when they read back the same.
@@ -271,7 +341,7 @@ impl Cx {
     }
 
     fn collection_auth(&mut self, auth: Option<&Json>) -> Option<Y> {
-        match auth.map(|a| self.auth(a)) {
+        match auth.map(|a| auth::auth(self, a)) {
             Some(AuthOut::Set(y)) => Some(y),
             Some(AuthOut::Unsupported(kind)) => {
                 self.warnings.push(format!(
@@ -300,6 +370,7 @@ impl Cx {
             if disabled(var) {
                 continue;
             }
+            self.declared.insert(name.clone());
             let value = if var.get("type").and_then(Json::as_str) == Some("secret") {
                 Y::Str(format!(
                     "{{{{ secret('{}') }}}}",
@@ -340,7 +411,8 @@ impl Cx {
                 let mut inner_path = path.to_vec();
                 inner_path.push(name.clone());
                 self.variables(item.get("variable"), vars, &format!("folder `{name}`"));
-                let inner = self.scope(
+                let inner = scope::scope(
+                    self,
                     item.get("event"),
                     &format!("folder `{name}`"),
                     scope,
@@ -356,7 +428,7 @@ impl Cx {
                     None => self.top_comments.extend(notes),
                 }
             } else {
-                let (body, kept, dropped) = self.request(item, &name, scope);
+                let (body, kept, dropped) = request::request(self, item, &name, scope);
                 out.push(Flat {
                     folder: path.first().cloned(),
                     path: path.to_vec(),
@@ -409,6 +481,17 @@ impl Cx {
         }
         warnings
     }
+}
+
+/// `{{ name }}` of a variable scripts unset, written as the text `{{name}}` Newman sends.
+fn as_text(unset: &BTreeSet<String>, mut out: String) -> String {
+    for n in unset {
+        out = out.replace(
+            &format!("{{{{ {n} }}}}"),
+            &format!("{{{{ '{{{{' }}}}{n}}}}}"),
+        );
+    }
+    out
 }
 
 /// Where a generated file's text goes: `<stdout>` or its path.

@@ -111,8 +111,8 @@ pub fn import(source: ImportSource, console: &Console) -> Result<(), EngineError
     let imported = match source {
         ImportSource::Postman { file, out } => {
             let text = read(&file).map_err(failed)?;
-            let imported =
-                crate::convert::postman(&text, out.is_some()).map_err(|e| failed(e.to_string()))?;
+            let imported = crate::convert::postman_to(&text, out.as_deref())
+                .map_err(|e| failed(e.to_string()))?;
             (imported, out)
         }
         ImportSource::Openapi {

@@ -24,6 +24,7 @@ mod first_hour_unset_env;
 mod fmt;
 mod fuzz;
 mod import;
+mod import_postman_warnings;
 mod import_run;
 mod mock;
 mod oauth2;

@@ -15,196 +15,197 @@ struct Used {
     refs: BTreeSet<String>,
 }
 
-impl Cx {
-    pub(super) fn files(
-        &mut self,
-        groups: Vec<(Option<String>, Vec<Flat>)>,
-        name: &str,
-        vars: &[(String, Y)],
-        default_auth: Option<&Y>,
-        out: Option<&Path>,
-        imported: &mut Imported,
-    ) {
-        let split = out.is_some();
-        let mut used_files = BTreeSet::new();
-        let mut captured_in: BTreeMap<String, String> = BTreeMap::new();
-        let mut file_refs: Vec<(String, BTreeSet<String>)> = Vec::new();
-        for (folder, flats) in groups {
-            let title = folder.clone().unwrap_or_else(|| name.to_string());
-            let file = unique_file(&title, &mut used_files);
-            let scripted: Vec<(usize, usize)> = flats.iter().map(|f| (f.kept, f.dropped)).collect();
-            let requests: Vec<Y> = flats.into_iter().map(|f| f.request(split)).collect();
-            let (requests, used) = self.finish_requests(requests, vars, default_auth);
-            let counts: Vec<(String, usize, usize, bool)> = requests
-                .iter()
-                .zip(scripted)
-                .map(|(r, (kept, dropped))| {
-                    let name = match r.get("name") {
-                        Some(Y::Str(n)) => n.clone(),
-                        _ => String::new(),
-                    };
-                    (name, kept, dropped, kept + dropped > 0)
-                })
-                .collect();
-            for c in used.captured {
-                captured_in.entry(c).or_insert_with(|| file.clone());
-            }
-            file_refs.push((file.clone(), used.refs));
-            let doc = self.document(
-                &title,
-                name,
-                vars,
-                &used.missing,
-                &file,
-                default_auth,
-                requests,
-            );
-            self.request_notes(&doc, &shown_path(out, &file), &counts);
-            imported.files.push((PathBuf::from(file), doc));
+pub(super) fn files(
+    cx: &mut Cx,
+    groups: Vec<(Option<String>, Vec<Flat>)>,
+    name: &str,
+    vars: &[(String, Y)],
+    default_auth: Option<&Y>,
+    out: Option<&Path>,
+    imported: &mut Imported,
+) {
+    let split = out.is_some();
+    let mut used_files = BTreeSet::new();
+    let mut captured_in: BTreeMap<String, String> = BTreeMap::new();
+    let mut file_refs: Vec<(String, BTreeSet<String>)> = Vec::new();
+    for (folder, flats) in groups {
+        let title = folder.clone().unwrap_or_else(|| name.to_string());
+        let file = unique_file(&title, &mut used_files);
+        let scripted: Vec<(usize, usize)> = flats.iter().map(|f| (f.kept, f.dropped)).collect();
+        let requests: Vec<Y> = flats.into_iter().map(|f| f.request(split)).collect();
+        let (requests, used) = finish_requests(cx, requests, vars, default_auth);
+        let counts: Vec<(String, usize, usize, bool)> = requests
+            .iter()
+            .zip(scripted)
+            .map(|(r, (kept, dropped))| {
+                let name = match r.get("name") {
+                    Some(Y::Str(n)) => n.clone(),
+                    _ => String::new(),
+                };
+                (name, kept, dropped, kept + dropped > 0)
+            })
+            .collect();
+        for c in used.captured {
+            captured_in.entry(c).or_insert_with(|| file.clone());
         }
-        if split {
-            self.cross_file_warnings(&file_refs, &captured_in);
-        }
+        file_refs.push((file.clone(), used.refs));
+        // Warnings name where the text goes: `<stdout>` unless files are written.
+        let shown = shown_path(out, &file);
+        let doc = file_document(
+            cx,
+            &title,
+            name,
+            vars,
+            &used.missing,
+            &shown,
+            default_auth,
+            requests,
+        );
+        request_notes(cx, &doc, &shown, &counts);
+        imported.files.push((PathBuf::from(file), doc));
     }
+    if split {
+        cross_file_warnings(cx, &file_refs, &captured_in);
+    }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn document(
-        &mut self,
-        title: &str,
-        name: &str,
-        vars: &[(String, Y)],
-        missing: &[String],
-        file: &str,
-        default_auth: Option<&Y>,
-        requests: Vec<Y>,
-    ) -> String {
-        let mut doc = Y::map();
-        doc.put("version", Y::Int(1));
-        doc.put("name", Y::str(title));
-        let mut vmap = Y::map();
-        for (k, v) in vars {
-            vmap.put(k.clone(), v.clone());
+#[allow(clippy::too_many_arguments)]
+fn file_document(
+    cx: &mut Cx,
+    title: &str,
+    name: &str,
+    vars: &[(String, Y)],
+    missing: &[String],
+    shown: &str,
+    default_auth: Option<&Y>,
+    requests: Vec<Y>,
+) -> String {
+    let mut doc = Y::map();
+    doc.put("version", Y::Int(1));
+    doc.put("name", Y::str(title));
+    let mut vmap = Y::map();
+    for (k, v) in vars {
+        vmap.put(k.clone(), v.clone());
+    }
+    if !missing.is_empty() {
+        vmap.comment(vec![
+            "used but not defined in the collection (Postman environment or globals?):".into(),
+            "give them with --env FILE (see `baton import postman-env`) or --var NAME=VALUE;"
+                .into(),
+            "until then each is sent as its own `{{name}}` text, as Newman sends it".into(),
+        ]);
+        for m in missing {
+            vmap.put(m.clone(), Y::Str(format!("{{{{ '{{{{' }}}}{m}}}}}")));
         }
-        if !missing.is_empty() {
-            vmap.comment(vec![
-                "used but not defined in the collection (Postman environment or globals?):".into(),
-                "give them with --env FILE (see `baton import postman-env`) or --var NAME=VALUE;"
-                    .into(),
-                "until then each is sent as its own `{{name}}` text, as Newman sends it".into(),
-            ]);
-            for m in missing {
-                vmap.put(m.clone(), Y::Str(format!("{{{{ '{{{{' }}}}{m}}}}}")));
-            }
-            self.warnings.push(format!(
-                "{file}: {} used but not defined in the collection; sent as their `{{{{name}}}}` text, as Newman does: give them with --env or --var",
-                list_names(missing)
+        cx.warnings.push(format!(
+            "{shown}: {} used but not defined in the collection; sent as their `{{{{name}}}}` text, as Newman does: give them with --env or --var",
+            list_names(missing)
+        ));
+    }
+    if !vmap.is_empty_map() {
+        doc.put("vars", vmap);
+    }
+    if let Some(auth) = default_auth {
+        doc.put("defaults", Y::Map(vec![("auth".into(), auth.clone())]));
+    }
+    doc.put("requests", Y::Seq(requests));
+    doc.order(crate::format::keys::TOP);
+    let mut header = vec![format!(
+        "Imported from the Postman collection \"{name}\" by `baton import postman`."
+    )];
+    header.extend(cx.top_comments.iter().cloned());
+    document(&Y::Noted(header, Box::new(doc)))
+}
+
+/// `file:line: request NAME: N checks and captures kept, M assertions dropped` for each
+/// request that had scripts.
+fn request_notes(cx: &mut Cx, doc: &str, shown: &str, counts: &[(String, usize, usize, bool)]) {
+    let starts = doc
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("  - name: "))
+        .map(|(i, _)| i + 1);
+    for (line, (name, kept, dropped, scripted)) in starts.zip(counts) {
+        if *scripted {
+            cx.warnings.push(format!(
+                "{shown}:{line}: request `{name}`: {kept} assertions kept, {dropped} dropped{}",
+                if *dropped > 0 {
+                    " (kept as comments)"
+                } else {
+                    ""
+                }
             ));
         }
-        if !vmap.is_empty_map() {
-            doc.put("vars", vmap);
-        }
-        if let Some(auth) = default_auth {
-            doc.put("defaults", Y::Map(vec![("auth".into(), auth.clone())]));
-        }
-        doc.put("requests", Y::Seq(requests));
-        doc.order(crate::format::keys::TOP);
-        let mut header = vec![format!(
-            "Imported from the Postman collection \"{name}\" by `baton import postman`."
-        )];
-        header.extend(self.top_comments.iter().cloned());
-        document(&Y::Noted(header, Box::new(doc)))
     }
+}
 
-    /// `file:line: request NAME: N checks and captures kept, M assertions dropped` for each
-    /// request that had scripts.
-    fn request_notes(&mut self, doc: &str, shown: &str, counts: &[(String, usize, usize, bool)]) {
-        let starts = doc
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| l.starts_with("  - name: "))
-            .map(|(i, _)| i + 1);
-        for (line, (name, kept, dropped, scripted)) in starts.zip(counts) {
-            if *scripted {
-                self.warnings.push(format!(
-                    "{shown}:{line}: request `{name}`: {kept} assertions kept, {dropped} dropped{}",
-                    if *dropped > 0 {
-                        " (kept as comments)"
-                    } else {
-                        ""
-                    }
+fn cross_file_warnings(
+    cx: &mut Cx,
+    file_refs: &[(String, BTreeSet<String>)],
+    captured_in: &BTreeMap<String, String>,
+) {
+    for (file, refs) in file_refs {
+        for r in refs {
+            if let Some(src) = captured_in.get(r)
+                && src != file
+            {
+                cx.warnings.push(format!(
+                    "{file} uses `{r}`, which {src} captures; captures do not cross collection files: add `- include: {src}` at the top of its requests, or import without -o"
                 ));
             }
         }
     }
+}
 
-    fn cross_file_warnings(
-        &mut self,
-        file_refs: &[(String, BTreeSet<String>)],
-        captured_in: &BTreeMap<String, String>,
-    ) {
-        for (file, refs) in file_refs {
-            for r in refs {
-                if let Some(src) = captured_in.get(r)
-                    && src != file
-                {
-                    self.warnings.push(format!(
-                        "{file} uses `{r}`, which {src} captures; captures do not cross collection files: add `- include: {src}` at the top of its requests, or import without -o"
-                    ));
-                }
+/// Makes names unique and finds variables used before anything defines them.
+fn finish_requests(
+    cx: &mut Cx,
+    requests: Vec<Y>,
+    vars: &[(String, Y)],
+    default_auth: Option<&Y>,
+) -> (Vec<Y>, Used) {
+    let mut defined: BTreeSet<String> = vars.iter().map(|(k, _)| k.clone()).collect();
+    defined.extend(GLOBALS.iter().map(|s| s.to_string()));
+    defined.insert("fake".into());
+    let mut used_all = Used {
+        missing: Vec::new(),
+        captured: Vec::new(),
+        refs: BTreeSet::new(),
+    };
+    let mut names = BTreeSet::new();
+    let mut out = Vec::new();
+    for mut r in requests {
+        unique_name(cx, &mut r, &mut names);
+        let used = request_refs(&r, default_auth);
+        for u in &used {
+            if !defined.contains(u) && !used_all.missing.contains(u) {
+                used_all.missing.push(u.clone());
             }
         }
-    }
-
-    /// Makes names unique and finds variables used before anything defines them.
-    fn finish_requests(
-        &mut self,
-        requests: Vec<Y>,
-        vars: &[(String, Y)],
-        default_auth: Option<&Y>,
-    ) -> (Vec<Y>, Used) {
-        let mut defined: BTreeSet<String> = vars.iter().map(|(k, _)| k.clone()).collect();
-        defined.extend(GLOBALS.iter().map(|s| s.to_string()));
-        defined.insert("fake".into());
-        let mut used_all = Used {
-            missing: Vec::new(),
-            captured: Vec::new(),
-            refs: BTreeSet::new(),
-        };
-        let mut names = BTreeSet::new();
-        let mut out = Vec::new();
-        for mut r in requests {
-            self.unique_name(&mut r, &mut names);
-            let used = request_refs(&r, default_auth);
-            for u in &used {
-                if !defined.contains(u) && !used_all.missing.contains(u) {
-                    used_all.missing.push(u.clone());
-                }
+        used_all.refs.extend(used);
+        if let Some(Y::Map(caps)) = r.get("capture") {
+            for (k, _) in caps {
+                defined.insert(k.clone());
+                used_all.captured.push(k.clone());
             }
-            used_all.refs.extend(used);
-            if let Some(Y::Map(caps)) = r.get("capture") {
-                for (k, _) in caps {
-                    defined.insert(k.clone());
-                    used_all.captured.push(k.clone());
-                }
-            }
-            out.push(r);
         }
-        (out, used_all)
+        out.push(r);
     }
+    (out, used_all)
+}
 
-    fn unique_name(&mut self, r: &mut Y, names: &mut BTreeSet<String>) {
-        if let Some(Y::Str(n)) = r.get_mut("name") {
-            let base = n.clone();
-            let mut i = 2;
-            while !names.insert(n.clone()) {
-                *n = format!("{base} ({i})");
-                i += 1;
-            }
-            if *n != base {
-                self.warnings.push(format!(
-                    "two requests are named `{base}`; the second is renamed `{n}`"
-                ));
-            }
+fn unique_name(cx: &mut Cx, r: &mut Y, names: &mut BTreeSet<String>) {
+    if let Some(Y::Str(n)) = r.get_mut("name") {
+        let base = n.clone();
+        let mut i = 2;
+        while !names.insert(n.clone()) {
+            *n = format!("{base} ({i})");
+            i += 1;
+        }
+        if *n != base {
+            cx.warnings.push(format!(
+                "two requests are named `{base}`; the second is renamed `{n}`"
+            ));
         }
     }
 }

@@ -8,336 +8,341 @@ use serde_json::Value as Json;
 use super::super::writer::Y;
 use super::expect::expect_map;
 use super::scope::{Scope, scripts};
-use super::script::{self, Translated};
-use super::{AuthOut, Cx, disabled, param, params, text};
+use super::script::{self, Kind, Translated};
+use super::{AuthOut, Cx, disabled, header_list, param, params, text};
+use super::{auth, body, url};
 
 /// Methods whose body Newman does not send unless `disableBodyPruning` is set.
 const PRUNED: [&str; 5] = ["GET", "HEAD", "COPY", "PURGE", "UNLOCK"];
 
-impl Cx {
-    /// The request, the number of checks and captures kept, and assertions dropped.
-    pub(super) fn request(&mut self, item: &Json, name: &str, scope: &Scope) -> (Y, usize, usize) {
-        let mut r = Y::map();
-        let mut notes: Vec<String> = Vec::new();
-        let req = match item.get("request").cloned().unwrap_or(Json::Null) {
-            Json::String(url) => serde_json::json!({ "url": url, "method": "GET" }),
-            other => other,
-        };
-        let method = req
-            .get("method")
-            .and_then(Json::as_str)
-            .unwrap_or("GET")
-            .to_ascii_uppercase();
-        if method != "GET" {
-            r.put("method", Y::str(method.clone()));
-        }
-        let (url, query, mut url_notes) = self.url(req.get("url"));
-        notes.append(&mut url_notes);
-        r.put("url", Y::Str(url));
-        if let Some(q) = query {
-            r.put("query", q);
-        }
-        // Body first: it decides which Content-Type header is redundant.
-        self.add_content_type = None;
-        let pruned = PRUNED.contains(&method.as_str())
-            && item
-                .get("protocolProfileBehavior")
-                .and_then(|p| p.get("disableBodyPruning"))
-                .and_then(Json::as_bool)
-                != Some(true);
-        let (body, implied_type, mut body_notes) = self.body(req.get("body"), &req, name);
-        notes.append(&mut body_notes);
-        let body = match body {
-            Some((_, b)) if pruned && b.is_empty_map() => None,
-            Some(_) if pruned => {
-                notes.push(format!("the Postman body is not sent with {method} (as Newman does; set protocolProfileBehavior.disableBodyPruning to send it)"));
-                self.add_content_type = None;
-                None
-            }
-            other => other,
-        };
-        let implied_type = if pruned { None } else { implied_type };
-        let headers = self.headers(&req, implied_type, name, &mut notes);
-        if !headers.is_empty_map() {
-            r.put("headers", headers);
-        }
-        self.auth_into(&req, scope, name, &mut r, &mut notes);
-        if let Some((key, b)) = body {
-            r.put(key, b);
-        }
-        let (kept, dropped) = self.scripts_into(item, scope, &mut r, &mut notes);
-        if let Some(Json::Bool(false)) = item
-            .get("protocolProfileBehavior")
-            .and_then(|p| p.get("followRedirects"))
-        {
-            r.put("follow_redirects", Y::Bool(false));
-        }
-        r.order(crate::format::keys::REQUEST);
-        r.comment(notes);
-        (r, kept, dropped)
+/// The request, the number of checks and captures kept, and assertions dropped.
+pub(super) fn request(cx: &mut Cx, item: &Json, name: &str, scope: &Scope) -> (Y, usize, usize) {
+    let mut r = Y::map();
+    let mut notes: Vec<String> = Vec::new();
+    // The request's own scripts: what its pre-request script sets or unsets holds for
+    // the request itself, what its test script does for the requests after it.
+    let own: Vec<(Kind, Translated)> = scripts(item.get("event"))
+        .into_iter()
+        .map(|(kind, source)| (kind, script::translate(&source, kind, &mut cx.names)))
+        .collect();
+    for (_, t) in own.iter().filter(|(k, _)| *k == Kind::PreRequest) {
+        cx.apply(&t.effects);
     }
-
-    fn headers(
-        &mut self,
-        req: &Json,
-        implied_type: Option<&str>,
-        name: &str,
-        notes: &mut Vec<String>,
-    ) -> Y {
-        let mut headers = Y::map();
-        let mut seen = BTreeSet::new();
-        for (k, v, off) in header_list(req.get("header")) {
-            if off {
-                notes.push(format!("disabled in Postman: header {k}: {v}"));
-                continue;
-            }
-            if k.eq_ignore_ascii_case("content-type")
-                && implied_type.is_some_and(|t| {
-                    v.trim().eq_ignore_ascii_case(t)
-                        || t == "multipart/form-data" && v.starts_with("multipart/form-data")
-                })
-            {
-                continue;
-            }
-            if !seen.insert(k.to_ascii_lowercase()) {
-                notes.push(format!("repeated header not converted: {k}: {v}"));
-                self.warnings.push(format!(
-                    "request `{name}`: header `{k}` is given twice; the first value is kept"
-                ));
-                continue;
-            }
-            let v = self.tpl(&v);
-            headers.put(k, Y::Str(v));
-        }
-        if let Some(t) = self.add_content_type.take()
-            && !seen.contains("content-type")
-        {
-            headers.put("Content-Type", Y::str(t));
-        }
-        headers
-    }
-
-    /// The request's own auth, else its folders'; the collection's goes to `defaults`.
-    fn auth_into(
-        &mut self,
-        req: &Json,
-        scope: &Scope,
-        name: &str,
-        r: &mut Y,
-        notes: &mut Vec<String>,
-    ) {
-        let own = req
-            .get("auth")
-            .map(|a| self.auth(a))
-            .unwrap_or(AuthOut::Inherit);
-        let effective = match own {
-            AuthOut::Inherit => scope.auth.clone(),
-            other => Some(other),
-        };
-        match effective {
-            Some(AuthOut::Set(y)) => r.put("auth", y),
-            Some(AuthOut::Unsupported(kind)) => {
-                notes.push(format!(
-                    "postman auth `{kind}` is not supported by baton; set `auth` by hand"
-                ));
-                self.warnings.push(format!("request `{name}`: auth type `{kind}` is not supported; the request is sent without authentication"));
-                r.put("auth", Y::str("none"));
-            }
-            _ => {}
-        }
-    }
-
-    /// Test scripts (the collection's and folders' first) into `expect` and `capture`;
-    /// pre-request setters of known values into variables. Returns (kept, dropped).
-    fn scripts_into(
-        &mut self,
-        item: &Json,
-        scope: &Scope,
-        r: &mut Y,
-        notes: &mut Vec<String>,
-    ) -> (usize, usize) {
-        let mut t = Translated::default();
-        t.checks.extend(scope.tests.checks.iter().cloned());
-        t.captures.extend(scope.tests.captures.iter().cloned());
-        t.dropped = scope.tests.dropped;
-        for (kind, source) in scripts(item.get("event")) {
-            let one = script::translate(&source, kind, &mut self.names);
-            self.unconverted += one.dropped_lines;
-            self.pre_vars.extend(one.vars.iter().cloned());
-            t.extend(one);
-        }
-        let (expect, checks, conflicts) = expect_map(&t.checks);
-        let dropped = t.dropped + conflicts.iter().filter(|l| l.starts_with("  ")).count();
-        notes.extend(t.comments);
-        notes.extend(conflicts);
-        if !expect.is_empty_map() {
-            r.put("expect", expect);
-        }
-        let mut caps: Vec<(String, Y)> = Vec::new();
-        for (k, v) in t.captures {
-            match caps.iter_mut().find(|(n, _)| *n == k) {
-                // Postman runs the request's own script last: its value wins.
-                Some(old) => old.1 = v,
-                None => caps.push((k, v)),
-            }
-        }
-        let captures = caps.len();
-        if !caps.is_empty() {
-            r.put("capture", Y::Map(caps));
-        }
-        (checks + captures, dropped)
-    }
-
-    /// The URL without its query, the query as a map when that is exact, and notes.
-    pub(super) fn url(&mut self, v: Option<&Json>) -> (String, Option<Y>, Vec<String>) {
-        let mut notes = Vec::new();
-        let (raw, list, path_vars) = match v {
-            Some(Json::String(s)) => (s.clone(), None, Vec::new()),
-            Some(Json::Object(o)) => {
-                let raw = match o.get("raw").and_then(Json::as_str) {
-                    Some(r) if !r.trim().is_empty() => r.to_string(),
-                    _ => build_url(o),
-                };
-                let list = o.get("query").and_then(Json::as_array).cloned();
-                let vars = params(o.get("variable"));
-                (raw, list, vars)
-            }
-            _ => (String::new(), None, Vec::new()),
-        };
-        let raw = with_scheme(raw.trim());
-        let (base, raw_query) = match raw.split_once('?') {
-            Some((b, q)) => (b.to_string(), Some(q.to_string())),
-            None => (raw.clone(), None),
-        };
-        // Path variables: `/users/:id` with `variable: [{key: id, value: 7}]`.
-        let base = if path_vars.is_empty() {
-            base
-        } else {
-            base.split('/')
-                .map(
-                    |seg| match seg.strip_prefix(':').and_then(|k| param(&path_vars, k)) {
-                        Some(v) => text(v),
-                        None => seg.to_string(),
-                    },
-                )
-                .collect::<Vec<_>>()
-                .join("/")
-        };
-        let pairs: Vec<(String, Option<String>)> = match list {
-            Some(list) => {
-                let mut pairs = Vec::new();
-                for q in list {
-                    let Some(k) = q.get("key").and_then(Json::as_str) else {
-                        continue;
-                    };
-                    let v = q
-                        .get("value")
-                        .and_then(|v| if v.is_null() { None } else { Some(text(v)) });
-                    if disabled(&q) {
-                        notes.push(format!(
-                            "disabled in Postman: query {k}={}",
-                            v.unwrap_or_default()
-                        ));
-                    } else {
-                        pairs.push((k.to_string(), v));
-                    }
-                }
-                pairs
-            }
-            None => raw_query.as_deref().map(split_query).unwrap_or_default(),
-        };
-        let url = self.tpl(&base);
-        if pairs.is_empty() {
-            return (url, None, notes);
-        }
-        match self.query_map(&pairs) {
-            Some(map) => (url, Some(map), notes),
-            None => {
-                let q: Vec<String> = pairs
-                    .iter()
-                    .map(|(k, v)| v.as_ref().map_or(k.clone(), |v| format!("{k}={v}")))
-                    .collect();
-                let full = format!("{base}?{}", q.join("&"));
-                (self.tpl(&full), None, notes)
-            }
-        }
-    }
-
-    /// A query or form list as a map, when the map sends exactly the same bytes.
-    pub(super) fn query_map(&mut self, pairs: &[(String, Option<String>)]) -> Option<Y> {
-        let mut seen = BTreeSet::new();
-        for (k, v) in pairs {
-            let v = v.as_ref()?;
-            if !seen.insert(k.as_str())
-                || k.contains(['%', '+'])
-                || v.contains(['%', '+'])
-                || k.is_empty()
-            {
-                return None;
-            }
-        }
-        let mut m = Y::map();
-        for (k, v) in pairs {
-            let y = self.scalar(&Json::String(v.clone().unwrap_or_default()));
-            let k = self.tpl(k);
-            m.put(k, y);
-        }
-        Some(m)
-    }
-}
-
-/// `[(name, value, disabled)]` from a v2 header list or a v1-style header string.
-pub(super) fn header_list(v: Option<&Json>) -> Vec<(String, String, bool)> {
-    match v {
-        Some(Json::Array(list)) => list
-            .iter()
-            .filter_map(|h| {
-                let k = h.get("key").and_then(Json::as_str)?.trim().to_string();
-                (!k.is_empty())
-                    .then(|| (k, h.get("value").map(text).unwrap_or_default(), disabled(h)))
-            })
-            .collect(),
-        Some(Json::String(s)) => s
-            .lines()
-            .filter_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                let k = k.trim();
-                let (k, off) = match k.strip_prefix("//") {
-                    Some(k) => (k.trim(), true),
-                    None => (k, false),
-                };
-                Some((k.to_string(), v.trim().to_string(), off))
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-pub(super) fn build_url(o: &serde_json::Map<String, Json>) -> String {
-    let join = |v: Option<&Json>, sep: &str| match v {
-        Some(Json::Array(a)) => a.iter().map(text).collect::<Vec<_>>().join(sep),
-        Some(v) => text(v),
-        None => String::new(),
+    let req = match item.get("request").cloned().unwrap_or(Json::Null) {
+        Json::String(url) => serde_json::json!({ "url": url, "method": "GET" }),
+        other => other,
     };
-    let mut url = String::new();
-    if let Some(p) = o.get("protocol").and_then(Json::as_str) {
-        url.push_str(p);
-        url.push_str("://");
+    let method = req
+        .get("method")
+        .and_then(Json::as_str)
+        .unwrap_or("GET")
+        .to_ascii_uppercase();
+    if method != "GET" {
+        r.put("method", Y::str(method.clone()));
     }
-    url.push_str(&join(o.get("host"), "."));
-    if let Some(port) = o.get("port") {
-        url.push(':');
-        url.push_str(&text(port));
+    let (url, query, mut url_notes) = request_url(cx, req.get("url"));
+    notes.append(&mut url_notes);
+    r.put("url", Y::Str(url));
+    if let Some(q) = query {
+        r.put("query", q);
     }
-    let path = join(o.get("path"), "/");
-    if !path.is_empty() {
-        url.push('/');
-        url.push_str(&path);
+    // Body first: it decides which Content-Type header is redundant.
+    cx.add_content_type = None;
+    let pruned = PRUNED.contains(&method.as_str())
+        && item
+            .get("protocolProfileBehavior")
+            .and_then(|p| p.get("disableBodyPruning"))
+            .and_then(Json::as_bool)
+            != Some(true);
+    let (body, implied_type, mut body_notes) = body::body(cx, req.get("body"), &req, name);
+    notes.append(&mut body_notes);
+    let body = match body {
+        Some((_, b)) if pruned && b.is_empty_map() => None,
+        Some(_) if pruned => {
+            notes.push(format!("the Postman body is not sent with {method} (as Newman does; set protocolProfileBehavior.disableBodyPruning to send it)"));
+            cx.add_content_type = None;
+            None
+        }
+        other => other,
+    };
+    let implied_type = if pruned { None } else { implied_type };
+    let headers = headers(cx, &req, implied_type, name, &mut notes);
+    if !headers.is_empty_map() {
+        r.put("headers", headers);
     }
-    url
+    auth_into(cx, &req, scope, name, &mut r, &mut notes);
+    if let Some((key, b)) = body {
+        r.put(key, b);
+    }
+    let test_effects: Vec<_> = own
+        .iter()
+        .filter(|(k, _)| *k == Kind::Test)
+        .flat_map(|(_, t)| t.effects.iter().cloned())
+        .collect();
+    let (kept, dropped) = scripts_into(cx, own, scope, &mut r, &mut notes);
+    cx.apply(&test_effects);
+    if let Some(Json::Bool(false)) = item
+        .get("protocolProfileBehavior")
+        .and_then(|p| p.get("followRedirects"))
+    {
+        r.put("follow_redirects", Y::Bool(false));
+    }
+    r.order(crate::format::keys::REQUEST);
+    r.comment(notes);
+    (r, kept, dropped)
 }
 
-pub(super) fn split_query(q: &str) -> Vec<(String, Option<String>)> {
+fn headers(
+    cx: &mut Cx,
+    req: &Json,
+    implied_type: Option<&str>,
+    name: &str,
+    notes: &mut Vec<String>,
+) -> Y {
+    let mut headers = Y::map();
+    let mut seen = BTreeSet::new();
+    for (k, v, off) in header_list(req.get("header")) {
+        if off {
+            notes.push(format!("disabled in Postman: header {k}: {v}"));
+            continue;
+        }
+        if k.eq_ignore_ascii_case("content-type")
+            && implied_type.is_some_and(|t| {
+                v.trim().eq_ignore_ascii_case(t)
+                    || t == "multipart/form-data" && v.starts_with("multipart/form-data")
+            })
+        {
+            continue;
+        }
+        if !seen.insert(k.to_ascii_lowercase()) {
+            notes.push(format!("repeated header not converted: {k}: {v}"));
+            cx.warnings.push(format!(
+                "request `{name}`: header `{k}` is given twice; the first value is kept"
+            ));
+            continue;
+        }
+        let v = cx.tpl(&v);
+        headers.put(k, Y::Str(v));
+    }
+    if let Some(t) = cx.add_content_type.take()
+        && !seen.contains("content-type")
+    {
+        headers.put("Content-Type", Y::str(t));
+    }
+    headers
+}
+
+/// The request's own auth, else its folders'; the collection's goes to `defaults`.
+fn auth_into(
+    cx: &mut Cx,
+    req: &Json,
+    scope: &Scope,
+    name: &str,
+    r: &mut Y,
+    notes: &mut Vec<String>,
+) {
+    let own = req
+        .get("auth")
+        .map(|a| auth::auth(cx, a))
+        .unwrap_or(AuthOut::Inherit);
+    let effective = match own {
+        AuthOut::Inherit => scope.auth.clone(),
+        other => Some(other),
+    };
+    match effective {
+        Some(AuthOut::Set(y)) => r.put("auth", y),
+        Some(AuthOut::Unsupported(kind)) => {
+            notes.push(format!(
+                "postman auth `{kind}` is not supported by baton; set `auth` by hand"
+            ));
+            cx.warnings.push(format!("request `{name}`: auth type `{kind}` is not supported; the request is sent without authentication"));
+            r.put("auth", Y::str("none"));
+        }
+        _ => {}
+    }
+}
+
+/// Test scripts (the collection's and folders' first) into `expect` and `capture`;
+/// pre-request setters of known values into variables. Returns (kept, dropped).
+fn scripts_into(
+    cx: &mut Cx,
+    own: Vec<(Kind, Translated)>,
+    scope: &Scope,
+    r: &mut Y,
+    notes: &mut Vec<String>,
+) -> (usize, usize) {
+    let mut t = Translated::default();
+    t.checks.extend(scope.tests.checks.iter().cloned());
+    t.captures.extend(scope.tests.captures.iter().cloned());
+    t.dropped = scope.tests.dropped;
+    for (_, one) in own {
+        cx.unconverted += one.dropped_lines;
+        cx.pre_vars.extend(one.vars.iter().cloned());
+        t.extend(one);
+    }
+    let (expect, checks, conflicts) = expect_map(&t.checks);
+    let dropped = t.dropped + conflicts.iter().filter(|l| l.starts_with("  ")).count();
+    notes.extend(t.comments);
+    notes.extend(conflicts);
+    if !expect.is_empty_map() {
+        r.put("expect", expect);
+    }
+    let mut caps: Vec<(String, Y)> = Vec::new();
+    for (k, v) in t.captures {
+        match caps.iter_mut().find(|(n, _)| *n == k) {
+            // Postman runs the request's own script last: its value wins.
+            Some(old) => old.1 = v,
+            None => caps.push((k, v)),
+        }
+    }
+    let captures = caps.len();
+    if !caps.is_empty() {
+        r.put("capture", Y::Map(caps));
+    }
+    (checks + captures, dropped)
+}
+
+/// The URL without its query, the query as a map when that is exact, and notes.
+pub(super) fn request_url(cx: &mut Cx, v: Option<&Json>) -> (String, Option<Y>, Vec<String>) {
+    let mut notes = Vec::new();
+    let (base, items, path_vars) = match v {
+        Some(Json::String(s)) => {
+            let (base, items) = raw_url(s);
+            (base, items, Vec::new())
+        }
+        Some(Json::Object(o)) => {
+            let vars = params(o.get("variable"));
+            match url::from_parts(o) {
+                Some(p) => (
+                    with_scheme(p.base.trim()),
+                    p.query.unwrap_or_default(),
+                    vars,
+                ),
+                None => {
+                    let (base, mut items) =
+                        raw_url(o.get("raw").and_then(Json::as_str).unwrap_or(""));
+                    if let Some(list) = o.get("query").and_then(Json::as_array) {
+                        items = query_items(list);
+                    }
+                    (base, items, vars)
+                }
+            }
+        }
+        _ => (String::new(), Vec::new(), Vec::new()),
+    };
+    // Path variables: `/users/:id` with `variable: [{key: id, value: 7}]`.
+    let base = if path_vars.is_empty() {
+        base
+    } else {
+        base.split('/')
+            .map(
+                |seg| match seg.strip_prefix(':').and_then(|k| param(&path_vars, k)) {
+                    Some(v) => text(v),
+                    None => seg.to_string(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut pairs: Vec<(String, Option<String>)> = Vec::new();
+    for q in items {
+        if q.disabled {
+            notes.push(format!(
+                "disabled in Postman: query {}={}",
+                q.key,
+                q.value.unwrap_or_default()
+            ));
+        } else {
+            pairs.push((q.key, q.value));
+        }
+    }
+    let url = cx.tpl(&base);
+    if pairs.is_empty() {
+        return (url, None, notes);
+    }
+    match query_map(cx, &pairs) {
+        Some(map) => (url, Some(map), notes),
+        None => {
+            let q: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| v.as_ref().map_or(k.clone(), |v| format!("{k}={v}")))
+                .collect();
+            let full = format!("{base}?{}", q.join("&"));
+            (cx.tpl(&full), None, notes)
+        }
+    }
+}
+
+/// A query or form list as a map, when the map sends exactly the same bytes.
+fn query_map(cx: &mut Cx, pairs: &[(String, Option<String>)]) -> Option<Y> {
+    let mut seen = BTreeSet::new();
+    for (k, v) in pairs {
+        let v = v.as_ref()?;
+        if !seen.insert(k.as_str()) || !form_safe(k) || !form_safe(v) || k.is_empty() {
+            return None;
+        }
+    }
+    let mut m = Y::map();
+    for (k, v) in pairs {
+        let y = cx.scalar(&Json::String(v.clone().unwrap_or_default()));
+        let k = cx.tpl(k);
+        m.put(k, y);
+    }
+    Some(m)
+}
+
+/// A raw URL (`http://h/p?a=1&b`) as Newman reads it: the base and the query items.
+fn raw_url(raw: &str) -> (String, Vec<url::QueryItem>) {
+    let raw = with_scheme(raw.trim());
+    let (base, query) = match raw.split_once('?') {
+        Some((b, q)) => (b.to_string(), split_query(q)),
+        None => (raw.clone(), Vec::new()),
+    };
+    let items = query
+        .into_iter()
+        .map(|(k, v)| url::QueryItem {
+            key: url::encode_controls(&k),
+            value: v.map(|v| url::encode_controls(&v)),
+            disabled: false,
+        })
+        .collect();
+    (url::encode_controls(&base), items)
+}
+
+/// A v2 query list, entries without a key kept (Newman sends their `&`).
+fn query_items(list: &[Json]) -> Vec<url::QueryItem> {
+    list.iter()
+        .filter(|q| q.is_object())
+        .map(|q| url::QueryItem {
+            key: q.get("key").map(text).unwrap_or_default(),
+            value: q.get("value").filter(|v| !v.is_null()).map(text),
+            disabled: disabled(q),
+        })
+        .collect()
+}
+
+/// Text a `query:` map sends as written: the runtime form-encodes anything else (`/` as
+/// `%2F`, a space as `+`), where Newman sends it as it is. Variables are filled in at run
+/// time either way.
+fn form_safe(s: &str) -> bool {
+    let mut rest = s;
+    while !rest.is_empty() {
+        if rest.starts_with("{{")
+            && let Some(end) = rest[2..].find("}}")
+        {
+            rest = &rest[end + 4..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        if !(c.is_ascii_alphanumeric() || "*-._".contains(c)) {
+            return false;
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    true
+}
+
+fn split_query(q: &str) -> Vec<(String, Option<String>)> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {

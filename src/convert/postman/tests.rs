@@ -133,3 +133,27 @@ fn auth_kinds() {
         );
     }
 }
+
+#[test]
+fn a_variable_a_script_unsets_is_sent_as_its_text_after_it() {
+    let coll = serde_json::json!({ "info": { "name": "t" }, "item": [
+        { "name": "set", "request": { "url": "http://h/a?e={{e}}" },
+          "event": [
+            { "listen": "prerequest", "script": { "exec": ["pm.environment.set('e', '2');"] } },
+            { "listen": "test", "script": { "exec": ["pm.environment.unset('e');"] } }
+          ] },
+        { "name": "after", "request": { "url": "http://h/b?e={{e}}" } },
+        { "name": "again", "request": { "url": "http://h/c?e={{e}}" },
+          "event": [{ "listen": "prerequest", "script": { "exec": ["postman.setEnvironmentVariable('e', '2');"] } }] }
+    ]});
+    let out = super::postman(&coll.to_string(), false).unwrap();
+    let yaml = &out.files[0].1;
+    let after = &yaml[yaml.find("name: after").unwrap()..yaml.find("name: again").unwrap()];
+    assert!(after.contains("e: \"{{ '{{' }}e}}\""), "{yaml}");
+    let again = &yaml[yaml.find("name: again").unwrap()..];
+    assert!(again.contains("e: \"{{ e }}\""), "{yaml}");
+    assert!(
+        yaml.contains("e: \"{{ e }}\""),
+        "the first request sends the value: {yaml}"
+    );
+}

@@ -241,6 +241,15 @@ impl Walker<'_, '_> {
         match e {
             Expression::ParenthesizedExpression(p) => self.eval(&p.expression),
             Expression::Identifier(id) => self.ident(id.name.as_str()),
+            Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
+                // `'Basic ' + token`: text joined at import when both sides are known.
+                match (self.eval(&b.left)?, self.eval(&b.right)?) {
+                    (Sym::Lit(l), Sym::Lit(r)) if l.is_string() || r.is_string() => Some(Sym::Lit(
+                        Json::String([l, r].iter().map(js_text).collect::<Option<String>>()?),
+                    )),
+                    _ => None,
+                }
+            }
             Expression::BinaryExpression(_) => self.cond(e).map(Sym::Cond),
             Expression::LogicalExpression(l) if l.operator == LogicalOperator::And => {
                 self.cond(e).map(Sym::Cond)
@@ -304,6 +313,28 @@ impl Walker<'_, '_> {
                 _ => return None,
             },
             "responseHeaders" => (Sym::Header(self.key(links.first()?)?), 1),
+            "CryptoJS" => match c(0)? {
+                (hash @ ("MD5" | "SHA256"), args) => {
+                    let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
+                        return None;
+                    };
+                    (Sym::Lit(Json::String(digest_hex(hash, &text))), 1)
+                }
+                _ => return None,
+            },
+            "Buffer" => match (c(0)?, c(1)?) {
+                (("from", args), ("toString", [enc])) if args.len() == 1 => {
+                    let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
+                        return None;
+                    };
+                    let enc = enc.as_expression().and_then(literal)?;
+                    (enc == "base64").then_some(())?;
+                    use base64::Engine as _;
+                    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+                    (Sym::Lit(Json::String(b64)), 2)
+                }
+                _ => return None,
+            },
             "tv4" => match c(0)? {
                 ("validate", args) => {
                     if self.eval(arg(args, 0)?)? != Sym::Json("$".into()) {
@@ -409,14 +440,71 @@ impl Walker<'_, '_> {
                     Sym::Lit(Json::from(s.chars().count()))
                 }
                 (Sym::Lit(Json::Array(a)), Link::Prop("length")) => Sym::Lit(Json::from(a.len())),
+                (Sym::Lit(Json::String(s)), Link::Call(method, args)) => {
+                    self.string_method(&s, method, args)?
+                }
                 _ => return None,
             };
         }
         Some(sym)
     }
 
+    /// A method of text known at import (`'jumpy'.endsWith('py')`), computed.
+    fn string_method(&mut self, s: &str, method: &str, args: &[Argument<'_>]) -> Option<Sym> {
+        let text_arg = |w: &mut Self| match w.eval(arg(args, 0)?)? {
+            Sym::Lit(Json::String(t)) => Some(t),
+            _ => None,
+        };
+        let v = match (method, args.len()) {
+            ("toString" | "valueOf", 0) => Json::String(s.to_string()),
+            ("toUpperCase", 0) => Json::String(s.to_uppercase()),
+            ("toLowerCase", 0) => Json::String(s.to_lowercase()),
+            ("trim", 0) => Json::String(s.trim().to_string()),
+            ("endsWith", 1) => Json::Bool(s.ends_with(&text_arg(self)?)),
+            ("startsWith", 1) => Json::Bool(s.starts_with(&text_arg(self)?)),
+            ("includes", 1) => Json::Bool(s.contains(&text_arg(self)?)),
+            ("repeat", 1) => match self.eval(arg(args, 0)?)? {
+                Sym::Lit(Json::Number(n)) if n.as_u64().is_some_and(|n| n <= 1000) => {
+                    Json::String(s.repeat(n.as_u64()? as usize))
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(Sym::Lit(v))
+    }
+
+    /// The truth of a condition that reads nothing of the response or of variables, when
+    /// it can be computed at import (`'a'.repeat(2) === 'aa'`).
+    fn known(&mut self, e: &Expression<'_>) -> Option<bool> {
+        match e {
+            Expression::ParenthesizedExpression(p) => self.known(&p.expression),
+            Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
+                self.known(&u.argument).map(|b| !b)
+            }
+            Expression::BinaryExpression(b) => {
+                let (Sym::Lit(l), Sym::Lit(r)) = (self.eval(&b.left)?, self.eval(&b.right)?) else {
+                    return None;
+                };
+                static_compare(b.operator, &l, &r)
+            }
+            Expression::CallExpression(_)
+            | Expression::StaticMemberExpression(_)
+            | Expression::ComputedMemberExpression(_)
+            | Expression::BooleanLiteral(_) => match self.eval(e)? {
+                Sym::Lit(Json::Bool(b)) => Some(b),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// A boolean expression as the checks that make it true.
     pub(super) fn cond(&mut self, e: &Expression<'_>) -> Option<Vec<Check>> {
+        // Known at import: nothing to check when it holds; never a check when it does not.
+        if let Some(holds) = self.known(e) {
+            return holds.then(Vec::new);
+        }
         match e {
             Expression::ParenthesizedExpression(p) => self.cond(&p.expression),
             Expression::LogicalExpression(l) if l.operator == LogicalOperator::And => {
@@ -476,4 +564,61 @@ impl Walker<'_, '_> {
             },
         }
     }
+}
+
+/// A value as JavaScript's `+` joins it into text: strings and numbers.
+fn js_text(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `CryptoJS.MD5(text)` / `CryptoJS.SHA256(text)` as lowercase hex, computed at import.
+fn digest_hex(hash: &str, text: &str) -> String {
+    use md5::Digest as _;
+    let bytes: Vec<u8> = match hash {
+        "MD5" => md5::Md5::digest(text.as_bytes()).to_vec(),
+        _ => sha2::Sha256::digest(text.as_bytes()).to_vec(),
+    };
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `l OP r` for two values known at import, as JavaScript compares them (strict, or loose
+/// between a number and numeric text); `None` when that is not plain.
+fn static_compare(op: BinaryOperator, l: &Json, r: &Json) -> Option<bool> {
+    let num = |v: &Json| match v {
+        Json::Number(n) => n.as_f64(),
+        Json::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    let loose = matches!(op, BinaryOperator::Equality | BinaryOperator::Inequality);
+    let same = std::mem::discriminant(l) == std::mem::discriminant(r);
+    let equal = if same {
+        match (l, r) {
+            (Json::Number(_), Json::Number(_)) => num(l)? == num(r)?,
+            _ => l == r,
+        }
+    } else if loose && (l.is_number() || r.is_number()) {
+        num(l)? == num(r)?
+    } else if loose {
+        return None;
+    } else {
+        false
+    };
+    let order = || match (l, r) {
+        (Json::String(a), Json::String(b)) => Some(a.cmp(b)),
+        _ => num(l)?.partial_cmp(&num(r)?),
+    };
+    use std::cmp::Ordering::{Greater, Less};
+    Some(match op {
+        BinaryOperator::StrictEquality | BinaryOperator::Equality => equal,
+        BinaryOperator::StrictInequality | BinaryOperator::Inequality => !equal,
+        BinaryOperator::LessThan => order()? == Less,
+        BinaryOperator::GreaterThan => order()? == Greater,
+        BinaryOperator::LessEqualThan => order()? != Greater,
+        BinaryOperator::GreaterEqualThan => order()? != Less,
+        _ => return None,
+    })
 }

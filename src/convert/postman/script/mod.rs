@@ -44,6 +44,8 @@ struct Walker<'s, 'n> {
     dropped_spans: Vec<Span>,
     /// Inside an `if`: setters still become captures, checks stay comments.
     conditional: usize,
+    /// Assertions understood that check nothing in Postman either (`jsonBody({...})`).
+    vacuous: usize,
 }
 
 /// What one script turned into, and what it left as comments.
@@ -62,6 +64,17 @@ pub(crate) struct Translated {
     pub dropped_lines: usize,
     /// Assertions (`pm.expect`, `tests[...]`, `pm.response.to...`) in untranslated code.
     pub dropped: usize,
+    /// What the script does to which variables are set, in script order.
+    pub effects: Vec<Effect>,
+}
+
+/// A script setting or unsetting a variable (baton's name for it).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Effect {
+    Set(String),
+    Unset(String),
+    /// `pm.environment.clear()`, `postman.clearGlobalVariables()`: every variable scripts set.
+    UnsetAll,
 }
 
 impl Translated {
@@ -74,6 +87,7 @@ impl Translated {
         self.lines += other.lines;
         self.dropped_lines += other.dropped_lines;
         self.dropped += other.dropped;
+        self.effects.extend(other.effects);
     }
 }
 
@@ -165,7 +179,9 @@ fn span_lines(source: &str, span: Span) -> std::ops::RangeInclusive<usize> {
 /// How many assertions a piece of script holds, by the calls that make them.
 fn assertions_in(text: &str) -> usize {
     let tests = text.matches("tests[").count() + text.matches("tests.").count();
-    let expects = text.matches("expect(").count() + text.matches("pm.response.to.").count();
+    let expects = text.matches("expect(").count()
+        + text.matches("pm.response.to.").count()
+        + text.matches("pm.request.to.").count();
     tests + expects
 }
 

@@ -128,7 +128,7 @@ fn try_catch_wrapper_and_response_assertions() {
             "Json(\"$.data.items[0].id\"): { eq: 7 }",
             "Header(\"X-Id\"): { exists: true }",
             "Status: { eq: 201 }",
-            "Status: { not: { ge: 400, lt: 600 } }",
+            "Status: { lt: 400 }",
         ]
     );
     assert_eq!(t.dropped_lines, 0);
@@ -215,9 +215,10 @@ fn header_presence_and_whole_body() {
         [
             "Header(\"WWW-Authenticate\"): { matches: . }",
             "Header(\"Authorization\"): { exists: false }",
-            "Json(\"$\"): { eq: { authenticated: true } }",
         ]
     );
+    // `jsonBody(object)` asserts nothing in Postman: translated into no check at all.
+    assert_eq!((t.dropped_lines, t.dropped), (0, 0));
 }
 
 #[test]
@@ -248,4 +249,69 @@ fn deep_or_long_scripts_do_not_exhaust_the_stack() {
         assert!(t.checks.is_empty());
         assert!(t.comments[0].contains("nests too deep"));
     }
+}
+
+#[test]
+fn text_known_at_import_is_computed() {
+    let mut names = Names::default();
+    let t = translate(
+        "const {headers: {authorization}} = pm.response.json();\n\
+         pm.expect(authorization).to.equal('Basic ' + Buffer.from('us@r:p').toString('base64'));\n\
+         pm.globals.set('a', CryptoJS.MD5('samplePayload').toString());\n\
+         pm.expect(pm.response.code).to.equal(1 + 2);",
+        Kind::Test,
+        &mut names,
+    );
+    assert_eq!(t.checks.len(), 1, "{t:?}");
+    assert_eq!(
+        t.checks[0].target,
+        Target::Json("$.headers.authorization".into())
+    );
+    assert_eq!(
+        t.checks[0].pred,
+        Y::Map(vec![("eq".into(), Y::str("Basic dXNAcjpw"))])
+    );
+    assert_eq!(
+        t.vars,
+        vec![("a".to_string(), Y::str("da9ebb087d8e926c503e4909d9203a04"))]
+    );
+    // Numbers added are not text joined: not translated.
+    assert_eq!(t.dropped_lines, 1);
+}
+
+#[test]
+fn outside_a_status_range() {
+    let t = run("pm.response.to.not.be.serverError;\npm.response.to.not.be.info;");
+    assert_eq!(shown(&t), ["Status: { lt: 500 }", "Status: { ge: 200 }"]);
+    // Outside 2xx is "below 200 or from 300": no single check says it.
+    let t = run("pm.response.to.not.be.success;");
+    assert!(t.checks.is_empty());
+    assert_eq!(t.dropped_lines, 1);
+}
+
+#[test]
+fn a_test_with_a_vacuous_assertion_keeps_only_what_is_not_understood() {
+    let t = run(
+        "pm.test('x', function () {\n  pm.response.to.have.jsonBody({ a: 1 });\n  pm.request.to.have.header('A');\n});",
+    );
+    assert!(t.checks.is_empty());
+    // Only the `pm.request` line is a comment, not the whole test.
+    assert_eq!((t.dropped_lines, t.dropped), (1, 1), "{t:?}");
+}
+
+#[test]
+fn conditions_known_at_import_hold_or_stay_comments() {
+    let t = run("tests['repeat'] = 'a'.repeat(5) === 'aaaaa';\n\
+         tests['ends'] = 'jumpy'.endsWith('py');\n\
+         tests['not ends'] = !('jumpy'.endsWith('MPY'));\n\
+         tests['md5'] = (CryptoJS.MD5('jasonpurse') == '288d14f08b5ad40da43dbe06467729c9');");
+    // All hold in Postman: nothing to check, nothing dropped.
+    assert!(t.checks.is_empty());
+    assert_eq!((t.dropped_lines, t.dropped), (0, 0), "{t:?}");
+    // One that never holds fails in Postman whatever the response: a comment, counted.
+    let t = run(
+        "tests['no'] = 'abc'.startsWith('b');\nvar d = pm.response.json(); tests['x'] = 1 < 2 && d.a === 1;",
+    );
+    assert_eq!(shown(&t), ["Json(\"$.a\"): { eq: 1 }"]);
+    assert_eq!((t.dropped_lines, t.dropped), (1, 1), "{t:?}");
 }

@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 use super::super::super::Names;
 use super::super::super::writer::Y;
 use super::eval::{Link, Sym, arg, flatten, join_path, string_arg};
-use super::{Kind, Translated, Walker, assertions_in};
+use super::{Effect, Kind, Translated, Walker, assertions_in};
 
 /// What to restore when a statement turns out not to be translatable.
 struct Mark {
@@ -22,6 +22,7 @@ struct Mark {
     checks: usize,
     captures: usize,
     vars: usize,
+    effects: usize,
 }
 
 /// The statements of a test callback: a block, or an arrow's expression.
@@ -40,6 +41,7 @@ impl<'s, 'n> Walker<'s, 'n> {
             out: Translated::default(),
             dropped_spans: Vec::new(),
             conditional: 0,
+            vacuous: 0,
         }
     }
 
@@ -70,6 +72,7 @@ impl<'s, 'n> Walker<'s, 'n> {
             checks: self.out.checks.len(),
             captures: self.out.captures.len(),
             vars: self.out.vars.len(),
+            effects: self.out.effects.len(),
         }
     }
 
@@ -78,6 +81,7 @@ impl<'s, 'n> Walker<'s, 'n> {
         self.out.checks.truncate(m.checks);
         self.out.captures.truncate(m.captures);
         self.out.vars.truncate(m.vars);
+        self.out.effects.truncate(m.effects);
     }
 
     /// Keeps a statement's text as comment lines and counts it as dropped.
@@ -166,6 +170,7 @@ impl<'s, 'n> Walker<'s, 'n> {
             self.dropped_spans.len(),
             self.out.dropped,
         );
+        let vacuous = self.vacuous;
         match body {
             Body::Block(list) => self.statements(list),
             Body::Expr(x) => {
@@ -178,7 +183,9 @@ impl<'s, 'n> Walker<'s, 'n> {
                 }
             }
         }
-        let translated = self.out.checks.len() > before.0 || self.out.captures.len() > before.1;
+        let translated = self.out.checks.len() > before.0
+            || self.out.captures.len() > before.1
+            || self.vacuous > vacuous;
         let dropped_any = self.dropped_spans.len() > before.3;
         if !translated && dropped_any {
             // Nothing inside was understood: keep the whole test as one comment.
@@ -267,11 +274,13 @@ impl<'s, 'n> Walker<'s, 'n> {
             ("pm", None, Some(("expect", args))) => {
                 let subject = self.eval(arg(args, 0)?)?;
                 let checks = self.chai(subject, &links[1..])?;
+                self.vacuous += usize::from(checks.is_empty());
                 self.out.checks.extend(checks);
                 Some(())
             }
             ("pm", Some("response"), _) if links.get(1).and_then(Link::prop) == Some("to") => {
                 let checks = self.chai(Sym::Response, &links[1..])?;
+                self.vacuous += usize::from(checks.is_empty());
                 self.out.checks.extend(checks);
                 Some(())
             }
@@ -281,9 +290,25 @@ impl<'s, 'n> Walker<'s, 'n> {
                 _,
             ) => {
                 let (method, args) = links.get(1)?.call()?;
-                (method == "set" && links.len() == 2).then_some(())?;
-                let _ = scope;
-                self.setter(args)
+                (links.len() == 2).then_some(())?;
+                match (method, scope) {
+                    ("set", _) => self.setter(args),
+                    ("unset", "environment" | "globals" | "collectionVariables") => {
+                        self.unset(Some(&string_arg(args, 0)?))
+                    }
+                    ("clear", "environment" | "globals") if args.is_empty() => self.unset(None),
+                    _ => None,
+                }
+            }
+            ("postman", None, Some(("clearEnvironmentVariable" | "clearGlobalVariable", args)))
+                if links.len() == 1 =>
+            {
+                self.unset(Some(&string_arg(args, 0)?))
+            }
+            ("postman", None, Some(("clearEnvironmentVariables" | "clearGlobalVariables", [])))
+                if links.len() == 1 =>
+            {
+                self.unset(None)
             }
             (
                 "postman",
@@ -328,6 +353,18 @@ impl<'s, 'n> Walker<'s, 'n> {
         Some(())
     }
 
+    /// `pm.environment.unset(name)` (or every variable scripts set, with `None`): later
+    /// requests send `{{name}}` as its text, as Newman does. Not under a condition.
+    fn unset(&mut self, name: Option<&str>) -> Option<()> {
+        (self.conditional == 0).then_some(())?;
+        let effect = match name {
+            Some(n) => Effect::Unset(self.names.ident(n)),
+            None => Effect::UnsetAll,
+        };
+        self.out.effects.push(effect);
+        Some(())
+    }
+
     /// `pm.environment.set(name, value)`: a capture in a test script, a variable in a
     /// pre-request script when the value is known at import.
     fn setter(&mut self, args: &[Argument<'_>]) -> Option<()> {
@@ -356,8 +393,13 @@ impl<'s, 'n> Walker<'s, 'n> {
                 } else {
                     source
                 };
-                self.out.captures.push((name, source));
+                self.out.captures.push((name.clone(), source));
+                self.out.effects.push(Effect::Set(name));
+                return Some(());
             }
+        }
+        if let Some((name, _)) = self.out.vars.last() {
+            self.out.effects.push(Effect::Set(name.clone()));
         }
         Some(())
     }

@@ -8,6 +8,7 @@
 //! place and its last value, as in `Value`'s insertion-ordered map.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -46,7 +47,12 @@ pub fn parse(body: &[u8]) -> Option<Node> {
         return None;
     }
     let mut de = serde_json::Deserializer::from_slice(body);
-    let node = Seed { base: body }.deserialize(&mut de).ok()?;
+    let scratch = Scratch::default();
+    let seed = Seed {
+        base: body,
+        scratch: &scratch,
+    };
+    let node = seed.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(node)
 }
@@ -148,11 +154,21 @@ impl<'a> NodeRef<'a> {
 
 /// Reads one value; strings borrowed from the input become offsets from `base`.
 #[derive(Clone, Copy)]
-struct Seed<'de> {
+struct Seed<'de, 's> {
     base: &'de [u8],
+    scratch: &'s Scratch<'de>,
 }
 
-impl<'de> Seed<'de> {
+/// The items and pairs of the containers being read, one stack each for the whole parse: a
+/// container's own list is allocated once, at its size, when it closes (no growth, no
+/// shrinking, which would leave a large body's heap in pieces).
+#[derive(Default)]
+struct Scratch<'de> {
+    items: RefCell<Vec<Node>>,
+    pairs: RefCell<Vec<(Cow<'de, str>, Node)>>,
+}
+
+impl<'de> Seed<'de, '_> {
     fn text(&self, s: Cow<'de, str>) -> Text {
         match s {
             Cow::Borrowed(b) => {
@@ -169,7 +185,7 @@ impl<'de> Seed<'de> {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Seed<'de> {
+impl<'de> DeserializeSeed<'de> for Seed<'de, '_> {
     type Value = Node;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
@@ -177,7 +193,7 @@ impl<'de> DeserializeSeed<'de> for Seed<'de> {
     }
 }
 
-impl<'de> Visitor<'de> for Seed<'de> {
+impl<'de> Visitor<'de> for Seed<'de, '_> {
     type Value = Node;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -212,15 +228,16 @@ impl<'de> Visitor<'de> for Seed<'de> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let start = self.scratch.items.borrow().len();
         while let Some(v) = seq.next_element_seed(self)? {
-            items.push(v);
+            self.scratch.items.borrow_mut().push(v);
         }
-        Ok(Node::Arr(items.into_boxed_slice()))
+        let items: Box<[Node]> = self.scratch.items.borrow_mut().drain(start..).collect();
+        Ok(Node::Arr(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let mut pairs: Vec<(Cow<'de, str>, Node)> = Vec::new();
+        let start = self.scratch.pairs.borrow().len();
         // Places by key, once an object is too large to scan for a repeated key.
         let mut places: HashMap<Cow<'de, str>, usize> = HashMap::new();
         while let Some(k) = map.next_key_seed(KeySeed)? {
@@ -228,11 +245,14 @@ impl<'de> Visitor<'de> for Seed<'de> {
                 return Err(de::Error::custom("reserved key"));
             }
             let v = map.next_value_seed(self)?;
-            if pairs.len() == SCAN_LIMIT {
+            let mut all = self.scratch.pairs.borrow_mut();
+            let pairs = &mut all[start..];
+            let n = pairs.len();
+            if n == SCAN_LIMIT {
                 places.extend(pairs.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)));
             }
             // As `Value`'s map: a repeated key keeps its place and takes the new value.
-            let seen = if pairs.len() < SCAN_LIMIT {
+            let seen = if n < SCAN_LIMIT {
                 pairs.iter().position(|(old, _)| *old == k)
             } else {
                 places.get(&k).copied()
@@ -240,15 +260,17 @@ impl<'de> Visitor<'de> for Seed<'de> {
             match seen {
                 Some(i) => pairs[i].1 = v,
                 None => {
-                    if pairs.len() >= SCAN_LIMIT {
-                        places.insert(k.clone(), pairs.len());
+                    if n >= SCAN_LIMIT {
+                        places.insert(k.clone(), n);
                     }
-                    pairs.push((k, v));
+                    all.push((k, v));
                 }
             }
         }
-        let pairs: Vec<(Text, Node)> = pairs.into_iter().map(|(k, v)| (self.text(k), v)).collect();
-        Ok(Node::Obj(pairs.into_boxed_slice()))
+        let mut all = self.scratch.pairs.borrow_mut();
+        let pairs: Box<[(Text, Node)]> =
+            all.drain(start..).map(|(k, v)| (self.text(k), v)).collect();
+        Ok(Node::Obj(pairs))
     }
 }
 

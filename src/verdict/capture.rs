@@ -86,10 +86,12 @@ fn extract(c: &Capture, r: &Response, secrets: &Secrets) -> Result<Option<Json>,
 }
 
 /// What a JSONPath selects, one value or a list; `None` when the body is not JSON. The
-/// common forms read the compact document, the others the full one.
+/// common forms read the compact document, the others (and a body too large for it) the
+/// full one.
 fn select(path: &JsonPath, text: &str, r: &Response) -> Option<Option<Json>> {
-    let mut nodes: Vec<Json> = match jsonpath::Path::parse(text) {
-        Some(fast) => fast.select(r.doc()?).iter().map(NodeRef::to_json).collect(),
+    let fast = jsonpath::Path::parse(text).and_then(|p| Some((p, r.doc()?)));
+    let mut nodes: Vec<Json> = match fast {
+        Some((fast, doc)) => fast.select(doc).iter().map(NodeRef::to_json).collect(),
         None => path.query(r.json()?).all().into_iter().cloned().collect(),
     };
     Some(match nodes.len() {

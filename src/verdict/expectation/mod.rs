@@ -158,9 +158,12 @@ fn actual<'r>(s: &Subject, r: &'r Response, secrets: &Secrets) -> Result<Selecte
         return Err(e);
     }
     let not_json = || format!("response is not JSON: {}", r.preview(secrets));
-    // The common forms read the compact document; the others the full one.
-    if let Some(fast) = jsonpath::Path::parse(text) {
-        let mut nodes = fast.select(r.doc().ok_or_else(not_json)?);
+    // The common forms read the compact document; the others (and a body too large for
+    // it) the full one.
+    if let Some(fast) = jsonpath::Path::parse(text)
+        && let Some(doc) = r.doc()
+    {
+        let mut nodes = fast.select(doc);
         return Ok(match nodes.len() {
             0 => Selected::Value(None),
             1 => Selected::Node(nodes.remove(0)),

@@ -151,5 +151,44 @@ fn masking(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(hot, benches, masking);
+/// The large-body workload (bench/README.md, L): a list of 150,000 objects of 5 fields
+/// (19.5 MiB) with a length, an index and a filter check; parsing the body included.
+fn large_json(c: &mut Criterion) {
+    let n = 150_000;
+    let items: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"id":{i},"name":"device-{i:06}","email":"owner{i:06}@example.com","status":"{}","description":"sensor {:02} in rack {:02}, fw 2.{}.{}"}}"#,
+                ["active", "disabled", "pending", "archived"][i % 4],
+                i % 97,
+                i % 13,
+                i % 7,
+                i % 11
+            )
+        })
+        .collect();
+    let body = format!("[{}]", items.join(",")).into_bytes();
+    let last = n - 1;
+    let yaml = format!(
+        "requests:\n  - name: big\n    url: http://x/\n    expect:\n      json:\n        $: {{ length: {n} }}\n        $[75000].name: device-075000\n        \"$[?@.id == {last}].email\": owner{last:06}@example.com\n"
+    );
+    let col = load_str(Path::new("large.yaml"), yaml).expect("loads");
+    let Some(Step::Request(req)) = col.steps.first() else {
+        panic!("a request")
+    };
+    let (vars, secrets) = (Vars::new(), Secrets::new());
+    let mut g = c.benchmark_group("large JSON body");
+    g.sample_size(10);
+    g.bench_function("3 JSONPath checks on a 150,000-item list", |b| {
+        b.iter(|| {
+            let resp = Response::new(200, vec![], body.clone(), std::time::Duration::ZERO);
+            let results = baton::verdict::expectation::check(&req.expect, &resp, &vars, &secrets);
+            assert!(results.iter().all(|r| r.passed), "{results:?}");
+            black_box(results)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(hot, benches, masking, large_json);
 criterion_main!(hot);

@@ -6,6 +6,7 @@
 
 pub mod builder;
 pub mod digest;
+pub mod jsondoc;
 pub mod oauth2;
 mod prepared;
 pub mod response;
@@ -13,6 +14,7 @@ pub mod response;
 pub use prepared::{PrepareError, UrlError, prepare};
 pub mod sigv4;
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -93,18 +95,19 @@ pub struct Hop {
     pub response_headers: Vec<(String, String)>,
 }
 
-/// One hop of an exchange: what goes out next.
-struct Next {
+/// One hop of an exchange: what goes out next. The first hop borrows the prepared
+/// request's headers and body; a hop that changes them has its own.
+struct Next<'p> {
     method: String,
     url: url::Url,
-    headers: Vec<(String, String)>,
-    body: Option<Vec<u8>>,
+    headers: Cow<'p, [(String, String)]>,
+    body: Option<Cow<'p, [u8]>>,
 }
 
-impl Next {
+impl<'p> Next<'p> {
     /// The hop a redirect leads to: 303 (and 301/302 after a POST) turn into a GET
     /// without a body.
-    fn redirected(&self, status: u16, target: &str) -> Result<Next, HttpError> {
+    fn redirected(&self, status: u16, target: &str) -> Result<Next<'p>, HttpError> {
         let url = self.url.join(target).map_err(|e| {
             HttpError::Send(format!(
                 "{} {}: redirect to `{target}` is not a valid URL: {e}",
@@ -120,7 +123,7 @@ impl Next {
         if status == 303 || (matches!(status, 301 | 302) && self.method == "POST") {
             next.method = "GET".into();
             next.body = None;
-            next.headers.retain(|(k, _)| {
+            next.headers.to_mut().retain(|(k, _)| {
                 !k.eq_ignore_ascii_case("content-type") && !k.eq_ignore_ascii_case("content-length")
             });
         }
@@ -128,9 +131,9 @@ impl Next {
     }
 }
 
-impl Next {
+impl Next<'_> {
     fn drop_credentials(&mut self, credential_headers: &[String]) {
-        self.headers.retain(|(k, _)| {
+        self.headers.to_mut().retain(|(k, _)| {
             !crate::secret::is_secret_header(k)
                 && !credential_headers.iter().any(|c| c.eq_ignore_ascii_case(k))
         });
@@ -177,7 +180,7 @@ fn outgoing(
 }
 
 /// What went out, as the wire had it: plus Host and Content-Length.
-fn wire(hop: &Next, sent: Vec<(String, String)>) -> Vec<(String, String)> {
+fn wire(hop: &Next<'_>, sent: Vec<(String, String)>) -> Vec<(String, String)> {
     let mut wire = vec![("Host".to_string(), host_header(&hop.url))];
     wire.extend(sent);
     if let Some(b) = &hop.body
@@ -193,7 +196,7 @@ fn wire(hop: &Next, sent: Vec<(String, String)>) -> Vec<(String, String)> {
 /// The final response, its body decoded and kept up to `max_body`.
 async fn received(
     resp: reqwest::Response,
-    hop: &Next,
+    hop: &Next<'_>,
     status: u16,
     headers: Vec<(String, String)>,
     max_body: u64,
@@ -252,8 +255,8 @@ impl Http {
         let mut hop = Next {
             method: p.method.clone(),
             url: p.url.clone(),
-            headers: p.headers.clone(),
-            body: p.body.clone(),
+            headers: Cow::Borrowed(&p.headers),
+            body: p.body.as_deref().map(Cow::Borrowed),
         };
         let mut hops: Vec<Hop> = Vec::new();
         let origin = p.url.origin();
@@ -269,7 +272,7 @@ impl Http {
                 &hop.headers,
                 hop.body.as_deref().unwrap_or_default(),
             );
-            let resp = (self.once(&hop.method, &hop.url, &sent, hop.body.as_ref(), p)).await?;
+            let resp = (self.once(&hop.method, &hop.url, &sent, hop.body.as_deref(), p)).await?;
             let status = resp.status().as_u16();
             let (response_headers, location) = arrived(&resp, jar, &hop.url);
             let redirect = p.follow_redirects
@@ -294,9 +297,9 @@ impl Http {
             if let Some(authorization) = answer {
                 digest_answered = true;
                 drain(resp).await;
-                hop.headers
-                    .retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
-                hop.headers.push(("Authorization".into(), authorization));
+                let headers = hop.headers.to_mut();
+                headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+                headers.push(("Authorization".into(), authorization));
                 continue;
             }
             if !redirect {
@@ -326,7 +329,7 @@ impl Http {
         method: &str,
         url: &url::Url,
         headers: &[(String, String)],
-        body: Option<&Vec<u8>>,
+        body: Option<&[u8]>,
         p: &Prepared,
     ) -> Result<reqwest::Response, HttpError> {
         let m = reqwest::Method::from_bytes(method.as_bytes())
@@ -344,7 +347,7 @@ impl Http {
         }
         let mut rb = self.client.request(m, url.clone()).headers(map);
         if let Some(b) = body {
-            rb = rb.body(b.clone());
+            rb = rb.body(b.to_vec());
         }
         rb.send()
             .await

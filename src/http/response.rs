@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
+use crate::http::jsondoc::{self, Node, NodeRef};
 use crate::secret::Secrets;
 
 #[derive(Debug)]
@@ -24,6 +25,7 @@ pub struct Response {
     /// The query parameters of an inbound request.
     pub query: Vec<(String, String)>,
     json: OnceLock<Option<Json>>,
+    doc: OnceLock<Option<Node>>,
 }
 
 impl Response {
@@ -42,6 +44,7 @@ impl Response {
             duration,
             query: Vec::new(),
             json: OnceLock::new(),
+            doc: OnceLock::new(),
         }
     }
 
@@ -93,6 +96,18 @@ impl Response {
         self.json
             .get_or_init(|| serde_json::from_slice(&self.body).ok())
             .as_ref()
+    }
+
+    /// The body parsed as JSON in the compact form JSONPath reads, once; `None` when it is
+    /// not JSON. Much smaller than [`Response::json`]'s document for a large body.
+    pub fn doc(&self) -> Option<NodeRef<'_>> {
+        self.doc
+            .get_or_init(|| jsondoc::parse(&self.body))
+            .as_ref()
+            .map(|node| NodeRef {
+                body: &self.body,
+                node,
+            })
     }
 
     /// Text a person can read: UTF-8 and not of a binary content type.

@@ -2,8 +2,12 @@
 //! `collection` read and compiled the capture.
 
 use serde_json::Value as Json;
+use serde_json_path::JsonPath;
+
+use super::jsonpath;
 
 use crate::format::model::{Capture, Source};
+use crate::http::jsondoc::NodeRef;
 use crate::http::response::Response;
 use crate::secret::Secrets;
 use crate::template::json_text;
@@ -41,17 +45,11 @@ fn extract(c: &Capture, r: &Response, secrets: &Secrets) -> Result<Option<Json>,
         return Err(e);
     }
     let value: Json = match &c.source {
-        Source::Json(path, _) => {
-            let Some(doc) = r.json() else {
-                return Err(format!("response is not JSON: {}", r.preview(secrets)));
-            };
-            let nodes = path.query(doc).all();
-            match nodes.len() {
-                0 => return Ok(None),
-                1 => nodes[0].clone(),
-                _ => Json::Array(nodes.into_iter().cloned().collect()),
-            }
-        }
+        Source::Json(path, text) => match select(path, text, r) {
+            Some(Some(v)) => v,
+            Some(None) => return Ok(None),
+            None => return Err(format!("response is not JSON: {}", r.preview(secrets))),
+        },
         Source::Header(h) => match r.header(h) {
             Some(v) => Json::String(v.to_string()),
             None => return Ok(None),
@@ -85,6 +83,22 @@ fn extract(c: &Capture, r: &Response, secrets: &Secrets) -> Result<Option<Json>,
             }
         }
     }
+}
+
+/// What a JSONPath selects, one value or a list; `None` when the body is not JSON. The
+/// common forms read the compact document, the others (and a body too large for it) the
+/// full one.
+fn select(path: &JsonPath, text: &str, r: &Response) -> Option<Option<Json>> {
+    let fast = jsonpath::Path::parse(text).and_then(|p| Some((p, r.doc()?)));
+    let mut nodes: Vec<Json> = match fast {
+        Some((fast, doc)) => fast.select(doc).iter().map(NodeRef::to_json).collect(),
+        None => path.query(r.json()?).all().into_iter().cloned().collect(),
+    };
+    Some(match nodes.len() {
+        0 => None,
+        1 => nodes.pop(),
+        _ => Some(Json::Array(nodes)),
+    })
 }
 
 fn shorten(s: &str) -> String {

@@ -3,4 +3,5 @@
 
 pub mod capture;
 pub mod expectation;
+mod jsonpath;
 pub mod snapshot;

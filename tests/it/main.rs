@@ -13,6 +13,7 @@ mod curl_round_trip;
 mod demo;
 mod docs_examples;
 mod expectations;
+mod expectations_json_paths;
 mod features_auth;
 mod features_bodies;
 mod features_sigv4;

@@ -5,15 +5,18 @@
 mod predicate;
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 use serde_json::Value as Json;
 
 use crate::format::model::{Check, Expect, Matcher, Pred, Subject};
+use crate::http::jsondoc::NodeRef;
 use crate::http::response::{Response, cut};
 use crate::report::event::AssertionResult;
 use crate::secret::Secrets;
 use crate::template::{TValue, Vars, json_text};
 
+use super::jsonpath;
 use predicate::{holds, kind};
 
 /// The longest value shown as "expected" or "got" (after masking).
@@ -25,7 +28,39 @@ struct Actual<'a> {
     /// A single node a JSONPath selects is borrowed from the response's document: a check
     /// on `$` of a large body does not copy it.
     value: Result<Option<Cow<'a, Json>>, String>,
+    /// A single node selected in the compact document: made a `Json` (in `made`) only when
+    /// a check needs its value, so `length` of a large list does not copy the list.
+    node: Option<NodeRef<'a>>,
+    made: OnceCell<Json>,
     bytes: Option<&'a [u8]>,
+}
+
+impl<'a> Actual<'a> {
+    fn of(value: Result<Option<Cow<'a, Json>>, String>, bytes: Option<&'a [u8]>) -> Self {
+        Actual {
+            value,
+            node: None,
+            made: OnceCell::new(),
+            bytes,
+        }
+    }
+
+    /// The subject's value, made from the compact node on first use.
+    fn value(&self) -> Result<Option<&Json>, &String> {
+        if let Some(node) = self.node {
+            return Ok(Some(self.made.get_or_init(|| node.to_json())));
+        }
+        match &self.value {
+            Ok(v) => Ok(v.as_deref()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Items of the selected array or object, counted without making its value.
+    fn container_len(&self) -> Option<usize> {
+        self.made.get().is_none().then_some(())?;
+        self.node?.container_len()
+    }
 }
 
 /// Check everything; all failures are reported.
@@ -37,10 +72,15 @@ pub fn check(e: &Expect, r: &Response, vars: &Vars, secrets: &Secrets) -> Vec<As
             out.push(check_schema(validator, line, r, secrets));
             continue;
         }
-        let actual = Actual {
-            value: actual(&item.subject, r, secrets),
-            bytes: (matches!(item.subject, Subject::Body) && r.body_error().is_none())
-                .then_some(r.body.as_slice()),
+        let bytes = (matches!(item.subject, Subject::Body) && r.body_error().is_none())
+            .then_some(r.body.as_slice());
+        let actual = match actual(&item.subject, r, secrets) {
+            Ok(Selected::Node(node)) => Actual {
+                node: Some(node),
+                ..Actual::of(Ok(None), bytes)
+            },
+            Ok(Selected::Value(v)) => Actual::of(Ok(v), bytes),
+            Err(e) => Actual::of(Err(e), bytes),
         };
         for c in &item.checks {
             out.push(evaluate(&item.subject, &actual, c, vars, secrets));
@@ -60,10 +100,7 @@ pub fn status_holds(e: &Expect, status: u16, vars: &Vars) -> bool {
     if items.peek().is_none() {
         return false;
     }
-    let actual = Actual {
-        value: Ok(Some(Cow::Owned(Json::from(status)))),
-        bytes: None,
-    };
+    let actual = Actual::of(Ok(Some(Cow::Owned(Json::from(status)))), None);
     let secrets = Secrets::new();
     items.all(|i| {
         i.checks
@@ -104,29 +141,46 @@ pub fn pred_name(p: &Pred) -> &'static str {
     }
 }
 
+/// What a subject selects: one node of the compact document, or a value.
+enum Selected<'r> {
+    Node(NodeRef<'r>),
+    Value(Option<Cow<'r, Json>>),
+}
+
 /// What a subject is in this response; `Err` when it cannot be read at all.
-fn actual<'r>(
-    s: &Subject,
-    r: &'r Response,
-    secrets: &Secrets,
-) -> Result<Option<Cow<'r, Json>>, String> {
-    if let Subject::Json(path, _) = s {
-        if let Some(e) = r.body_error() {
-            return Err(e);
-        }
-        let doc = r
-            .json()
-            .ok_or_else(|| format!("response is not JSON: {}", r.preview(secrets)))?;
-        let nodes = path.query(doc).all();
+fn actual<'r>(s: &Subject, r: &'r Response, secrets: &Secrets) -> Result<Selected<'r>, String> {
+    let Subject::Json(path, text) = s else {
+        return Ok(Selected::Value(
+            owned_actual(s, r, secrets)?.map(Cow::Owned),
+        ));
+    };
+    if let Some(e) = r.body_error() {
+        return Err(e);
+    }
+    let not_json = || format!("response is not JSON: {}", r.preview(secrets));
+    // The common forms read the compact document; the others (and a body too large for
+    // it) the full one.
+    if let Some(fast) = jsonpath::Path::parse(text)
+        && let Some(doc) = r.doc()
+    {
+        let mut nodes = fast.select(doc);
         return Ok(match nodes.len() {
-            0 => None,
-            1 => Some(Cow::Borrowed(nodes[0])),
-            _ => Some(Cow::Owned(Json::Array(
-                nodes.into_iter().cloned().collect(),
-            ))),
+            0 => Selected::Value(None),
+            1 => Selected::Node(nodes.remove(0)),
+            _ => Selected::Value(Some(Cow::Owned(Json::Array(
+                nodes.iter().map(NodeRef::to_json).collect(),
+            )))),
         });
     }
-    Ok(owned_actual(s, r, secrets)?.map(Cow::Owned))
+    let doc = r.json().ok_or_else(not_json)?;
+    let nodes = path.query(doc).all();
+    Ok(Selected::Value(match nodes.len() {
+        0 => None,
+        1 => Some(Cow::Borrowed(nodes[0])),
+        _ => Some(Cow::Owned(Json::Array(
+            nodes.into_iter().cloned().collect(),
+        ))),
+    }))
 }
 
 /// Every subject but a JSONPath: a value made for the check.
@@ -205,6 +259,15 @@ fn evaluate(
         }
     };
     res.expected = expected_text(subject, &c.pred, expected.as_ref(), secrets);
+    // `length` of a selected list or object: counted, the value is never made.
+    if let (Pred::Length(_), false, Some(n)) = (&c.pred, c.of_length, actual.container_len()) {
+        res.actual = format!("length {n}");
+        match predicate::length_is(n, expected.as_ref().unwrap_or(&Json::Null)) {
+            Ok(b) => res.passed = b != c.negated,
+            Err(m) => res.message = Some(secrets.redact(&m)),
+        }
+        return res;
+    }
     let (measured, pred) = match measure(actual, c) {
         Ok(m) => m,
         Err(m) => {
@@ -340,14 +403,9 @@ fn measure<'a, 'p>(
         }
     }
     let value: Measured = if c.of_length {
-        length_of(&actual.value)?.map(Cow::Owned)
+        length_of(actual)?.map(Cow::Owned)
     } else {
-        actual
-            .value
-            .as_ref()
-            .map_err(Clone::clone)?
-            .as_ref()
-            .map(|v| Cow::Borrowed(v.as_ref()))
+        actual.value().map_err(Clone::clone)?.map(Cow::Borrowed)
     };
     let value = match (&c.pred, value) {
         (Pred::Sha256(_), Some(v)) => match v.as_ref() {
@@ -371,8 +429,11 @@ fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 /// The length of a string (characters), array (items) or object (keys), as a number.
-fn length_of(actual: &Result<Option<Cow<'_, Json>>, String>) -> Result<Option<Json>, String> {
-    match actual {
+fn length_of(actual: &Actual) -> Result<Option<Json>, String> {
+    if let Some(n) = actual.container_len() {
+        return Ok(Some(Json::from(n)));
+    }
+    match actual.value() {
         Ok(Some(v)) => predicate::length(v)
             .map(|n| Some(Json::from(n)))
             .ok_or_else(|| format!("`length` needs a string, array or object, got {}", kind(v))),

@@ -60,9 +60,7 @@ pub(super) fn holds(
             let n = length(a).ok_or_else(|| {
                 format!("`length` needs a string, array or object, got {}", kind(a))
             })?;
-            let want = number(e)
-                .ok_or_else(|| format!("`length` expects a number, got {}", json_text(e)))?;
-            (n as f64) == want
+            length_is(n, e)?
         }
         Pred::OneOf(_) => match e {
             Json::Array(options) => options.iter().any(|o| equal(a, o, text_subject)),
@@ -75,6 +73,13 @@ pub(super) fn holds(
             (false, why) => return Err(why.unwrap_or_default()),
         },
     })
+}
+
+/// Whether a length `n` is the expected number.
+pub(super) fn length_is(n: usize, e: &Json) -> Result<bool, String> {
+    let want =
+        number(e).ok_or_else(|| format!("`length` expects a number, got {}", json_text(e)))?;
+    Ok((n as f64) == want)
 }
 
 /// Characters of a string, items of an array, keys of an object.

@@ -8,6 +8,7 @@ mod body;
 pub mod canonical;
 mod capture;
 pub mod check;
+pub mod events;
 mod expect;
 pub mod keys;
 pub mod load;

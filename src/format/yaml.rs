@@ -1,7 +1,8 @@
 //! A YAML document as a tree of nodes that each know their line and column.
 //!
-//! serde-saphyr parses; this tree keeps every key's and value's position so the
-//! collection checker can report all problems of a file at once, each with a caret.
+//! The tree keeps every key's and value's position so the collection checker can report all
+//! problems of a file at once, each with a caret. `events` reads it from the parser's events;
+//! what that leaves (anchors, tags, syntax errors...) serde-saphyr reads (`parse_full`).
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -51,6 +52,15 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             pos: Pos::new(1, 1),
         });
     }
+    match super::events::read(text, None) {
+        Some(super::events::Read::Tree(n)) => Ok(n),
+        _ => parse_full(text),
+    }
+}
+
+/// serde-saphyr's reading of `text`: anchors and aliases (with its limits on them), tags,
+/// merge keys and every syntax error with its words. `parse` reads the rest itself.
+pub(crate) fn parse_full(text: &str) -> Result<Node, SyntaxError> {
     // YAML 1.2 core booleans: `n`, `no`, `on` stay strings (a variable named `n` is common).
     let options = serde_saphyr::options! {
         strict_booleans: true,
@@ -69,20 +79,31 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
 
 /// Parse a file into the spanned tree, or one diagnostic for its syntax error.
 pub fn parse_file(file: &Arc<SourceFile>) -> Result<Node, Diag> {
-    parse(&file.text).map_err(|e| {
-        let help = file
-            .line(e.pos.line)
-            .and_then(unquoted_template_fix)
-            .unwrap_or_else(|| {
-                "help: check the indentation and quoting on this line and the one before".into()
-            });
-        Diag {
-            span: Span::new(file, e.pos),
-            message: format!("invalid YAML: {}", e.message),
-            label: String::new(),
-            notes: vec![help],
-        }
-    })
+    parse(&file.text).map_err(|e| syntax_diag(file, e))
+}
+
+/// `parse_file` by serde-saphyr alone (for a file the fast reader has already left to it).
+pub fn parse_file_full(file: &Arc<SourceFile>) -> Result<Node, Diag> {
+    let text = &file.text;
+    if text.trim().is_empty() {
+        return parse_file(file);
+    }
+    parse_full(text).map_err(|e| syntax_diag(file, e))
+}
+
+fn syntax_diag(file: &Arc<SourceFile>, e: SyntaxError) -> Diag {
+    let help = file
+        .line(e.pos.line)
+        .and_then(unquoted_template_fix)
+        .unwrap_or_else(|| {
+            "help: check the indentation and quoting on this line and the one before".into()
+        });
+    Diag {
+        span: Span::new(file, e.pos),
+        message: format!("invalid YAML: {}", e.message),
+        label: String::new(),
+        notes: vec![help],
+    }
 }
 
 /// `url: {{ base }}/x` is the most common YAML mistake in a collection: a value starting

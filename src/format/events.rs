@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle};
 
-use super::yaml::{Key, Kind, Node};
+use super::node::{Key, Kind, Node};
 use crate::problem::source::Pos;
 
 /// What to do with the items of the root map's (first) `requests` list, one by one as each
@@ -197,7 +197,7 @@ impl Builder<'_> {
         if !one_line || text.contains(": ") || text.ends_with(':') {
             return None;
         }
-        let node = super::yaml::parse_full(&format!("v: {text}")).ok()?;
+        let node = super::saphyr::parse_full(&format!("v: {text}")).ok()?;
         let kind = match node.kind {
             Kind::Map(mut entries) if entries.len() == 1 && entries[0].0.name == "v" => {
                 entries.pop()?.1.kind
@@ -333,7 +333,7 @@ fn key_text(value: Cow<'_, str>, style: ScalarStyle) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::yaml::parse_full;
+    use crate::format::saphyr::parse_full;
 
     /// Items put back into their list, to compare a streamed read with serde-saphyr's tree.
     struct Keep(Vec<Node>);

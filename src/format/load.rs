@@ -135,17 +135,30 @@ struct Reading<'a> {
     defaults: Option<Defaults>,
     seen: Seen,
     steps: Vec<Step>,
+    /// Items read but not yet turned into steps: from the first very large one on, items wait
+    /// until the whole file has parsed, so a syntax error after a huge request costs no more
+    /// than it did when the file was parsed first and read after.
+    held: Vec<Node>,
 }
 
-impl events::Items for Reading<'_> {
-    fn start(&mut self, before: &[(yaml::Key, Node)]) -> bool {
-        if let Some((_, n)) = before.iter().find(|(k, _)| k.name == "defaults") {
-            self.defaults = Some(request::defaults(n, self.d));
-        }
-        true
-    }
+/// An item of more nodes than this waits for the whole file to parse.
+const HELD_FROM_NODES: usize = 10_000;
 
-    fn item(&mut self, item: Node) {
+/// Whether `node` has more than `limit` nodes (counting stops there).
+fn larger_than(node: &Node, limit: &mut usize) -> bool {
+    if *limit == 0 {
+        return true;
+    }
+    *limit -= 1;
+    match &node.kind {
+        Kind::Seq(items) => items.iter().any(|n| larger_than(n, limit)),
+        Kind::Map(entries) => entries.iter().any(|(_, n)| larger_than(n, limit)),
+        _ => false,
+    }
+}
+
+impl Reading<'_> {
+    fn step(&mut self, item: Node) {
         yaml::duplicate_keys(&item, self.d);
         let fallback = Defaults::default();
         let defaults = self.defaults.as_ref().unwrap_or(&fallback);
@@ -157,6 +170,31 @@ impl events::Items for Reading<'_> {
             &mut self.steps,
             self.d,
         );
+    }
+
+    /// The steps, once the whole file has parsed.
+    fn finish(mut self) -> Vec<Step> {
+        for item in std::mem::take(&mut self.held) {
+            self.step(item);
+        }
+        self.steps
+    }
+}
+
+impl events::Items for Reading<'_> {
+    fn start(&mut self, before: &[(yaml::Key, Node)]) -> bool {
+        if let Some((_, n)) = before.iter().find(|(k, _)| k.name == "defaults") {
+            self.defaults = Some(request::defaults(n, self.d));
+        }
+        true
+    }
+
+    fn item(&mut self, item: Node) {
+        if !self.held.is_empty() || larger_than(&item, &mut { HELD_FROM_NODES }) {
+            self.held.push(item);
+        } else {
+            self.step(item);
+        }
     }
 }
 
@@ -254,13 +292,14 @@ impl Loader {
             defaults: None,
             seen: Seen::default(),
             steps: Vec::new(),
+            held: Vec::new(),
         };
         let read = match events::read(&file.text, Some(&mut reading)) {
             Some(Read::Tree(root)) => return Some((root, None)),
             Some(Read::Streamed(root))
                 if reading.defaults.is_some() || root.get("defaults").is_none() =>
             {
-                return Some((root, Some(reading.steps)));
+                return Some((root, Some(reading.finish())));
             }
             read => read,
         };

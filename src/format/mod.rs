@@ -13,9 +13,11 @@ mod expect;
 pub mod keys;
 pub mod load;
 pub mod model;
+mod node;
 pub mod raw;
 pub mod reader;
 mod request;
+mod saphyr;
 pub mod yaml;
 
 pub use expect::{parse_path, path_help, regex_reason};

@@ -97,13 +97,13 @@ fn aws_sigv4(
     let session_token = v
         .get("session_token")
         .and_then(|n| reader::template(n, "session_token", d));
-    Some(Auth::AwsSigV4(AwsSigV4 {
+    Some(Auth::AwsSigV4(Box::new(AwsSigV4 {
         access_key_id: field("access_key_id", d)?,
         secret_access_key: field("secret_access_key", d)?,
         session_token,
         region: field("region", d)?,
         service: field("service", d)?,
-    }))
+    })))
 }
 
 fn oauth2(
@@ -148,12 +148,12 @@ fn oauth2(
             }
         }
     }
-    Some(Auth::OAuth2(OAuth2 {
+    Some(Auth::OAuth2(Box::new(OAuth2 {
         token_url: field("token_url", d)?,
         client_id: field("client_id", d)?,
         client_secret: field("client_secret", d)?,
         scope,
         client_auth,
         params,
-    }))
+    })))
 }

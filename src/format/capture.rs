@@ -2,7 +2,7 @@
 
 use regex::Regex;
 
-use super::expect::{parse_path, path_help, regex_reason};
+use super::expect::{path_help, regex_reason, shared_path};
 use super::keys;
 use super::model::{Capture, Source};
 use crate::format::reader;
@@ -44,9 +44,9 @@ fn one(var: &str, pos: Pos, v: &Node, d: &mut Diags) -> Option<Capture> {
         secret: false,
     };
     match &v.kind {
-        Kind::Str(s) if s.starts_with('$') => match parse_path(s) {
-            Ok(p) => {
-                cap.source = Source::Json(p, s.clone());
+        Kind::Str(s) if s.starts_with('$') => match shared_path(s) {
+            Ok((p, text)) => {
+                cap.source = Source::Json(p, text);
                 Some(cap)
             }
             Err(e) => {
@@ -148,8 +148,8 @@ fn source_of(name: &str, val: &Node, d: &mut Diags) -> Option<Source> {
                 d.error(val.pos, "`json` must be a JSONPath string such as `$.id`");
                 return None;
             };
-            match parse_path(s) {
-                Ok(p) => Some(Source::Json(p, s.to_string())),
+            match shared_path(s) {
+                Ok((p, text)) => Some(Source::Json(p, text)),
                 Err(e) => {
                     d.error(val.pos, e).help(path_help(s));
                     None

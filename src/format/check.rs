@@ -206,6 +206,10 @@ static ENV_CALL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(||
 /// each with the function that reads it.
 fn env_reads(t: &Tmpl) -> Vec<(&'static str, String)> {
     let mut out: Vec<(&'static str, String)> = Vec::new();
+    // Most templates call neither: no need to run the regex over them.
+    if !t.source.contains("env") && !t.source.contains("secret") {
+        return out;
+    }
     for c in ENV_CALL.captures_iter(&t.source) {
         let func = if &c[1] == "env" { "env" } else { "secret" };
         if func == "env" && &c[4] == "," {

@@ -1,6 +1,8 @@
 //! Reading `expect:` into checks: JSONPaths, regexes and JSON Schemas compiled here, schema
 //! files read here, so a bad one is a load error and evaluation never parses.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -19,6 +21,63 @@ use crate::template::{TValue, Tmpl};
 /// Parse a JSONPath, with the parser's own words on failure.
 pub fn parse_path(text: &str) -> Result<JsonPath, String> {
     JsonPath::parse(text).map_err(|e| format!("`{text}` is not a valid JSONPath: {e}"))
+}
+
+/// JSONPaths by text, and how many guards share them.
+type Paths = (usize, HashMap<Arc<str>, Arc<JsonPath>>);
+
+thread_local! {
+    /// JSONPaths by text, while a `SharedPaths` guard lives on this thread.
+    static PATHS: RefCell<Option<Paths>> = const { RefCell::new(None) };
+}
+
+/// While it lives, a JSONPath met again (`$.id` in every request) is parsed once and shared.
+pub struct SharedPaths(());
+
+pub fn share_paths() -> SharedPaths {
+    PATHS.with(|p| {
+        let mut p = p.borrow_mut();
+        match p.as_mut() {
+            Some((guards, _)) => *guards += 1,
+            None => *p = Some((1, HashMap::new())),
+        }
+    });
+    SharedPaths(())
+}
+
+impl Drop for SharedPaths {
+    fn drop(&mut self) {
+        PATHS.with(|p| {
+            let mut p = p.borrow_mut();
+            if let Some((guards, _)) = p.as_mut() {
+                *guards -= 1;
+                if *guards == 0 {
+                    *p = None;
+                }
+            }
+        });
+    }
+}
+
+/// `parse_path`, with its text: shared with an earlier one of the same text while a
+/// `SharedPaths` guard lives.
+pub(super) fn shared_path(text: &str) -> Result<(Arc<JsonPath>, Arc<str>), String> {
+    let found = PATHS.with(|p| {
+        let p = p.borrow();
+        let (t, path) = p.as_ref()?.1.get_key_value(text)?;
+        Some((Arc::clone(path), Arc::clone(t)))
+    });
+    if let Some(found) = found {
+        return Ok(found);
+    }
+    let path = Arc::new(parse_path(text)?);
+    let t: Arc<str> = Arc::from(text);
+    PATHS.with(|p| {
+        if let Some((_, map)) = p.borrow_mut().as_mut() {
+            map.insert(Arc::clone(&t), Arc::clone(&path));
+        }
+    });
+    Ok((path, t))
 }
 
 /// The help for a JSONPath that does not parse; names with `-` need bracket notation.
@@ -189,8 +248,8 @@ fn keyed_items(name: &str, v: &Node, d: &mut Diags) -> Vec<ExpectItem> {
         let subject = match name {
             "headers" => Subject::Header(hk.name.clone()),
             "query" => Subject::Query(hk.name.clone()),
-            _ => match parse_path(&hk.name) {
-                Ok(p) => Subject::Json(p, hk.name.clone()),
+            _ => match shared_path(&hk.name) {
+                Ok((p, text)) => Subject::Json(p, text),
                 Err(e) => {
                     d.error(hk.pos, e).help(path_help(&hk.name));
                     continue;

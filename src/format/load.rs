@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::keys;
 use super::model::{Collection, Request, Step};
 use super::request::{self, Defaults};
+use crate::format::events::{self, Read};
 use crate::format::reader;
 use crate::format::yaml::{self, Kind, Node};
 use crate::problem::source::{Pos, SourceFile};
@@ -78,6 +79,11 @@ fn load_file(file: &Arc<SourceFile>) -> Result<Collection, LoadErrors> {
 }
 
 fn load_loaded(file: &Arc<SourceFile>) -> Loaded {
+    // The same header, body or expectation in every request is compiled once and shared.
+    let _sharing = (
+        crate::template::share_compiled(),
+        super::expect::share_paths(),
+    );
     let mut loader = Loader {
         errors: Vec::new(),
         stack: Vec::new(),
@@ -113,6 +119,85 @@ struct Loader {
     lost: BTreeSet<String>,
 }
 
+/// Request names and snapshot files met so far in a file.
+#[derive(Default)]
+struct Seen {
+    names: HashMap<String, Pos>,
+    snapshots: HashMap<String, String>,
+}
+
+/// A file's requests read one by one as the parser reaches them (`events::Items`).
+struct Reading<'a> {
+    loader: &'a mut Loader,
+    file: &'a Arc<SourceFile>,
+    d: &'a mut Diags,
+    /// The file's `defaults`, when given before `requests`.
+    defaults: Option<Defaults>,
+    seen: Seen,
+    steps: Vec<Step>,
+    /// Items read but not yet turned into steps: from the first very large one on, items wait
+    /// until the whole file has parsed, so a syntax error after a huge request costs no more
+    /// than it did when the file was parsed first and read after.
+    held: Vec<Node>,
+}
+
+/// An item of more nodes than this waits for the whole file to parse.
+const HELD_FROM_NODES: usize = 10_000;
+
+/// Whether `node` has more than `limit` nodes (counting stops there).
+fn larger_than(node: &Node, limit: &mut usize) -> bool {
+    if *limit == 0 {
+        return true;
+    }
+    *limit -= 1;
+    match &node.kind {
+        Kind::Seq(items) => items.iter().any(|n| larger_than(n, limit)),
+        Kind::Map(entries) => entries.iter().any(|(_, n)| larger_than(n, limit)),
+        _ => false,
+    }
+}
+
+impl Reading<'_> {
+    fn step(&mut self, item: Node) {
+        yaml::duplicate_keys(&item, self.d);
+        let fallback = Defaults::default();
+        let defaults = self.defaults.as_ref().unwrap_or(&fallback);
+        self.loader.request_item(
+            &item,
+            self.file,
+            defaults,
+            &mut self.seen,
+            &mut self.steps,
+            self.d,
+        );
+    }
+
+    /// The steps, once the whole file has parsed.
+    fn finish(mut self) -> Vec<Step> {
+        for item in std::mem::take(&mut self.held) {
+            self.step(item);
+        }
+        self.steps
+    }
+}
+
+impl events::Items for Reading<'_> {
+    fn start(&mut self, before: &[(yaml::Key, Node)]) -> bool {
+        if let Some((_, n)) = before.iter().find(|(k, _)| k.name == "defaults") {
+            self.defaults = Some(request::defaults(n, self.d));
+        }
+        true
+    }
+
+    fn item(&mut self, item: Node) {
+        if !self.held.is_empty() || larger_than(&item, &mut { HELD_FROM_NODES }) {
+            self.held.push(item);
+        } else {
+            self.step(item);
+        }
+    }
+}
+
 impl Loader {
     fn collection(&mut self, file: &Arc<SourceFile>) -> Option<Collection> {
         let canonical = std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone());
@@ -125,13 +210,7 @@ impl Loader {
     }
 
     fn collection_in(&mut self, file: &Arc<SourceFile>, d: &mut Diags) -> Option<Collection> {
-        let mut root = match yaml::parse_file(file) {
-            Ok(n) => n,
-            Err(diag) => {
-                d.list.push(diag);
-                return None;
-            }
-        };
+        let (mut root, streamed) = self.read_tree(file, d)?;
         yaml::duplicate_keys(&root, d);
         let Some(map) = root.as_map() else {
             d.error(
@@ -174,19 +253,9 @@ impl Loader {
             .get("cookies")
             .and_then(|n| reader::boolean(n, "cookies", d))
             .unwrap_or(true);
-        let defaults = root
-            .get("defaults")
-            .map(|n| request::defaults(n, d))
-            .unwrap_or_default();
-        // Taken out of the tree: each request's nodes are freed once it is read, so a large
-        // file never holds its whole tree and its whole model at once.
-        let steps = match take(&mut root, "requests") {
-            Some(n) => self.requests(n, file, &defaults, d),
-            None => {
-                d.error(root.pos, "the collection has no `requests:` list")
-                    .help("add `requests:` with at least one `- name: ...` / `url: ...` item");
-                Vec::new()
-            }
+        let steps = match streamed {
+            Some(steps) => steps,
+            None => self.requests_of(&mut root, file, d),
         };
         Some(Collection {
             name,
@@ -200,13 +269,70 @@ impl Loader {
         })
     }
 
-    fn requests(
+    /// The file's tree and, when its requests were read as the parser went (each request's
+    /// nodes freed once it is read, so a large file never holds its whole tree, nor its tree
+    /// and its model at once), its steps. Otherwise (anchors, tags, `defaults` after
+    /// `requests`, a syntax error...) whatever that reading found is forgotten and the file is
+    /// read whole, by serde-saphyr when the fast reader leaves it.
+    fn read_tree(
         &mut self,
-        node: Node,
         file: &Arc<SourceFile>,
-        defaults: &Defaults,
         d: &mut Diags,
-    ) -> Vec<Step> {
+    ) -> Option<(Node, Option<Vec<Step>>)> {
+        let saved = (
+            self.errors.len(),
+            self.includes.clone(),
+            self.lost.clone(),
+            d.list.len(),
+        );
+        let mut reading = Reading {
+            loader: self,
+            file,
+            d,
+            defaults: None,
+            seen: Seen::default(),
+            steps: Vec::new(),
+            held: Vec::new(),
+        };
+        let read = match events::read(&file.text, Some(&mut reading)) {
+            Some(Read::Tree(root)) => return Some((root, None)),
+            Some(Read::Streamed(root))
+                if reading.defaults.is_some() || root.get("defaults").is_none() =>
+            {
+                return Some((root, Some(reading.finish())));
+            }
+            read => read,
+        };
+        self.errors.truncate(saved.0);
+        self.includes = saved.1;
+        self.lost = saved.2;
+        d.list.truncate(saved.3);
+        // `defaults` after `requests`: the fast reader reads it whole; otherwise serde-saphyr.
+        let whole = match read {
+            Some(_) => yaml::parse_file(file),
+            None => yaml::parse_file_full(file),
+        };
+        match whole {
+            Ok(root) => Some((root, None)),
+            Err(diag) => {
+                d.list.push(diag);
+                None
+            }
+        }
+    }
+
+    /// The steps of a tree read whole: its `defaults`, then its `requests` list, taken out of
+    /// the tree so that each request's nodes are freed once it is read.
+    fn requests_of(&mut self, root: &mut Node, file: &Arc<SourceFile>, d: &mut Diags) -> Vec<Step> {
+        let defaults = root
+            .get("defaults")
+            .map(|n| request::defaults(n, d))
+            .unwrap_or_default();
+        let Some(node) = take(root, "requests") else {
+            d.error(root.pos, "the collection has no `requests:` list")
+                .help("add `requests:` with at least one `- name: ...` / `url: ...` item");
+            return Vec::new();
+        };
         let Kind::Seq(items) = node.kind else {
             d.error(
                 node.pos,
@@ -216,51 +342,62 @@ impl Loader {
             return Vec::new();
         };
         let mut steps = Vec::with_capacity(items.len());
-        let mut names: HashMap<String, Pos> = HashMap::with_capacity(items.len());
-        let mut snapshots: HashMap<String, String> = HashMap::new();
+        let mut seen = Seen::default();
         for item in items {
-            let item = &item;
-            if let Some(inc) = item.get("include") {
-                if let Some(map) = item.as_map() {
-                    for (k, _) in map.iter().filter(|(k, _)| k.name != "include") {
-                        d.error(
-                            k.pos,
-                            format!("unexpected key `{}` next to `include`", k.name),
-                        )
-                        .help("an include item has only `include: path/to/file.yaml`");
-                    }
+            self.request_item(&item, file, &defaults, &mut seen, &mut steps, d);
+        }
+        steps
+    }
+
+    /// One item of `requests`: an include, or a request.
+    fn request_item(
+        &mut self,
+        item: &Node,
+        file: &Arc<SourceFile>,
+        defaults: &Defaults,
+        seen: &mut Seen,
+        steps: &mut Vec<Step>,
+        d: &mut Diags,
+    ) {
+        if let Some(inc) = item.get("include") {
+            if let Some(map) = item.as_map() {
+                for (k, _) in map.iter().filter(|(k, _)| k.name != "include") {
+                    d.error(
+                        k.pos,
+                        format!("unexpected key `{}` next to `include`", k.name),
+                    )
+                    .help("an include item has only `include: path/to/file.yaml`");
                 }
-                self.include(inc, file, &mut steps, d);
-                continue;
             }
-            if let Some(name_node) = item.get("name")
-                && let Some(name) = name_node.scalar_text()
-            {
-                if let Some(first) = names.get(&name) {
-                    d.error(name_node.pos, format!("duplicate request name `{name}`"))
-                        .label("used again here")
-                        .note(format!("first used on line {}", first.line))
-                        .help("request names must be unique within a file");
-                } else {
-                    names.insert(name, name_node.pos);
-                }
+            self.include(inc, file, steps, d);
+            return;
+        }
+        if let Some(name_node) = item.get("name")
+            && let Some(name) = name_node.scalar_text()
+        {
+            if let Some(first) = seen.names.get(&name) {
+                d.error(name_node.pos, format!("duplicate request name `{name}`"))
+                    .label("used again here")
+                    .note(format!("first used on line {}", first.line))
+                    .help("request names must be unique within a file");
+            } else {
+                seen.names.insert(name, name_node.pos);
             }
-            match request::request(item, file, defaults, d) {
-                Some(mut req) => {
-                    compact(&mut req);
-                    if req.expect.snapshot.is_some() {
-                        same_snapshot(&mut snapshots, &req, item, d);
-                    }
-                    steps.push(Step::Request(Box::new(req)));
+        }
+        match request::request(item, file, defaults, d) {
+            Some(mut req) => {
+                compact(&mut req);
+                if req.expect.snapshot.is_some() {
+                    same_snapshot(&mut seen.snapshots, &req, item, d);
                 }
-                None => {
-                    if let Some(caps) = item.get("capture").and_then(Node::as_map) {
-                        self.lost.extend(caps.iter().map(|(k, _)| k.name.clone()));
-                    }
+                steps.push(Step::Request(Box::new(req)));
+            }
+            None => {
+                if let Some(caps) = item.get("capture").and_then(Node::as_map) {
+                    self.lost.extend(caps.iter().map(|(k, _)| k.name.clone()));
                 }
             }
         }
-        steps
     }
 
     fn include(

@@ -8,13 +8,16 @@ mod body;
 pub mod canonical;
 mod capture;
 pub mod check;
+pub mod events;
 mod expect;
 pub mod keys;
 pub mod load;
 pub mod model;
+mod node;
 pub mod raw;
 pub mod reader;
 mod request;
+mod saphyr;
 pub mod yaml;
 
 pub use expect::{parse_path, path_help, regex_reason};

@@ -140,13 +140,13 @@ pub enum Auth {
         name: String,
         value: Tmpl,
     },
-    OAuth2(OAuth2),
+    OAuth2(Box<OAuth2>),
     /// HTTP Digest (RFC 7616): answered when the server challenges.
     Digest {
         username: Tmpl,
         password: Tmpl,
     },
-    AwsSigV4(AwsSigV4),
+    AwsSigV4(Box<AwsSigV4>),
 }
 
 /// `aws_sigv4:`: AWS Signature Version 4 keys and scope.
@@ -262,8 +262,9 @@ pub enum Subject {
     Header(String),
     /// A query parameter of an inbound request.
     Query(String),
-    /// A compiled RFC 9535 JSONPath and its text, for messages.
-    Json(JsonPath, String),
+    /// A compiled RFC 9535 JSONPath and its text, for messages (both shared by every
+    /// expectation of the same path in a collection).
+    Json(Arc<JsonPath>, Arc<str>),
     Body,
     Duration,
     Schema(Arc<jsonschema::Validator>),
@@ -369,7 +370,8 @@ pub struct Capture {
 
 #[derive(Debug, Clone)]
 pub enum Source {
-    Json(JsonPath, String),
+    /// A compiled JSONPath and its text, shared like `Subject::Json`'s.
+    Json(Arc<JsonPath>, Arc<str>),
     Header(String),
     Cookie(String),
     Status,

@@ -12,12 +12,18 @@ use crate::template::{TValue, Tmpl, is_identifier};
 
 /// Unknown keys, with a did-you-mean. A key given twice is reported once, elsewhere.
 pub fn check_keys(map: &[(Key, Node)], allowed: &[&str], what: &str, d: &mut Diags) {
+    // A request's maps are small: looking at the keys before is cheaper than hashing them.
     let mut seen: HashSet<&str> = HashSet::new();
-    for (k, _) in map {
-        if !seen.insert(&k.name) {
+    for (i, (k, _)) in map.iter().enumerate() {
+        if allowed.contains(&k.name.as_str()) {
             continue;
         }
-        if !allowed.contains(&k.name.as_str()) {
+        let again = if map.len() <= 12 {
+            map[..i].iter().any(|(f, _)| f.name == k.name)
+        } else {
+            !seen.insert(&k.name)
+        };
+        if !again {
             let diag = d.error(k.pos, format!("unknown key `{}` in {what}", k.name));
             match did_you_mean(&k.name, allowed.iter().copied()) {
                 Some(s) => diag

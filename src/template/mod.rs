@@ -1,105 +1,32 @@
 //! MiniJinja templates: compiled once at load, rendering to text or keeping a whole-value
 //! expression's JSON type. `env` holds the functions and filters, `value` the scopes.
 
+mod compiled;
 mod env;
 pub mod fake;
 mod jwt;
 mod value;
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use minijinja::value::{Value as MjValue, ValueKind};
-use minijinja::{Environment, Error as MjError, ErrorKind, Expression, Template};
+use minijinja::{Error as MjError, ErrorKind};
 use serde_json::Value as Json;
 
 use crate::problem::source::Pos;
-use env::ENV;
+use compiled::{Compiled, Kind, Seg};
+pub use compiled::{Sharing, share_compiled};
 pub use env::{GLOBALS, Host};
 use value::scalar_text;
 pub use value::{TValue, Vars, is_identifier, json_text};
 
-/// A template string from a collection, compiled once at load time.
+/// A template string from a collection, compiled once at load time (and, within a load,
+/// shared with every template of the same text: `share_compiled`).
 #[derive(Clone)]
 pub struct Tmpl {
     pub source: Arc<str>,
     pub pos: Pos,
-    kind: Compiled,
-    /// Top-level variable names the template reads (functions excluded).
-    vars: Arc<[String]>,
-}
-
-#[derive(Clone)]
-enum Compiled {
-    /// No `{{` or `{%`: the text itself.
-    Literal,
-    /// Exactly `{{ name }}`: the variable's value, type kept (no template engine needed).
-    Var(Arc<str>),
-    /// Text and `{{ name }}` references only: concatenated without the template engine.
-    Simple(Arc<[Seg]>),
-    /// Exactly one `{{ expr }}`: the value keeps its type.
-    Expr(Arc<Expression<'static, 'static>>),
-    /// Anything else: rendered to a string.
-    Text(Arc<OwnedTemplate>),
-}
-
-/// MiniJinja's templates borrow their source: this one owns it, so a compiled template is
-/// freed with its collection (a long `check` or fuzz run does not grow).
-type SourceTemplate<'a> = Template<'a, 'a>;
-
-self_cell::self_cell!(
-    struct OwnedTemplate {
-        owner: Box<str>,
-        #[covariant]
-        dependent: SourceTemplate,
-    }
-);
-
-#[derive(Clone)]
-enum Seg {
-    Lit(Box<str>),
-    Var(Box<str>),
-}
-
-/// Split `text` into literal and `{{ name }}` segments, if that is all it holds.
-fn simple_segments(text: &str) -> Option<Vec<Seg>> {
-    if text.contains("{%") || text.contains("{#") || text.contains("}}}") {
-        return None;
-    }
-    let mut segs = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("{{") {
-        if i > 0 {
-            segs.push(Seg::Lit(rest[..i].into()));
-        }
-        let after = &rest[i + 2..];
-        let j = after.find("}}")?;
-        let name = after[..j].trim();
-        if !is_plain_name(name) {
-            return None;
-        }
-        segs.push(Seg::Var(name.into()));
-        rest = &after[j + 2..];
-    }
-    if rest.contains("}}") {
-        return None;
-    }
-    if !rest.is_empty() {
-        segs.push(Seg::Lit(rest.into()));
-    }
-    Some(segs)
-}
-
-fn is_plain_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !matches!(
-            s,
-            "true" | "false" | "none" | "True" | "False" | "None" | "loop" | "self"
-        )
+    compiled: Arc<Compiled>,
 }
 
 impl std::fmt::Debug for Tmpl {
@@ -134,67 +61,11 @@ impl TemplateError {
 impl Tmpl {
     /// Compile a string found at `pos`. Strings without template syntax cost nothing to render.
     pub fn compile(source: &str, pos: Pos) -> Result<Self, TemplateError> {
-        let src: Arc<str> = Arc::from(source);
-        if !source.contains("{{") && !source.contains("{%") && !source.contains("{#") {
-            return Ok(Self {
-                source: src,
-                pos,
-                kind: Compiled::Literal,
-                vars: Arc::from([]),
-            });
-        }
-        if let Some(e) = unknown_fake_kind(source) {
-            return Err(TemplateError::Render(e));
-        }
-        if let Some(segs) = simple_segments(source) {
-            let names: Vec<String> = segs
-                .iter()
-                .filter_map(|s| match s {
-                    Seg::Var(n) => Some(n.to_string()),
-                    Seg::Lit(_) => None,
-                })
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let kind = match segs.as_slice() {
-                [Seg::Var(n)] if source.trim() == source => Compiled::Var(Arc::from(&**n)),
-                _ => Compiled::Simple(segs.into()),
-            };
-            return Ok(Self {
-                source: src,
-                pos,
-                kind,
-                vars: names.into(),
-            });
-        }
-        if let Some(inner) = whole_expression(source) {
-            let expr = ENV
-                .compile_expression_owned(inner.to_string())
-                .map_err(|e| TemplateError::Syntax(describe(&e)))?;
-            let vars = names(expr.undeclared_variables(false));
-            return Ok(Self {
-                source: src,
-                pos,
-                kind: Compiled::Expr(Arc::new(expr)),
-                vars,
-            });
-        }
-        if let Some(tag) = loader_tag(source) {
-            return Err(TemplateError::Syntax(format!(
-                "`{{% {tag} %}}` is not available: a template cannot load other templates"
-            )));
-        }
-        let tmpl = OwnedTemplate::try_new(source.into(), |src| {
-            let env: &Environment<'_> = &ENV;
-            env.template_from_str(src)
-        })
-        .map_err(|e| TemplateError::Syntax(describe(&e)))?;
-        let vars = names(tmpl.borrow_dependent().undeclared_variables(false));
+        let (source, compiled) = compiled::compile(source)?;
         Ok(Self {
-            source: src,
+            source,
             pos,
-            kind: Compiled::Text(Arc::new(tmpl)),
-            vars,
+            compiled,
         })
     }
 
@@ -203,8 +74,7 @@ impl Tmpl {
         Self {
             source: Arc::from(source),
             pos,
-            kind: Compiled::Literal,
-            vars: Arc::from([]),
+            compiled: compiled::literal(),
         }
     }
 
@@ -215,21 +85,26 @@ impl Tmpl {
     }
 
     pub fn is_literal(&self) -> bool {
-        matches!(self.kind, Compiled::Literal)
+        matches!(self.compiled.kind, Kind::Literal)
     }
 
     /// The variables this template reads, in no particular order.
     pub fn variables(&self) -> &[String] {
-        &self.vars
+        &self.compiled.vars
+    }
+
+    /// Bytes `s` of the text.
+    fn text(&self, s: &Seg) -> &str {
+        &self.source[s.start as usize..s.end as usize]
     }
 
     /// The attributes of `root` this template reads: `["callback_url"]` for
     /// `{{ vars.callback_url }}/mo` and `root` = `vars`.
     pub fn members_of(&self, root: &str) -> Vec<String> {
-        let nested = match &self.kind {
-            Compiled::Expr(e) => e.undeclared_variables(true),
-            Compiled::Text(t) => t.borrow_dependent().undeclared_variables(true),
-            Compiled::Literal | Compiled::Var(_) | Compiled::Simple(_) => return Vec::new(),
+        let nested = match &self.compiled.kind {
+            Kind::Expr(e) => e.undeclared_variables(true),
+            Kind::Text(t) => t.borrow_dependent().undeclared_variables(true),
+            Kind::Literal | Kind::Var | Kind::Simple(_) => return Vec::new(),
         };
         let prefix = format!("{root}.");
         nested
@@ -242,7 +117,7 @@ impl Tmpl {
     }
 
     fn check_defined(&self, vars: &Vars) -> Result<(), TemplateError> {
-        for name in self.vars.iter() {
+        for name in self.variables() {
             if !vars.contains(name) {
                 return Err(TemplateError::Undefined { name: name.clone() });
             }
@@ -250,18 +125,21 @@ impl Tmpl {
         Ok(())
     }
 
+    /// The one variable of `{{ name }}`.
+    fn var_value<'v>(&self, vars: &'v Vars) -> Result<&'v MjValue, TemplateError> {
+        let name = self.variables().first().map_or("", String::as_str);
+        vars.map.get(name).ok_or_else(|| TemplateError::Undefined {
+            name: name.to_string(),
+        })
+    }
+
     /// Render keeping the JSON type of a whole-value expression.
     pub fn render_value(&self, vars: &Vars) -> Result<Json, TemplateError> {
-        match &self.kind {
-            Compiled::Literal => Ok(Json::String(self.source.to_string())),
-            Compiled::Var(name) => match vars.map.get(&**name) {
-                Some(v) => to_json(v),
-                None => Err(TemplateError::Undefined {
-                    name: name.to_string(),
-                }),
-            },
-            Compiled::Simple(_) => self.render_string(vars).map(Json::String),
-            Compiled::Expr(e) => {
+        match &self.compiled.kind {
+            Kind::Literal => Ok(Json::String(self.source.to_string())),
+            Kind::Var => to_json(self.var_value(vars)?),
+            Kind::Simple(_) => self.render_string(vars).map(Json::String),
+            Kind::Expr(e) => {
                 self.check_defined(vars)?;
                 let v = e.eval(vars.context()).map_err(|e| render_error(&e))?;
                 // An expression's value is not printed, so strict mode does not trip on a
@@ -278,42 +156,39 @@ impl Tmpl {
                 }
                 to_json(&v)
             }
-            Compiled::Text(_) => self.render_string(vars).map(Json::String),
+            Kind::Text(_) => self.render_string(vars).map(Json::String),
         }
     }
 
     /// Render as text (numbers and booleans in their plain form).
     pub fn render_string(&self, vars: &Vars) -> Result<String, TemplateError> {
-        match &self.kind {
-            Compiled::Literal => Ok(self.source.to_string()),
-            Compiled::Var(name) => match vars.map.get(&**name) {
-                Some(v) => Ok(plain_text(v)),
-                None => Err(TemplateError::Undefined {
-                    name: name.to_string(),
-                }),
-            },
-            Compiled::Simple(segs) => {
+        match &self.compiled.kind {
+            Kind::Literal => Ok(self.source.to_string()),
+            Kind::Var => Ok(plain_text(self.var_value(vars)?)),
+            Kind::Simple(segs) => {
                 let mut out = String::with_capacity(self.source.len() + 32);
                 for seg in segs.iter() {
-                    match seg {
-                        Seg::Lit(t) => out.push_str(t),
-                        Seg::Var(n) => match vars.map.get(&**n) {
-                            Some(v) => out.push_str(&plain_text(v)),
-                            None => {
-                                return Err(TemplateError::Undefined {
-                                    name: n.to_string(),
-                                });
-                            }
-                        },
+                    let text = self.text(seg);
+                    if !seg.var {
+                        out.push_str(text);
+                        continue;
+                    }
+                    match vars.map.get(text) {
+                        Some(v) => out.push_str(&plain_text(v)),
+                        None => {
+                            return Err(TemplateError::Undefined {
+                                name: text.to_string(),
+                            });
+                        }
                     }
                 }
                 Ok(out)
             }
-            Compiled::Expr(_) => Ok(match self.render_value(vars)? {
+            Kind::Expr(_) => Ok(match self.render_value(vars)? {
                 Json::Null => "null".into(),
                 v => json_text(&v),
             }),
-            Compiled::Text(t) => {
+            Kind::Text(t) => {
                 self.check_defined(vars)?;
                 t.borrow_dependent()
                     .render(vars.context())
@@ -325,25 +200,25 @@ impl Tmpl {
     /// Text and `{{ name }}` references only: each reference replaced by what `lookup` gives
     /// for its name. `None` for a template that is more than that (an expression, a filter).
     pub fn render_with(&self, lookup: &mut dyn FnMut(&str) -> String) -> Option<String> {
-        match &self.kind {
-            Compiled::Literal => Some(self.source.to_string()),
-            Compiled::Var(name) => Some(lookup(name)),
-            Compiled::Simple(segs) => Some(
+        match &self.compiled.kind {
+            Kind::Literal => Some(self.source.to_string()),
+            Kind::Var => Some(lookup(self.variables().first()?)),
+            Kind::Simple(segs) => Some(
                 segs.iter()
-                    .map(|s| match s {
-                        Seg::Lit(t) => t.to_string(),
-                        Seg::Var(n) => lookup(n),
+                    .map(|s| match s.var {
+                        false => self.text(s).to_string(),
+                        true => lookup(self.text(s)),
                     })
                     .collect(),
             ),
-            Compiled::Expr(_) | Compiled::Text(_) => None,
+            Kind::Expr(_) | Kind::Text(_) => None,
         }
     }
 
     /// Render as a condition: Jinja truthiness.
     pub fn render_bool(&self, vars: &Vars) -> Result<bool, TemplateError> {
-        match &self.kind {
-            Compiled::Expr(e) => {
+        match &self.compiled.kind {
+            Kind::Expr(e) => {
                 self.check_defined(vars)?;
                 e.eval(vars.context())
                     .map(|v| v.is_true())
@@ -380,14 +255,6 @@ fn to_json(v: &MjValue) -> Result<Json, TemplateError> {
         .map_err(|e| TemplateError::Render(format!("value cannot be used as JSON: {e}")))
 }
 
-fn names(set: std::collections::HashSet<String>) -> Arc<[String]> {
-    let sorted: BTreeSet<String> = set
-        .into_iter()
-        .filter(|n| !GLOBALS.contains(&n.as_str()))
-        .collect();
-    sorted.into_iter().collect::<Vec<_>>().into()
-}
-
 /// `{{ expr }}` with nothing around it and no other tag inside.
 fn whole_expression(s: &str) -> Option<&str> {
     let t = s.trim();
@@ -406,6 +273,9 @@ fn whole_expression(s: &str) -> Option<&str> {
 
 /// `fake('KIND')` with a literal kind that is not one: found when the file loads.
 fn unknown_fake_kind(source: &str) -> Option<String> {
+    if !source.contains("fake(") {
+        return None;
+    }
     static CALL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r#"\bfake\(\s*(?:'([^']*)'|"([^"]*)")\s*\)"#).expect("a valid regex")
     });
@@ -529,17 +399,17 @@ mod tests {
         ] {
             let v = vars(&[("x", value.clone())]);
             let fast = Tmpl::compile("a{{ x }}b", Pos::default()).unwrap();
-            assert!(matches!(fast.kind, Compiled::Simple(_)));
+            assert!(matches!(fast.compiled.kind, Kind::Simple(_)));
             let engine =
                 Tmpl::compile("a{{ x }}b{% if false %}{% endif %}", Pos::default()).unwrap();
-            assert!(matches!(engine.kind, Compiled::Text(_)));
+            assert!(matches!(engine.compiled.kind, Kind::Text(_)));
             assert_eq!(
                 fast.render_string(&v).unwrap(),
                 engine.render_string(&v).unwrap(),
                 "{value}"
             );
             let whole = Tmpl::compile("{{ x }}", Pos::default()).unwrap();
-            assert!(matches!(whole.kind, Compiled::Var(_)));
+            assert!(matches!(whole.compiled.kind, Kind::Var));
             assert_eq!(whole.render_value(&v).unwrap(), value);
         }
     }

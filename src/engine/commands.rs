@@ -151,7 +151,7 @@ pub fn import(source: ImportSource, console: &Console) -> Result<(), EngineError
 }
 
 fn read(p: &Path) -> Result<String, String> {
-    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
+    crate::problem::read_bounded_string(p).map_err(|e| format!("{}: {e}", p.display()))
 }
 
 fn stdin() -> Result<String, String> {
@@ -225,7 +225,7 @@ pub fn fmt(paths: &[PathBuf], check: bool, console: &Console) -> Result<FmtOutco
 
 /// `None` when the file is formatted; else what was done ("formatted", "would reformat").
 fn fmt_file(path: &Path, check: bool) -> Result<Option<&'static str>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let text = crate::problem::read_bounded_string(path).map_err(|e| e.to_string())?;
     let formatted = crate::format::canonical::format(&text).map_err(|e| e.to_string())?;
     if formatted == text {
         return Ok(None);

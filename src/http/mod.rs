@@ -518,12 +518,12 @@ fn build_client(o: &ClientOptions) -> Result<reqwest::Client, HttpError> {
     }
     match (&o.cert, &o.key) {
         (Some(cert), key) => {
-            let mut pem = std::fs::read(cert)
+            let mut pem = crate::problem::read_bounded(cert)
                 .map_err(|e| HttpError::Setup(format!("--cert {}: {e}", cert.display())))?;
             if let Some(key) = key {
                 pem.push(b'\n');
                 pem.extend(
-                    std::fs::read(key)
+                    crate::problem::read_bounded(key)
                         .map_err(|e| HttpError::Setup(format!("--key {}: {e}", key.display())))?,
                 );
             }

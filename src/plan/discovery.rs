@@ -75,7 +75,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// `None` for a collection, else why the file is not one.
 fn classify(path: &Path) -> Option<&'static str> {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::problem::read_bounded_string(path) else {
         return Some("unreadable, or not UTF-8 text");
     };
     match crate::format::yaml::parse(&text) {

@@ -403,8 +403,8 @@ fn empty_segments(c: &Collection, scope: &Vars) -> Vec<Diag> {
 
 /// Rows of a `--data` file: CSV with a header row, or a JSON array of objects.
 fn load_data(path: &Path) -> Result<Vec<Layer>, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("--data {}: {e}", path.display()))?;
+    let text = crate::problem::read_bounded_string(path)
+        .map_err(|e| format!("--data {}: {e}", path.display()))?;
     let is_json =
         path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('[');
     if is_json {

@@ -194,7 +194,7 @@ pub fn check(
     a.expected = shown.clone();
     let write = |note: &str| write_snapshot(&file, &body, note);
     let kept = match no_links(&file) {
-        Ok(()) => std::fs::read_to_string(&file),
+        Ok(()) => crate::problem::read_bounded_string(&file),
         Err(e) => {
             a.message = Some(e);
             return Checked {

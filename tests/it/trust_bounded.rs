@@ -42,8 +42,12 @@ fn dev_zero_is_refused_at_the_bound_wherever_it_is_given() {
         "schema.yaml",
         "requests:\n  - name: a\n    url: http://127.0.0.1:9/\n    expect: { schema: /dev/zero }\n",
     );
-    let cases: [&[&str]; 6] = [
+    let cases: [&[&str]; 10] = [
         &["check", "/dev/zero"],
+        &["run", "c.yaml", "--data", "/dev/zero"],
+        &["import", "openapi", "/dev/zero"],
+        &["import", "postman", "/dev/zero"],
+        &["run", "c.yaml", "--cert", "/dev/zero"],
         &["check", "inc.yaml"],
         &["check", "schema.yaml"],
         &["check", "c.yaml", "--env", "/dev/zero"],

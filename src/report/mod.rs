@@ -292,14 +292,14 @@ pub fn failure_lines(r: &RequestResult) -> Vec<String> {
             out.push(d.trim_end().to_string());
         }
     }
-    for c in r.captures.iter().filter(|c| c.error.is_some()) {
-        out.push(format!(
-            "capture `{}`: {}",
-            c.name,
-            c.error.as_deref().unwrap_or_default()
-        ));
-    }
+    out.extend(r.captures.iter().filter_map(capture_failure));
     out
+}
+
+/// A failed capture as the reports show it: ``capture `NAME`: why``.
+pub fn capture_failure(c: &CaptureResult) -> Option<String> {
+    let error = c.error.as_deref()?;
+    Some(format!("capture `{}`: {error}", c.name))
 }
 
 /// The redacted exchange as text: request line, headers, body; status, headers, body. A body

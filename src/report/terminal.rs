@@ -117,12 +117,7 @@ impl TerminalReporter {
         for a in r.assertions.iter().filter(|a| !a.passed) {
             self.failed_assertion(a)?;
         }
-        for c in r.captures.iter().filter(|c| c.error.is_some()) {
-            let text = format!(
-                "capture `{}`: {}",
-                c.name,
-                c.error.as_deref().unwrap_or_default()
-            );
+        for text in r.captures.iter().filter_map(crate::report::capture_failure) {
             let text = self.paint(RED, &one_line(&text));
             writeln!(self.out, "      {text}")?;
         }
@@ -198,12 +193,7 @@ impl TerminalReporter {
                 v => v.to_string(),
             };
             if text.len() > CAPTURE_SHOWN {
-                let end = (0..=CAPTURE_SHOWN)
-                    .rev()
-                    .find(|&i| text.is_char_boundary(i))
-                    .unwrap_or(0);
-                text.truncate(end);
-                text.push('…');
+                text = format!("{}…", crate::report::head(&text, CAPTURE_SHOWN));
             }
             let line = self.paint(DIM, &one_line(&format!("captured {} = {text}", c.name)));
             writeln!(self.out, "      {line}")?;

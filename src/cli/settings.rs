@@ -23,6 +23,7 @@ impl VarArgs {
             mocks: self.mock.clone(),
             data: None,
             check_variables: true,
+            keep: crate::format::Keep::Model,
         }
     }
 }
@@ -135,8 +136,11 @@ fn listening(args: &RunArgs) -> Result<Listening, String> {
 
 /// `baton check`'s settings.
 pub fn check(args: &CheckArgs) -> CheckSettings {
+    let mut inputs = args.vars.inputs(&args.paths);
+    // `check` looks at each request's outline, never the whole model a run needs.
+    inputs.keep = crate::format::Keep::Outline;
     CheckSettings {
-        inputs: args.vars.inputs(&args.paths),
+        inputs,
         list_skipped: args.verbose > 0,
     }
 }

@@ -18,11 +18,7 @@ pub fn check(s: &CheckSettings, console: &Console) -> Result<(), EngineError> {
     }
     // Rendering the starting scopes is where a missing secret() shows.
     checked.plan(Vec::new()).map_err(EngineError::Unresolved)?;
-    let n: usize = checked
-        .collections
-        .iter()
-        .map(|c| c.requests().count())
-        .sum();
+    let n: usize = checked.collections.iter().map(|c| c.request_count()).sum();
     let cs = checked.collections.len();
     console.emit(&format!(
         "ok: {cs} collection{}, {n} request{}\n",

@@ -3,9 +3,12 @@
 //! includes' vars, and `item`/`index` inside a `for_each` request).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
-use super::model::{Action, Auth, Body, Collection, Part, Pred, Request, RespondBody, Step};
-use crate::problem::source::did_you_mean;
+use super::model::{
+    Action, Auth, Body, Collection, Outline, Part, Pred, Request, RespondBody, Step,
+};
+use crate::problem::source::{SourceFile, did_you_mean};
 use crate::problem::{Diag, Diags};
 use crate::template::{TValue, Tmpl};
 
@@ -26,8 +29,8 @@ pub fn undefined(
     }
     errors.append(&mut d.list);
     for step in &c.steps {
-        match step {
-            Step::IncludeVars { file, vars } => {
+        let Some(p) = parts(step) else {
+            if let Step::IncludeVars { file, vars } = step {
                 let mut d = Diags::new(file);
                 for (name, value) in vars {
                     report(&templates_of(value), &defined, in_env, &mut d);
@@ -35,33 +38,87 @@ pub fn undefined(
                 }
                 errors.append(&mut d.list);
             }
-            Step::Request(r) => {
-                let mut d = Diags::new(&r.span.file);
-                if let Some(f) = &r.for_each {
-                    report(&templates_of(f), &defined, in_env, &mut d);
-                }
-                // A `for_each` request also sees `item` and `index`: added for it and taken
-                // out again (a copy of `defined` per request made `check` quadratic).
-                let mut added = Vec::new();
-                if r.for_each.is_some() {
-                    for n in ["item", "index"] {
-                        if defined.insert(n.to_string()) {
-                            added.push(n);
-                        }
-                    }
-                }
-                report(&request_templates(r), &defined, in_env, &mut d);
-                for n in added {
-                    defined.remove(n);
-                }
-                errors.append(&mut d.list);
-                for cap in &r.captures {
-                    defined.insert(cap.var.clone());
+            continue;
+        };
+        let mut d = Diags::new(p.file);
+        report(&p.for_each, &defined, in_env, &mut d);
+        // A `for_each` request also sees `item` and `index`: added for it and taken out
+        // again (a copy of `defined` per request made `check` quadratic).
+        let mut added = Vec::new();
+        if p.loops {
+            for n in ["item", "index"] {
+                if defined.insert(n.to_string()) {
+                    added.push(n);
                 }
             }
         }
+        report(&p.templates, &defined, in_env, &mut d);
+        for n in added {
+            defined.remove(n);
+        }
+        errors.append(&mut d.list);
+        for cap in p.captures {
+            defined.insert(cap.to_string());
+        }
     }
     errors
+}
+
+/// What the checks read of a request step, whether the request or its outline.
+struct Parts<'a> {
+    file: &'a Arc<SourceFile>,
+    /// Whether it has `for_each`, and the templates of its `for_each`.
+    loops: bool,
+    for_each: Vec<&'a Tmpl>,
+    templates: Vec<&'a Tmpl>,
+    captures: Vec<&'a str>,
+}
+
+/// A request step's parts (None for an included file's `vars`).
+fn parts(step: &Step) -> Option<Parts<'_>> {
+    match step {
+        Step::IncludeVars { .. } => None,
+        Step::Request(r) => Some(Parts {
+            file: &r.span.file,
+            loops: r.for_each.is_some(),
+            for_each: r.for_each.as_ref().map(templates_of).unwrap_or_default(),
+            templates: request_templates(r),
+            captures: r.captures.iter().map(|c| c.var.as_str()).collect(),
+        }),
+        Step::Outline(o) => Some(Parts {
+            file: &o.span.file,
+            loops: o.for_each.is_some(),
+            for_each: o.for_each.iter().flat_map(|f| f.iter()).collect(),
+            templates: o.templates.iter().collect(),
+            captures: o.captures.iter().map(String::as_str).collect(),
+        }),
+    }
+}
+
+/// What `check` keeps of `r`: its templates that read something (a variable, `env()`,
+/// `secret()`), its captures' names and its URL; the rest of the request is dropped.
+pub fn outline(r: &Request) -> Outline {
+    let reads = |t: &&Tmpl| !t.is_literal();
+    let for_each = r
+        .for_each
+        .as_ref()
+        .map(|f| templates_of(f).into_iter().filter(reads).cloned().collect());
+    Outline {
+        name: r.name.clone(),
+        span: r.span.clone(),
+        url: match &r.action {
+            Action::Send(s) => Some(s.url.clone()),
+            Action::Receive(_) => None,
+        },
+        for_each,
+        templates: request_templates(r)
+            .into_iter()
+            .filter(reads)
+            .cloned()
+            .collect(),
+        captures: r.captures.iter().map(|c| c.var.clone()).collect(),
+        receives: matches!(r.action, Action::Receive(_)),
+    }
 }
 
 fn templates_of(v: &TValue) -> Vec<&Tmpl> {
@@ -88,8 +145,7 @@ fn report(
             if defined.is_empty() {
                 diag.note("no variables are defined at this point");
             } else {
-                let list: Vec<&str> = defined.iter().map(String::as_str).collect();
-                diag.note(format!("variables in scope: {}", list.join(", ")));
+                diag.note(in_scope(defined));
             }
             match name.as_str() {
                 "callback_url" => diag.help("`callback_url` is set when a collection of the run has a `receive` step (the URL senders reach baton at)"),
@@ -100,6 +156,24 @@ fn report(
         }
     }
 }
+
+/// The note naming the variables in scope: all of them, or the first `IN_SCOPE_SHOWN` and
+/// how many more (a collection that captures in every request has thousands).
+fn in_scope(defined: &BTreeSet<String>) -> String {
+    let list: Vec<&str> = defined
+        .iter()
+        .take(IN_SCOPE_SHOWN)
+        .map(String::as_str)
+        .collect();
+    let more = defined.len().saturating_sub(IN_SCOPE_SHOWN);
+    if more == 0 {
+        format!("variables in scope: {}", list.join(", "))
+    } else {
+        format!("variables in scope: {}, and {more} more", list.join(", "))
+    }
+}
+
+const IN_SCOPE_SHOWN: usize = 30;
 
 /// Every template a request renders (not `for_each`, which renders before it).
 pub fn request_templates(r: &Request) -> Vec<&Tmpl> {
@@ -238,12 +312,11 @@ pub fn unset_env(c: &Collection, is_set: &dyn Fn(&str) -> bool) -> Vec<Diag> {
                 vars.iter().for_each(|(_, v)| v.templates(&mut ts));
                 (file, ts)
             }
-            Step::Request(r) => {
-                let mut ts = request_templates(r);
-                if let Some(f) = &r.for_each {
-                    f.templates(&mut ts);
-                }
-                (&r.span.file, ts)
+            step => {
+                let Some(p) = parts(step) else { continue };
+                let mut ts = p.templates;
+                ts.extend(p.for_each);
+                (p.file, ts)
             }
         };
         let mut d = Diags::new(file);
@@ -283,10 +356,10 @@ pub fn used_variables(c: &Collection) -> BTreeSet<String> {
     for step in &c.steps {
         match step {
             Step::IncludeVars { vars, .. } => vars.iter().for_each(|(_, v)| read(templates_of(v))),
-            Step::Request(r) => {
-                read(request_templates(r));
-                if let Some(f) = &r.for_each {
-                    read(templates_of(f));
+            step => {
+                if let Some(p) = parts(step) {
+                    read(p.templates);
+                    read(p.for_each);
                 }
             }
         }

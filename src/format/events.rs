@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle};
+use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle, Span};
 
 use super::node::{Key, Kind, Node};
 use crate::problem::source::Pos;
@@ -55,6 +55,12 @@ fn parser_options() -> Options {
 /// The tree of `text`, or None when serde-saphyr is to read it. `items`, if given, takes the
 /// items of the root map's `requests` list.
 pub fn read(text: &str, items: Option<&mut dyn Items>) -> Option<Read> {
+    let apart = (text.len() >= PIPELINE_FROM).then_some(BATCH);
+    read_with(text, items, apart)
+}
+
+/// `read`, parsing on a thread of its own in batches of `apart` events when given.
+fn read_with(text: &str, items: Option<&mut dyn Items>, apart: Option<usize>) -> Option<Read> {
     let mut b = Builder {
         stack: Vec::new(),
         root: None,
@@ -66,27 +72,121 @@ pub fn read(text: &str, items: Option<&mut dyn Items>) -> Option<Read> {
         scalar_bytes: 0,
         numbers: HashMap::new(),
     };
-    let mut events = 0usize;
-    let mut comment_bytes = 0usize;
-    let mut documents = 0usize;
-    for next in Parser::new_from_str_with_options(text, parser_options()) {
-        let (event, span) = next.ok()?;
-        events += 1;
-        if events > MAX_EVENTS {
+    let mut feed = Feed::default();
+    let on_this_thread = match apart {
+        Some(batch) => pipelined(text, batch, &mut b, &mut feed).is_err(),
+        None => true,
+    };
+    if on_this_thread {
+        for next in Parser::new_from_str_with_options(text, parser_options()) {
+            let (event, span) = next.ok()?;
+            feed.event(&mut b, event, pos_of(&span))?;
+        }
+    } else {
+        feed.finished?;
+    }
+    if !b.stack.is_empty() {
+        return None;
+    }
+    let root = b.root?;
+    Some(if b.streamed {
+        Read::Streamed(root)
+    } else {
+        Read::Tree(root)
+    })
+}
+
+/// A file of at least this many bytes is parsed on a thread of its own (`pipelined`).
+const PIPELINE_FROM: usize = 1 << 20;
+/// Events per batch sent from the parser's thread, and batches in flight: at most a few
+/// hundred kilobytes of events wait, whatever the file's size.
+const BATCH: usize = 2048;
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// An event's position, as a node's.
+fn pos_of(span: &Span) -> Pos {
+    Pos::new(span.start.line() as u32, span.start.col() as u32 + 1)
+}
+
+/// The parser on a thread of its own, its events reaching the reader in batches, so that
+/// on a large file scanning and building the model (reading each request, checking it)
+/// share two cores. Err when no thread could be started (the caller then parses here).
+/// `feed.finished` is None when the reader stopped (a syntax error, or something left to
+/// serde-saphyr): the parser then stops too, at its next batch.
+fn pipelined(text: &str, batch: usize, b: &mut Builder<'_>, feed: &mut Feed) -> Result<(), ()> {
+    type Batch<'t> = Vec<Option<(Event<'t>, Pos)>>;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch<'_>>(BATCHES_IN_FLIGHT);
+        let parser = std::thread::Builder::new()
+            .name("yaml-parser".into())
+            .spawn_scoped(scope, move || {
+                let mut events = Vec::with_capacity(batch);
+                for next in Parser::new_from_str_with_options(text, parser_options()) {
+                    let item = next.ok().map(|(event, span)| (event, pos_of(&span)));
+                    let failed = item.is_none();
+                    events.push(item);
+                    if failed || events.len() == batch {
+                        let full = std::mem::replace(&mut events, Vec::with_capacity(batch));
+                        if tx.send(full).is_err() || failed {
+                            return;
+                        }
+                    }
+                }
+                let _ = tx.send(events);
+            });
+        if parser.is_err() {
+            return Err(());
+        }
+        feed.finished = read_batches(rx, b, feed);
+        Ok(())
+    })
+}
+
+/// The events of the parser's thread, in order, given to the reader; None as soon as one
+/// is an error or the reader stops (the receiver is then dropped, which stops the parser).
+fn read_batches<'t>(
+    rx: std::sync::mpsc::Receiver<Vec<Option<(Event<'t>, Pos)>>>,
+    b: &mut Builder<'_>,
+    feed: &mut Feed,
+) -> Option<()> {
+    for batch in rx {
+        for item in batch {
+            let (event, pos) = item?;
+            feed.event(b, event, pos)?;
+        }
+    }
+    Some(())
+}
+
+/// The counts kept over a document's events, against serde-saphyr's limits.
+#[derive(Default)]
+struct Feed {
+    events: usize,
+    comment_bytes: usize,
+    documents: usize,
+    /// Some when every event of the parser's thread was read; None when reading stopped
+    /// early (`pipelined`).
+    finished: Option<()>,
+}
+
+impl Feed {
+    /// One event given to the tree; None when the document is left to serde-saphyr.
+    fn event(&mut self, b: &mut Builder<'_>, event: Event<'_>, pos: Pos) -> Option<()> {
+        self.events += 1;
+        if self.events > MAX_EVENTS {
             return None;
         }
-        let pos = Pos::new(span.start.line() as u32, span.start.col() as u32 + 1);
         match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
             Event::DocumentStart(_, version) => {
-                documents += 1;
-                if documents > 1 || version.is_some() {
+                self.documents += 1;
+                if self.documents > 1 || version.is_some() {
                     return None;
                 }
             }
             Event::Comment(c, _) => {
-                comment_bytes += c.len();
-                if comment_bytes > MAX_COMMENT_BYTES {
+                self.comment_bytes += c.len();
+                if self.comment_bytes > MAX_COMMENT_BYTES {
                     return None;
                 }
             }
@@ -111,16 +211,8 @@ pub fn read(text: &str, items: Option<&mut dyn Items>) -> Option<Read> {
             Event::SequenceEnd | Event::MappingEnd => b.close()?,
             _ => return None,
         }
+        Some(())
     }
-    if !b.stack.is_empty() {
-        return None;
-    }
-    let root = b.root?;
-    Some(if b.streamed {
-        Read::Streamed(root)
-    } else {
-        Read::Tree(root)
-    })
 }
 
 enum Frame {
@@ -331,299 +423,4 @@ fn key_text(value: Cow<'_, str>, style: ScalarStyle) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::format::saphyr::parse_full;
-
-    /// Items put back into their list, to compare a streamed read with serde-saphyr's tree.
-    struct Keep(Vec<Node>);
-
-    impl Items for Keep {
-        fn start(&mut self, _: &[(Key, Node)]) -> bool {
-            true
-        }
-        fn item(&mut self, item: Node) {
-            self.0.push(item);
-        }
-    }
-
-    fn unstream(mut root: Node, items: Vec<Node>) -> Node {
-        if let Kind::Map(entries) = &mut root.kind
-            && let Some((_, v)) = entries.iter_mut().find(|(k, _)| k.name == "requests")
-            && let Kind::Seq(list) = &mut v.kind
-        {
-            *list = items;
-        }
-        root
-    }
-
-    /// Whatever the fast reader reads, serde-saphyr reads the same (values and positions),
-    /// streamed or not. Returns whether the fast reader read it.
-    fn same(text: &str) -> bool {
-        let Some(Read::Tree(fast)) = read(text, None) else {
-            assert!(
-                read(text, Some(&mut Keep(Vec::new()))).is_none(),
-                "{text:?}"
-            );
-            return false;
-        };
-        let full = match parse_full(text) {
-            Ok(n) => n,
-            Err(e) => panic!("serde-saphyr refuses what the fast reader read: {e:?}\n{text}"),
-        };
-        assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{text}");
-        let mut keep = Keep(Vec::new());
-        let streamed = match read(text, Some(&mut keep)) {
-            Some(Read::Streamed(root)) => unstream(root, keep.0),
-            Some(Read::Tree(root)) => root,
-            None => panic!("streaming changed the reading of {text:?}"),
-        };
-        assert_eq!(format!("{streamed:?}"), format!("{full:?}"), "{text}");
-        true
-    }
-
-    /// Plain spellings serde-saphyr reads as null, booleans, numbers or text.
-    const WORDS: &[&str] = &[
-        "a",
-        "",
-        "~",
-        "null",
-        "Null",
-        "NULL",
-        "nULL",
-        "true",
-        "True",
-        "TRUE",
-        "tRUE",
-        "false",
-        "yes",
-        "no",
-        "on",
-        "off",
-        "y",
-        "n",
-        "0",
-        "-0",
-        "+0",
-        "00",
-        "007",
-        "1",
-        "-1",
-        "+1",
-        "12345678901234567",
-        "123456789012345678",
-        "1234567890123456789",
-        "9223372036854775807",
-        "9223372036854775808",
-        "-9223372036854775808",
-        "18446744073709551616",
-        "1_000",
-        "0x1F",
-        "0X1f",
-        "0o17",
-        "0b101",
-        "1.5",
-        "-1.5",
-        ".5",
-        "5.",
-        "1e3",
-        "1E-3",
-        "-1e999",
-        "1e999",
-        ".inf",
-        "-.inf",
-        "+.INF",
-        ".nan",
-        ".NaN",
-        "inf",
-        "nan",
-        "infinity",
-        "NaN",
-        "-",
-        "+",
-        ".",
-        "..",
-        "-.",
-        "1-2",
-        "1:2",
-        "2024-01-01",
-        "12:30:00",
-        "1.2.3",
-        "$.id",
-        "$[0]",
-        "<<",
-        "=",
-        "a b",
-        "1 2",
-        "- a",
-        "#",
-        "\"q\"",
-        "'q'",
-        "|\n  x\n",
-        ">-\n  x\n  y\n",
-        "\"1\"",
-        "'true'",
-    ];
-
-    #[test]
-    fn scalars_as_serde_saphyr_reads_them() {
-        for w in WORDS {
-            for text in [
-                format!("k: {w}\n"),
-                format!("{w}: v\n"),
-                format!("- {w}\n"),
-                format!("[{w}]\n"),
-                format!("{{k: {w}}}\n"),
-                w.to_string(),
-            ] {
-                same(&text);
-            }
-        }
-    }
-
-    fn yaml_files(dir: &std::path::Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if p.is_dir() && !name.starts_with('.') && name != "target" {
-                yaml_files(&p, out);
-            } else if let Ok(text) = std::fs::read_to_string(&p) {
-                if name.ends_with(".yaml") || name.ends_with(".yml") {
-                    out.push(text);
-                } else if name.ends_with(".md") {
-                    // The examples in the docs.
-                    for block in text.split("```yaml\n").skip(1) {
-                        out.push(block.split("```").next().unwrap_or_default().to_string());
-                    }
-                }
-            }
-        }
-    }
-
-    /// Tokens that change how YAML reads: anchors, tags, merge keys, indicators, numbers.
-    const TOKENS: &[&str] = &[
-        "&a ",
-        "*a",
-        "!!str ",
-        "!x ",
-        "<<: ",
-        "- ",
-        ": ",
-        "\n",
-        "  ",
-        "'",
-        "\"",
-        "#",
-        "{",
-        "}",
-        "[",
-        "]",
-        ",",
-        "0x1F",
-        "1.5",
-        "-0",
-        "+1",
-        ".inf",
-        "~",
-        "null",
-        "true",
-        "yes",
-        "1e3",
-        "0o17",
-        "007",
-        "1_000",
-        "---\n",
-        "...\n",
-        "%YAML 1.2\n",
-        "? ",
-        "|\n",
-        ">-\n",
-        "\t",
-        "\r\n",
-        "\u{feff}",
-        "requests:\n",
-        "- name: x\n",
-        "defaults: ",
-        "é",
-        "\\",
-        "\"\\u00e9\"",
-        "2: ",
-        "'k': ",
-    ];
-
-    /// `text` with one to three changes: a cut, a line repeated, a token inserted.
-    fn mutate(text: &[char], next: &mut dyn FnMut(usize) -> usize) -> String {
-        let mut c = text.to_vec();
-        for _ in 0..1 + next(3) {
-            let at = next(c.len() + 1);
-            match next(4) {
-                0 => {
-                    let end = (at + next(8)).min(c.len());
-                    c.drain(at..end);
-                }
-                1 => {
-                    let start = c[..at]
-                        .iter()
-                        .rposition(|&x| x == '\n')
-                        .map_or(0, |i| i + 1);
-                    let end = c[at..]
-                        .iter()
-                        .position(|&x| x == '\n')
-                        .map_or(c.len(), |i| at + i + 1);
-                    let line: Vec<char> = c[start..end].to_vec();
-                    c.splice(end..end, line);
-                }
-                _ => {
-                    let t = TOKENS[next(TOKENS.len())];
-                    c.splice(at..at, t.chars());
-                }
-            }
-        }
-        c.into_iter().collect()
-    }
-
-    /// Every YAML file of the project and the docs' examples, and mutations of them (odd
-    /// tokens inserted, text cut, lines repeated): the two readers agree.
-    #[test]
-    fn every_file_and_its_mutations_as_serde_saphyr_reads_them() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for d in [
-            "bench",
-            "collections",
-            "docs",
-            "tests",
-            "examples",
-            "schema",
-        ] {
-            yaml_files(&root.join(d), &mut files);
-        }
-        assert!(files.len() > 50, "{} files", files.len());
-        let read_fast = files.iter().filter(|t| same(t)).count();
-        assert!(
-            read_fast * 10 > files.len() * 8,
-            "{read_fast} of {}",
-            files.len()
-        );
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n.max(1) as u64) as usize
-        };
-        let (mut tried, mut fast) = (0, 0);
-        for text in files.iter().filter(|t| t.len() < 20_000) {
-            let chars: Vec<char> = text.chars().collect();
-            for _ in 0..16 {
-                tried += 1;
-                fast += usize::from(same(&mutate(&chars, &mut next)));
-            }
-        }
-        // Mutations often break the YAML or add what the fast reader leaves: many, not all.
-        assert!(fast * 4 > tried, "{fast} of {tried} mutations read fast");
-    }
-}
+mod tests;

@@ -57,10 +57,21 @@ pub struct Loaded {
     pub lost_captures: BTreeSet<String>,
 }
 
+/// What a load keeps of each request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keep {
+    /// The whole request, as a run needs it.
+    #[default]
+    Model,
+    /// Its outline only (`Step::Outline`), which is all `check` looks at: memory follows
+    /// the size of what is checked, not of the model.
+    Outline,
+}
+
 /// Load a file, keeping what could be read even when there are errors.
-pub fn load_partial(path: &Path) -> Loaded {
+pub fn load_partial(path: &Path, keep: Keep) -> Loaded {
     match crate::problem::read_source(path) {
-        Ok(file) => load_loaded(&file),
+        Ok(file) => load_loaded(&file, keep),
         Err(d) => Loaded {
             collection: None,
             errors: vec![d],
@@ -70,7 +81,7 @@ pub fn load_partial(path: &Path) -> Loaded {
 }
 
 fn load_file(file: &Arc<SourceFile>) -> Result<Collection, LoadErrors> {
-    let l = load_loaded(file);
+    let l = load_loaded(file, Keep::Model);
     if l.errors.is_empty() {
         l.collection.ok_or(LoadErrors(Vec::new()))
     } else {
@@ -78,7 +89,7 @@ fn load_file(file: &Arc<SourceFile>) -> Result<Collection, LoadErrors> {
     }
 }
 
-fn load_loaded(file: &Arc<SourceFile>) -> Loaded {
+fn load_loaded(file: &Arc<SourceFile>, keep: Keep) -> Loaded {
     // The same header, body or expectation in every request is compiled once and shared.
     let _sharing = (
         crate::template::share_compiled(),
@@ -89,6 +100,7 @@ fn load_loaded(file: &Arc<SourceFile>) -> Loaded {
         stack: Vec::new(),
         includes: Vec::new(),
         lost: BTreeSet::new(),
+        keep,
     };
     let collection = loader.collection(file);
     // Report in reading order: by file (as first met), then line and column.
@@ -117,6 +129,7 @@ struct Loader {
     stack: Vec<PathBuf>,
     includes: Vec<PathBuf>,
     lost: BTreeSet<String>,
+    keep: Keep,
 }
 
 /// Request names and snapshot files met so far in a file.
@@ -386,11 +399,16 @@ impl Loader {
         }
         match request::request(item, file, defaults, d) {
             Some(mut req) => {
-                compact(&mut req);
                 if req.expect.snapshot.is_some() {
                     same_snapshot(&mut seen.snapshots, &req, item, d);
                 }
-                steps.push(Step::Request(Box::new(req)));
+                steps.push(match self.keep {
+                    Keep::Model => {
+                        compact(&mut req);
+                        Step::Request(Box::new(req))
+                    }
+                    Keep::Outline => Step::Outline(Box::new(super::check::outline(&req))),
+                });
             }
             None => {
                 if let Some(caps) = item.get("capture").and_then(Node::as_map) {

@@ -21,5 +21,5 @@ mod saphyr;
 pub mod yaml;
 
 pub use expect::{parse_path, path_help, regex_reason};
-pub use load::{LoadErrors, Loaded, load, load_partial, load_str};
+pub use load::{Keep, LoadErrors, Loaded, load, load_partial, load_str};
 pub use request::path_pattern;

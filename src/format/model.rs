@@ -39,20 +39,66 @@ pub enum Step {
         vars: Vec<(String, TValue)>,
     },
     Request(Box<Request>),
+    /// What `check` keeps of a request (`Keep::Outline`): the request itself is dropped
+    /// once read, so `check` of a large collection holds far less than a run's model.
+    Outline(Box<Outline>),
+}
+
+/// What `check` looks at in a request once the request is read: where it is, the templates
+/// it renders and the names it captures. Only a collection loaded for `check` has them.
+#[derive(Debug, Clone)]
+pub struct Outline {
+    pub name: String,
+    pub span: Span,
+    /// The URL, for a request that sends.
+    pub url: Option<Tmpl>,
+    /// `for_each`'s templates (rendered before the request), when it has `for_each`.
+    pub for_each: Option<Box<[Tmpl]>>,
+    /// Every other template the request renders, in `check::request_templates`'s order.
+    pub templates: Box<[Tmpl]>,
+    /// The variables its captures set.
+    pub captures: Box<[String]>,
+    /// Whether it waits for an inbound request.
+    pub receives: bool,
 }
 
 impl Collection {
+    /// The requests of a collection loaded for a run (`Keep::Model`); none for one loaded
+    /// for `check` (`Keep::Outline`), whose steps are outlines: see `request_count`.
     pub fn requests(&self) -> impl Iterator<Item = &Request> {
         self.steps.iter().filter_map(|s| match s {
             Step::Request(r) => Some(r.as_ref()),
+            Step::IncludeVars { .. } | Step::Outline(_) => None,
+        })
+    }
+
+    /// How many requests the collection has, whichever way it was loaded.
+    pub fn request_count(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s, Step::Request(_) | Step::Outline(_)))
+            .count()
+    }
+
+    /// Each sending request's name, place and URL, whichever way the collection was loaded.
+    pub fn urls(&self) -> impl Iterator<Item = (&str, &Span, &Tmpl)> {
+        self.steps.iter().filter_map(|s| match s {
+            Step::Request(r) => match &r.action {
+                Action::Send(send) => Some((r.name.as_str(), &r.span, &send.url)),
+                Action::Receive(_) => None,
+            },
+            Step::Outline(o) => o.url.as_ref().map(|u| (o.name.as_str(), &o.span, u)),
             Step::IncludeVars { .. } => None,
         })
     }
 
     /// Whether any step waits for an inbound request (the run then listens).
     pub fn receives(&self) -> bool {
-        self.requests()
-            .any(|r| matches!(r.action, Action::Receive(_)))
+        self.steps.iter().any(|s| match s {
+            Step::Request(r) => matches!(r.action, Action::Receive(_)),
+            Step::Outline(o) => o.receives,
+            Step::IncludeVars { .. } => false,
+        })
     }
 }
 

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use crate::format::check;
 use crate::format::model::Collection;
+use crate::format::{Keep, check};
 use crate::mock::MockFile;
 use crate::openapi::Contract;
 use crate::problem::Diag;
@@ -32,6 +32,8 @@ pub struct Inputs {
     pub data: Option<PathBuf>,
     /// Check the undefined variables (not for `export`, which writes them as `${NAME}`).
     pub check_variables: bool,
+    /// What to keep of each request: the whole model for a run, outlines for `check`.
+    pub keep: Keep,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -160,7 +162,7 @@ fn load_collections(
 ) -> (Vec<Collection>, Vec<Diag>) {
     let loaded: Vec<_> = paths
         .iter()
-        .map(|p| crate::format::load_partial(p))
+        .map(|p| crate::format::load_partial(p, inputs.keep))
         .collect();
     let receives = loaded
         .iter()
@@ -372,11 +374,7 @@ fn empty_segments(c: &Collection, scope: &Vars) -> Vec<Diag> {
         regex::Regex::new(r"/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}(?:[/?#]|$)").expect("valid")
     });
     let mut out = Vec::new();
-    for r in c.requests() {
-        let crate::format::model::Action::Send(send) = &r.action else {
-            continue;
-        };
-        let url = &send.url;
+    for (request, span, url) in c.urls() {
         for m in SEGMENT.captures_iter(&url.source) {
             let name = &m[1];
             let empty = match scope.get(name) {
@@ -385,11 +383,10 @@ fn empty_segments(c: &Collection, scope: &Vars) -> Vec<Diag> {
                 _ => false,
             };
             if empty {
-                let mut d = Diag::whole(r.span.path(), String::new());
-                d.span = crate::problem::source::Span::new(&r.span.file, url.pos);
+                let mut d = Diag::whole(span.path(), String::new());
+                d.span = crate::problem::source::Span::new(&span.file, url.pos);
                 d.message = format!(
-                    "the path of `{}` would have an empty segment: `{name}` is empty",
-                    r.name
+                    "the path of `{request}` would have an empty segment: `{name}` is empty"
                 );
                 d.help(format!(
                     "give `{name}` a value in `vars`, or run with --var {name}=VALUE"
@@ -469,6 +466,7 @@ mod tests {
         let inputs = Inputs {
             paths: vec![p],
             check_variables: true,
+            keep: Keep::Model,
             ..Inputs::default()
         };
         let Err(PlanError::Invalid(d)) = check(&inputs, Secrets::new()) else {
@@ -501,6 +499,7 @@ mod tests {
             vars: vec!["c=var".into()],
             data: Some(data),
             check_variables: true,
+            keep: Keep::Model,
             ..Inputs::default()
         };
         let checked = check(&inputs, Secrets::new()).unwrap_or_else(|_| panic!("checks"));

@@ -247,6 +247,9 @@ async fn run_collection(
         }
         match step {
             Step::IncludeVars { file, vars } => include_vars(file, vars, &mut state),
+            // Only a collection loaded for `check` (`Keep::Outline`) has outlines; a run's
+            // plan loads the model (`Keep::Model`).
+            Step::Outline(_) => {}
             Step::Request(r) if !selected(c, r, &ctx.opts) => {
                 for cap in &r.captures {
                     state.not_run.insert(cap.var.clone(), r.name.clone());

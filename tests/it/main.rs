@@ -7,6 +7,7 @@ mod support;
 mod architecture;
 mod callbacks;
 mod check;
+mod check_large;
 mod check_scopes;
 mod completions;
 mod curl_round_trip;

@@ -280,6 +280,23 @@ fn meaning(c: &Model) -> String {
                     r.for_each
                 ));
             }
+            Step::Outline(o) => {
+                out.push_str(&format!(
+                    "outline {:?} in {:?}
+ url {:?}
+ for_each {:?}
+ templates {:?}
+ captures {:?} receives {}
+",
+                    o.name,
+                    o.span.path(),
+                    o.url,
+                    o.for_each,
+                    o.templates,
+                    o.captures,
+                    o.receives
+                ));
+            }
         }
     }
     // One field per line, so a difference shows as a small diff.

@@ -50,7 +50,7 @@ fn main() -> ExitCode {
         }),
         (
             "postman_corpus_no_false_green_against_newman",
-            &[Tool::Httpbin],
+            &[Tool::Httpbin, Tool::JsonServer],
             postman_no_false_green,
         ),
         ("httpbin_auth", &[Tool::Httpbin], httpbin_auth),
@@ -135,7 +135,7 @@ fn main() -> ExitCode {
     conclusion.exit_code()
 }
 
-/// The Postman corpus run against httpbin, held to Newman's recorded verdicts.
+/// The Postman corpus run against httpbin (and json-server), held to Newman's recorded verdicts.
 fn postman_no_false_green(ctx: &Ctx) -> Outcome {
     let server = ctx.httpbin()?;
     postman_corpus::no_false_green(server.url.trim_start_matches("http://"))

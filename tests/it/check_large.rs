@@ -1,4 +1,4 @@
-//! `check` of collections over 128 KiB, which are parsed on a thread of their own and checked
+//! `check` of collections over 1 MiB, which are parsed on a thread of their own and checked
 //! from each request's outline: the same findings, at the same lines, as a small file gives,
 //! and a run of the same file still has every request.
 

@@ -14,6 +14,7 @@ mod demo;
 mod docs_examples;
 mod expectations;
 mod expectations_json_paths;
+mod expectations_vars;
 mod features_auth;
 mod features_bodies;
 mod features_sigv4;

@@ -166,6 +166,7 @@ fn describe(t: &Target) -> String {
         Target::Body => "the body".into(),
         Target::Duration => "the duration".into(),
         Target::Schema => "the JSON Schema".into(),
+        Target::Var(v) => format!("variable {v}"),
     }
 }
 
@@ -173,6 +174,7 @@ fn write(merged: Vec<(Target, Vec<(String, Y)>)>) -> Y {
     let mut e = Y::map();
     let mut headers = Y::map();
     let mut json = Y::map();
+    let mut vars = Y::map();
     let (mut status, mut body, mut duration, mut schema) = (None, None, None, None);
     for (t, preds) in merged {
         let v = Check::written(&Y::Map(preds));
@@ -183,6 +185,7 @@ fn write(merged: Vec<(Target, Vec<(String, Y)>)>) -> Y {
             Target::Body => body = Some(v),
             Target::Duration => duration = Some(v),
             Target::Schema => schema = v.get("schema").cloned(),
+            Target::Var(n) => vars.put(n, v),
         }
     }
     if let Some(s) = status {
@@ -202,6 +205,9 @@ fn write(merged: Vec<(Target, Vec<(String, Y)>)>) -> Y {
     }
     if let Some(s) = schema {
         e.put("schema", s);
+    }
+    if !vars.is_empty_map() {
+        e.put("vars", vars);
     }
     e
 }

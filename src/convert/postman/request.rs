@@ -21,9 +21,14 @@ pub(super) fn request(cx: &mut Cx, item: &Json, name: &str, scope: &Scope) -> (Y
     let mut notes: Vec<String> = Vec::new();
     // The request's own scripts: what its pre-request script sets or unsets holds for
     // the request itself, what its test script does for the requests after it.
+    let at = cx.next_request;
+    cx.next_request += 1;
     let own: Vec<(Kind, Translated)> = scripts(item.get("event"))
         .into_iter()
-        .map(|(kind, source)| (kind, script::translate(&source, kind, &mut cx.names)))
+        .map(|(kind, source)| {
+            let t = script::translate_in(&source, kind, &mut cx.names, &cx.trust, Some(at));
+            (kind, t)
+        })
         .collect();
     for (_, t) in own.iter().filter(|(k, _)| *k == Kind::PreRequest) {
         cx.apply(&t.effects);

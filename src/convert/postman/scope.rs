@@ -33,7 +33,7 @@ pub(super) fn scope(
     }
     let mut notes = Vec::new();
     for (kind, source) in scripts(events) {
-        let t = script::translate(&source, kind, &mut cx.names);
+        let t = script::translate_in(&source, kind, &mut cx.names, &cx.trust, None);
         cx.unconverted += t.dropped_lines;
         if !t.comments.is_empty() {
             notes.push(format!(

@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use super::super::super::writer::Y;
 use super::Walker;
 use super::check::{Check, Target};
-use super::eval::{Link, Sym, arg, compare, join_path, literal, string_arg};
+use super::eval::{Link, Sym, arg, compare, compare_checks, join_path, literal, string_arg};
 
 /// The state of a chain as it is read left to right.
 struct Chain {
@@ -36,9 +36,13 @@ impl Chain {
     }
 
     fn compare(&mut self, op: &str, value: &Sym) -> Option<()> {
-        let c = compare(&self.subject, op, value)?;
-        self.push(c);
-        Some(())
+        if self.negated {
+            let c = compare(&self.subject, op, value)?;
+            self.push(c);
+            return Some(());
+        }
+        let cs = compare_checks(&self.subject, op, value)?;
+        self.push_all(cs)
     }
 
     fn boolean(&mut self, want: bool) -> Option<()> {
@@ -51,7 +55,12 @@ impl Chain {
                 }
                 Err(_) => None,
             },
-            Sym::Json(_) => self.compare("eq", &Sym::Lit(Json::Bool(want))),
+            Sym::Json(_) | Sym::Var(_) => self.compare("eq", &Sym::Lit(Json::Bool(want))),
+            // Known at import: nothing to check when it holds; never a check when not.
+            Sym::Lit(Json::Bool(b)) if (b == want) != self.negated => {
+                self.vacuous = true;
+                Some(())
+            }
             _ => None,
         }
     }
@@ -105,11 +114,12 @@ impl Walker<'_, '_> {
                 ];
                 st.push_all(cs)
             }
-            "include" | "includes" | "contain" | "contains" | "string" => match value(self, 0)? {
-                v @ Sym::Lit(Json::String(_) | Json::Number(_)) | v @ Sym::Tpl(_) => {
+            "include" | "includes" | "contain" | "contains" | "string" => match value(self, 0) {
+                Some(v @ (Sym::Lit(Json::String(_) | Json::Number(_)) | Sym::Var(_))) => {
                     st.compare("contains", &v)
                 }
-                _ => None,
+                Some(_) => None,
+                None => known_parts(st, arg(args, 0)?),
             },
             "match" | "matches" => {
                 let re = regex_arg(arg(args, 0)?)?;
@@ -192,6 +202,31 @@ impl Walker<'_, '_> {
     }
 }
 
+/// `.include(`text ${unknown} text`)`: text that holds the whole also holds each part
+/// known at import, so those are checked (less than the script, never more). Not under
+/// `.not`, where checking less would be checking more.
+fn known_parts(st: &mut Chain, e: &Expression<'_>) -> Option<()> {
+    let Expression::TemplateLiteral(t) = e else {
+        return None;
+    };
+    if st.negated || !matches!(st.subject, Sym::Body | Sym::Json(_) | Sym::Header(_)) {
+        return None;
+    }
+    let parts: Vec<String> = t
+        .quasis
+        .iter()
+        .filter_map(|q| q.value.cooked.as_ref().map(|c| c.as_str().to_string()))
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    for p in parts {
+        st.compare("contains", &Sym::Lit(Json::String(p)))?;
+    }
+    Some(())
+}
+
 /// A property that asserts (`.true`, `.empty`, `.ok`) or changes the chain (`.not`).
 fn word(st: &mut Chain, w: &str) -> Option<()> {
     if st.subject == Sym::Response {
@@ -207,6 +242,7 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
         "null" => st.compare("eq", &Sym::Lit(Json::Null))?,
         "undefined" => match &st.subject {
             Sym::Json(p) => st.push(Check::exists(p.clone(), false)),
+            Sym::Var(n) => st.push(Check::new(Target::Var(n.clone()), "exists", Y::Bool(false))),
             _ => return None,
         },
         "exist" | "exists" => match &st.subject {
@@ -216,6 +252,7 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
                 "exists",
                 Y::Bool(true),
             )),
+            Sym::Var(n) => st.push(Check::new(Target::Var(n.clone()), "exists", Y::Bool(true))),
             _ => return None,
         },
         "empty" => {
@@ -224,6 +261,7 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
         }
         "ok" => match st.subject.clone() {
             Sym::Json(p) => st.push(Check::truthy(p)),
+            Sym::Var(n) => st.push(Check::truthy_of(Target::Var(n))),
             Sym::Cond(_) => st.boolean(true)?,
             _ => return None,
         },
@@ -233,14 +271,16 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
 }
 
 fn type_of(st: &mut Chain, t: &str) -> Option<()> {
-    let Sym::Json(p) = st.subject.clone() else {
-        return None;
+    let target = match st.subject.clone() {
+        Sym::Json(p) => Target::Json(p),
+        Sym::Var(n) => Target::Var(n),
+        _ => return None,
     };
     let t = t.to_ascii_lowercase();
     let c = match t.as_str() {
-        "undefined" => Check::exists(p, false),
+        "undefined" => Check::new(target, "exists", Y::Bool(false)),
         "object" | "array" | "string" | "number" | "boolean" | "null" => {
-            Check::new(Target::Json(p), "type", Y::Str(t))
+            Check::new(target, "type", Y::Str(t))
         }
         _ => return None,
     };

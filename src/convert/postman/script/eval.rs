@@ -29,8 +29,8 @@ pub(super) enum Sym {
     Response,
     /// A value known at import.
     Lit(Json),
-    /// A variable's value at run time, as a template.
-    Tpl(String),
+    /// A variable's value at run time (baton's name for it).
+    Var(String),
     /// A boolean that is true when all these checks hold.
     Cond(Vec<Check>),
 }
@@ -179,7 +179,7 @@ pub(super) fn join_path(path: &str, key: &str) -> String {
 pub(super) fn operand(s: &Sym) -> Option<Y> {
     match s {
         Sym::Lit(v) => Some(Y::from_json(v, &mut |t| escape_jinja(t))),
-        Sym::Tpl(t) => Some(Y::Str(t.clone())),
+        Sym::Var(n) => Some(Y::Str(format!("{{{{ {n} }}}}"))),
         _ => None,
     }
 }
@@ -193,10 +193,15 @@ pub(super) fn compare(subject: &Sym, op: &str, value: &Sym) -> Option<Check> {
             target: Target::Json(p.clone()),
             pred: pred(v),
         },
+        Sym::Var(n) => Check {
+            target: Target::Var(n.clone()),
+            pred: pred(v),
+        },
         Sym::Len(inner) => {
             let target = match &**inner {
                 Sym::Json(p) => Target::Json(p.clone()),
                 Sym::Body => Target::Body,
+                Sym::Var(n) => Target::Var(n.clone()),
                 _ => return None,
             };
             let inner_pred = if op == "eq" { v } else { pred(v) };
@@ -232,6 +237,20 @@ pub(super) fn compare(subject: &Sym, op: &str, value: &Sym) -> Option<Check> {
     })
 }
 
+/// `compare`, and when the value compared with is a variable, that the variable is set:
+/// in Postman an unset one is `undefined`, which nothing but `undefined` equals or orders
+/// against (`!=` needs no more).
+pub(super) fn compare_checks(subject: &Sym, op: &str, value: &Sym) -> Option<Vec<Check>> {
+    let mut out = vec![compare(subject, op, value)?];
+    if let Sym::Var(n) = value
+        && op != "ne"
+        && !matches!(subject, Sym::Var(m) if m == n)
+    {
+        out.push(Check::new(Target::Var(n.clone()), "exists", Y::Bool(true)));
+    }
+    Some(out)
+}
+
 impl Walker<'_, '_> {
     /// The symbolic value of an expression, when it has one.
     pub(super) fn eval(&mut self, e: &Expression<'_>) -> Option<Sym> {
@@ -241,6 +260,20 @@ impl Walker<'_, '_> {
         match e {
             Expression::ParenthesizedExpression(p) => self.eval(&p.expression),
             Expression::Identifier(id) => self.ident(id.name.as_str()),
+            Expression::TemplateLiteral(t) => {
+                // `${a}-${b}`: text joined at import when every part is known.
+                let mut text = String::new();
+                for (i, q) in t.quasis.iter().enumerate() {
+                    text.push_str(q.value.cooked.as_ref()?.as_str());
+                    if let Some(x) = t.expressions.get(i) {
+                        let Sym::Lit(v) = self.eval(x)? else {
+                            return None;
+                        };
+                        text.push_str(&js_text(&v)?);
+                    }
+                }
+                Some(Sym::Lit(Json::String(text)))
+            }
             Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
                 // `'Basic ' + token`: text joined at import when both sides are known.
                 match (self.eval(&b.left)?, self.eval(&b.right)?) {
@@ -309,7 +342,7 @@ impl Walker<'_, '_> {
                 (
                     "getEnvironmentVariable" | "getGlobalVariable" | "getCollectionVariable",
                     args,
-                ) => (self.var(&string_arg(args, 0)?), 1),
+                ) => (self.var(&string_arg(args, 0)?)?, 1),
                 _ => return None,
             },
             "responseHeaders" => (Sym::Header(self.key(links.first()?)?), 1),
@@ -335,6 +368,7 @@ impl Walker<'_, '_> {
                 }
                 _ => return None,
             },
+            "_" => (self.lodash(c(0)?)?, 1),
             "tv4" => match c(0)? {
                 ("validate", args) => {
                     if self.eval(arg(args, 0)?)? != Sym::Json("$".into()) {
@@ -349,10 +383,24 @@ impl Walker<'_, '_> {
             },
             "environment" | "globals" => {
                 let k = self.key(links.first()?)?;
-                (self.var(&k), 1)
+                (self.var(&k)?, 1)
             }
             _ => (self.ident(name)?, 0),
         })
+    }
+
+    /// `_.startsWith(text, affix)`, `_.endsWith(text, affix)` of a part of the response.
+    fn lodash(&mut self, (method, args): (&str, &[Argument<'_>])) -> Option<Sym> {
+        match (method, args) {
+            (m @ ("startsWith" | "endsWith"), [x, affix]) => {
+                let subject = self.eval(x.as_expression()?)?;
+                let Sym::Lit(Json::String(affix)) = self.eval(affix.as_expression()?)? else {
+                    return None;
+                };
+                Some(Sym::Cond(vec![affix_check(&subject, m, &affix)?]))
+            }
+            _ => None,
+        }
     }
 
     /// What `pm.` starts: the response, its parts, a variable or a cookie.
@@ -380,7 +428,11 @@ impl Walker<'_, '_> {
             },
             (Some("environment" | "globals" | "collectionVariables" | "variables"), _) => {
                 match c(1)? {
-                    ("get", args) => (self.var(&string_arg(args, 0)?), 2),
+                    ("get", args) => (self.var(&string_arg(args, 0)?)?, 2),
+                    ("has", [only]) => {
+                        let name = string_arg(std::slice::from_ref(only), 0)?;
+                        (self.var_set(&name)?, 2)
+                    }
                     _ => return None,
                 }
             }
@@ -404,8 +456,37 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn var(&mut self, name: &str) -> Sym {
-        Sym::Tpl(format!("{{{{ {} }}}}", self.names.ident(name)))
+    /// A variable's value: what this script set it to before (Postman reads it back at
+    /// once; baton captures after its checks), else its value at run time. `None` when a
+    /// statement that was not translated may have changed it.
+    fn var(&mut self, name: &str) -> Option<Sym> {
+        if self.forgotten.contains(name) {
+            return None;
+        }
+        let n = self.names.ident(name);
+        match self.set_here.get(&n) {
+            Some(known) => known.clone(),
+            None if self.cleared || !self.trust.allows(&n, name, self.at) => None,
+            None => Some(Sym::Var(n)),
+        }
+    }
+
+    /// `pm.environment.has(name)`: whether the variable is set.
+    fn var_set(&mut self, name: &str) -> Option<Sym> {
+        if self.forgotten.contains(name) {
+            return None;
+        }
+        let n = self.names.ident(name);
+        match self.set_here.get(&n) {
+            Some(Some(_)) => Some(Sym::Lit(Json::Bool(true))),
+            Some(None) => None,
+            None if self.cleared || !self.trust.allows(&n, name, self.at) => None,
+            None => Some(Sym::Cond(vec![Check::new(
+                Target::Var(n),
+                "exists",
+                Y::Bool(true),
+            )])),
+        }
     }
 
     /// Follows links from a value: paths into the body, `.length`, `hasOwnProperty`, `has`.
@@ -431,6 +512,15 @@ impl Walker<'_, '_> {
                     "contains",
                     operand(&Sym::Lit(Json::String(string_arg(args, 0)?)))?,
                 )]),
+                (
+                    subject @ (Sym::Json(_) | Sym::Body | Sym::Header(_)),
+                    Link::Call(m @ ("startsWith" | "endsWith"), [affix]),
+                ) => {
+                    let Sym::Lit(Json::String(affix)) = self.eval(affix.as_expression()?)? else {
+                        return None;
+                    };
+                    Sym::Cond(vec![affix_check(&subject, m, &affix)?])
+                }
                 (Sym::Header(h), Link::Call("includes", args)) => Sym::Cond(vec![Check::new(
                     Target::Header(h),
                     "contains",
@@ -549,21 +639,43 @@ impl Walker<'_, '_> {
                     _ => return None,
                 };
                 let (l, r) = (self.eval(&b.left)?, self.eval(&b.right)?);
-                match (operand(&l), operand(&r)) {
-                    (None, Some(_)) => compare(&l, op, &r).map(|c| vec![c]),
-                    (Some(_), None) => compare(&r, flipped, &l).map(|c| vec![c]),
-                    _ => None,
+                match (&l, &r) {
+                    // A variable against a value known at import: a check of the variable.
+                    (Sym::Var(_), Sym::Lit(_)) => compare(&l, op, &r).map(|c| vec![c]),
+                    (Sym::Lit(_), Sym::Var(_)) => compare(&r, flipped, &l).map(|c| vec![c]),
+                    _ => match (operand(&l), operand(&r)) {
+                        (None, Some(_)) => compare_checks(&l, op, &r),
+                        (Some(_), None) => compare_checks(&r, flipped, &l),
+                        _ => None,
+                    },
                 }
             }
             _ => match self.eval(e)? {
                 Sym::Cond(c) => Some(c),
                 Sym::Json(p) => Some(vec![Check::truthy(p)]),
+                Sym::Var(n) => Some(vec![Check::truthy_of(Target::Var(n))]),
                 // A header's value is truthy when the header is there and not empty.
                 Sym::Header(h) => Some(vec![Check::new(Target::Header(h), "matches", Y::str("."))]),
                 _ => None,
             },
         }
     }
+}
+
+/// `text.startsWith(affix)` / `text.endsWith(affix)` (or lodash's `_.startsWith(text,
+/// affix)`) as a `matches` check on the text.
+fn affix_check(subject: &Sym, method: &str, affix: &str) -> Option<Check> {
+    let target = match subject {
+        Sym::Json(p) => Target::Json(p.clone()),
+        Sym::Body => Target::Body,
+        Sym::Header(h) => Target::Header(h.clone()),
+        _ => return None,
+    };
+    let re = match method {
+        "startsWith" => format!("^{}", regex::escape(affix)),
+        _ => format!("{}$", regex::escape(affix)),
+    };
+    Some(Check::new(target, "matches", Y::Str(escape_jinja(&re))))
 }
 
 /// A value as JavaScript's `+` joins it into text: strings and numbers.

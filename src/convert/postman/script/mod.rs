@@ -34,11 +34,43 @@ impl Kind {
     }
 }
 
+/// Which variables a check may read at run time and find what Newman finds there. A
+/// variable some script changes in a way the import does not carry over (a setter left as
+/// a comment or under a condition, an unset) is not; nor is one a script sets to a value
+/// known at import (that value goes to `vars`, so it is there from the start) before the
+/// request that sets it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Trust {
+    pub never: BTreeSet<String>,
+    /// Variable -> the request (in order, from 0) whose scripts first set it to a value
+    /// known at import; read only by requests after it.
+    pub literal: HashMap<String, usize>,
+    /// A script clears every variable: none is read.
+    pub none: bool,
+}
+
+impl Trust {
+    /// Whether request `at` (`None`: a collection or folder script, around many) may read
+    /// `name` (`postman` as Postman spells it) at run time.
+    fn allows(&self, name: &str, postman: &str, at: Option<usize>) -> bool {
+        !self.none
+            && !self.never.contains(name)
+            && !self.never.contains(postman)
+            && self
+                .literal
+                .get(name)
+                .is_none_or(|first| at.is_some_and(|a| a > *first))
+    }
+}
+
 /// Walks one script's statements, following what each variable stands for.
 struct Walker<'s, 'n> {
     src: &'s str,
     kind: Kind,
     names: &'n mut Names,
+    trust: &'n Trust,
+    /// The request this script belongs to, in order (`None` for a collection or folder).
+    at: Option<usize>,
     env: HashMap<String, Sym>,
     out: Translated,
     dropped_spans: Vec<Span>,
@@ -46,6 +78,14 @@ struct Walker<'s, 'n> {
     conditional: usize,
     /// Assertions understood that check nothing in Postman either (`jsonBody({...})`).
     vacuous: usize,
+    /// Variables this script set or unset (baton's names): what reading one back gives,
+    /// `None` when that is not known at import (unset, cleared, or set under a condition
+    /// or by a statement that was not translated).
+    set_here: HashMap<String, Option<Sym>>,
+    /// Quoted text (Postman's names) in statements left as comments that may set variables.
+    forgotten: BTreeSet<String>,
+    /// `pm.environment.clear()` ran: no variable read afterwards is known.
+    cleared: bool,
 }
 
 /// What one script turned into, and what it left as comments.
@@ -66,6 +106,10 @@ pub(crate) struct Translated {
     pub dropped: usize,
     /// What the script does to which variables are set, in script order.
     pub effects: Vec<Effect>,
+    /// Variables set or unset in a way that is not carried over (see `Trust`).
+    pub unknown_sets: Vec<String>,
+    /// The script clears every variable.
+    pub clears: bool,
 }
 
 /// A script setting or unsetting a variable (baton's name for it).
@@ -88,11 +132,26 @@ impl Translated {
         self.dropped_lines += other.dropped_lines;
         self.dropped += other.dropped;
         self.effects.extend(other.effects);
+        self.unknown_sets.extend(other.unknown_sets);
+        self.clears |= other.clears;
     }
 }
 
-/// Translates one script's source text.
+/// Translates one script's source text, every variable read at run time.
+#[cfg(test)]
 pub(crate) fn translate(source: &str, kind: Kind, names: &mut Names) -> Translated {
+    translate_in(source, kind, names, &Trust::default(), None)
+}
+
+/// Translates one script's source text of request `at` (`None`: a collection or folder
+/// script), reading at run time only the variables `trust` allows.
+pub(crate) fn translate_in(
+    source: &str,
+    kind: Kind,
+    names: &mut Names,
+    trust: &Trust,
+    at: Option<usize>,
+) -> Translated {
     let lines = code_lines(source);
     if lines.is_empty() {
         return Translated::default();
@@ -121,10 +180,18 @@ pub(crate) fn translate(source: &str, kind: Kind, names: &mut Names) -> Translat
         );
         return t;
     };
-    let mut w = Walker::new(source, kind, names);
+    let mut w = Walker::new(source, kind, names, trust, at);
     w.statements(&parsed.program.body);
     let dropped_spans = std::mem::take(&mut w.dropped_spans);
     let mut t = w.out;
+    t.clears |= w.cleared;
+    t.unknown_sets.extend(
+        w.set_here
+            .into_iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| k)
+            .chain(w.forgotten),
+    );
     t.lines = lines.len();
     let dropped: BTreeSet<usize> = dropped_spans
         .iter()

@@ -315,3 +315,89 @@ fn conditions_known_at_import_hold_or_stay_comments() {
     assert_eq!(shown(&t), ["Json(\"$.a\"): { eq: 1 }"]);
     assert_eq!((t.dropped_lines, t.dropped), (1, 1), "{t:?}");
 }
+
+#[test]
+fn variables_are_checked_as_variables() {
+    let t = run("pm.test('v', function () {\n\
+           pm.expect(pm.environment.has('a')).to.be.false;\n\
+           pm.expect(pm.environment.get('a')).to.be.undefined;\n\
+           pm.expect(pm.variables.get('b-c')).to.equal('1');\n\
+           pm.expect(pm.globals.get('d')).to.be.a('string');\n\
+         });\n\
+         tests['e'] = postman.getEnvironmentVariable('e') === 'x';\n\
+         var j = pm.response.json();\n\
+         tests['f'] = j.f === pm.environment.get('f');");
+    assert_eq!(
+        shown(&t),
+        [
+            "Var(\"a\"): { exists: false }",
+            "Var(\"a\"): { exists: false }",
+            "Var(\"b_c\"): { eq: \"1\" }",
+            "Var(\"d\"): { type: string }",
+            "Var(\"e\"): { eq: x }",
+            // Compared with a variable: Postman's unset one is `undefined`.
+            "Json(\"$.f\"): { eq: \"{{ f }}\" }",
+            "Var(\"f\"): { exists: true }",
+        ]
+    );
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+}
+
+#[test]
+fn a_variable_set_in_the_script_reads_back_what_it_was_set_to() {
+    let t = run("var j = pm.response.json();\n\
+         pm.environment.set('id', j.id);\n\
+         pm.expect(pm.environment.get('id')).to.equal(7);\n\
+         pm.environment.set('k', 'v');\n\
+         tests['k'] = pm.environment.get('k') === 'v';\n\
+         if (j.x) { pm.environment.set('c', j.x); }\n\
+         tests['c'] = pm.environment.get('c') === 1;");
+    // Set under a condition: not known, so the check stays a comment (as does the `if`).
+    assert_eq!(shown(&t), ["Json(\"$.id\"): { eq: 7 }"]);
+    assert_eq!(t.dropped_lines, 2, "{t:?}");
+    assert_eq!(t.unknown_sets, ["c"]);
+}
+
+#[test]
+fn variables_changed_where_the_import_cannot_follow_are_not_read() {
+    let mut trust = Trust::default();
+    trust.never.insert("count".into());
+    trust.literal.insert("seed".into(), 3);
+    let src = "tests['a'] = pm.environment.get('count') === 1;\n\
+               tests['b'] = pm.environment.get('seed') === 'x';";
+    let at = |n| translate_in(src, Kind::Test, &mut Names::default(), &trust, n);
+    // `count` is never read; `seed` only after request 3, which sets it.
+    assert!(at(Some(9)).checks.len() == 1 && at(Some(9)).dropped_lines == 1);
+    assert_eq!((at(Some(3)).checks.len(), at(None).checks.len()), (0, 0));
+    // A statement left as a comment may change what it names.
+    let t = run("var n = 1;\nn++;\nvar j = pm.response.json();\ntests['n'] = j.n === n;");
+    assert!(t.checks.is_empty(), "{t:?}");
+    let t = run(
+        "var s = 'k';\nfoo(pm.environment.set('v', s + bar()));\ntests['v'] = pm.environment.get('v') === 'k';",
+    );
+    assert!(t.checks.is_empty(), "{t:?}");
+}
+
+#[test]
+fn affixes_and_text_with_unknown_parts() {
+    let t = run("var f = JSON.parse(responseBody).files['a.json'];\n\
+         tests['f'] = _.startsWith(f, 'data:{x}');\n\
+         tests['g'] = pm.response.json().g.endsWith('.png');\n\
+         var name = 'n';\n\
+         pm.expect(pm.response.text()).to.include(`id ${name}`);\n\
+         pm.expect(pm.response.text()).to.include(`GET /${chars.join('/')} HTTP`);\n\
+         pm.expect(pm.response.text()).to.not.include(`x ${chars}`);");
+    assert_eq!(
+        shown(&t),
+        [
+            "Json(\"$.files['a.json']\"): { matches: \"^data:\\\\{x\\\\}\" }",
+            "Json(\"$.g\"): { matches: \\.png$ }",
+            "Body: { contains: id n }",
+            // Text that holds the whole holds each known part.
+            "Body: { contains: GET / }",
+            "Body: { contains: \" HTTP\" }",
+        ]
+    );
+    // Under `.not`, checking a part would be checking more: a comment.
+    assert_eq!(t.dropped_lines, 1, "{t:?}");
+}

@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 use super::super::super::Names;
 use super::super::super::writer::Y;
 use super::eval::{Link, Sym, arg, flatten, join_path, string_arg};
-use super::{Effect, Kind, Translated, Walker, assertions_in};
+use super::{Effect, Kind, Translated, Trust, Walker, assertions_in};
 
 /// What to restore when a statement turns out not to be translatable.
 struct Mark {
@@ -32,16 +32,27 @@ enum Body<'b, 'a> {
 }
 
 impl<'s, 'n> Walker<'s, 'n> {
-    pub fn new(src: &'s str, kind: Kind, names: &'n mut Names) -> Self {
+    pub fn new(
+        src: &'s str,
+        kind: Kind,
+        names: &'n mut Names,
+        trust: &'n Trust,
+        at: Option<usize>,
+    ) -> Self {
         Walker {
             src,
             kind,
             names,
+            trust,
+            at,
             env: HashMap::new(),
             out: Translated::default(),
             dropped_spans: Vec::new(),
             conditional: 0,
             vacuous: 0,
+            set_here: HashMap::new(),
+            forgotten: std::collections::BTreeSet::new(),
+            cleared: false,
         }
     }
 
@@ -87,12 +98,32 @@ impl<'s, 'n> Walker<'s, 'n> {
     /// Keeps a statement's text as comment lines and counts it as dropped.
     fn drop_span(&mut self, span: Span) {
         let text = &self.src[span.start as usize..span.end as usize];
+        self.forget(text);
         self.dropped_spans.push(span);
         self.out.dropped += assertions_in(text);
         let label = self.kind.label();
         self.out
             .comments
             .extend(text.lines().map(|l| format!("{label}: {}", l.trim_end())));
+    }
+
+    /// What a statement that is not translated may change is no longer known: each name
+    /// in it, and each variable it may set (every quoted name, when it calls a setter).
+    fn forget(&mut self, text: &str) {
+        for word in text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')) {
+            self.env.remove(word);
+        }
+        let sets = ["set(", "Variable(", "unset(", "clear(", "Variables("]
+            .iter()
+            .any(|m| text.contains(m));
+        if sets {
+            // Postman's names as written: naming them here would report renames of text
+            // that is no variable.
+            self.forgotten.extend(quoted_texts(text));
+            if text.contains("clear") {
+                self.cleared = true;
+            }
+        }
     }
 
     fn statement(&mut self, s: &Statement<'_>) {
@@ -358,8 +389,15 @@ impl<'s, 'n> Walker<'s, 'n> {
     fn unset(&mut self, name: Option<&str>) -> Option<()> {
         (self.conditional == 0).then_some(())?;
         let effect = match name {
-            Some(n) => Effect::Unset(self.names.ident(n)),
-            None => Effect::UnsetAll,
+            Some(n) => {
+                let n = self.names.ident(n);
+                self.set_here.insert(n.clone(), None);
+                Effect::Unset(n)
+            }
+            None => {
+                self.cleared = true;
+                Effect::UnsetAll
+            }
         };
         self.out.effects.push(effect);
         Some(())
@@ -370,6 +408,8 @@ impl<'s, 'n> Walker<'s, 'n> {
     fn setter(&mut self, args: &[Argument<'_>]) -> Option<()> {
         let name = self.names.ident(&string_arg(args, 0)?);
         let value = self.eval(arg(args, 1)?)?;
+        let read_back = (self.conditional == 0).then(|| value.clone());
+        self.set_here.insert(name.clone(), read_back);
         match (self.kind, value) {
             // A value known at import is a variable, whichever script sets it.
             (_, Sym::Lit(v)) => {
@@ -469,6 +509,25 @@ fn reports_failure(s: &Statement<'_>) -> bool {
                     ))
         }
     }
+}
+
+/// The texts between quotes in a piece of script (`'a'`, `"b"`, `` `c` ``), without escapes.
+fn quoted_texts(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if matches!(c, '\'' | '"' | '`') {
+            let mut s = String::new();
+            for d in chars.by_ref() {
+                if d == c {
+                    break;
+                }
+                s.push(d);
+            }
+            out.push(s);
+        }
+    }
+    out
 }
 
 /// Captured tokens and passwords are kept out of reports.

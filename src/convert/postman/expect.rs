@@ -9,7 +9,7 @@ use super::script::{Check, Target};
 pub(super) fn expect_map(checks: &[Check]) -> (Y, usize, Vec<String>) {
     let mut merged: Vec<(Target, Vec<(String, Y)>)> = Vec::new();
     let mut conflicted: Vec<Target> = Vec::new();
-    let checks = same_header_spelling(checks);
+    let checks = one_schema(same_header_spelling(checks));
     let checks = checks.as_slice();
     for c in checks {
         let Y::Map(preds) = &c.pred else { continue };
@@ -48,6 +48,29 @@ pub(super) fn expect_map(checks: &[Check]) -> (Y, usize, Vec<String>) {
         .filter(|c| !conflicted.contains(&c.target))
         .count();
     (write(merged), kept, notes)
+}
+
+/// Several JSON Schemas of the body as one that holds when all of them do (`allOf`): an
+/// expectation has one `schema`.
+fn one_schema(checks: Vec<Check>) -> Vec<Check> {
+    let schemas: Vec<Y> = checks
+        .iter()
+        .filter(|c| c.target == Target::Schema)
+        .filter_map(|c| c.pred.get("schema").cloned())
+        .collect();
+    if schemas.len() < 2 {
+        return checks;
+    }
+    let mut out: Vec<Check> = checks
+        .into_iter()
+        .filter(|c| c.target != Target::Schema)
+        .collect();
+    out.push(Check::new(
+        Target::Schema,
+        "schema",
+        Y::Map(vec![("allOf".into(), Y::Seq(schemas))]),
+    ));
+    out
 }
 
 /// Header names match in any case: each header is written as first spelled.

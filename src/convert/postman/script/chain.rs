@@ -134,13 +134,12 @@ impl Walker<'_, '_> {
             "a" | "an" => type_of(st, &string_arg(args, 0)?),
             "property" | "ownProperty" | "haveOwnProperty" => self.property(st, args),
             "keys" | "key" | "all" => self.keys(st, args),
-            "jsonSchema" if st.subject == Sym::Json("$".into()) && !st.negated => {
+            "jsonSchema" => {
                 let s = literal(arg(args, 0)?).or_else(|| match self.eval(arg(args, 0)?) {
                     Some(Sym::Lit(v)) => Some(v),
                     _ => None,
                 })?;
-                st.push(Check::schema(s)?);
-                Some(())
+                json_schema(st, s)
             }
             _ => None,
         }
@@ -200,6 +199,27 @@ impl Walker<'_, '_> {
         }
         Some(())
     }
+}
+
+/// `.jsonSchema(s)`: of the body, a `schema` check (`{not: s}` under `.not`); of a value
+/// known at import, computed (holds: nothing to check; fails: a comment).
+fn json_schema(st: &mut Chain, s: Json) -> Option<()> {
+    match &st.subject {
+        Sym::Json(p) if p == "$" => {
+            let s = if st.negated {
+                serde_json::json!({ "not": s })
+            } else {
+                s
+            };
+            st.checks.push(Check::schema(s)?);
+        }
+        Sym::Lit(v) => {
+            (super::eval::schema_holds(&s, v)? != st.negated).then_some(())?;
+            st.vacuous = true;
+        }
+        _ => return None,
+    }
+    Some(())
 }
 
 /// `.include(`text ${unknown} text`)`: text that holds the whole also holds each part
@@ -289,7 +309,7 @@ fn type_of(st: &mut Chain, t: &str) -> Option<()> {
 }
 
 /// `/abc/i` as a regex for baton (`(?i)abc`).
-fn regex_arg(e: &Expression<'_>) -> Option<String> {
+pub(super) fn regex_arg(e: &Expression<'_>) -> Option<String> {
     match e {
         Expression::RegExpLiteral(r) => {
             let mut flags = String::new();
@@ -346,6 +366,9 @@ fn status_word(w: &str) -> Option<Y> {
 fn response_word(st: &mut Chain, w: &str) -> Option<()> {
     match w {
         "not" => st.negated = !st.negated,
+        // What the response is, in the sandbox: true of every response.
+        "postmanResponse" | "postmanRequestOrResponse" if !st.negated => st.vacuous = true,
+        "postmanRequest" if st.negated => st.vacuous = true,
         "json" => st.push(Check::exists("$".into(), true)),
         "withBody" => st.push(Check::new(
             Target::Body,
@@ -375,10 +398,11 @@ fn response_word(st: &mut Chain, w: &str) -> Option<()> {
 fn response_call(st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()> {
     let lit = |i: usize| arg(args, i).and_then(literal);
     match name {
-        "status" => {
-            let code = match lit(0)? {
-                Json::Number(n) => n.as_i64()?,
-                Json::String(reason) => reason_code(&reason)?,
+        // Postman's reason for a code is its standard phrase: a reason is its code.
+        "status" | "statusCode" | "statusReason" => {
+            let code = match (name, lit(0)?) {
+                ("status" | "statusCode", Json::Number(n)) => n.as_i64()?,
+                ("status" | "statusReason", Json::String(reason)) => reason_code(&reason)?,
                 _ => return None,
             };
             st.push(Check::new(Target::Status, "eq", Y::Int(code)));
@@ -410,7 +434,10 @@ fn response_call(st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()
             )),
             _ => return None,
         },
-        "jsonSchema" if !st.negated => st.push(Check::schema(lit(0)?)?),
+        "jsonSchema" => {
+            st.subject = Sym::Json("$".into());
+            json_schema(st, lit(0)?)?;
+        }
         "jsonBody" => match (args.len(), lit(0)) {
             (0, _) => st.push(Check::exists("$".into(), true)),
             (1, Some(Json::String(p))) => st.push(Check::exists(lodash_path(&p)?, true)),

@@ -33,6 +33,11 @@ pub(super) enum Sym {
     Var(String),
     /// A boolean that is true when all these checks hold.
     Cond(Vec<Check>),
+    /// The sandbox's JSON Schema library (`require('ajv')`), an instance of it, and a
+    /// schema it compiled: what they say of values known at import is computed.
+    Ajv,
+    AjvInstance,
+    Validator(Json),
 }
 
 /// One step of a member/call chain, from the base outwards.
@@ -290,6 +295,20 @@ impl Walker<'_, '_> {
             Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
                 self.cond(e).map(Sym::Cond)
             }
+            Expression::CallExpression(c) if matches!(c.callee, Expression::Identifier(_)) => {
+                let Expression::Identifier(id) = &c.callee else {
+                    return None;
+                };
+                self.plain_call(id.name.as_str(), &c.arguments)
+            }
+            Expression::NewExpression(n) => match (&n.callee, n.arguments.len()) {
+                (Expression::Identifier(id), 0 | 1)
+                    if self.ident(id.name.as_str())? == Sym::Ajv =>
+                {
+                    Some(Sym::AjvInstance)
+                }
+                _ => None,
+            },
             Expression::CallExpression(_)
             | Expression::StaticMemberExpression(_)
             | Expression::ComputedMemberExpression(_) => {
@@ -301,12 +320,29 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// A call of a plain function: `require('ajv')`, or a compiled schema on a value.
+    fn plain_call(&mut self, name: &str, args: &[Argument<'_>]) -> Option<Sym> {
+        if name == "require" {
+            return (string_arg(args, 0)? == "ajv" && args.len() == 1).then_some(Sym::Ajv);
+        }
+        match (self.ident(name)?, args) {
+            (Sym::Validator(schema), [data]) => {
+                let Sym::Lit(data) = self.eval(data.as_expression()?)? else {
+                    return None;
+                };
+                Some(Sym::Lit(Json::Bool(schema_holds(&schema, &data)?)))
+            }
+            _ => None,
+        }
+    }
+
     fn ident(&self, name: &str) -> Option<Sym> {
         if let Some(s) = self.env.get(name) {
             return Some(s.clone());
         }
         match name {
             "responseBody" => Some(Sym::Body),
+            "responseJSON" => Some(Sym::Json("$".into())),
             "responseTime" => Some(Sym::Duration),
             _ => None,
         }
@@ -319,6 +355,15 @@ impl Walker<'_, '_> {
         links: &[Link<'_, '_>],
     ) -> Option<(Sym, usize)> {
         let Expression::Identifier(id) = base else {
+            // `/re/.test(x)`: x matches.
+            if let (Expression::RegExpLiteral(_), Some(Link::Call("test", [x]))) =
+                (base, links.first())
+            {
+                let re = super::chain::regex_arg(base)?;
+                let subject = self.eval(x.as_expression()?)?;
+                let c = compare(&subject, "matches", &Sym::Lit(Json::String(re)))?;
+                return Some((Sym::Cond(vec![c]), 1));
+            }
             // A call of a plain function (`parseInt(x)`) is its own base: nothing known.
             if links.is_empty() {
                 return None;
@@ -466,7 +511,7 @@ impl Walker<'_, '_> {
         let n = self.names.ident(name);
         match self.set_here.get(&n) {
             Some(known) => known.clone(),
-            None if self.cleared || !self.trust.allows(&n, name, self.at) => None,
+            None if self.cleared || !self.trust.allows(&n, name, self.at, self.kind) => None,
             None => Some(Sym::Var(n)),
         }
     }
@@ -480,7 +525,7 @@ impl Walker<'_, '_> {
         match self.set_here.get(&n) {
             Some(Some(_)) => Some(Sym::Lit(Json::Bool(true))),
             Some(None) => None,
-            None if self.cleared || !self.trust.allows(&n, name, self.at) => None,
+            None if self.cleared || !self.trust.allows(&n, name, self.at, self.kind) => None,
             None => Some(Sym::Cond(vec![Check::new(
                 Target::Var(n),
                 "exists",
@@ -530,6 +575,22 @@ impl Walker<'_, '_> {
                     Sym::Lit(Json::from(s.chars().count()))
                 }
                 (Sym::Lit(Json::Array(a)), Link::Prop("length")) => Sym::Lit(Json::from(a.len())),
+                (Sym::AjvInstance, Link::Call("validate", [schema, data])) => {
+                    let (Sym::Lit(schema), Sym::Lit(data)) = (
+                        self.eval(schema.as_expression()?)?,
+                        self.eval(data.as_expression()?)?,
+                    ) else {
+                        return None;
+                    };
+                    Sym::Lit(Json::Bool(schema_holds(&schema, &data)?))
+                }
+                (Sym::AjvInstance, Link::Call("compile", [schema])) => {
+                    let Sym::Lit(schema) = self.eval(schema.as_expression()?)? else {
+                        return None;
+                    };
+                    jsonschema::validator_for(&schema).ok()?;
+                    Sym::Validator(schema)
+                }
                 (Sym::Lit(Json::String(s)), Link::Call(method, args)) => {
                     self.string_method(&s, method, args)?
                 }
@@ -660,6 +721,12 @@ impl Walker<'_, '_> {
             },
         }
     }
+}
+
+/// Whether `data` is valid against `schema`, both known at import; `None` when the schema
+/// does not compile.
+pub(super) fn schema_holds(schema: &Json, data: &Json) -> Option<bool> {
+    Some(jsonschema::validator_for(schema).ok()?.is_valid(data))
 }
 
 /// `text.startsWith(affix)` / `text.endsWith(affix)` (or lodash's `_.startsWith(text,

@@ -43,8 +43,8 @@ impl Kind {
 pub(crate) struct Trust {
     pub never: BTreeSet<String>,
     /// Variable -> the request (in order, from 0) whose scripts first set it to a value
-    /// known at import; read only by requests after it.
-    pub literal: HashMap<String, usize>,
+    /// known at import, and whether its pre-request script did; read only after that.
+    pub literal: HashMap<String, (usize, Kind)>,
     /// A script clears every variable: none is read.
     pub none: bool,
 }
@@ -52,14 +52,16 @@ pub(crate) struct Trust {
 impl Trust {
     /// Whether request `at` (`None`: a collection or folder script, around many) may read
     /// `name` (`postman` as Postman spells it) at run time.
-    fn allows(&self, name: &str, postman: &str, at: Option<usize>) -> bool {
+    fn allows(&self, name: &str, postman: &str, at: Option<usize>, kind: Kind) -> bool {
+        let after = |(first, by): (usize, Kind)| {
+            at.is_some_and(|a| {
+                a > first || (a == first && by == Kind::PreRequest && kind == Kind::Test)
+            })
+        };
         !self.none
             && !self.never.contains(name)
             && !self.never.contains(postman)
-            && self
-                .literal
-                .get(name)
-                .is_none_or(|first| at.is_some_and(|a| a > *first))
+            && self.literal.get(name).is_none_or(|f| after(*f))
     }
 }
 

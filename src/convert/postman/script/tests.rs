@@ -362,7 +362,7 @@ fn a_variable_set_in_the_script_reads_back_what_it_was_set_to() {
 fn variables_changed_where_the_import_cannot_follow_are_not_read() {
     let mut trust = Trust::default();
     trust.never.insert("count".into());
-    trust.literal.insert("seed".into(), 3);
+    trust.literal.insert("seed".into(), (3, Kind::Test));
     let src = "tests['a'] = pm.environment.get('count') === 1;\n\
                tests['b'] = pm.environment.get('seed') === 'x';";
     let at = |n| translate_in(src, Kind::Test, &mut Names::default(), &trust, n);

@@ -355,14 +355,10 @@ impl Walker<'_, '_> {
         links: &[Link<'_, '_>],
     ) -> Option<(Sym, usize)> {
         let Expression::Identifier(id) = base else {
-            // `/re/.test(x)`: x matches.
             if let (Expression::RegExpLiteral(_), Some(Link::Call("test", [x]))) =
                 (base, links.first())
             {
-                let re = super::chain::regex_arg(base)?;
-                let subject = self.eval(x.as_expression()?)?;
-                let c = compare(&subject, "matches", &Sym::Lit(Json::String(re)))?;
-                return Some((Sym::Cond(vec![c]), 1));
+                return Some((self.regex_test(base, x.as_expression()?)?, 1));
             }
             // A call of a plain function (`parseInt(x)`) is its own base: nothing known.
             if links.is_empty() {
@@ -432,6 +428,14 @@ impl Walker<'_, '_> {
             }
             _ => (self.ident(name)?, 0),
         })
+    }
+
+    /// `/re/.test(x)`: x matches.
+    fn regex_test(&mut self, re: &Expression<'_>, x: &Expression<'_>) -> Option<Sym> {
+        let re = super::chain::regex_arg(re)?;
+        let subject = self.eval(x)?;
+        let c = compare(&subject, "matches", &Sym::Lit(Json::String(re)))?;
+        Some(Sym::Cond(vec![c]))
     }
 
     /// `_.startsWith(text, affix)`, `_.endsWith(text, affix)` of a part of the response.

@@ -49,7 +49,9 @@ impl Walk {
         for (kind, source) in scripts(events) {
             let s =
                 script::translate_in(&source, kind, &mut self.names, &Trust::default(), Some(at));
-            self.t.none |= s.clears;
+            if s.clears && self.t.cleared.is_none() {
+                self.t.cleared = Some((at, kind));
+            }
             self.t.never.extend(s.unknown_sets);
             for (name, value) in s.vars {
                 // Scripts that set different values: `vars` keeps one of them.
@@ -57,7 +59,11 @@ impl Walk {
                     self.t.never.insert(name.clone());
                 }
                 self.values.entry(name.clone()).or_insert(value);
-                self.t.literal.entry(name).or_insert((at, kind));
+                let first = self.t.literal.entry(name).or_insert((at, kind));
+                // A request's pre-request script runs before its test script.
+                if first.0 == at && kind == script::Kind::PreRequest {
+                    first.1 = kind;
+                }
             }
         }
     }

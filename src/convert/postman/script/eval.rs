@@ -617,7 +617,8 @@ impl Walker<'_, '_> {
             ("trim", 0) => Json::String(s.trim().to_string()),
             ("endsWith", 1) => Json::Bool(s.ends_with(&text_arg(self)?)),
             ("startsWith", 1) => Json::Bool(s.starts_with(&text_arg(self)?)),
-            ("includes", 1) => Json::Bool(s.contains(&text_arg(self)?)),
+            // `has` is the sandbox's SugarJS for `includes`.
+            ("includes" | "has", 1) => Json::Bool(s.contains(&text_arg(self)?)),
             ("repeat", 1) => match self.eval(arg(args, 0)?)? {
                 Sym::Lit(Json::Number(n)) if n.as_u64().is_some_and(|n| n <= 1000) => {
                     Json::String(s.repeat(n.as_u64()? as usize))

@@ -45,8 +45,8 @@ pub(crate) struct Trust {
     /// Variable -> the request (in order, from 0) whose scripts first set it to a value
     /// known at import, and whether its pre-request script did; read only after that.
     pub literal: HashMap<String, (usize, Kind)>,
-    /// A script clears every variable: none is read.
-    pub none: bool,
+    /// The first script that clears every variable: none is read after it.
+    pub cleared: Option<(usize, Kind)>,
 }
 
 impl Trust {
@@ -58,7 +58,8 @@ impl Trust {
                 a > first || (a == first && by == Kind::PreRequest && kind == Kind::Test)
             })
         };
-        !self.none
+        // A collection or folder script runs after every request's: after a clear too.
+        !self.cleared.is_some_and(|c| at.is_none() || after(c))
             && !self.never.contains(name)
             && !self.never.contains(postman)
             && self.literal.get(name).is_none_or(|f| after(*f))

@@ -113,10 +113,7 @@ impl<'s, 'n> Walker<'s, 'n> {
         for word in text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')) {
             self.env.remove(word);
         }
-        let sets = ["set(", "Variable(", "unset(", "clear(", "Variables("]
-            .iter()
-            .any(|m| text.contains(m));
-        if sets {
+        if changes_variables(text) {
             // Postman's names as written: naming them here would report renames of text
             // that is no variable.
             self.forgotten.extend(quoted_texts(text));
@@ -301,7 +298,7 @@ impl<'s, 'n> Walker<'s, 'n> {
         let p0 = links.first().and_then(Link::prop);
         let c0 = links.first().and_then(Link::call);
         match (id.name.as_str(), p0, c0) {
-            ("console", _, _) => Some(()),
+            ("console", _, _) => self.logged(links.last()?),
             ("pm", None, Some(("expect", args))) => {
                 let subject = self.eval(arg(args, 0)?)?;
                 let checks = self.chai(subject, &links[1..])?;
@@ -351,6 +348,22 @@ impl<'s, 'n> Walker<'s, 'n> {
             ) if links.len() == 1 => self.setter(args),
             _ => None,
         }
+    }
+
+    /// `console.log(...)` shows what it is given and changes nothing, unless what it is
+    /// given is a call that sets or clears variables (`console.log(pm.environment.clear())`):
+    /// that call is translated, or the statement is not.
+    fn logged(&mut self, call: &Link<'_, '_>) -> Option<()> {
+        let Link::Call(_, args) = call else {
+            return Some(());
+        };
+        for a in args.iter().filter_map(Argument::as_expression) {
+            let text = &self.src[a.span().start as usize..a.span().end as usize];
+            if changes_variables(text) {
+                self.expression(a)?;
+            }
+        }
+        Some(())
     }
 
     /// `tests["name"] = condition;` or `x = value;`.
@@ -509,6 +522,13 @@ fn reports_failure(s: &Statement<'_>) -> bool {
                     ))
         }
     }
+}
+
+/// Whether a piece of script may call a setter or a clear of variables.
+fn changes_variables(text: &str) -> bool {
+    ["set(", "Variable(", "unset(", "clear(", "Variables("]
+        .iter()
+        .any(|m| text.contains(m))
 }
 
 /// The texts between quotes in a piece of script (`'a'`, `"b"`, `` `c` ``), without escapes.

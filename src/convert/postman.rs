@@ -177,6 +177,9 @@ struct Cx {
     trust: script::Trust,
     /// The number of the next request, in order from 0.
     next_request: usize,
+    /// Values of the variables the collection and folders define, as Postman has them,
+    /// when they are plain text.
+    declared_text: BTreeMap<String, String>,
 }
 
 /// One request with everything it inherits from its folders.
@@ -379,6 +382,12 @@ impl Cx {
                 continue;
             }
             self.declared.insert(name.clone());
+            if let Some(Json::String(v)) = var.get("value")
+                && !v.contains('{')
+                && var.get("type").and_then(Json::as_str) != Some("secret")
+            {
+                self.declared_text.entry(name.clone()).or_insert(v.clone());
+            }
             let value = if var.get("type").and_then(Json::as_str) == Some("secret") {
                 Y::Str(format!(
                     "{{{{ secret('{}') }}}}",

@@ -1,12 +1,9 @@
 //! Which variables checks may read at run time: every script of the collection read once
 //! before the import proper, in the order Newman runs the requests (SPEC section 6).
 
-use std::collections::HashMap;
-
 use serde_json::Value as Json;
 
 use super::super::Names;
-use super::super::writer::Y;
 use super::scope::scripts;
 use super::script::{self, Trust};
 
@@ -22,8 +19,6 @@ pub(super) fn trust(events: Option<&Json>, items: &[Json]) -> Trust {
 struct Walk {
     t: Trust,
     names: Names,
-    /// The first value known at import each variable was set to.
-    values: HashMap<String, Y>,
     /// The number of the next request.
     next: usize,
 }
@@ -47,18 +42,23 @@ impl Walk {
     fn note(&mut self, events: Option<&Json>) {
         let at = self.next;
         for (kind, source) in scripts(events) {
-            let s =
-                script::translate_in(&source, kind, &mut self.names, &Trust::default(), Some(at));
+            let open = Trust::default();
+            let around = script::Around {
+                trust: &open,
+                at: Some(at),
+                req: None,
+            };
+            let s = script::translate_in(&source, kind, &mut self.names, around);
             if s.clears && self.t.cleared.is_none() {
                 self.t.cleared = Some((at, kind));
             }
             self.t.never.extend(s.unknown_sets);
             for (name, value) in s.vars {
                 // Scripts that set different values: `vars` keeps one of them.
-                if self.values.get(&name).is_some_and(|v| *v != value) {
+                if self.t.values.get(&name).is_some_and(|v| *v != value) {
                     self.t.never.insert(name.clone());
                 }
-                self.values.entry(name.clone()).or_insert(value);
+                self.t.values.entry(name.clone()).or_insert(value);
                 let first = self.t.literal.entry(name).or_insert((at, kind));
                 // A request's pre-request script runs before its test script.
                 if first.0 == at && kind == script::Kind::PreRequest {

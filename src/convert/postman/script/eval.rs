@@ -27,6 +27,8 @@ pub(super) enum Sym {
     Cookie(String),
     /// `pm.response` itself (for `pm.expect(pm.response).to.have.status(200)`).
     Response,
+    /// `pm.request`, as far as the import knows it.
+    Request(super::ReqInfo),
     /// A value known at import.
     Lit(Json),
     /// A variable's value at run time (baton's name for it).
@@ -157,7 +159,7 @@ pub(super) fn literal(e: &Expression<'_>) -> Option<Json> {
     })
 }
 
-fn number(f: f64) -> Option<Json> {
+pub(super) fn number(f: f64) -> Option<Json> {
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
         Some(Json::from(f as i64))
     } else {
@@ -301,6 +303,13 @@ impl Walker<'_, '_> {
                 };
                 self.plain_call(id.name.as_str(), &c.arguments)
             }
+            Expression::ConditionalExpression(c) => {
+                if self.known(&c.test)? {
+                    self.eval(&c.consequent)
+                } else {
+                    self.eval(&c.alternate)
+                }
+            }
             Expression::NewExpression(n) => match (&n.callee, n.arguments.len()) {
                 (Expression::Identifier(id), 0 | 1)
                     if self.ident(id.name.as_str())? == Sym::Ajv =>
@@ -322,6 +331,14 @@ impl Walker<'_, '_> {
 
     /// A call of a plain function: `require('ajv')`, or a compiled schema on a value.
     fn plain_call(&mut self, name: &str, args: &[Argument<'_>]) -> Option<Sym> {
+        if name == "encodeURIComponent" {
+            let Sym::Lit(Json::String(t)) = self.eval(arg(args, 0)?)? else {
+                return None;
+            };
+            return Some(Sym::Lit(Json::String(
+                super::constant::encode_uri_component(&t),
+            )));
+        }
         if name == "require" {
             return (string_arg(args, 0)? == "ajv" && args.len() == 1).then_some(Sym::Ajv);
         }
@@ -410,6 +427,16 @@ impl Walker<'_, '_> {
                 _ => return None,
             },
             "_" => (self.lodash(c(0)?)?, 1),
+            "String" => match c(0)? {
+                ("fromCharCode", [code]) => {
+                    let Sym::Lit(Json::Number(n)) = self.eval(code.as_expression()?)? else {
+                        return None;
+                    };
+                    let c = char::from_u32(u32::try_from(n.as_u64()?).ok()?)?;
+                    (Sym::Lit(Json::String(c.to_string())), 1)
+                }
+                _ => return None,
+            },
             "tv4" => match c(0)? {
                 ("validate", args) => {
                     if self.eval(arg(args, 0)?)? != Sym::Json("$".into()) {
@@ -422,6 +449,11 @@ impl Walker<'_, '_> {
                 }
                 _ => return None,
             },
+            // The legacy `request` object: its name, description, method and URL.
+            "request" if !self.env.contains_key("request") => {
+                let v = self.around.req?.prop(p(0)?)?;
+                (Sym::Lit(v), 1)
+            }
             "environment" | "globals" => {
                 let k = self.key(links.first()?)?;
                 (self.var(&k)?, 1)
@@ -475,6 +507,16 @@ impl Walker<'_, '_> {
                 Some(("text", [])) => (Sym::Body, 2),
                 _ => (Sym::Response, 1),
             },
+            (Some("info"), Some("requestName")) => {
+                (Sym::Lit(Json::String(self.around.req?.name.clone())), 2)
+            }
+            (Some("request"), p1) => {
+                let req = self.around.req?;
+                match p1.and_then(|p| req.prop(p)) {
+                    Some(v) if p1 != Some("name") => (Sym::Lit(v), 2),
+                    _ => (Sym::Request(req.clone()), 1),
+                }
+            }
             (Some("environment" | "globals" | "collectionVariables" | "variables"), _) => {
                 match c(1)? {
                     ("get", args) => (self.var(&string_arg(args, 0)?)?, 2),
@@ -515,7 +557,14 @@ impl Walker<'_, '_> {
         let n = self.names.ident(name);
         match self.set_here.get(&n) {
             Some(known) => known.clone(),
-            None if self.cleared || !self.trust.allows(&n, name, self.at, self.kind) => None,
+            None if self.cleared
+                || !self
+                    .around
+                    .trust
+                    .allows(&n, name, self.around.at, self.kind) =>
+            {
+                None
+            }
             None => Some(Sym::Var(n)),
         }
     }
@@ -529,7 +578,14 @@ impl Walker<'_, '_> {
         match self.set_here.get(&n) {
             Some(Some(_)) => Some(Sym::Lit(Json::Bool(true))),
             Some(None) => None,
-            None if self.cleared || !self.trust.allows(&n, name, self.at, self.kind) => None,
+            None if self.cleared
+                || !self
+                    .around
+                    .trust
+                    .allows(&n, name, self.around.at, self.kind) =>
+            {
+                None
+            }
             None => Some(Sym::Cond(vec![Check::new(
                 Target::Var(n),
                 "exists",
@@ -579,6 +635,19 @@ impl Walker<'_, '_> {
                     Sym::Lit(Json::from(s.chars().count()))
                 }
                 (Sym::Lit(Json::Array(a)), Link::Prop("length")) => Sym::Lit(Json::from(a.len())),
+                (Sym::Lit(Json::Array(a)), Link::Call("includes", [x])) => {
+                    let Sym::Lit(x) = self.eval(x.as_expression()?)? else {
+                        return None;
+                    };
+                    Sym::Lit(Json::Bool(a.contains(&x)))
+                }
+                (Sym::Lit(Json::Array(a)), Link::Call("join", [sep])) => {
+                    let Sym::Lit(Json::String(sep)) = self.eval(sep.as_expression()?)? else {
+                        return None;
+                    };
+                    let parts: Option<Vec<String>> = a.iter().map(js_text).collect();
+                    Sym::Lit(Json::String(parts?.join(&sep)))
+                }
                 (Sym::AjvInstance, Link::Call("validate", [schema, data])) => {
                     let (Sym::Lit(schema), Sym::Lit(data)) = (
                         self.eval(schema.as_expression()?)?,
@@ -596,12 +665,31 @@ impl Walker<'_, '_> {
                     Sym::Validator(schema)
                 }
                 (Sym::Lit(Json::String(s)), Link::Call(method, args)) => {
-                    self.string_method(&s, method, args)?
+                    match self.string_method(&s, method, args) {
+                        Some(v) => v,
+                        None => self.sugar(&Json::String(s), method, args)?,
+                    }
+                }
+                (Sym::Lit(v @ (Json::Number(_) | Json::Array(_))), Link::Call(method, args)) => {
+                    self.sugar(&v, method, args)?
                 }
                 _ => return None,
             };
         }
         Some(sym)
+    }
+
+    /// A method the sandbox's SugarJS adds (`[1, 2].average()`, `(56).ordinalize()`) on a
+    /// value known at import, computed.
+    fn sugar(&mut self, v: &Json, method: &str, args: &[Argument<'_>]) -> Option<Sym> {
+        let mut values = Vec::new();
+        for a in args {
+            let Sym::Lit(x) = self.eval(a.as_expression()?)? else {
+                return None;
+            };
+            values.push(x);
+        }
+        super::constant::sugar(v, method, &values).map(Sym::Lit)
     }
 
     /// A method of text known at import (`'jumpy'.endsWith('py')`), computed.
@@ -632,9 +720,17 @@ impl Walker<'_, '_> {
 
     /// The truth of a condition that reads nothing of the response or of variables, when
     /// it can be computed at import (`'a'.repeat(2) === 'aa'`).
-    fn known(&mut self, e: &Expression<'_>) -> Option<bool> {
+    pub(super) fn known(&mut self, e: &Expression<'_>) -> Option<bool> {
         match e {
             Expression::ParenthesizedExpression(p) => self.known(&p.expression),
+            Expression::LogicalExpression(l) => {
+                let (a, b) = (self.known(&l.left)?, self.known(&l.right)?);
+                match l.operator {
+                    LogicalOperator::And => Some(a && b),
+                    LogicalOperator::Or => Some(a || b),
+                    LogicalOperator::Coalesce => None,
+                }
+            }
             Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
                 self.known(&u.argument).map(|b| !b)
             }
@@ -720,6 +816,8 @@ impl Walker<'_, '_> {
                 Sym::Cond(c) => Some(c),
                 Sym::Json(p) => Some(vec![Check::truthy(p)]),
                 Sym::Var(n) => Some(vec![Check::truthy_of(Target::Var(n))]),
+                // A length is truthy when it is not 0.
+                len @ Sym::Len(_) => compare(&len, "gt", &Sym::Lit(Json::from(0))).map(|c| vec![c]),
                 // A header's value is truthy when the header is there and not empty.
                 Sym::Header(h) => Some(vec![Check::new(Target::Header(h), "matches", Y::str("."))]),
                 _ => None,

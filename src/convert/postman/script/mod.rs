@@ -3,7 +3,9 @@
 
 mod chain;
 mod check;
+mod constant;
 mod eval;
+mod request;
 mod walk;
 
 use std::collections::{BTreeSet, HashMap};
@@ -17,6 +19,17 @@ use super::super::writer::Y;
 use eval::Sym;
 
 pub(crate) use check::{Check, Target};
+pub(crate) use request::ReqInfo;
+
+/// What a script runs around: which variables it may read at run time, which request it
+/// belongs to (in order, from 0) and what is known of that request; `None` for a
+/// collection or folder script, which runs around many.
+#[derive(Clone, Copy)]
+pub(crate) struct Around<'a> {
+    pub trust: &'a Trust,
+    pub at: Option<usize>,
+    pub req: Option<&'a ReqInfo>,
+}
 
 /// Which script: a test script reads the response, a pre-request script sets variables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +58,8 @@ pub(crate) struct Trust {
     /// Variable -> the request (in order, from 0) whose scripts first set it to a value
     /// known at import, and whether its pre-request script did; read only after that.
     pub literal: HashMap<String, (usize, Kind)>,
+    /// The first value known at import each variable was set to by a script.
+    pub values: HashMap<String, Y>,
     /// The first script that clears every variable: none is read after it.
     pub cleared: Option<(usize, Kind)>,
 }
@@ -52,7 +67,7 @@ pub(crate) struct Trust {
 impl Trust {
     /// Whether request `at` (`None`: a collection or folder script, around many) may read
     /// `name` (`postman` as Postman spells it) at run time.
-    fn allows(&self, name: &str, postman: &str, at: Option<usize>, kind: Kind) -> bool {
+    pub fn allows(&self, name: &str, postman: &str, at: Option<usize>, kind: Kind) -> bool {
         let after = |(first, by): (usize, Kind)| {
             at.is_some_and(|a| {
                 a > first || (a == first && by == Kind::PreRequest && kind == Kind::Test)
@@ -71,9 +86,7 @@ struct Walker<'s, 'n> {
     src: &'s str,
     kind: Kind,
     names: &'n mut Names,
-    trust: &'n Trust,
-    /// The request this script belongs to, in order (`None` for a collection or folder).
-    at: Option<usize>,
+    around: Around<'n>,
     env: HashMap<String, Sym>,
     out: Translated,
     dropped_spans: Vec<Span>,
@@ -143,17 +156,22 @@ impl Translated {
 /// Translates one script's source text, every variable read at run time.
 #[cfg(test)]
 pub(crate) fn translate(source: &str, kind: Kind, names: &mut Names) -> Translated {
-    translate_in(source, kind, names, &Trust::default(), None)
+    let trust = Trust::default();
+    let around = Around {
+        trust: &trust,
+        at: None,
+        req: None,
+    };
+    translate_in(source, kind, names, around)
 }
 
-/// Translates one script's source text of request `at` (`None`: a collection or folder
-/// script), reading at run time only the variables `trust` allows.
+/// Translates one script's source text, reading at run time only the variables its
+/// `around` trusts.
 pub(crate) fn translate_in(
     source: &str,
     kind: Kind,
     names: &mut Names,
-    trust: &Trust,
-    at: Option<usize>,
+    around: Around<'_>,
 ) -> Translated {
     let lines = code_lines(source);
     if lines.is_empty() {
@@ -183,7 +201,7 @@ pub(crate) fn translate_in(
         );
         return t;
     };
-    let mut w = Walker::new(source, kind, names, trust, at);
+    let mut w = Walker::new(source, kind, names, around);
     w.statements(&parsed.program.body);
     let dropped_spans = std::mem::take(&mut w.dropped_spans);
     let mut t = w.out;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use oxc_ast::ast::{
     Argument, AssignmentTarget, BindingPattern, Expression, IfStatement, PropertyKey, Statement,
-    TryStatement,
+    TryStatement, VariableDeclaration,
 };
 use oxc_span::{GetSpan, Span};
 use serde_json::Value as Json;
@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 use super::super::super::Names;
 use super::super::super::writer::Y;
 use super::eval::{Link, Sym, arg, flatten, join_path, string_arg};
-use super::{Effect, Kind, Translated, Trust, Walker, assertions_in};
+use super::{Around, Effect, Kind, Translated, Walker, assertions_in};
 
 /// What to restore when a statement turns out not to be translatable.
 struct Mark {
@@ -32,19 +32,12 @@ enum Body<'b, 'a> {
 }
 
 impl<'s, 'n> Walker<'s, 'n> {
-    pub fn new(
-        src: &'s str,
-        kind: Kind,
-        names: &'n mut Names,
-        trust: &'n Trust,
-        at: Option<usize>,
-    ) -> Self {
+    pub fn new(src: &'s str, kind: Kind, names: &'n mut Names, around: Around<'n>) -> Self {
         Walker {
             src,
             kind,
             names,
-            trust,
-            at,
+            around,
             env: HashMap::new(),
             out: Translated::default(),
             dropped_spans: Vec::new(),
@@ -148,6 +141,15 @@ impl<'s, 'n> Walker<'s, 'n> {
     /// comment; a setter still captures (a capture that finds nothing fails the request,
     /// which is never a false green). With nothing translated, the whole `if` is a comment.
     fn if_statement(&mut self, i: &IfStatement<'_>, span: Span) {
+        // A condition known at import: the branch it takes is all that runs.
+        if let Some(holds) = self.known(&i.test) {
+            match (holds, &i.alternate) {
+                (true, _) => self.statement(&i.consequent),
+                (false, Some(alt)) => self.statement(alt),
+                (false, None) => {}
+            }
+            return;
+        }
         let before = (
             self.out.captures.len(),
             self.out.comments.len(),
@@ -242,23 +244,27 @@ impl<'s, 'n> Walker<'s, 'n> {
     fn simple(&mut self, s: &Statement<'_>) -> Option<()> {
         match s {
             Statement::ExpressionStatement(e) => self.expression(&e.expression),
-            Statement::VariableDeclaration(d) => {
-                for decl in &d.declarations {
-                    match (&decl.init, &decl.id) {
-                        // `var x;` only declares: nothing is known of `x` yet.
-                        (None, BindingPattern::BindingIdentifier(id)) => {
-                            self.env.remove(id.name.as_str());
-                        }
-                        (init, pattern) => {
-                            let sym = self.eval(init.as_ref()?)?;
-                            self.bind(pattern, sym)?;
-                        }
-                    }
-                }
-                Some(())
-            }
+            Statement::VariableDeclaration(d) => self.declare(d),
+            Statement::ForStatement(f) => self.for_loop(f),
             _ => None,
         }
+    }
+
+    /// `var a = 1, b;`: each name bound to what its value stands for.
+    pub(super) fn declare(&mut self, d: &VariableDeclaration<'_>) -> Option<()> {
+        for decl in &d.declarations {
+            match (&decl.init, &decl.id) {
+                // `var x;` only declares: nothing is known of `x` yet.
+                (None, BindingPattern::BindingIdentifier(id)) => {
+                    self.env.remove(id.name.as_str());
+                }
+                (init, pattern) => {
+                    let sym = self.eval(init.as_ref()?)?;
+                    self.bind(pattern, sym)?;
+                }
+            }
+        }
+        Some(())
     }
 
     /// `x = value` or `{ a, b: c } = value` (each name bound to its part).
@@ -306,8 +312,14 @@ impl<'s, 'n> Walker<'s, 'n> {
                 self.out.checks.extend(checks);
                 Some(())
             }
-            ("pm", Some("response"), _) if links.get(1).and_then(Link::prop) == Some("to") => {
-                let checks = self.chai(Sym::Response, &links[1..])?;
+            ("pm", Some(r @ ("response" | "request")), _)
+                if links.get(1).and_then(Link::prop) == Some("to") =>
+            {
+                let subject = match r {
+                    "response" => Sym::Response,
+                    _ => Sym::Request(self.around.req?.clone()),
+                };
+                let checks = self.chai(subject, &links[1..])?;
                 self.vacuous += usize::from(checks.is_empty());
                 self.out.checks.extend(checks);
                 Some(())

@@ -21,21 +21,7 @@ pub(super) fn request(cx: &mut Cx, item: &Json, name: &str, scope: &Scope) -> (Y
     let mut notes: Vec<String> = Vec::new();
     // The request's own scripts: what its pre-request script sets or unsets holds for
     // the request itself, what its test script does for the requests after it.
-    let at = cx.next_request;
-    cx.next_request += 1;
-    let info = req_info(cx, item, name, at);
-    let own: Vec<(Kind, Translated)> = scripts(item.get("event"))
-        .into_iter()
-        .map(|(kind, source)| {
-            let around = script::Around {
-                trust: &cx.trust,
-                at: Some(at),
-                req: Some(&info),
-            };
-            let t = script::translate_in(&source, kind, &mut cx.names, around);
-            (kind, t)
-        })
-        .collect();
+    let own = own_scripts(cx, item, name, scope);
     for (_, t) in own.iter().filter(|(k, _)| *k == Kind::PreRequest) {
         cx.apply(&t.effects);
     }
@@ -103,8 +89,29 @@ pub(super) fn request(cx: &mut Cx, item: &Json, name: &str, scope: &Scope) -> (Y
     (r, kept, dropped)
 }
 
+/// The request's own scripts, translated with what they know of it.
+fn own_scripts(cx: &mut Cx, item: &Json, name: &str, scope: &Scope) -> Vec<(Kind, Translated)> {
+    let at = cx.next_request;
+    cx.next_request += 1;
+    let info = req_info(cx, item, name, at, scope);
+    scripts(item.get("event"))
+        .into_iter()
+        .map(|(kind, source)| {
+            let around = script::Around {
+                trust: &cx.trust,
+                at: Some(at),
+                req: Some(&info),
+            };
+            (
+                kind,
+                script::translate_in(&source, kind, &mut cx.names, around),
+            )
+        })
+        .collect()
+}
+
 /// What a request's scripts know of it at import.
-fn req_info(cx: &mut Cx, item: &Json, name: &str, at: usize) -> ReqInfo {
+fn req_info(cx: &mut Cx, item: &Json, name: &str, at: usize, scope: &Scope) -> ReqInfo {
     let req = item.get("request").unwrap_or(&Json::Null);
     let raw = match req.get("url").or(Some(req)) {
         Some(Json::String(s)) => Some(s.as_str()),
@@ -121,7 +128,11 @@ fn req_info(cx: &mut Cx, item: &Json, name: &str, at: usize) -> ReqInfo {
         .filter(|(_, _, off)| !off)
         .map(|(k, v, _)| (k, v))
         .collect();
-    let auth = auth::header(req.get("auth"));
+    let auth = match (req.get("auth"), &scope.auth) {
+        // No auth of its own and none above it: no header from auth.
+        (None | Some(Json::Null), None) => Some(None),
+        (own, _) => auth::header(own),
+    };
     let headers = match auth {
         Some(Some(h)) => {
             headers.push(h);

@@ -404,39 +404,8 @@ impl Walker<'_, '_> {
                 _ => return None,
             },
             "responseHeaders" => (Sym::Header(self.key(links.first()?)?), 1),
-            "CryptoJS" => match c(0)? {
-                (hash @ ("MD5" | "SHA256"), args) => {
-                    let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
-                        return None;
-                    };
-                    (Sym::Lit(Json::String(digest_hex(hash, &text))), 1)
-                }
-                _ => return None,
-            },
-            "Buffer" => match (c(0)?, c(1)?) {
-                (("from", args), ("toString", [enc])) if args.len() == 1 => {
-                    let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
-                        return None;
-                    };
-                    let enc = enc.as_expression().and_then(literal)?;
-                    (enc == "base64").then_some(())?;
-                    use base64::Engine as _;
-                    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
-                    (Sym::Lit(Json::String(b64)), 2)
-                }
-                _ => return None,
-            },
+            "CryptoJS" | "Buffer" | "String" => self.constants(name, links)?,
             "_" => (self.lodash(c(0)?)?, 1),
-            "String" => match c(0)? {
-                ("fromCharCode", [code]) => {
-                    let Sym::Lit(Json::Number(n)) = self.eval(code.as_expression()?)? else {
-                        return None;
-                    };
-                    let c = char::from_u32(u32::try_from(n.as_u64()?).ok()?)?;
-                    (Sym::Lit(Json::String(c.to_string())), 1)
-                }
-                _ => return None,
-            },
             "tv4" => match c(0)? {
                 ("validate", args) => {
                     if self.eval(arg(args, 0)?)? != Sym::Json("$".into()) {
@@ -459,6 +428,47 @@ impl Walker<'_, '_> {
                 (self.var(&k)?, 1)
             }
             _ => (self.ident(name)?, 0),
+        })
+    }
+
+    /// The sandbox's functions on values known at import: `CryptoJS.MD5(text)`,
+    /// `Buffer.from(text).toString('base64')`, `String.fromCharCode(code)`.
+    fn constants(&mut self, name: &str, links: &[Link<'_, '_>]) -> Option<(Sym, usize)> {
+        let c = |i: usize| links.get(i).and_then(Link::call);
+        Some(match name {
+            "CryptoJS" => match c(0)? {
+                (hash @ ("MD5" | "SHA256"), args) => {
+                    let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
+                        return None;
+                    };
+                    (Sym::Lit(Json::String(digest_hex(hash, &text))), 1)
+                }
+                _ => return None,
+            },
+            "Buffer" => match (c(0)?, c(1)?) {
+                (("from", args), ("toString", [enc])) if args.len() == 1 => {
+                    let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
+                        return None;
+                    };
+                    let enc = enc.as_expression().and_then(literal)?;
+                    (enc == "base64").then_some(())?;
+                    use base64::Engine as _;
+                    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+                    (Sym::Lit(Json::String(b64)), 2)
+                }
+                _ => return None,
+            },
+            "String" => match c(0)? {
+                ("fromCharCode", [code]) => {
+                    let Sym::Lit(Json::Number(n)) = self.eval(code.as_expression()?)? else {
+                        return None;
+                    };
+                    let c = char::from_u32(u32::try_from(n.as_u64()?).ok()?)?;
+                    (Sym::Lit(Json::String(c.to_string())), 1)
+                }
+                _ => return None,
+            },
+            _ => return None,
         })
     }
 
@@ -631,52 +641,61 @@ impl Walker<'_, '_> {
                     "contains",
                     operand(&Sym::Lit(Json::String(string_arg(args, 0)?)))?,
                 )]),
-                (Sym::Lit(Json::String(s)), Link::Prop("length")) => {
-                    Sym::Lit(Json::from(s.chars().count()))
-                }
-                (Sym::Lit(Json::Array(a)), Link::Prop("length")) => Sym::Lit(Json::from(a.len())),
-                (Sym::Lit(Json::Array(a)), Link::Call("includes", [x])) => {
-                    let Sym::Lit(x) = self.eval(x.as_expression()?)? else {
-                        return None;
-                    };
-                    Sym::Lit(Json::Bool(a.contains(&x)))
-                }
-                (Sym::Lit(Json::Array(a)), Link::Call("join", [sep])) => {
-                    let Sym::Lit(Json::String(sep)) = self.eval(sep.as_expression()?)? else {
-                        return None;
-                    };
-                    let parts: Option<Vec<String>> = a.iter().map(js_text).collect();
-                    Sym::Lit(Json::String(parts?.join(&sep)))
-                }
-                (Sym::AjvInstance, Link::Call("validate", [schema, data])) => {
-                    let (Sym::Lit(schema), Sym::Lit(data)) = (
-                        self.eval(schema.as_expression()?)?,
-                        self.eval(data.as_expression()?)?,
-                    ) else {
-                        return None;
-                    };
-                    Sym::Lit(Json::Bool(schema_holds(&schema, &data)?))
-                }
-                (Sym::AjvInstance, Link::Call("compile", [schema])) => {
-                    let Sym::Lit(schema) = self.eval(schema.as_expression()?)? else {
-                        return None;
-                    };
-                    jsonschema::validator_for(&schema).ok()?;
-                    Sym::Validator(schema)
-                }
-                (Sym::Lit(Json::String(s)), Link::Call(method, args)) => {
-                    match self.string_method(&s, method, args) {
-                        Some(v) => v,
-                        None => self.sugar(&Json::String(s), method, args)?,
-                    }
-                }
-                (Sym::Lit(v @ (Json::Number(_) | Json::Array(_))), Link::Call(method, args)) => {
-                    self.sugar(&v, method, args)?
-                }
+                (Sym::Lit(v), l) => self.apply_lit(v, l)?,
+                (Sym::AjvInstance, Link::Call(m, args)) => self.ajv(m, args)?,
                 _ => return None,
             };
         }
         Some(sym)
+    }
+
+    /// `ajv.validate(schema, data)` and `ajv.compile(schema)` on values known at import.
+    fn ajv(&mut self, method: &str, args: &[Argument<'_>]) -> Option<Sym> {
+        let mut lits = Vec::new();
+        for a in args {
+            let Sym::Lit(v) = self.eval(a.as_expression()?)? else {
+                return None;
+            };
+            lits.push(v);
+        }
+        match (method, lits.as_slice()) {
+            ("validate", [schema, data]) => Some(Sym::Lit(Json::Bool(schema_holds(schema, data)?))),
+            ("compile", [schema]) => {
+                jsonschema::validator_for(schema).ok()?;
+                Some(Sym::Validator(schema.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// A property or method of a value known at import, computed.
+    fn apply_lit(&mut self, v: Json, l: &Link<'_, '_>) -> Option<Sym> {
+        let lit = |w: &mut Self, x: &Argument<'_>| match w.eval(x.as_expression()?)? {
+            Sym::Lit(v) => Some(v),
+            _ => None,
+        };
+        Some(Sym::Lit(match (v, l) {
+            (Json::String(s), Link::Prop("length")) => Json::from(s.chars().count()),
+            (Json::Array(a), Link::Prop("length")) => Json::from(a.len()),
+            (Json::Array(a), Link::Call("includes", [x])) => Json::Bool(a.contains(&lit(self, x)?)),
+            (Json::Array(a), Link::Call("join", [sep])) => {
+                let Json::String(sep) = lit(self, sep)? else {
+                    return None;
+                };
+                let parts: Option<Vec<String>> = a.iter().map(js_text).collect();
+                Json::String(parts?.join(&sep))
+            }
+            (Json::String(s), Link::Call(method, args)) => {
+                return match self.string_method(&s, method, args) {
+                    Some(v) => Some(v),
+                    None => self.sugar(&Json::String(s), method, args),
+                };
+            }
+            (v @ (Json::Number(_) | Json::Array(_)), Link::Call(method, args)) => {
+                return self.sugar(&v, method, args);
+            }
+            _ => return None,
+        }))
     }
 
     /// A method the sandbox's SugarJS adds (`[1, 2].average()`, `(56).ordinalize()`) on a
@@ -723,13 +742,28 @@ impl Walker<'_, '_> {
     pub(super) fn known(&mut self, e: &Expression<'_>) -> Option<bool> {
         match e {
             Expression::ParenthesizedExpression(p) => self.known(&p.expression),
-            Expression::LogicalExpression(l) => {
-                let (a, b) = (self.known(&l.left)?, self.known(&l.right)?);
-                match l.operator {
-                    LogicalOperator::And => Some(a && b),
-                    LogicalOperator::Or => Some(a || b),
-                    LogicalOperator::Coalesce => None,
+            Expression::LogicalExpression(l) if l.operator != LogicalOperator::Coalesce => {
+                // `a && b && c` nests to the left: walk it with a loop, not recursion.
+                let op = l.operator;
+                let mut all = self.known(&l.right)?;
+                let mut left = &l.left;
+                while let Expression::LogicalExpression(inner) = left
+                    && inner.operator == op
+                {
+                    let b = self.known(&inner.right)?;
+                    all = if op == LogicalOperator::And {
+                        all && b
+                    } else {
+                        all || b
+                    };
+                    left = &inner.left;
                 }
+                let b = self.known(left)?;
+                Some(if op == LogicalOperator::And {
+                    all && b
+                } else {
+                    all || b
+                })
             }
             Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
                 self.known(&u.argument).map(|b| !b)

@@ -365,7 +365,14 @@ fn variables_changed_where_the_import_cannot_follow_are_not_read() {
     trust.literal.insert("seed".into(), (3, Kind::Test));
     let src = "tests['a'] = pm.environment.get('count') === 1;\n\
                tests['b'] = pm.environment.get('seed') === 'x';";
-    let at = |n| translate_in(src, Kind::Test, &mut Names::default(), &trust, n);
+    let at = |n| {
+        let around = Around {
+            trust: &trust,
+            at: n,
+            req: None,
+        };
+        translate_in(src, Kind::Test, &mut Names::default(), around)
+    };
     // `count` is never read; `seed` only after request 3, which sets it.
     assert!(at(Some(9)).checks.len() == 1 && at(Some(9)).dropped_lines == 1);
     assert_eq!((at(Some(3)).checks.len(), at(None).checks.len()), (0, 0));

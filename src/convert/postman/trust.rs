@@ -53,6 +53,11 @@ impl Walk {
                 self.t.cleared = Some((at, kind));
             }
             self.t.never.extend(s.unknown_sets);
+            for e in s.effects {
+                if let script::Effect::Unset(n) = e {
+                    self.t.unset.entry(n).or_insert((at, kind));
+                }
+            }
             for (name, value) in s.vars {
                 // Scripts that set different values: `vars` keeps one of them.
                 if self.t.values.get(&name).is_some_and(|v| *v != value) {

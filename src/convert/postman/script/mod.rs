@@ -60,6 +60,8 @@ pub(crate) struct Trust {
     pub literal: HashMap<String, (usize, Kind)>,
     /// The first value known at import each variable was set to by a script.
     pub values: HashMap<String, Y>,
+    /// Variable -> the first script that unsets it: it is not read after that.
+    pub unset: HashMap<String, (usize, Kind)>,
     /// The first script that clears every variable: none is read after it.
     pub cleared: Option<(usize, Kind)>,
 }
@@ -75,6 +77,10 @@ impl Trust {
         };
         // A collection or folder script runs after every request's: after a clear too.
         !self.cleared.is_some_and(|c| at.is_none() || after(c))
+            && !self
+                .unset
+                .get(name)
+                .is_some_and(|u| at.is_none() || after(*u))
             && !self.never.contains(name)
             && !self.never.contains(postman)
             && self.literal.get(name).is_none_or(|f| after(*f))
@@ -98,7 +104,9 @@ struct Walker<'s, 'n> {
     /// `None` when that is not known at import (unset, cleared, or set under a condition
     /// or by a statement that was not translated).
     set_here: HashMap<String, Option<Sym>>,
-    /// Quoted text (Postman's names) in statements left as comments that may set variables.
+    /// Variables whose value is not known after this script: quoted text (Postman's names)
+    /// in statements left as comments that may set variables, and variables set under a
+    /// condition.
     forgotten: BTreeSet<String>,
     /// `pm.environment.clear()` ran: no variable read afterwards is known.
     cleared: bool,
@@ -206,13 +214,8 @@ pub(crate) fn translate_in(
     let dropped_spans = std::mem::take(&mut w.dropped_spans);
     let mut t = w.out;
     t.clears |= w.cleared;
-    t.unknown_sets.extend(
-        w.set_here
-            .into_iter()
-            .filter(|(_, v)| v.is_none())
-            .map(|(k, _)| k)
-            .chain(w.forgotten),
-    );
+    // Unsets are known (`Effect::Unset`); what else is not known is in `forgotten`.
+    t.unknown_sets.extend(w.forgotten);
     t.lines = lines.len();
     let dropped: BTreeSet<usize> = dropped_spans
         .iter()

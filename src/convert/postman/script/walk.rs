@@ -434,6 +434,9 @@ impl<'s, 'n> Walker<'s, 'n> {
         let name = self.names.ident(&string_arg(args, 0)?);
         let value = self.eval(arg(args, 1)?)?;
         let read_back = (self.conditional == 0).then(|| value.clone());
+        if read_back.is_none() {
+            self.forgotten.insert(name.clone());
+        }
         self.set_here.insert(name.clone(), read_back);
         match (self.kind, value) {
             // A value known at import is a variable, whichever script sets it.

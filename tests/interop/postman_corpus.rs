@@ -127,6 +127,11 @@ fn baton(args: &[&str]) -> std::process::Output {
 
 /// Imports one collection (pointed at `host`) into `dir`; returns the YAML file.
 fn import(src: &Path, host: &str, dir: &Path) -> Result<PathBuf, String> {
+    import_counted(src, host, dir).map(|(yaml, _)| yaml)
+}
+
+/// `import`, and how many script lines the import says it did not convert.
+fn import_counted(src: &Path, host: &str, dir: &Path) -> Result<(PathBuf, usize), String> {
     let json = dir.join(file_name(src));
     let text = std::fs::read_to_string(src).map_err(|e| e.to_string())?;
     std::fs::write(&json, localise(&text, host)).map_err(|e| e.to_string())?;
@@ -140,7 +145,57 @@ fn import(src: &Path, host: &str, dir: &Path) -> Result<PathBuf, String> {
     }
     let yaml = dir.join(file_name(src).replace(".postman_collection.json", ".yaml"));
     std::fs::write(&yaml, &out.stdout).map_err(|e| e.to_string())?;
-    Ok(yaml)
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let dropped = stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("warning: ")?
+                .strip_suffix(" script lines not converted; see comments")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0);
+    Ok((yaml, dropped))
+}
+
+/// Lines with code in every enabled test and pre-request script, each script once (as
+/// bench/postman/compare counts them).
+fn script_lines(node: &Value) -> usize {
+    let events = match &node["event"] {
+        Value::Array(a) => a.clone(),
+        one @ Value::Object(_) => vec![one.clone()],
+        _ => Vec::new(),
+    };
+    let mut n = 0;
+    for e in &events {
+        let on = e["listen"] == "test" || e["listen"] == "prerequest";
+        if !on || e["disabled"] == true {
+            continue;
+        }
+        let text = match &e["script"]["exec"] {
+            Value::Array(lines) => lines
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Value::String(s) => s.clone(),
+            _ => String::new(),
+        };
+        n += text
+            .replace("\r\n", "\n")
+            .split('\n')
+            .filter(|l| {
+                let t = l.trim();
+                !t.is_empty() && !t.starts_with("//")
+            })
+            .count();
+    }
+    n + node["item"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(script_lines)
+        .sum::<usize>()
 }
 
 pub fn every_import_passes_check() -> Result<(), Failed> {
@@ -194,12 +249,18 @@ pub fn no_false_green(httpbin: &str) -> Result<(), Failed> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let (mut false_green, mut no_longer, mut agree, mut total) = (Vec::new(), Vec::new(), 0, 0);
     let mut false_red = Vec::new();
+    let (mut dropped, mut lines) = (0, 0);
     for src in corpus() {
         let name = file_name(&src);
         let newman = recorded[&name]
             .as_array()
             .ok_or_else(|| format!("no Newman verdicts for {name}"))?;
-        let yaml = import(&src, httpbin, dir.path())?;
+        let (yaml, not_converted) = import_counted(&src, httpbin, dir.path())?;
+        dropped += not_converted;
+        let text = std::fs::read_to_string(&src).map_err(|e| e.to_string())?;
+        let doc: Value =
+            serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())?;
+        lines += script_lines(&doc);
         let report = dir.path().join("report.json");
         let _ = std::fs::remove_file(&report);
         let run = baton(&[
@@ -244,10 +305,23 @@ pub fn no_false_green(httpbin: &str) -> Result<(), Failed> {
             }
         }
     }
-    eprintln!("postman corpus: verdicts agree on {agree} of {total} requests");
+    let known = KNOWN_FALSE_GREEN.len();
+    eprintln!(
+        "postman corpus: verdicts agree on {agree} of {total} requests ({:.1}%); false greens: {} \
+         ({known} known); false reds: {}; script lines dropped: {dropped} of {lines} ({:.1}%)",
+        100.0 * agree as f64 / total.max(1) as f64,
+        false_green.len() + known,
+        false_red.len(),
+        100.0 * dropped as f64 / lines.max(1) as f64,
+    );
     let mut problems = Vec::new();
     if total < 80 {
         problems.push(format!("only {total} requests matched Newman's"));
+    }
+    if dropped * 10 > lines {
+        problems.push(format!(
+            "{dropped} of {lines} script lines dropped: more than 10%"
+        ));
     }
     if !false_green.is_empty() {
         problems.push(format!(

@@ -408,3 +408,126 @@ fn affixes_and_text_with_unknown_parts() {
     // Under `.not`, checking a part would be checking more: a comment.
     assert_eq!(t.dropped_lines, 1, "{t:?}");
 }
+
+/// `translate_in` of a test script of request 0, known as `req`.
+fn run_for(src: &str, req: &ReqInfo) -> Translated {
+    let trust = Trust::default();
+    let around = Around {
+        trust: &trust,
+        at: Some(0),
+        req: Some(req),
+    };
+    translate_in(src, Kind::Test, &mut Names::default(), around)
+}
+
+#[test]
+fn loops_over_values_known_at_import_run_at_import() {
+    let t = run("var encode = [' ', '<'], chars = [], c;\n\
+         for (var i = 32; i < 65; i++) {\n\
+           c = String.fromCharCode(i);\n\
+           if (c === '#' || c === '?') { continue; }\n\
+           if (i > 62) break;\n\
+           chars.push(encode.includes(c) ? encodeURIComponent(c) : c);\n\
+         }\n\
+         pm.expect(pm.response.text()).to.include(`GET /${chars.join('')}`);");
+    assert_eq!(
+        shown(&t),
+        ["Body: { contains: \"GET /%20!\\\"$%&'()*+,-./0123456789:;%3C=>\" }"]
+    );
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+    // A loop that reads the response is not run: a comment, and what it changes unknown.
+    let t = run(
+        "var n = 0;\nfor (var i = 0; i < pm.response.json().k; i++) { n++; }\n\
+                 tests['n'] = pm.response.json().n === n;",
+    );
+    assert!(t.checks.is_empty(), "{t:?}");
+}
+
+#[test]
+fn the_sandbox_libraries_on_constants_are_computed() {
+    let t = run(
+        "var Ajv = require('ajv'), s = { properties: { a: { type: 'boolean' } } };\n\
+         pm.test('ajv', function () {\n\
+           var ajv = new Ajv({ logger: false }), v = ajv.compile(s);\n\
+           pm.expect(ajv.validate(s, { a: true })).to.be.true;\n\
+           pm.expect(v({ a: 1 })).to.be.false;\n\
+           pm.expect({ a: true }).to.be.jsonSchema(s);\n\
+           pm.expect(1).to.not.be.jsonSchema({ type: 'string' });\n\
+         });\n\
+         tests['sugar'] = [1, 2, 3].average() === 2 && (56).ordinalize() === '56th'\n\
+           && (56789.1).format() === '56,789.1' && 'a-beta'.camelize() === 'ABeta'\n\
+           && 'a-b_cD'.spacify() === 'a b c d' && 'abc'.shift(1) === 'bcd' && [[1], [2]].any([2]);\n\
+         pm.response.to.not.have.jsonSchema({ properties: { url: { type: 'number' } } });",
+    );
+    // What holds at import checks nothing; the negated schema of the body is `not`.
+    assert_eq!(
+        shown(&t),
+        ["Schema: { schema: { not: { properties: { url: { type: number } } } } }"]
+    );
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+    // One that does not hold at import is a comment.
+    let t = run("pm.expect(new (require('ajv'))().validate({ type: 'string' }, 1)).to.be.true;");
+    assert_eq!(t.dropped_lines, 1, "{t:?}");
+}
+
+#[test]
+fn what_a_script_knows_of_its_request() {
+    let req = ReqInfo {
+        name: "r1".into(),
+        description: Some("d".into()),
+        method: "POST".into(),
+        url: Some("http://h/p?q=1".into()),
+        headers: Some(vec![("Authorization".into(), "Basic eDp5".into())]),
+    };
+    let t = run_for(
+        "if (request.name !== 'r1' || request.description !== 'd') { undefFunction(); }\n\
+         pm.expect(pm.request.url.toString()).to.equal('http://h/p?q=1');\n\
+         tests['m'] = pm.request.method === 'POST' && pm.info.requestName === 'r1';\n\
+         pm.request.to.have.header('authorization', 'Basic eDp5');\n\
+         pm.request.to.have.header('Host');\n\
+         pm.request.to.not.have.header('Foo-Bar');\n\
+         pm.request.to.be.a.postmanRequest;",
+        &req,
+    );
+    assert!(t.checks.is_empty(), "{t:?}");
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+    // What does not hold, or is not known (headers Newman adds), stays a comment.
+    let t = run_for(
+        "pm.request.to.have.header('Foo-Bar');\npm.request.to.not.have.header('User-Agent');\n\
+         pm.expect(pm.request.url.toString()).to.equal('http://other/');",
+        &req,
+    );
+    assert_eq!(t.dropped_lines, 3, "{t:?}");
+    // Without its request (a folder's script), none of it is known.
+    let t = run("tests['n'] = pm.info.requestName === 'r1';");
+    assert_eq!(t.dropped_lines, 1, "{t:?}");
+}
+
+#[test]
+fn unsets_and_clears_hold_from_where_they_run() {
+    let mut trust = Trust::default();
+    trust.unset.insert("u".into(), (2, Kind::Test));
+    trust.cleared = Some((5, Kind::PreRequest));
+    let src = "tests['u'] = pm.environment.get('u') === 'x';\n\
+               tests['v'] = pm.environment.get('v') === 'y';";
+    let at = |n| {
+        let around = Around {
+            trust: &trust,
+            at: n,
+            req: None,
+        };
+        translate_in(src, Kind::Test, &mut Names::default(), around)
+            .checks
+            .len()
+    };
+    assert_eq!(
+        (at(Some(2)), at(Some(3)), at(Some(5)), at(None)),
+        (2, 1, 0, 0)
+    );
+    // In the script itself: read after an unset or a clear, nothing is known.
+    let t = run(
+        "pm.environment.unset('a');\ntests['a'] = pm.environment.get('a') === 1;\n\
+                 console.log(pm.environment.clear());\ntests['b'] = pm.environment.get('b') === 1;",
+    );
+    assert!(t.checks.is_empty() && t.clears, "{t:?}");
+}

@@ -162,6 +162,10 @@ fn resolved(cx: &mut Cx, text: &str, at: usize) -> Option<String> {
         out.push_str(&rest[..i]);
         let end = rest[i..].find("}}")? + i;
         let name = rest[i + 2..end].trim();
+        if name.starts_with('$') {
+            // A dynamic variable: a new value each time.
+            return None;
+        }
         let ident = cx.names.ident(name);
         if cx.unset.contains(&ident) || !cx.trust.allows(&ident, name, Some(at), Kind::Test) {
             return None;

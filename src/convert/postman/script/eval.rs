@@ -329,31 +329,7 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// A call of a plain function: `require('ajv')`, or a compiled schema on a value.
-    fn plain_call(&mut self, name: &str, args: &[Argument<'_>]) -> Option<Sym> {
-        if name == "encodeURIComponent" {
-            let Sym::Lit(Json::String(t)) = self.eval(arg(args, 0)?)? else {
-                return None;
-            };
-            return Some(Sym::Lit(Json::String(
-                super::constant::encode_uri_component(&t),
-            )));
-        }
-        if name == "require" {
-            return (string_arg(args, 0)? == "ajv" && args.len() == 1).then_some(Sym::Ajv);
-        }
-        match (self.ident(name)?, args) {
-            (Sym::Validator(schema), [data]) => {
-                let Sym::Lit(data) = self.eval(data.as_expression()?)? else {
-                    return None;
-                };
-                Some(Sym::Lit(Json::Bool(schema_holds(&schema, &data)?)))
-            }
-            _ => None,
-        }
-    }
-
-    fn ident(&self, name: &str) -> Option<Sym> {
+    pub(super) fn ident(&self, name: &str) -> Option<Sym> {
         if let Some(s) = self.env.get(name) {
             return Some(s.clone());
         }
@@ -429,69 +405,6 @@ impl Walker<'_, '_> {
             }
             _ => (self.ident(name)?, 0),
         })
-    }
-
-    /// The sandbox's functions on values known at import: `CryptoJS.MD5(text)`,
-    /// `Buffer.from(text).toString('base64')`, `String.fromCharCode(code)`.
-    fn constants(&mut self, name: &str, links: &[Link<'_, '_>]) -> Option<(Sym, usize)> {
-        let c = |i: usize| links.get(i).and_then(Link::call);
-        Some(match name {
-            "CryptoJS" => match c(0)? {
-                (hash @ ("MD5" | "SHA256"), args) => {
-                    let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
-                        return None;
-                    };
-                    (Sym::Lit(Json::String(digest_hex(hash, &text))), 1)
-                }
-                _ => return None,
-            },
-            "Buffer" => match (c(0)?, c(1)?) {
-                (("from", args), ("toString", [enc])) if args.len() == 1 => {
-                    let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
-                        return None;
-                    };
-                    let enc = enc.as_expression().and_then(literal)?;
-                    (enc == "base64").then_some(())?;
-                    use base64::Engine as _;
-                    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
-                    (Sym::Lit(Json::String(b64)), 2)
-                }
-                _ => return None,
-            },
-            "String" => match c(0)? {
-                ("fromCharCode", [code]) => {
-                    let Sym::Lit(Json::Number(n)) = self.eval(code.as_expression()?)? else {
-                        return None;
-                    };
-                    let c = char::from_u32(u32::try_from(n.as_u64()?).ok()?)?;
-                    (Sym::Lit(Json::String(c.to_string())), 1)
-                }
-                _ => return None,
-            },
-            _ => return None,
-        })
-    }
-
-    /// `/re/.test(x)`: x matches.
-    fn regex_test(&mut self, re: &Expression<'_>, x: &Expression<'_>) -> Option<Sym> {
-        let re = super::chain::regex_arg(re)?;
-        let subject = self.eval(x)?;
-        let c = compare(&subject, "matches", &Sym::Lit(Json::String(re)))?;
-        Some(Sym::Cond(vec![c]))
-    }
-
-    /// `_.startsWith(text, affix)`, `_.endsWith(text, affix)` of a part of the response.
-    fn lodash(&mut self, (method, args): (&str, &[Argument<'_>])) -> Option<Sym> {
-        match (method, args) {
-            (m @ ("startsWith" | "endsWith"), [x, affix]) => {
-                let subject = self.eval(x.as_expression()?)?;
-                let Sym::Lit(Json::String(affix)) = self.eval(affix.as_expression()?)? else {
-                    return None;
-                };
-                Some(Sym::Cond(vec![affix_check(&subject, m, &affix)?]))
-            }
-            _ => None,
-        }
     }
 
     /// What `pm.` starts: the response, its parts, a variable or a cookie.
@@ -649,142 +562,6 @@ impl Walker<'_, '_> {
         Some(sym)
     }
 
-    /// `ajv.validate(schema, data)` and `ajv.compile(schema)` on values known at import.
-    fn ajv(&mut self, method: &str, args: &[Argument<'_>]) -> Option<Sym> {
-        let mut lits = Vec::new();
-        for a in args {
-            let Sym::Lit(v) = self.eval(a.as_expression()?)? else {
-                return None;
-            };
-            lits.push(v);
-        }
-        match (method, lits.as_slice()) {
-            ("validate", [schema, data]) => Some(Sym::Lit(Json::Bool(schema_holds(schema, data)?))),
-            ("compile", [schema]) => {
-                jsonschema::validator_for(schema).ok()?;
-                Some(Sym::Validator(schema.clone()))
-            }
-            _ => None,
-        }
-    }
-
-    /// A property or method of a value known at import, computed.
-    fn apply_lit(&mut self, v: Json, l: &Link<'_, '_>) -> Option<Sym> {
-        let lit = |w: &mut Self, x: &Argument<'_>| match w.eval(x.as_expression()?)? {
-            Sym::Lit(v) => Some(v),
-            _ => None,
-        };
-        Some(Sym::Lit(match (v, l) {
-            (Json::String(s), Link::Prop("length")) => Json::from(s.chars().count()),
-            (Json::Array(a), Link::Prop("length")) => Json::from(a.len()),
-            (Json::Array(a), Link::Call("includes", [x])) => Json::Bool(a.contains(&lit(self, x)?)),
-            (Json::Array(a), Link::Call("join", [sep])) => {
-                let Json::String(sep) = lit(self, sep)? else {
-                    return None;
-                };
-                let parts: Option<Vec<String>> = a.iter().map(js_text).collect();
-                Json::String(parts?.join(&sep))
-            }
-            (Json::String(s), Link::Call(method, args)) => {
-                return match self.string_method(&s, method, args) {
-                    Some(v) => Some(v),
-                    None => self.sugar(&Json::String(s), method, args),
-                };
-            }
-            (v @ (Json::Number(_) | Json::Array(_)), Link::Call(method, args)) => {
-                return self.sugar(&v, method, args);
-            }
-            _ => return None,
-        }))
-    }
-
-    /// A method the sandbox's SugarJS adds (`[1, 2].average()`, `(56).ordinalize()`) on a
-    /// value known at import, computed.
-    fn sugar(&mut self, v: &Json, method: &str, args: &[Argument<'_>]) -> Option<Sym> {
-        let mut values = Vec::new();
-        for a in args {
-            let Sym::Lit(x) = self.eval(a.as_expression()?)? else {
-                return None;
-            };
-            values.push(x);
-        }
-        super::constant::sugar(v, method, &values).map(Sym::Lit)
-    }
-
-    /// A method of text known at import (`'jumpy'.endsWith('py')`), computed.
-    fn string_method(&mut self, s: &str, method: &str, args: &[Argument<'_>]) -> Option<Sym> {
-        let text_arg = |w: &mut Self| match w.eval(arg(args, 0)?)? {
-            Sym::Lit(Json::String(t)) => Some(t),
-            _ => None,
-        };
-        let v = match (method, args.len()) {
-            ("toString" | "valueOf", 0) => Json::String(s.to_string()),
-            ("toUpperCase", 0) => Json::String(s.to_uppercase()),
-            ("toLowerCase", 0) => Json::String(s.to_lowercase()),
-            ("trim", 0) => Json::String(s.trim().to_string()),
-            ("endsWith", 1) => Json::Bool(s.ends_with(&text_arg(self)?)),
-            ("startsWith", 1) => Json::Bool(s.starts_with(&text_arg(self)?)),
-            // `has` is the sandbox's SugarJS for `includes`.
-            ("includes" | "has", 1) => Json::Bool(s.contains(&text_arg(self)?)),
-            ("repeat", 1) => match self.eval(arg(args, 0)?)? {
-                Sym::Lit(Json::Number(n)) if n.as_u64().is_some_and(|n| n <= 1000) => {
-                    Json::String(s.repeat(n.as_u64()? as usize))
-                }
-                _ => return None,
-            },
-            _ => return None,
-        };
-        Some(Sym::Lit(v))
-    }
-
-    /// The truth of a condition that reads nothing of the response or of variables, when
-    /// it can be computed at import (`'a'.repeat(2) === 'aa'`).
-    pub(super) fn known(&mut self, e: &Expression<'_>) -> Option<bool> {
-        match e {
-            Expression::ParenthesizedExpression(p) => self.known(&p.expression),
-            Expression::LogicalExpression(l) if l.operator != LogicalOperator::Coalesce => {
-                // `a && b && c` nests to the left: walk it with a loop, not recursion.
-                let op = l.operator;
-                let mut all = self.known(&l.right)?;
-                let mut left = &l.left;
-                while let Expression::LogicalExpression(inner) = left
-                    && inner.operator == op
-                {
-                    let b = self.known(&inner.right)?;
-                    all = if op == LogicalOperator::And {
-                        all && b
-                    } else {
-                        all || b
-                    };
-                    left = &inner.left;
-                }
-                let b = self.known(left)?;
-                Some(if op == LogicalOperator::And {
-                    all && b
-                } else {
-                    all || b
-                })
-            }
-            Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
-                self.known(&u.argument).map(|b| !b)
-            }
-            Expression::BinaryExpression(b) => {
-                let (Sym::Lit(l), Sym::Lit(r)) = (self.eval(&b.left)?, self.eval(&b.right)?) else {
-                    return None;
-                };
-                static_compare(b.operator, &l, &r)
-            }
-            Expression::CallExpression(_)
-            | Expression::StaticMemberExpression(_)
-            | Expression::ComputedMemberExpression(_)
-            | Expression::BooleanLiteral(_) => match self.eval(e)? {
-                Sym::Lit(Json::Bool(b)) => Some(b),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
     /// A boolean expression as the checks that make it true.
     pub(super) fn cond(&mut self, e: &Expression<'_>) -> Option<Vec<Check>> {
         // Known at import: nothing to check when it holds; never a check when it does not.
@@ -868,7 +645,7 @@ pub(super) fn schema_holds(schema: &Json, data: &Json) -> Option<bool> {
 
 /// `text.startsWith(affix)` / `text.endsWith(affix)` (or lodash's `_.startsWith(text,
 /// affix)`) as a `matches` check on the text.
-fn affix_check(subject: &Sym, method: &str, affix: &str) -> Option<Check> {
+pub(super) fn affix_check(subject: &Sym, method: &str, affix: &str) -> Option<Check> {
     let target = match subject {
         Sym::Json(p) => Target::Json(p.clone()),
         Sym::Body => Target::Body,
@@ -883,58 +660,10 @@ fn affix_check(subject: &Sym, method: &str, affix: &str) -> Option<Check> {
 }
 
 /// A value as JavaScript's `+` joins it into text: strings and numbers.
-fn js_text(v: &Json) -> Option<String> {
+pub(super) fn js_text(v: &Json) -> Option<String> {
     match v {
         Json::String(s) => Some(s.clone()),
         Json::Number(n) => Some(n.to_string()),
         _ => None,
     }
-}
-
-/// `CryptoJS.MD5(text)` / `CryptoJS.SHA256(text)` as lowercase hex, computed at import.
-fn digest_hex(hash: &str, text: &str) -> String {
-    use md5::Digest as _;
-    let bytes: Vec<u8> = match hash {
-        "MD5" => md5::Md5::digest(text.as_bytes()).to_vec(),
-        _ => sha2::Sha256::digest(text.as_bytes()).to_vec(),
-    };
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `l OP r` for two values known at import, as JavaScript compares them (strict, or loose
-/// between a number and numeric text); `None` when that is not plain.
-fn static_compare(op: BinaryOperator, l: &Json, r: &Json) -> Option<bool> {
-    let num = |v: &Json| match v {
-        Json::Number(n) => n.as_f64(),
-        Json::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    let loose = matches!(op, BinaryOperator::Equality | BinaryOperator::Inequality);
-    let same = std::mem::discriminant(l) == std::mem::discriminant(r);
-    let equal = if same {
-        match (l, r) {
-            (Json::Number(_), Json::Number(_)) => num(l)? == num(r)?,
-            _ => l == r,
-        }
-    } else if loose && (l.is_number() || r.is_number()) {
-        num(l)? == num(r)?
-    } else if loose {
-        return None;
-    } else {
-        false
-    };
-    let order = || match (l, r) {
-        (Json::String(a), Json::String(b)) => Some(a.cmp(b)),
-        _ => num(l)?.partial_cmp(&num(r)?),
-    };
-    use std::cmp::Ordering::{Greater, Less};
-    Some(match op {
-        BinaryOperator::StrictEquality | BinaryOperator::Equality => equal,
-        BinaryOperator::StrictInequality | BinaryOperator::Inequality => !equal,
-        BinaryOperator::LessThan => order()? == Less,
-        BinaryOperator::GreaterThan => order()? == Greater,
-        BinaryOperator::LessEqualThan => order()? != Greater,
-        BinaryOperator::GreaterEqualThan => order()? != Less,
-        _ => return None,
-    })
 }

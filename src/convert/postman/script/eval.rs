@@ -331,6 +331,9 @@ impl Walker<'_, '_> {
 
     pub(super) fn ident(&self, name: &str) -> Option<Sym> {
         if let Some(s) = self.env.get(name) {
+            if self.volatile.contains(name) {
+                return None;
+            }
             return Some(s.clone());
         }
         match name {

@@ -108,6 +108,9 @@ struct Walker<'s, 'n> {
     /// in statements left as comments that may set variables, and variables set under a
     /// condition.
     forgotten: BTreeSet<String>,
+    /// Names a function declared in the script may change whenever it is called: what they
+    /// hold is never known.
+    volatile: BTreeSet<String>,
     /// `pm.environment.clear()` ran: no variable read afterwards is known.
     cleared: bool,
 }

@@ -531,3 +531,12 @@ fn unsets_and_clears_hold_from_where_they_run() {
     );
     assert!(t.checks.is_empty() && t.clears, "{t:?}");
 }
+
+#[test]
+fn a_function_declared_later_may_change_what_it_names() {
+    let t = run(
+        "var n = 0;\nbump();\nvar j = pm.response.json();\ntests['n'] = j.n === n;\n\
+                 function bump() { n++; }",
+    );
+    assert!(t.checks.is_empty(), "{t:?}");
+}

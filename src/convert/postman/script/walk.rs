@@ -45,11 +45,21 @@ impl<'s, 'n> Walker<'s, 'n> {
             vacuous: 0,
             set_here: HashMap::new(),
             forgotten: std::collections::BTreeSet::new(),
+            volatile: std::collections::BTreeSet::new(),
             cleared: false,
         }
     }
 
     pub fn statements(&mut self, list: &[Statement<'_>]) {
+        // A function declared here can be called before its declaration (it is hoisted):
+        // what it may change is not known from the start.
+        for s in list {
+            if let Statement::FunctionDeclaration(f) = s {
+                let text = &self.src[f.span.start as usize..f.span.end as usize];
+                self.forget(text);
+                self.volatile.extend(words(text).map(str::to_string));
+            }
+        }
         for s in list {
             if let Statement::ReturnStatement(_) = s
                 && self.conditional == 0
@@ -103,7 +113,7 @@ impl<'s, 'n> Walker<'s, 'n> {
     /// What a statement that is not translated may change is no longer known: each name
     /// in it, and each variable it may set (every quoted name, when it calls a setter).
     fn forget(&mut self, text: &str) {
-        for word in text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')) {
+        for word in words(text) {
             self.env.remove(word);
         }
         if changes_variables(text) {
@@ -537,6 +547,12 @@ fn reports_failure(s: &Statement<'_>) -> bool {
                     ))
         }
     }
+}
+
+/// The names in a piece of script.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .filter(|w| !w.is_empty())
 }
 
 /// Whether a piece of script may call a setter or a clear of variables.

@@ -177,7 +177,10 @@ impl Walker<'_, '_> {
         let Sym::Json(p) = &st.subject else {
             return None;
         };
-        let path = join_path(p, &string_arg(args, 0)?);
+        let Sym::Lit(Json::String(key)) = self.eval(arg(args, 0)?)? else {
+            return None;
+        };
+        let path = join_path(p, &key);
         st.subject = Sym::Json(path.clone());
         match arg(args, 1) {
             Some(v) => {

@@ -540,3 +540,28 @@ fn a_function_declared_later_may_change_what_it_names() {
     );
     assert!(t.checks.is_empty(), "{t:?}");
 }
+
+#[test]
+fn a_loop_over_a_list_known_at_import_checks_each_item() {
+    let t = run("var j = pm.response.json();\n\
+         ['id', 'name'].forEach(function (k) {\n\
+           pm.expect(j).to.have.property(k);\n\
+         });\n\
+         _.each([1, 2], (n) => pm.expect(j.ids).to.include(n));");
+    assert_eq!(
+        shown(&t),
+        [
+            "Json(\"$.id\"): { exists: true }",
+            "Json(\"$.name\"): { exists: true }",
+            "Json(\"$.ids\"): { contains: 1 }",
+            "Json(\"$.ids\"): { contains: 2 }",
+        ]
+    );
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+    // A body not translated whole is a comment, once.
+    let t = run(
+        "var j = pm.response.json();\n['a'].forEach(function (k) {\n  pm.expect(j[k]).to.be.ok;\n  foo(k);\n});",
+    );
+    assert!(t.checks.is_empty(), "{t:?}");
+    assert_eq!(t.dropped_lines, 4, "{t:?}");
+}

@@ -308,6 +308,9 @@ impl<'s, 'n> Walker<'s, 'n> {
             return self.assignment(&a.left, &a.right);
         }
         let (base, links) = flatten(e);
+        if let [Link::Call("forEach", [f])] = links.as_slice() {
+            return self.each(base, f.as_expression()?);
+        }
         let Expression::Identifier(id) = base else {
             return None;
         };
@@ -315,6 +318,9 @@ impl<'s, 'n> Walker<'s, 'n> {
         let c0 = links.first().and_then(Link::call);
         match (id.name.as_str(), p0, c0) {
             ("console", _, _) => self.logged(links.last()?),
+            ("_", None, Some(("each" | "forEach", [list, f]))) if links.len() == 1 => {
+                self.each(list.as_expression()?, f.as_expression()?)
+            }
             ("pm", None, Some(("expect", args))) => {
                 let subject = self.eval(arg(args, 0)?)?;
                 let checks = self.chai(subject, &links[1..])?;
@@ -370,6 +376,48 @@ impl<'s, 'n> Walker<'s, 'n> {
             ) if links.len() == 1 => self.setter(args),
             _ => None,
         }
+    }
+
+    /// `list.forEach(fn)` or `_.each(list, fn)` over a list known at import: the body,
+    /// translated whole, once for each item with the parameter bound to it.
+    fn each(&mut self, list: &Expression<'_>, f: &Expression<'_>) -> Option<()> {
+        let Sym::Lit(Json::Array(items)) = self.eval(list)? else {
+            return None;
+        };
+        let (param, body) = callback(f)?;
+        if items.len() > 1_000 {
+            return None;
+        }
+        let mark = self.mark();
+        let before = (
+            self.out.comments.len(),
+            self.dropped_spans.len(),
+            self.out.dropped,
+        );
+        let mut ok = true;
+        for item in items {
+            self.env.insert(param.clone(), Sym::Lit(item));
+            ok &= match &body {
+                Body::Block(list) => {
+                    self.statements(list);
+                    self.dropped_spans.len() == before.1
+                }
+                Body::Expr(x) => self.expression(x).is_some(),
+            };
+            if !ok {
+                break;
+            }
+        }
+        self.env.remove(&param);
+        if !ok {
+            self.out.comments.truncate(before.0);
+            self.dropped_spans.truncate(before.1);
+            self.out.dropped = before.2;
+            self.restore(mark);
+            return None;
+        }
+        self.env = mark.env;
+        Some(())
     }
 
     /// `console.log(...)` shows what it is given and changes nothing, unless what it is
@@ -520,6 +568,25 @@ fn test_call<'b, 'a>(e: &'b Expression<'a>) -> Option<(bool, Body<'b, 'a>)> {
         _ => return None,
     };
     Some((skip, body))
+}
+
+/// A callback's first parameter and its body: `function (k) { ... }` or `k => ...`.
+fn callback<'b, 'a>(f: &'b Expression<'a>) -> Option<(String, Body<'b, 'a>)> {
+    let (params, body) = match f {
+        Expression::FunctionExpression(f) => (&f.params, Body::Block(&f.body.as_ref()?.statements)),
+        Expression::ArrowFunctionExpression(f) => (
+            &f.params,
+            match f.body.as_function_body() {
+                Some(b) => Body::Block(&b.statements),
+                None => Body::Expr(f.body.as_expression()?),
+            },
+        ),
+        _ => return None,
+    };
+    let BindingPattern::BindingIdentifier(id) = &params.items.first()?.pattern else {
+        return None;
+    };
+    Some((id.name.as_str().to_string(), body))
 }
 
 fn is_ident(e: &Expression<'_>, name: &str) -> bool {

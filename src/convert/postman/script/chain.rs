@@ -19,6 +19,8 @@ struct Chain {
     checks: Vec<Check>,
     /// A link that asserts nothing in Postman either (`jsonBody({...})`).
     vacuous: bool,
+    /// `.nested`: a property name is a path (`.nested.property('a.b')`).
+    nested: bool,
 }
 
 impl Chain {
@@ -92,6 +94,7 @@ impl Walker<'_, '_> {
             any: false,
             checks: Vec::new(),
             vacuous: false,
+            nested: false,
         };
         for l in links {
             match l {
@@ -180,7 +183,11 @@ impl Walker<'_, '_> {
         let Sym::Lit(Json::String(key)) = self.eval(arg(args, 0)?)? else {
             return None;
         };
-        let path = join_path(p, &key);
+        let path = if st.nested {
+            lodash_path_from(p, &key)?
+        } else {
+            join_path(p, &key)
+        };
         st.subject = Sym::Json(path.clone());
         match arg(args, 1) {
             Some(v) => {
@@ -295,6 +302,7 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
         "not" => st.negated = !st.negated,
         "include" | "contain" | "includes" | "contains" => st.include = true,
         "any" => st.any = true,
+        "nested" => st.nested = true,
         "length" | "lengthOf" => st.subject = Sym::Len(Box::new(st.subject.clone())),
         "true" => st.boolean(true)?,
         "false" => st.boolean(false)?,
@@ -500,7 +508,12 @@ fn response_call(st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()
 
 /// `a.b[0].c` (lodash's `_.get` path) as `$.a.b[0].c`.
 fn lodash_path(p: &str) -> Option<String> {
-    let mut out = String::from("$");
+    lodash_path_from("$", p)
+}
+
+/// A lodash path under `base` (a JSONPath): `a.b[0]` under `$.x` is `$.x.a.b[0]`.
+pub(super) fn lodash_path_from(base: &str, p: &str) -> Option<String> {
+    let mut out = base.to_string();
     for part in p.split('.') {
         let (key, rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
         if !key.is_empty() {

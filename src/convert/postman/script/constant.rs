@@ -33,8 +33,12 @@ impl Walker<'_, '_> {
             };
             return Some(Sym::Lit(Json::String(encode_uri_component(&t))));
         }
-        if name == "require" {
-            return (string_arg(args, 0)? == "ajv" && args.len() == 1).then_some(Sym::Ajv);
+        if name == "require" && args.len() == 1 {
+            return match string_arg(args, 0)?.as_str() {
+                "ajv" => Some(Sym::Ajv),
+                "lodash" => Some(Sym::Lodash),
+                _ => None,
+            };
         }
         match (self.ident(name)?, args) {
             (Sym::Validator(schema), [data]) => {
@@ -52,6 +56,14 @@ impl Walker<'_, '_> {
     pub(super) fn constants(&mut self, name: &str, links: &[Link<'_, '_>]) -> Option<(Sym, usize)> {
         let c = |i: usize| links.get(i).and_then(Link::call);
         Some(match name {
+            // `Object.keys(x).length`: how many keys `x` has.
+            "Object" => match (c(0)?, links.get(1).and_then(Link::prop)) {
+                (("keys", [x]), Some("length")) => match self.eval(x.as_expression()?)? {
+                    json @ Sym::Json(_) => (Sym::Len(Box::new(json)), 2),
+                    _ => return None,
+                },
+                _ => return None,
+            },
             "CryptoJS" => match c(0)? {
                 (hash @ ("MD5" | "SHA256"), args) => {
                     let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
@@ -105,6 +117,20 @@ impl Walker<'_, '_> {
                     return None;
                 };
                 Some(Sym::Cond(vec![affix_check(&subject, m, &affix)?]))
+            }
+            // `_.has(json, 'a.b')`, `_.get(json, 'a.b')`: a path into the body.
+            (m @ ("has" | "get"), [x, path]) => {
+                let Sym::Json(base) = self.eval(x.as_expression()?)? else {
+                    return None;
+                };
+                let Sym::Lit(Json::String(path)) = self.eval(path.as_expression()?)? else {
+                    return None;
+                };
+                let p = super::chain::lodash_path_from(&base, &path)?;
+                Some(match m {
+                    "has" => Sym::Cond(vec![super::check::Check::exists(p, true)]),
+                    _ => Sym::Json(p),
+                })
             }
             _ => None,
         }

@@ -39,6 +39,8 @@ pub(super) enum Sym {
     /// schema it compiled: what they say of values known at import is computed.
     Ajv,
     AjvInstance,
+    /// `require('lodash')`: the sandbox's `_`.
+    Lodash,
     Validator(Json),
 }
 
@@ -383,7 +385,7 @@ impl Walker<'_, '_> {
                 _ => return None,
             },
             "responseHeaders" => (Sym::Header(self.key(links.first()?)?), 1),
-            "CryptoJS" | "Buffer" | "String" => self.constants(name, links)?,
+            "CryptoJS" | "Buffer" | "String" | "Object" => self.constants(name, links)?,
             "_" => (self.lodash(c(0)?)?, 1),
             "tv4" => match c(0)? {
                 ("validate", args) => {

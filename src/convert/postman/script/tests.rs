@@ -123,6 +123,8 @@ fn try_catch_wrapper_and_response_assertions() {
         shown(&t),
         [
             "Json(\"$.a\"): { eq: 1 }",
+            // The catch fails the test when the body is not JSON.
+            "Json(\"$\"): { exists: true }",
             "Status: { eq: 200 }",
             "Json(\"$\"): { exists: true }",
             "Json(\"$.data.items[0].id\"): { eq: 7 }",
@@ -564,4 +566,28 @@ fn a_loop_over_a_list_known_at_import_checks_each_item() {
     );
     assert!(t.checks.is_empty(), "{t:?}");
     assert_eq!(t.dropped_lines, 4, "{t:?}");
+}
+
+#[test]
+fn lodash_paths_nested_properties_and_keys() {
+    let t = run("var _ = require('lodash');\n\
+         var r;\n\
+         try { r = JSON.parse(responseBody); }\n\
+         catch (e) { r = {}; tests['json'] = false; }\n\
+         tests['h'] = _.has(r, 'headers.host') && _.get(r, 'args.q[0]') === 'x';\n\
+         tests['k'] = Object.keys(r.cookies).length > 0;\n\
+         pm.expect(pm.response.json()).to.have.nested.property('headers.accept-encoding')\n\
+           .and.to.match(/gzip/);");
+    assert_eq!(
+        shown(&t),
+        [
+            "Json(\"$\"): { exists: true }",
+            "Json(\"$.headers.host\"): { exists: true }",
+            "Json(\"$.args.q[0]\"): { eq: x }",
+            "Json(\"$.cookies\"): { length: { gt: 0 } }",
+            "Json(\"$.headers['accept-encoding']\"): { exists: true }",
+            "Json(\"$.headers['accept-encoding']\"): { matches: gzip }",
+        ]
+    );
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
 }

@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 
 use super::super::super::Names;
 use super::super::super::writer::Y;
+use super::check::Check;
 use super::eval::{Link, Sym, arg, flatten, join_path, string_arg};
 use super::{Around, Effect, Kind, Translated, Walker, assertions_in};
 
@@ -240,10 +241,22 @@ impl<'s, 'n> Walker<'s, 'n> {
     /// failure (`tests[...] = false`, `console.log`, `pm.expect.fail`) adds nothing.
     fn try_statement(&mut self, t: &TryStatement<'_>) {
         self.statements(&t.block.body);
-        if let Some(h) = &t.handler
-            && !h.body.body.iter().all(|s| reports_failure(s))
-        {
-            self.drop_span(h.span);
+        if let Some(h) = &t.handler {
+            let catch = &h.body.body;
+            let fails = catch.iter().any(marks_failed);
+            if !catch
+                .iter()
+                .all(|s| reports_failure(s) || (fails && sets_literal(s)))
+            {
+                self.drop_span(h.span);
+            } else if fails && self.conditional == 0 {
+                // The catch fails the test: what in the block can throw must not. A body
+                // that is not JSON is what throws in `JSON.parse(responseBody)`.
+                let block = &self.src[t.block.span.start as usize..t.block.span.end as usize];
+                if block.contains("JSON.parse(responseBody)") || block.contains("response.json()") {
+                    self.out.checks.push(Check::exists("$".into(), true));
+                }
+            }
         }
         if let Some(f) = &t.finalizer {
             self.statements(&f.body);
@@ -591,6 +604,20 @@ fn callback<'b, 'a>(f: &'b Expression<'a>) -> Option<(String, Body<'b, 'a>)> {
 
 fn is_ident(e: &Expression<'_>, name: &str) -> bool {
     matches!(e, Expression::Identifier(id) if id.name.as_str() == name)
+}
+
+/// `tests[...] = false` or `pm.expect.fail(...)`: the test fails.
+fn marks_failed(s: &Statement<'_>) -> bool {
+    reports_failure(s)
+        && !matches!(s, Statement::ExpressionStatement(e) if matches!(flatten(&e.expression).0, Expression::Identifier(id) if id.name == "console"))
+}
+
+/// `name = <literal>;` (in a catch that fails the test, it changes no verdict).
+fn sets_literal(s: &Statement<'_>) -> bool {
+    matches!(s, Statement::ExpressionStatement(e) if matches!(&e.expression,
+        Expression::AssignmentExpression(a)
+            if matches!(a.left, AssignmentTarget::AssignmentTargetIdentifier(_))
+                && super::eval::literal(&a.right).is_some()))
 }
 
 /// A catch-block statement that only marks the test failed or logs.

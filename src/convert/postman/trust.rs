@@ -11,6 +11,15 @@ use super::script::{self, Trust};
 pub(super) fn trust(events: Option<&Json>, items: &[Json]) -> Trust {
     let mut w = Walk::default();
     w.walk(events, items);
+    // Set to a value known at import (which goes to `vars`, once) and captured too: after
+    // a capture baton never has the known value again, where Newman sets it again.
+    let both: Vec<String> =
+        w.t.literal
+            .keys()
+            .filter(|n| w.captured.contains(*n))
+            .cloned()
+            .collect();
+    w.t.never.extend(both);
     w.t
 }
 
@@ -21,6 +30,8 @@ struct Walk {
     names: Names,
     /// The number of the next request.
     next: usize,
+    /// Variables scripts capture from a response.
+    captured: std::collections::BTreeSet<String>,
 }
 
 impl Walk {
@@ -58,6 +69,7 @@ impl Walk {
                     self.t.unset.entry(n).or_insert((at, kind));
                 }
             }
+            self.captured.extend(s.captures.into_iter().map(|(n, _)| n));
             for (name, value) in s.vars {
                 // Scripts that set different values: `vars` keeps one of them.
                 if self.t.values.get(&name).is_some_and(|v| *v != value) {

@@ -2,6 +2,7 @@
 //! assertions (`pm.response.to.have.status(200)`) as checks.
 
 use oxc_ast::ast::{Argument, Expression};
+use oxc_span::GetSpan;
 use serde_json::Value as Json;
 
 use super::super::super::writer::Y;
@@ -148,7 +149,17 @@ impl Walker<'_, '_> {
                     st.compare("contains", &v)
                 }
                 Some(_) => None,
-                None => known_parts(st, arg(args, 0)?),
+                None => {
+                    let e = arg(args, 0)?;
+                    known_parts(st, e)?;
+                    let text = self.src[e.span().start as usize..e.span().end as usize]
+                        .replace(['\n', '\r'], " ");
+                    self.out.comments.push(format!(
+                        "{}: only the parts of {text} known at import are checked",
+                        self.kind.label()
+                    ));
+                    Some(())
+                }
             },
             "match" | "matches" => {
                 let re = regex_arg(arg(args, 0)?)?;

@@ -591,3 +591,16 @@ fn lodash_paths_nested_properties_and_keys() {
     );
     assert_eq!(t.dropped_lines, 0, "{t:?}");
 }
+
+#[test]
+fn a_status_chain_whose_last_else_fails_checks_the_codes() {
+    let t = run(
+        "if (responseCode.code === 200) {\n  tests['a'] = responseBody.has('x');\n}\n\
+                 else if (pm.response.code === 302) {\n  tests['b'] = true;\n}\n\
+                 else {\n  tests['ok'] = false;\n}",
+    );
+    assert_eq!(shown(&t), ["Status: { one_of: [200, 302] }"]);
+    // Without the failing else, nothing holds whatever the status.
+    let t = run("if (responseCode.code === 200) { tests['a'] = responseBody.has('x'); }");
+    assert!(t.checks.is_empty(), "{t:?}");
+}

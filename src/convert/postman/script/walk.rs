@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 
 use super::super::super::Names;
 use super::super::super::writer::Y;
-use super::check::Check;
+use super::check::{Check, Target};
 use super::eval::{Link, Sym, arg, flatten, join_path, string_arg};
 use super::{Around, Effect, Kind, Translated, Walker, assertions_in};
 
@@ -161,6 +161,16 @@ impl<'s, 'n> Walker<'s, 'n> {
             }
             return;
         }
+        // `if (code === 200) ... else if (code === 302) ... else { tests[..] = false }`: the
+        // branches stay comments, but a status none of them takes fails the test.
+        if self.conditional == 0
+            && let Some(codes) = self.status_chain(i)
+        {
+            let codes = codes.into_iter().map(Y::Int).collect();
+            self.out
+                .checks
+                .push(Check::new(Target::Status, "one_of", Y::Seq(codes)));
+        }
         let before = (
             self.out.captures.len(),
             self.out.comments.len(),
@@ -186,6 +196,30 @@ impl<'s, 'n> Walker<'s, 'n> {
                 self.kind.label()
             ));
             self.dropped_spans.push(t);
+        }
+    }
+
+    /// The codes of an `if`/`else if` chain on the status whose last `else` fails the test.
+    fn status_chain(&mut self, first: &IfStatement<'_>) -> Option<Vec<i64>> {
+        let mut codes = Vec::new();
+        let mut cur = first;
+        loop {
+            let [c] = <[Check; 1]>::try_from(self.cond(&cur.test)?).ok()?;
+            let (Target::Status, Y::Map(m)) = (&c.target, &c.pred) else {
+                return None;
+            };
+            match m.as_slice() {
+                [(op, Y::Int(n))] if op == "eq" => codes.push(*n),
+                _ => return None,
+            }
+            match cur.alternate.as_ref()? {
+                Statement::IfStatement(next) => cur = next,
+                Statement::BlockStatement(b) if b.body.iter().any(marks_failed) => {
+                    return Some(codes);
+                }
+                other if marks_failed(other) => return Some(codes),
+                _ => return None,
+            }
         }
     }
 

@@ -1,11 +1,11 @@
-//! What scripts compute from values known at import, computed there: `for` loops that
-//! build text or a list, conditions of constants, and the sandbox's functions on constants
+//! What scripts compute from values known at import, computed there: `for` loops and
+//! `forEach` over lists known at import, conditions of constants, and the sandbox's functions on constants
 //! (`CryptoJS.MD5`, `Buffer`, `String.fromCharCode`, `encodeURIComponent`, lodash's
 //! `startsWith`, ajv, SugarJS's methods, text methods).
 use oxc_ast::ast::{
-    Argument, AssignmentOperator, AssignmentTarget, BinaryOperator, Expression, ForStatement,
-    ForStatementInit, LogicalOperator, SimpleAssignmentTarget, Statement, UnaryOperator,
-    UpdateOperator,
+    Argument, AssignmentOperator, AssignmentTarget, BinaryOperator, BindingPattern, Expression,
+    ForStatement, ForStatementInit, LogicalOperator, SimpleAssignmentTarget, Statement,
+    UnaryOperator, UpdateOperator,
 };
 use serde_json::Value as Json;
 
@@ -13,6 +13,7 @@ use super::Walker;
 use super::eval::{
     Link, Sym, affix_check, arg, compare, flatten, js_text, literal, schema_holds, string_arg,
 };
+use super::walk::Body;
 
 /// How many times a loop's body runs at most at import.
 const STEPS: usize = 10_000;
@@ -275,6 +276,48 @@ impl Walker<'_, '_> {
             },
             _ => None,
         }
+    }
+
+    /// `list.forEach(fn)` or `_.each(list, fn)` over a list known at import: the body,
+    /// translated whole, once for each item with the parameter bound to it.
+    pub(super) fn each(&mut self, list: &Expression<'_>, f: &Expression<'_>) -> Option<()> {
+        let Sym::Lit(Json::Array(items)) = self.eval(list)? else {
+            return None;
+        };
+        let (param, body) = callback(f)?;
+        if items.len() > 1_000 {
+            return None;
+        }
+        let mark = self.mark();
+        let before = (
+            self.out.comments.len(),
+            self.dropped_spans.len(),
+            self.out.dropped,
+        );
+        let mut ok = true;
+        for item in items {
+            self.env.insert(param.clone(), Sym::Lit(item));
+            ok &= match &body {
+                Body::Block(list) => {
+                    self.statements(list);
+                    self.dropped_spans.len() == before.1
+                }
+                Body::Expr(x) => self.expression(x).is_some(),
+            };
+            if !ok {
+                break;
+            }
+        }
+        self.env.remove(&param);
+        if !ok {
+            self.out.comments.truncate(before.0);
+            self.dropped_spans.truncate(before.1);
+            self.out.dropped = before.2;
+            self.restore(mark);
+            return None;
+        }
+        self.env = mark.env;
+        Some(())
     }
 
     /// Runs a `for` loop whose every value is known at import; `None` (and nothing
@@ -578,4 +621,23 @@ fn static_compare(op: BinaryOperator, l: &Json, r: &Json) -> Option<bool> {
         BinaryOperator::GreaterEqualThan => order()? != Less,
         _ => return None,
     })
+}
+
+/// A callback's first parameter and its body: `function (k) { ... }` or `k => ...`.
+fn callback<'b, 'a>(f: &'b Expression<'a>) -> Option<(String, Body<'b, 'a>)> {
+    let (params, body) = match f {
+        Expression::FunctionExpression(f) => (&f.params, Body::Block(&f.body.as_ref()?.statements)),
+        Expression::ArrowFunctionExpression(f) => (
+            &f.params,
+            match f.body.as_function_body() {
+                Some(b) => Body::Block(&b.statements),
+                None => Body::Expr(f.body.as_expression()?),
+            },
+        ),
+        _ => return None,
+    };
+    let BindingPattern::BindingIdentifier(id) = &params.items.first()?.pattern else {
+        return None;
+    };
+    Some((id.name.as_str().to_string(), body))
 }

@@ -18,8 +18,8 @@ use super::eval::{Link, Sym, arg, flatten, join_path, string_arg};
 use super::{Around, Effect, Kind, Translated, Walker, assertions_in};
 
 /// What to restore when a statement turns out not to be translatable.
-struct Mark {
-    env: HashMap<String, Sym>,
+pub(super) struct Mark {
+    pub env: HashMap<String, Sym>,
     checks: usize,
     captures: usize,
     vars: usize,
@@ -27,7 +27,7 @@ struct Mark {
 }
 
 /// The statements of a test callback: a block, or an arrow's expression.
-enum Body<'b, 'a> {
+pub(super) enum Body<'b, 'a> {
     Block(&'b [Statement<'a>]),
     Expr(&'b Expression<'a>),
 }
@@ -81,7 +81,7 @@ impl<'s, 'n> Walker<'s, 'n> {
         }
     }
 
-    fn mark(&self) -> Mark {
+    pub(super) fn mark(&self) -> Mark {
         Mark {
             env: self.env.clone(),
             checks: self.out.checks.len(),
@@ -91,7 +91,7 @@ impl<'s, 'n> Walker<'s, 'n> {
         }
     }
 
-    fn restore(&mut self, m: Mark) {
+    pub(super) fn restore(&mut self, m: Mark) {
         self.env = m.env;
         self.out.checks.truncate(m.checks);
         self.out.captures.truncate(m.captures);
@@ -350,7 +350,7 @@ impl<'s, 'n> Walker<'s, 'n> {
     }
 
     /// An expression statement: an assertion, a setter, an assignment, or logging.
-    fn expression(&mut self, e: &Expression<'_>) -> Option<()> {
+    pub(super) fn expression(&mut self, e: &Expression<'_>) -> Option<()> {
         if let Expression::AssignmentExpression(a) = e {
             return self.assignment(&a.left, &a.right);
         }
@@ -423,48 +423,6 @@ impl<'s, 'n> Walker<'s, 'n> {
             ) if links.len() == 1 => self.setter(args),
             _ => None,
         }
-    }
-
-    /// `list.forEach(fn)` or `_.each(list, fn)` over a list known at import: the body,
-    /// translated whole, once for each item with the parameter bound to it.
-    fn each(&mut self, list: &Expression<'_>, f: &Expression<'_>) -> Option<()> {
-        let Sym::Lit(Json::Array(items)) = self.eval(list)? else {
-            return None;
-        };
-        let (param, body) = callback(f)?;
-        if items.len() > 1_000 {
-            return None;
-        }
-        let mark = self.mark();
-        let before = (
-            self.out.comments.len(),
-            self.dropped_spans.len(),
-            self.out.dropped,
-        );
-        let mut ok = true;
-        for item in items {
-            self.env.insert(param.clone(), Sym::Lit(item));
-            ok &= match &body {
-                Body::Block(list) => {
-                    self.statements(list);
-                    self.dropped_spans.len() == before.1
-                }
-                Body::Expr(x) => self.expression(x).is_some(),
-            };
-            if !ok {
-                break;
-            }
-        }
-        self.env.remove(&param);
-        if !ok {
-            self.out.comments.truncate(before.0);
-            self.dropped_spans.truncate(before.1);
-            self.out.dropped = before.2;
-            self.restore(mark);
-            return None;
-        }
-        self.env = mark.env;
-        Some(())
     }
 
     /// `console.log(...)` shows what it is given and changes nothing, unless what it is
@@ -615,25 +573,6 @@ fn test_call<'b, 'a>(e: &'b Expression<'a>) -> Option<(bool, Body<'b, 'a>)> {
         _ => return None,
     };
     Some((skip, body))
-}
-
-/// A callback's first parameter and its body: `function (k) { ... }` or `k => ...`.
-fn callback<'b, 'a>(f: &'b Expression<'a>) -> Option<(String, Body<'b, 'a>)> {
-    let (params, body) = match f {
-        Expression::FunctionExpression(f) => (&f.params, Body::Block(&f.body.as_ref()?.statements)),
-        Expression::ArrowFunctionExpression(f) => (
-            &f.params,
-            match f.body.as_function_body() {
-                Some(b) => Body::Block(&b.statements),
-                None => Body::Expr(f.body.as_expression()?),
-            },
-        ),
-        _ => return None,
-    };
-    let BindingPattern::BindingIdentifier(id) = &params.items.first()?.pattern else {
-        return None;
-    };
-    Some((id.name.as_str().to_string(), body))
 }
 
 fn is_ident(e: &Expression<'_>, name: &str) -> bool {

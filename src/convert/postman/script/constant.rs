@@ -1,7 +1,8 @@
 //! What scripts compute from values known at import, computed there: `for` loops and
-//! `forEach` over lists known at import, conditions of constants, and the sandbox's functions on constants
-//! (`CryptoJS.MD5`, `Buffer`, `String.fromCharCode`, `encodeURIComponent`, lodash's
-//! `startsWith`, ajv, SugarJS's methods, text methods).
+//! `forEach` over lists known at import, conditions of constants, and the sandbox's
+//! functions on constants (`CryptoJS.MD5`, `Buffer`, `String.fromCharCode`,
+//! `encodeURIComponent`, lodash's `startsWith`/`has`/`get`, ajv, SugarJS's methods).
+
 use oxc_ast::ast::{
     Argument, AssignmentOperator, AssignmentTarget, BinaryOperator, BindingPattern, Expression,
     ForStatement, ForStatementInit, LogicalOperator, SimpleAssignmentTarget, Statement,

@@ -19,6 +19,7 @@ mod files;
 mod request;
 mod scope;
 pub(crate) mod script;
+mod trust;
 mod url;
 
 use scope::Scope;
@@ -43,7 +44,10 @@ pub fn postman_to(json: &str, out: Option<&Path>) -> Result<Imported, ImportErro
         .unwrap_or("postman")
         .to_string();
 
-    let mut cx = Cx::default();
+    let mut cx = Cx {
+        trust: trust::trust(obj.get("event"), items),
+        ..Cx::default()
+    };
     let mut vars = Vec::new();
     cx.variables(obj.get("variable"), &mut vars, "the collection");
     let default_auth = cx.collection_auth(obj.get("auth"));
@@ -169,6 +173,13 @@ struct Cx {
     /// Variables scripts set so far, and those the collection and folders define.
     script_set: BTreeSet<String>,
     declared: BTreeSet<String>,
+    /// Which variables checks may read at run time.
+    trust: script::Trust,
+    /// The number of the next request, in order from 0.
+    next_request: usize,
+    /// Values of the variables the collection and folders define, as Postman has them,
+    /// when they are plain text.
+    declared_text: BTreeMap<String, String>,
 }
 
 /// One request with everything it inherits from its folders.
@@ -371,6 +382,12 @@ impl Cx {
                 continue;
             }
             self.declared.insert(name.clone());
+            if let Some(Json::String(v)) = var.get("value")
+                && !v.contains('{')
+                && var.get("type").and_then(Json::as_str) != Some("secret")
+            {
+                self.declared_text.entry(name.clone()).or_insert(v.clone());
+            }
             let value = if var.get("type").and_then(Json::as_str) == Some("secret") {
                 Y::Str(format!(
                     "{{{{ secret('{}') }}}}",

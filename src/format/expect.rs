@@ -158,7 +158,7 @@ pub fn expect(node: &Node, base_dir: &Path, receive: bool, d: &mut Diags) -> Exp
                     out.items.push(item(Subject::Status, checks));
                 }
             }
-            "headers" | "json" | "query" => out.items.extend(keyed_items(name, v, d)),
+            "headers" | "json" | "query" | "vars" => out.items.extend(keyed_items(name, v, d)),
             "body" => {
                 let checks = plain_or_predicates(v, d);
                 out.items.push(item(Subject::Body, checks));
@@ -234,7 +234,7 @@ fn status_checks(v: &Node, d: &mut Diags) -> Option<Vec<Check>> {
     })
 }
 
-/// `headers`, `json` or `query`: a map of a name (a JSONPath for `json`) to checks.
+/// `headers`, `json`, `query` or `vars`: a map of a name (a JSONPath for `json`) to checks.
 fn keyed_items(name: &str, v: &Node, d: &mut Diags) -> Vec<ExpectItem> {
     let Some(entries) = v.as_map() else {
         d.error(
@@ -248,6 +248,15 @@ fn keyed_items(name: &str, v: &Node, d: &mut Diags) -> Vec<ExpectItem> {
         let subject = match name {
             "headers" => Subject::Header(hk.name.clone()),
             "query" => Subject::Query(hk.name.clone()),
+            "vars" if !crate::template::is_identifier(&hk.name) => {
+                d.error(
+                    hk.pos,
+                    format!("`{}` is not a variable name", hk.name),
+                )
+                .help("a variable name is letters, digits and `_`, not starting with a digit, e.g. `user_id`");
+                continue;
+            }
+            "vars" => Subject::Var(hk.name.clone()),
             _ => match shared_path(&hk.name) {
                 Ok((p, text)) => Subject::Json(p, text),
                 Err(e) => {

@@ -97,8 +97,11 @@ pub const RECEIVE_RESPOND: &[&str] = &["status", "headers", "json", "body"];
 /// `expect:` keys, and those a `receive` step may use (it reads an inbound request).
 pub const EXPECT: &[&str] = &[
     "status", "headers", "query", "json", "body", "duration", "schema", "snapshot", "openapi",
+    "vars",
 ];
-pub const EXPECT_IN_RECEIVE: &[&str] = &["headers", "query", "json", "body", "schema", "snapshot"];
+pub const EXPECT_IN_RECEIVE: &[&str] = &[
+    "headers", "query", "json", "body", "schema", "snapshot", "vars",
+];
 pub const SNAPSHOT: &[&str] = &["ignore"];
 
 /// Predicates (`not` wraps others).

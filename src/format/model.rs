@@ -314,6 +314,8 @@ pub enum Subject {
     Body,
     Duration,
     Schema(Arc<jsonschema::Validator>),
+    /// A variable's value as the response is checked (`expect: { vars: { NAME: ... } }`).
+    Var(String),
 }
 
 impl std::fmt::Debug for Subject {
@@ -326,6 +328,7 @@ impl std::fmt::Debug for Subject {
             Subject::Body => f.write_str("Body"),
             Subject::Duration => f.write_str("Duration"),
             Subject::Schema(_) => f.write_str("Schema"),
+            Subject::Var(v) => write!(f, "Var({v})"),
         }
     }
 }

@@ -312,6 +312,9 @@ pub struct RawExpect {
     pub query: Option<BTreeMap<String, RawCheck>>,
     /// `true`, or `{ ignore: [JSONPATH, ...] }`: compare the body with a file kept in git.
     pub snapshot: Option<RawSnapshot>,
+    /// Variable name -> plain value (eq) or predicates, on its value as the response is
+    /// checked (`exists: false` for unset).
+    pub vars: Option<BTreeMap<String, RawCheck>>,
 }
 
 /// A plain value (meaning `eq`) or a map of predicates.

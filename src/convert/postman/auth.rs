@@ -47,6 +47,35 @@ pub(super) fn auth(cx: &mut Cx, a: &Json) -> AuthOut {
     }
 }
 
+/// The header a request's own auth adds, when known at import: `Some(None)` for none,
+/// `None` when not known (inherited, or a kind whose header is computed at send time).
+pub(super) fn header(a: Option<&Json>) -> Option<Option<(String, String)>> {
+    let Some(a) = a.filter(|a| !a.is_null()) else {
+        // Inherited from a folder or the collection.
+        return None;
+    };
+    let kind = a.get("type").and_then(Json::as_str).unwrap_or("inherit");
+    let ps = params(a.get(kind));
+    let known = |k: &str| match param(&ps, k).map(text) {
+        Some(v) if v.contains("{{") => None,
+        v => Some(v.unwrap_or_default()),
+    };
+    use base64::Engine as _;
+    Some(match kind {
+        "noauth" => None,
+        "basic" => {
+            let pair = format!("{}:{}", known("username")?, known("password")?);
+            let b64 = base64::engine::general_purpose::STANDARD.encode(pair);
+            Some(("Authorization".into(), format!("Basic {b64}")))
+        }
+        "bearer" => Some((
+            "Authorization".into(),
+            format!("Bearer {}", known("token")?),
+        )),
+        _ => return None,
+    })
+}
+
 fn api_key(cx: &mut Cx, ps: &[(String, Json)]) -> AuthOut {
     let place = param(ps, "in").map(text).unwrap_or_else(|| "header".into());
     let place = if place == "query" { "query" } else { "header" };

@@ -9,7 +9,7 @@ use super::script::{Check, Target};
 pub(super) fn expect_map(checks: &[Check]) -> (Y, usize, Vec<String>) {
     let mut merged: Vec<(Target, Vec<(String, Y)>)> = Vec::new();
     let mut conflicted: Vec<Target> = Vec::new();
-    let checks = same_header_spelling(checks);
+    let checks = one_schema(same_header_spelling(checks));
     let checks = checks.as_slice();
     for c in checks {
         let Y::Map(preds) = &c.pred else { continue };
@@ -48,6 +48,29 @@ pub(super) fn expect_map(checks: &[Check]) -> (Y, usize, Vec<String>) {
         .filter(|c| !conflicted.contains(&c.target))
         .count();
     (write(merged), kept, notes)
+}
+
+/// Several JSON Schemas of the body as one that holds when all of them do (`allOf`): an
+/// expectation has one `schema`.
+fn one_schema(checks: Vec<Check>) -> Vec<Check> {
+    let schemas: Vec<Y> = checks
+        .iter()
+        .filter(|c| c.target == Target::Schema)
+        .filter_map(|c| c.pred.get("schema").cloned())
+        .collect();
+    if schemas.len() < 2 {
+        return checks;
+    }
+    let mut out: Vec<Check> = checks
+        .into_iter()
+        .filter(|c| c.target != Target::Schema)
+        .collect();
+    out.push(Check::new(
+        Target::Schema,
+        "schema",
+        Y::Map(vec![("allOf".into(), Y::Seq(schemas))]),
+    ));
+    out
 }
 
 /// Header names match in any case: each header is written as first spelled.
@@ -166,6 +189,7 @@ fn describe(t: &Target) -> String {
         Target::Body => "the body".into(),
         Target::Duration => "the duration".into(),
         Target::Schema => "the JSON Schema".into(),
+        Target::Var(v) => format!("variable {v}"),
     }
 }
 
@@ -173,6 +197,7 @@ fn write(merged: Vec<(Target, Vec<(String, Y)>)>) -> Y {
     let mut e = Y::map();
     let mut headers = Y::map();
     let mut json = Y::map();
+    let mut vars = Y::map();
     let (mut status, mut body, mut duration, mut schema) = (None, None, None, None);
     for (t, preds) in merged {
         let v = Check::written(&Y::Map(preds));
@@ -183,6 +208,7 @@ fn write(merged: Vec<(Target, Vec<(String, Y)>)>) -> Y {
             Target::Body => body = Some(v),
             Target::Duration => duration = Some(v),
             Target::Schema => schema = v.get("schema").cloned(),
+            Target::Var(n) => vars.put(n, v),
         }
     }
     if let Some(s) = status {
@@ -202,6 +228,9 @@ fn write(merged: Vec<(Target, Vec<(String, Y)>)>) -> Y {
     }
     if let Some(s) = schema {
         e.put("schema", s);
+    }
+    if !vars.is_empty_map() {
+        e.put("vars", vars);
     }
     e
 }

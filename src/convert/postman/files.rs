@@ -191,7 +191,41 @@ fn finish_requests(
         }
         out.push(r);
     }
+    for r in &mut out {
+        if let Some(Y::Map(checks)) = r.get_mut("expect").and_then(|e| e.get_mut("vars")) {
+            for (name, pred) in checks.iter_mut() {
+                if used_all.missing.contains(name) {
+                    *pred = placeholder_check(name, std::mem::replace(pred, Y::Null));
+                }
+            }
+        }
+    }
     (out, used_all)
+}
+
+/// A check on a variable that is used but not defined: until it is given, it holds the
+/// `{{name}}` text it is sent as, which for Postman is no value at all (`undefined`). So
+/// "set" means "not that text", and "unset" means "that text".
+fn placeholder_check(name: &str, pred: Y) -> Y {
+    let text = Y::Str(format!("{{{{ '{{{{' }}}}{name}}}}}"));
+    let Y::Map(mut m) = pred else {
+        // A plain value (eq): never the placeholder text itself.
+        return pred;
+    };
+    match m.iter().position(|(k, _)| k == "exists") {
+        Some(i) if m[i].1 == Y::Bool(false) => {
+            m[i] = ("eq".into(), text);
+            return Y::Map(m);
+        }
+        Some(i) => {
+            m.remove(i);
+        }
+        None => {}
+    }
+    if !m.iter().any(|(k, _)| k == "ne") {
+        m.insert(0, ("ne".into(), text));
+    }
+    Y::Map(m)
 }
 
 fn unique_name(cx: &mut Cx, r: &mut Y, names: &mut BTreeSet<String>) {

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 use super::super::writer::Y;
 use super::expect::expect_map;
 use super::scope::{Scope, scripts};
-use super::script::{self, Kind, Translated};
+use super::script::{self, Kind, ReqInfo, Translated};
 use super::{AuthOut, Cx, disabled, header_list, param, params, text};
 use super::{auth, body, url};
 
@@ -21,10 +21,7 @@ pub(super) fn request(cx: &mut Cx, item: &Json, name: &str, scope: &Scope) -> (Y
     let mut notes: Vec<String> = Vec::new();
     // The request's own scripts: what its pre-request script sets or unsets holds for
     // the request itself, what its test script does for the requests after it.
-    let own: Vec<(Kind, Translated)> = scripts(item.get("event"))
-        .into_iter()
-        .map(|(kind, source)| (kind, script::translate(&source, kind, &mut cx.names)))
-        .collect();
+    let own = own_scripts(cx, item, name, scope);
     for (_, t) in own.iter().filter(|(k, _)| *k == Kind::PreRequest) {
         cx.apply(&t.effects);
     }
@@ -90,6 +87,99 @@ pub(super) fn request(cx: &mut Cx, item: &Json, name: &str, scope: &Scope) -> (Y
     r.order(crate::format::keys::REQUEST);
     r.comment(notes);
     (r, kept, dropped)
+}
+
+/// The request's own scripts, translated with what they know of it.
+fn own_scripts(cx: &mut Cx, item: &Json, name: &str, scope: &Scope) -> Vec<(Kind, Translated)> {
+    let at = cx.next_request;
+    cx.next_request += 1;
+    let info = req_info(cx, item, name, at, scope);
+    scripts(item.get("event"))
+        .into_iter()
+        .map(|(kind, source)| {
+            let around = script::Around {
+                trust: &cx.trust,
+                at: Some(at),
+                req: Some(&info),
+            };
+            (
+                kind,
+                script::translate_in(&source, kind, &mut cx.names, around),
+            )
+        })
+        .collect()
+}
+
+/// What a request's scripts know of it at import.
+fn req_info(cx: &mut Cx, item: &Json, name: &str, at: usize, scope: &Scope) -> ReqInfo {
+    let req = item.get("request").unwrap_or(&Json::Null);
+    let raw = match req.get("url").or(Some(req)) {
+        Some(Json::String(s)) => Some(s.as_str()),
+        Some(u) => u.get("raw").and_then(Json::as_str),
+        None => None,
+    };
+    let description = item
+        .get("description")
+        .or_else(|| req.get("description"))
+        .and_then(Json::as_str)
+        .map(str::to_string);
+    let mut headers: Vec<(String, String)> = header_list(req.get("header"))
+        .into_iter()
+        .filter(|(_, _, off)| !off)
+        .map(|(k, v, _)| (k, v))
+        .collect();
+    let auth = match (req.get("auth"), &scope.auth) {
+        // No auth of its own and none above it: no header from auth.
+        (None | Some(Json::Null), None) => Some(None),
+        (own, _) => auth::header(own),
+    };
+    let headers = match auth {
+        Some(Some(h)) => {
+            headers.push(h);
+            Some(headers)
+        }
+        Some(None) => Some(headers),
+        None => None,
+    };
+    ReqInfo {
+        name: name.to_string(),
+        description,
+        method: req
+            .get("method")
+            .and_then(Json::as_str)
+            .unwrap_or("GET")
+            .to_ascii_uppercase(),
+        url: raw.and_then(|r| resolved(cx, r, at)),
+        headers,
+    }
+}
+
+/// Text with its `{{variables}}` filled in, when each is known at import for request `at`.
+fn resolved(cx: &mut Cx, text: &str, at: usize) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find("}}")? + i;
+        let name = rest[i + 2..end].trim();
+        if name.starts_with('$') {
+            // A dynamic variable: a new value each time.
+            return None;
+        }
+        let ident = cx.names.ident(name);
+        if cx.unset.contains(&ident) || !cx.trust.allows(&ident, name, Some(at), Kind::Test) {
+            return None;
+        }
+        let value = match cx.trust.values.get(&ident) {
+            Some(Y::Str(s)) if !s.contains('{') => s.clone(),
+            Some(_) => return None,
+            None => cx.declared_text.get(&ident)?.clone(),
+        };
+        out.push_str(&value);
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    out.contains("://").then_some(out)
 }
 
 fn headers(

@@ -33,7 +33,12 @@ pub(super) fn scope(
     }
     let mut notes = Vec::new();
     for (kind, source) in scripts(events) {
-        let t = script::translate(&source, kind, &mut cx.names);
+        let around = script::Around {
+            trust: &cx.trust,
+            at: None,
+            req: None,
+        };
+        let t = script::translate_in(&source, kind, &mut cx.names, around);
         cx.unconverted += t.dropped_lines;
         if !t.comments.is_empty() {
             notes.push(format!(

@@ -157,3 +157,38 @@ fn a_variable_a_script_unsets_is_sent_as_its_text_after_it() {
         "the first request sends the value: {yaml}"
     );
 }
+
+/// One request per script, in order, each a test script.
+fn import_scripts(scripts: &[&str]) -> String {
+    let items: Vec<serde_json::Value> = scripts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            serde_json::json!({
+                "name": format!("r{i}"),
+                "request": { "url": "http://127.0.0.1:9/get" },
+                "event": [{ "listen": "test", "script": { "exec": [s] } }]
+            })
+        })
+        .collect();
+    let coll = serde_json::json!({ "info": { "name": "t" }, "item": items });
+    super::postman(&coll.to_string(), false).unwrap().files[0]
+        .1
+        .clone()
+}
+
+#[test]
+fn variables_are_read_only_where_the_run_has_newmans_value() {
+    let yaml = import_scripts(&[
+        // Before the request that sets it to a known value, Newman has none.
+        "tests['a'] = pm.environment.get('seed') === 's';",
+        "pm.environment.set('seed', 's');",
+        "tests['b'] = pm.environment.get('seed') === 's';",
+        // Captured, then set to a known value: baton keeps the captured one.
+        "pm.environment.set('id', pm.response.json().id);",
+        "pm.environment.set('id', 7);",
+        "tests['c'] = pm.environment.get('id') === 7;",
+    ]);
+    assert_eq!(yaml.matches("vars: { seed: s }").count(), 1, "{yaml}");
+    assert!(!yaml.contains("vars: { id"), "{yaml}");
+}

@@ -74,7 +74,11 @@ pub fn check(e: &Expect, r: &Response, vars: &Vars, secrets: &Secrets) -> Vec<As
         }
         let bytes = (matches!(item.subject, Subject::Body) && r.body_error().is_none())
             .then_some(r.body.as_slice());
-        let actual = match actual(&item.subject, r, secrets) {
+        let selected = match &item.subject {
+            Subject::Var(name) => Ok(Selected::Value(vars.get(name).map(Cow::Owned))),
+            other => actual(other, r, secrets),
+        };
+        let actual = match selected {
             Ok(Selected::Node(node)) => Actual {
                 node: Some(node),
                 ..Actual::of(Ok(None), bytes)
@@ -118,6 +122,7 @@ pub fn describe(s: &Subject) -> String {
         Subject::Body => "body".into(),
         Subject::Duration => "duration".into(),
         Subject::Schema(..) => "schema".into(),
+        Subject::Var(v) => format!("var {v}"),
     }
 }
 
@@ -217,7 +222,7 @@ fn owned_actual(s: &Subject, r: &Response, secrets: &Secrets) -> Result<Option<J
             }
         }
         Subject::Duration => Some(Json::from(r.duration.as_millis() as u64)),
-        Subject::Schema(..) => None,
+        Subject::Schema(..) | Subject::Var(..) => None,
     })
 }
 
@@ -359,6 +364,7 @@ fn actual_text(
         None => match subject {
             Subject::Header(_) => "(no such header)".into(),
             Subject::Query(_) => "(no such parameter)".into(),
+            Subject::Var(_) => "(unset)".into(),
             _ => "(nothing selected)".into(),
         },
     }

@@ -2,12 +2,13 @@
 //! assertions (`pm.response.to.have.status(200)`) as checks.
 
 use oxc_ast::ast::{Argument, Expression};
+use oxc_span::GetSpan;
 use serde_json::Value as Json;
 
 use super::super::super::writer::Y;
 use super::Walker;
 use super::check::{Check, Target};
-use super::eval::{Link, Sym, arg, compare, join_path, literal, string_arg};
+use super::eval::{Link, Sym, arg, compare, compare_checks, join_path, literal, string_arg};
 
 /// The state of a chain as it is read left to right.
 struct Chain {
@@ -19,6 +20,8 @@ struct Chain {
     checks: Vec<Check>,
     /// A link that asserts nothing in Postman either (`jsonBody({...})`).
     vacuous: bool,
+    /// `.nested`: a property name is a path (`.nested.property('a.b')`).
+    nested: bool,
 }
 
 impl Chain {
@@ -36,9 +39,24 @@ impl Chain {
     }
 
     fn compare(&mut self, op: &str, value: &Sym) -> Option<()> {
-        let c = compare(&self.subject, op, value)?;
-        self.push(c);
-        Some(())
+        if let (Sym::Lit(a), Sym::Lit(b)) = (&self.subject, value) {
+            // Both known at import: holds, or stays a comment.
+            let holds = match (op, a, b) {
+                ("eq", _, _) => a == b,
+                ("contains", Json::String(a), Json::String(b)) => a.contains(b.as_str()),
+                _ => return None,
+            };
+            (holds != self.negated).then_some(())?;
+            self.vacuous = true;
+            return Some(());
+        }
+        if self.negated {
+            let c = compare(&self.subject, op, value)?;
+            self.push(c);
+            return Some(());
+        }
+        let cs = compare_checks(&self.subject, op, value)?;
+        self.push_all(cs)
     }
 
     fn boolean(&mut self, want: bool) -> Option<()> {
@@ -51,7 +69,12 @@ impl Chain {
                 }
                 Err(_) => None,
             },
-            Sym::Json(_) => self.compare("eq", &Sym::Lit(Json::Bool(want))),
+            Sym::Json(_) | Sym::Var(_) => self.compare("eq", &Sym::Lit(Json::Bool(want))),
+            // Known at import: nothing to check when it holds; never a check when not.
+            Sym::Lit(Json::Bool(b)) if (b == want) != self.negated => {
+                self.vacuous = true;
+                Some(())
+            }
             _ => None,
         }
     }
@@ -72,6 +95,7 @@ impl Walker<'_, '_> {
             any: false,
             checks: Vec::new(),
             vacuous: false,
+            nested: false,
         };
         for l in links {
             match l {
@@ -87,6 +111,21 @@ impl Walker<'_, '_> {
     fn call(&mut self, st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()> {
         if st.subject == Sym::Response {
             return response_call(st, name, args);
+        }
+        if let Sym::Request(req) = &st.subject {
+            // `pm.request.to.have.header(name[, value])`, known at import.
+            (name == "header").then_some(())?;
+            let value = match arg(args, 1) {
+                Some(v) => Some(match literal(v)? {
+                    Json::String(s) => s,
+                    _ => return None,
+                }),
+                None => None,
+            };
+            let has = req.has_header(&string_arg(args, 0)?, value.as_deref())?;
+            (has != st.negated).then_some(())?;
+            st.vacuous = true;
+            return Some(());
         }
         let value = |w: &mut Self, i: usize| w.eval(arg(args, i)?);
         match name {
@@ -105,11 +144,22 @@ impl Walker<'_, '_> {
                 ];
                 st.push_all(cs)
             }
-            "include" | "includes" | "contain" | "contains" | "string" => match value(self, 0)? {
-                v @ Sym::Lit(Json::String(_) | Json::Number(_)) | v @ Sym::Tpl(_) => {
+            "include" | "includes" | "contain" | "contains" | "string" => match value(self, 0) {
+                Some(v @ (Sym::Lit(Json::String(_) | Json::Number(_)) | Sym::Var(_))) => {
                     st.compare("contains", &v)
                 }
-                _ => None,
+                Some(_) => None,
+                None => {
+                    let e = arg(args, 0)?;
+                    known_parts(st, e)?;
+                    let text = self.src[e.span().start as usize..e.span().end as usize]
+                        .replace(['\n', '\r'], " ");
+                    self.out.comments.push(format!(
+                        "{}: only the parts of {text} known at import are checked",
+                        self.kind.label()
+                    ));
+                    Some(())
+                }
             },
             "match" | "matches" => {
                 let re = regex_arg(arg(args, 0)?)?;
@@ -124,13 +174,12 @@ impl Walker<'_, '_> {
             "a" | "an" => type_of(st, &string_arg(args, 0)?),
             "property" | "ownProperty" | "haveOwnProperty" => self.property(st, args),
             "keys" | "key" | "all" => self.keys(st, args),
-            "jsonSchema" if st.subject == Sym::Json("$".into()) && !st.negated => {
+            "jsonSchema" => {
                 let s = literal(arg(args, 0)?).or_else(|| match self.eval(arg(args, 0)?) {
                     Some(Sym::Lit(v)) => Some(v),
                     _ => None,
                 })?;
-                st.push(Check::schema(s)?);
-                Some(())
+                json_schema(st, s)
             }
             _ => None,
         }
@@ -142,7 +191,14 @@ impl Walker<'_, '_> {
         let Sym::Json(p) = &st.subject else {
             return None;
         };
-        let path = join_path(p, &string_arg(args, 0)?);
+        let Sym::Lit(Json::String(key)) = self.eval(arg(args, 0)?)? else {
+            return None;
+        };
+        let path = if st.nested {
+            lodash_path_from(p, &key)?
+        } else {
+            join_path(p, &key)
+        };
         st.subject = Sym::Json(path.clone());
         match arg(args, 1) {
             Some(v) => {
@@ -192,21 +248,79 @@ impl Walker<'_, '_> {
     }
 }
 
+/// `.jsonSchema(s)`: of the body, a `schema` check (`{not: s}` under `.not`); of a value
+/// known at import, computed (holds: nothing to check; fails: a comment).
+fn json_schema(st: &mut Chain, s: Json) -> Option<()> {
+    match &st.subject {
+        Sym::Json(p) if p == "$" => {
+            let s = if st.negated {
+                serde_json::json!({ "not": s })
+            } else {
+                s
+            };
+            st.checks.push(Check::schema(s)?);
+        }
+        Sym::Lit(v) => {
+            (super::eval::schema_holds(&s, v)? != st.negated).then_some(())?;
+            st.vacuous = true;
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+/// `.include(`text ${unknown} text`)`: text that holds the whole also holds each part
+/// known at import, so those are checked (less than the script, never more). Not under
+/// `.not`, where checking less would be checking more.
+fn known_parts(st: &mut Chain, e: &Expression<'_>) -> Option<()> {
+    let Expression::TemplateLiteral(t) = e else {
+        return None;
+    };
+    if st.negated || !matches!(st.subject, Sym::Body | Sym::Json(_) | Sym::Header(_)) {
+        return None;
+    }
+    let parts: Vec<String> = t
+        .quasis
+        .iter()
+        .filter_map(|q| q.value.cooked.as_ref().map(|c| c.as_str().to_string()))
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    for p in parts {
+        st.compare("contains", &Sym::Lit(Json::String(p)))?;
+    }
+    Some(())
+}
+
 /// A property that asserts (`.true`, `.empty`, `.ok`) or changes the chain (`.not`).
 fn word(st: &mut Chain, w: &str) -> Option<()> {
     if st.subject == Sym::Response {
         return response_word(st, w);
     }
+    if let Sym::Request(_) = st.subject {
+        match (w, st.negated) {
+            ("not", _) => st.negated = !st.negated,
+            ("postmanRequest" | "postmanRequestOrResponse", false) | ("postmanResponse", true) => {
+                st.vacuous = true
+            }
+            _ => return None,
+        }
+        return Some(());
+    }
     match w {
         "not" => st.negated = !st.negated,
         "include" | "contain" | "includes" | "contains" => st.include = true,
         "any" => st.any = true,
+        "nested" => st.nested = true,
         "length" | "lengthOf" => st.subject = Sym::Len(Box::new(st.subject.clone())),
         "true" => st.boolean(true)?,
         "false" => st.boolean(false)?,
         "null" => st.compare("eq", &Sym::Lit(Json::Null))?,
         "undefined" => match &st.subject {
             Sym::Json(p) => st.push(Check::exists(p.clone(), false)),
+            Sym::Var(n) => st.push(Check::new(Target::Var(n.clone()), "exists", Y::Bool(false))),
             _ => return None,
         },
         "exist" | "exists" => match &st.subject {
@@ -216,6 +330,7 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
                 "exists",
                 Y::Bool(true),
             )),
+            Sym::Var(n) => st.push(Check::new(Target::Var(n.clone()), "exists", Y::Bool(true))),
             _ => return None,
         },
         "empty" => {
@@ -224,6 +339,7 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
         }
         "ok" => match st.subject.clone() {
             Sym::Json(p) => st.push(Check::truthy(p)),
+            Sym::Var(n) => st.push(Check::truthy_of(Target::Var(n))),
             Sym::Cond(_) => st.boolean(true)?,
             _ => return None,
         },
@@ -233,14 +349,16 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
 }
 
 fn type_of(st: &mut Chain, t: &str) -> Option<()> {
-    let Sym::Json(p) = st.subject.clone() else {
-        return None;
+    let target = match st.subject.clone() {
+        Sym::Json(p) => Target::Json(p),
+        Sym::Var(n) => Target::Var(n),
+        _ => return None,
     };
     let t = t.to_ascii_lowercase();
     let c = match t.as_str() {
-        "undefined" => Check::exists(p, false),
+        "undefined" => Check::new(target, "exists", Y::Bool(false)),
         "object" | "array" | "string" | "number" | "boolean" | "null" => {
-            Check::new(Target::Json(p), "type", Y::Str(t))
+            Check::new(target, "type", Y::Str(t))
         }
         _ => return None,
     };
@@ -249,7 +367,7 @@ fn type_of(st: &mut Chain, t: &str) -> Option<()> {
 }
 
 /// `/abc/i` as a regex for baton (`(?i)abc`).
-fn regex_arg(e: &Expression<'_>) -> Option<String> {
+pub(super) fn regex_arg(e: &Expression<'_>) -> Option<String> {
     match e {
         Expression::RegExpLiteral(r) => {
             let mut flags = String::new();
@@ -306,6 +424,9 @@ fn status_word(w: &str) -> Option<Y> {
 fn response_word(st: &mut Chain, w: &str) -> Option<()> {
     match w {
         "not" => st.negated = !st.negated,
+        // What the response is, in the sandbox: true of every response.
+        "postmanResponse" | "postmanRequestOrResponse" if !st.negated => st.vacuous = true,
+        "postmanRequest" if st.negated => st.vacuous = true,
         "json" => st.push(Check::exists("$".into(), true)),
         "withBody" => st.push(Check::new(
             Target::Body,
@@ -335,10 +456,11 @@ fn response_word(st: &mut Chain, w: &str) -> Option<()> {
 fn response_call(st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()> {
     let lit = |i: usize| arg(args, i).and_then(literal);
     match name {
-        "status" => {
-            let code = match lit(0)? {
-                Json::Number(n) => n.as_i64()?,
-                Json::String(reason) => reason_code(&reason)?,
+        // Postman's reason for a code is its standard phrase: a reason is its code.
+        "status" | "statusCode" | "statusReason" => {
+            let code = match (name, lit(0)?) {
+                ("status" | "statusCode", Json::Number(n)) => n.as_i64()?,
+                ("status" | "statusReason", Json::String(reason)) => reason_code(&reason)?,
                 _ => return None,
             };
             st.push(Check::new(Target::Status, "eq", Y::Int(code)));
@@ -370,7 +492,10 @@ fn response_call(st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()
             )),
             _ => return None,
         },
-        "jsonSchema" if !st.negated => st.push(Check::schema(lit(0)?)?),
+        "jsonSchema" => {
+            st.subject = Sym::Json("$".into());
+            json_schema(st, lit(0)?)?;
+        }
         "jsonBody" => match (args.len(), lit(0)) {
             (0, _) => st.push(Check::exists("$".into(), true)),
             (1, Some(Json::String(p))) => st.push(Check::exists(lodash_path(&p)?, true)),
@@ -394,7 +519,12 @@ fn response_call(st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()
 
 /// `a.b[0].c` (lodash's `_.get` path) as `$.a.b[0].c`.
 fn lodash_path(p: &str) -> Option<String> {
-    let mut out = String::from("$");
+    lodash_path_from("$", p)
+}
+
+/// A lodash path under `base` (a JSONPath): `a.b[0]` under `$.x` is `$.x.a.b[0]`.
+pub(super) fn lodash_path_from(base: &str, p: &str) -> Option<String> {
+    let mut out = base.to_string();
     for part in p.split('.') {
         let (key, rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
         if !key.is_empty() {

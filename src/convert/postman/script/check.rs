@@ -14,6 +14,8 @@ pub(crate) enum Target {
     Duration,
     /// The body against a JSON Schema (the predicate map holds `schema: {...}`).
     Schema,
+    /// A variable's value at run time (baton's name for it).
+    Var(String),
 }
 
 /// A target and a map of predicates that must all hold.
@@ -37,9 +39,14 @@ impl Check {
 
     /// JavaScript truthiness of a JSON value: present and none of `false null 0 ""`.
     pub fn truthy(path: String) -> Check {
+        Check::truthy_of(Target::Json(path))
+    }
+
+    /// JavaScript truthiness of any value: present and none of `false null 0 ""`.
+    pub fn truthy_of(target: Target) -> Check {
         let falsy = Y::Seq(vec![Y::Bool(false), Y::Null, Y::Int(0), Y::str("")]);
         Check {
-            target: Target::Json(path),
+            target,
             pred: Y::Map(vec![
                 ("exists".into(), Y::Bool(true)),
                 ("not".into(), Y::Map(vec![("one_of".into(), falsy)])),

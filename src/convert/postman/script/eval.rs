@@ -27,12 +27,21 @@ pub(super) enum Sym {
     Cookie(String),
     /// `pm.response` itself (for `pm.expect(pm.response).to.have.status(200)`).
     Response,
+    /// `pm.request`, as far as the import knows it.
+    Request(super::ReqInfo),
     /// A value known at import.
     Lit(Json),
-    /// A variable's value at run time, as a template.
-    Tpl(String),
+    /// A variable's value at run time (baton's name for it).
+    Var(String),
     /// A boolean that is true when all these checks hold.
     Cond(Vec<Check>),
+    /// The sandbox's JSON Schema library (`require('ajv')`), an instance of it, and a
+    /// schema it compiled: what they say of values known at import is computed.
+    Ajv,
+    AjvInstance,
+    /// `require('lodash')`: the sandbox's `_`.
+    Lodash,
+    Validator(Json),
 }
 
 /// One step of a member/call chain, from the base outwards.
@@ -152,7 +161,7 @@ pub(super) fn literal(e: &Expression<'_>) -> Option<Json> {
     })
 }
 
-fn number(f: f64) -> Option<Json> {
+pub(super) fn number(f: f64) -> Option<Json> {
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
         Some(Json::from(f as i64))
     } else {
@@ -179,7 +188,7 @@ pub(super) fn join_path(path: &str, key: &str) -> String {
 pub(super) fn operand(s: &Sym) -> Option<Y> {
     match s {
         Sym::Lit(v) => Some(Y::from_json(v, &mut |t| escape_jinja(t))),
-        Sym::Tpl(t) => Some(Y::Str(t.clone())),
+        Sym::Var(n) => Some(Y::Str(format!("{{{{ {n} }}}}"))),
         _ => None,
     }
 }
@@ -193,10 +202,15 @@ pub(super) fn compare(subject: &Sym, op: &str, value: &Sym) -> Option<Check> {
             target: Target::Json(p.clone()),
             pred: pred(v),
         },
+        Sym::Var(n) => Check {
+            target: Target::Var(n.clone()),
+            pred: pred(v),
+        },
         Sym::Len(inner) => {
             let target = match &**inner {
                 Sym::Json(p) => Target::Json(p.clone()),
                 Sym::Body => Target::Body,
+                Sym::Var(n) => Target::Var(n.clone()),
                 _ => return None,
             };
             let inner_pred = if op == "eq" { v } else { pred(v) };
@@ -232,6 +246,20 @@ pub(super) fn compare(subject: &Sym, op: &str, value: &Sym) -> Option<Check> {
     })
 }
 
+/// `compare`, and when the value compared with is a variable, that the variable is set:
+/// in Postman an unset one is `undefined`, which nothing but `undefined` equals or orders
+/// against (`!=` needs no more).
+pub(super) fn compare_checks(subject: &Sym, op: &str, value: &Sym) -> Option<Vec<Check>> {
+    let mut out = vec![compare(subject, op, value)?];
+    if let Sym::Var(n) = value
+        && op != "ne"
+        && !matches!(subject, Sym::Var(m) if m == n)
+    {
+        out.push(Check::new(Target::Var(n.clone()), "exists", Y::Bool(true)));
+    }
+    Some(out)
+}
+
 impl Walker<'_, '_> {
     /// The symbolic value of an expression, when it has one.
     pub(super) fn eval(&mut self, e: &Expression<'_>) -> Option<Sym> {
@@ -241,6 +269,20 @@ impl Walker<'_, '_> {
         match e {
             Expression::ParenthesizedExpression(p) => self.eval(&p.expression),
             Expression::Identifier(id) => self.ident(id.name.as_str()),
+            Expression::TemplateLiteral(t) => {
+                // `${a}-${b}`: text joined at import when every part is known.
+                let mut text = String::new();
+                for (i, q) in t.quasis.iter().enumerate() {
+                    text.push_str(q.value.cooked.as_ref()?.as_str());
+                    if let Some(x) = t.expressions.get(i) {
+                        let Sym::Lit(v) = self.eval(x)? else {
+                            return None;
+                        };
+                        text.push_str(&js_text(&v)?);
+                    }
+                }
+                Some(Sym::Lit(Json::String(text)))
+            }
             Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
                 // `'Basic ' + token`: text joined at import when both sides are known.
                 match (self.eval(&b.left)?, self.eval(&b.right)?) {
@@ -257,6 +299,27 @@ impl Walker<'_, '_> {
             Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
                 self.cond(e).map(Sym::Cond)
             }
+            Expression::CallExpression(c) if matches!(c.callee, Expression::Identifier(_)) => {
+                let Expression::Identifier(id) = &c.callee else {
+                    return None;
+                };
+                self.plain_call(id.name.as_str(), &c.arguments)
+            }
+            Expression::ConditionalExpression(c) => {
+                if self.known(&c.test)? {
+                    self.eval(&c.consequent)
+                } else {
+                    self.eval(&c.alternate)
+                }
+            }
+            Expression::NewExpression(n) => match (&n.callee, n.arguments.len()) {
+                (Expression::Identifier(id), 0 | 1)
+                    if self.ident(id.name.as_str())? == Sym::Ajv =>
+                {
+                    Some(Sym::AjvInstance)
+                }
+                _ => None,
+            },
             Expression::CallExpression(_)
             | Expression::StaticMemberExpression(_)
             | Expression::ComputedMemberExpression(_) => {
@@ -268,12 +331,16 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn ident(&self, name: &str) -> Option<Sym> {
+    pub(super) fn ident(&self, name: &str) -> Option<Sym> {
         if let Some(s) = self.env.get(name) {
+            if self.volatile.contains(name) {
+                return None;
+            }
             return Some(s.clone());
         }
         match name {
             "responseBody" => Some(Sym::Body),
+            "responseJSON" => Some(Sym::Json("$".into())),
             "responseTime" => Some(Sym::Duration),
             _ => None,
         }
@@ -286,6 +353,11 @@ impl Walker<'_, '_> {
         links: &[Link<'_, '_>],
     ) -> Option<(Sym, usize)> {
         let Expression::Identifier(id) = base else {
+            if let (Expression::RegExpLiteral(_), Some(Link::Call("test", [x]))) =
+                (base, links.first())
+            {
+                return Some((self.regex_test(base, x.as_expression()?)?, 1));
+            }
             // A call of a plain function (`parseInt(x)`) is its own base: nothing known.
             if links.is_empty() {
                 return None;
@@ -309,32 +381,12 @@ impl Walker<'_, '_> {
                 (
                     "getEnvironmentVariable" | "getGlobalVariable" | "getCollectionVariable",
                     args,
-                ) => (self.var(&string_arg(args, 0)?), 1),
+                ) => (self.var(&string_arg(args, 0)?)?, 1),
                 _ => return None,
             },
             "responseHeaders" => (Sym::Header(self.key(links.first()?)?), 1),
-            "CryptoJS" => match c(0)? {
-                (hash @ ("MD5" | "SHA256"), args) => {
-                    let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
-                        return None;
-                    };
-                    (Sym::Lit(Json::String(digest_hex(hash, &text))), 1)
-                }
-                _ => return None,
-            },
-            "Buffer" => match (c(0)?, c(1)?) {
-                (("from", args), ("toString", [enc])) if args.len() == 1 => {
-                    let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
-                        return None;
-                    };
-                    let enc = enc.as_expression().and_then(literal)?;
-                    (enc == "base64").then_some(())?;
-                    use base64::Engine as _;
-                    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
-                    (Sym::Lit(Json::String(b64)), 2)
-                }
-                _ => return None,
-            },
+            "CryptoJS" | "Buffer" | "String" | "Object" => self.constants(name, links)?,
+            "_" => (self.lodash(c(0)?)?, 1),
             "tv4" => match c(0)? {
                 ("validate", args) => {
                     if self.eval(arg(args, 0)?)? != Sym::Json("$".into()) {
@@ -347,9 +399,14 @@ impl Walker<'_, '_> {
                 }
                 _ => return None,
             },
+            // The legacy `request` object: its name, description, method and URL.
+            "request" if !self.env.contains_key("request") => {
+                let v = self.around.req?.prop(p(0)?)?;
+                (Sym::Lit(v), 1)
+            }
             "environment" | "globals" => {
                 let k = self.key(links.first()?)?;
-                (self.var(&k), 1)
+                (self.var(&k)?, 1)
             }
             _ => (self.ident(name)?, 0),
         })
@@ -378,9 +435,23 @@ impl Walker<'_, '_> {
                 Some(("text", [])) => (Sym::Body, 2),
                 _ => (Sym::Response, 1),
             },
+            (Some("info"), Some("requestName")) => {
+                (Sym::Lit(Json::String(self.around.req?.name.clone())), 2)
+            }
+            (Some("request"), p1) => {
+                let req = self.around.req?;
+                match p1.and_then(|p| req.prop(p)) {
+                    Some(v) if p1 != Some("name") => (Sym::Lit(v), 2),
+                    _ => (Sym::Request(req.clone()), 1),
+                }
+            }
             (Some("environment" | "globals" | "collectionVariables" | "variables"), _) => {
                 match c(1)? {
-                    ("get", args) => (self.var(&string_arg(args, 0)?), 2),
+                    ("get", args) => (self.var(&string_arg(args, 0)?)?, 2),
+                    ("has", [only]) => {
+                        let name = string_arg(std::slice::from_ref(only), 0)?;
+                        (self.var_set(&name)?, 2)
+                    }
                     _ => return None,
                 }
             }
@@ -404,8 +475,51 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn var(&mut self, name: &str) -> Sym {
-        Sym::Tpl(format!("{{{{ {} }}}}", self.names.ident(name)))
+    /// A variable's value: what this script set it to before (Postman reads it back at
+    /// once; baton captures after its checks), else its value at run time. `None` when a
+    /// statement that was not translated may have changed it.
+    fn var(&mut self, name: &str) -> Option<Sym> {
+        if self.forgotten.contains(name) {
+            return None;
+        }
+        let n = self.names.ident(name);
+        match self.set_here.get(&n) {
+            Some(known) => known.clone(),
+            None if self.cleared
+                || !self
+                    .around
+                    .trust
+                    .allows(&n, name, self.around.at, self.kind) =>
+            {
+                None
+            }
+            None => Some(Sym::Var(n)),
+        }
+    }
+
+    /// `pm.environment.has(name)`: whether the variable is set.
+    fn var_set(&mut self, name: &str) -> Option<Sym> {
+        if self.forgotten.contains(name) {
+            return None;
+        }
+        let n = self.names.ident(name);
+        match self.set_here.get(&n) {
+            Some(Some(_)) => Some(Sym::Lit(Json::Bool(true))),
+            Some(None) => None,
+            None if self.cleared
+                || !self
+                    .around
+                    .trust
+                    .allows(&n, name, self.around.at, self.kind) =>
+            {
+                None
+            }
+            None => Some(Sym::Cond(vec![Check::new(
+                Target::Var(n),
+                "exists",
+                Y::Bool(true),
+            )])),
+        }
     }
 
     /// Follows links from a value: paths into the body, `.length`, `hasOwnProperty`, `has`.
@@ -431,72 +545,26 @@ impl Walker<'_, '_> {
                     "contains",
                     operand(&Sym::Lit(Json::String(string_arg(args, 0)?)))?,
                 )]),
+                (
+                    subject @ (Sym::Json(_) | Sym::Body | Sym::Header(_)),
+                    Link::Call(m @ ("startsWith" | "endsWith"), [affix]),
+                ) => {
+                    let Sym::Lit(Json::String(affix)) = self.eval(affix.as_expression()?)? else {
+                        return None;
+                    };
+                    Sym::Cond(vec![affix_check(&subject, m, &affix)?])
+                }
                 (Sym::Header(h), Link::Call("includes", args)) => Sym::Cond(vec![Check::new(
                     Target::Header(h),
                     "contains",
                     operand(&Sym::Lit(Json::String(string_arg(args, 0)?)))?,
                 )]),
-                (Sym::Lit(Json::String(s)), Link::Prop("length")) => {
-                    Sym::Lit(Json::from(s.chars().count()))
-                }
-                (Sym::Lit(Json::Array(a)), Link::Prop("length")) => Sym::Lit(Json::from(a.len())),
-                (Sym::Lit(Json::String(s)), Link::Call(method, args)) => {
-                    self.string_method(&s, method, args)?
-                }
+                (Sym::Lit(v), l) => self.apply_lit(v, l)?,
+                (Sym::AjvInstance, Link::Call(m, args)) => self.ajv(m, args)?,
                 _ => return None,
             };
         }
         Some(sym)
-    }
-
-    /// A method of text known at import (`'jumpy'.endsWith('py')`), computed.
-    fn string_method(&mut self, s: &str, method: &str, args: &[Argument<'_>]) -> Option<Sym> {
-        let text_arg = |w: &mut Self| match w.eval(arg(args, 0)?)? {
-            Sym::Lit(Json::String(t)) => Some(t),
-            _ => None,
-        };
-        let v = match (method, args.len()) {
-            ("toString" | "valueOf", 0) => Json::String(s.to_string()),
-            ("toUpperCase", 0) => Json::String(s.to_uppercase()),
-            ("toLowerCase", 0) => Json::String(s.to_lowercase()),
-            ("trim", 0) => Json::String(s.trim().to_string()),
-            ("endsWith", 1) => Json::Bool(s.ends_with(&text_arg(self)?)),
-            ("startsWith", 1) => Json::Bool(s.starts_with(&text_arg(self)?)),
-            ("includes", 1) => Json::Bool(s.contains(&text_arg(self)?)),
-            ("repeat", 1) => match self.eval(arg(args, 0)?)? {
-                Sym::Lit(Json::Number(n)) if n.as_u64().is_some_and(|n| n <= 1000) => {
-                    Json::String(s.repeat(n.as_u64()? as usize))
-                }
-                _ => return None,
-            },
-            _ => return None,
-        };
-        Some(Sym::Lit(v))
-    }
-
-    /// The truth of a condition that reads nothing of the response or of variables, when
-    /// it can be computed at import (`'a'.repeat(2) === 'aa'`).
-    fn known(&mut self, e: &Expression<'_>) -> Option<bool> {
-        match e {
-            Expression::ParenthesizedExpression(p) => self.known(&p.expression),
-            Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
-                self.known(&u.argument).map(|b| !b)
-            }
-            Expression::BinaryExpression(b) => {
-                let (Sym::Lit(l), Sym::Lit(r)) = (self.eval(&b.left)?, self.eval(&b.right)?) else {
-                    return None;
-                };
-                static_compare(b.operator, &l, &r)
-            }
-            Expression::CallExpression(_)
-            | Expression::StaticMemberExpression(_)
-            | Expression::ComputedMemberExpression(_)
-            | Expression::BooleanLiteral(_) => match self.eval(e)? {
-                Sym::Lit(Json::Bool(b)) => Some(b),
-                _ => None,
-            },
-            _ => None,
-        }
     }
 
     /// A boolean expression as the checks that make it true.
@@ -549,15 +617,23 @@ impl Walker<'_, '_> {
                     _ => return None,
                 };
                 let (l, r) = (self.eval(&b.left)?, self.eval(&b.right)?);
-                match (operand(&l), operand(&r)) {
-                    (None, Some(_)) => compare(&l, op, &r).map(|c| vec![c]),
-                    (Some(_), None) => compare(&r, flipped, &l).map(|c| vec![c]),
-                    _ => None,
+                match (&l, &r) {
+                    // A variable against a value known at import: a check of the variable.
+                    (Sym::Var(_), Sym::Lit(_)) => compare(&l, op, &r).map(|c| vec![c]),
+                    (Sym::Lit(_), Sym::Var(_)) => compare(&r, flipped, &l).map(|c| vec![c]),
+                    _ => match (operand(&l), operand(&r)) {
+                        (None, Some(_)) => compare_checks(&l, op, &r),
+                        (Some(_), None) => compare_checks(&r, flipped, &l),
+                        _ => None,
+                    },
                 }
             }
             _ => match self.eval(e)? {
                 Sym::Cond(c) => Some(c),
                 Sym::Json(p) => Some(vec![Check::truthy(p)]),
+                Sym::Var(n) => Some(vec![Check::truthy_of(Target::Var(n))]),
+                // A length is truthy when it is not 0.
+                len @ Sym::Len(_) => compare(&len, "gt", &Sym::Lit(Json::from(0))).map(|c| vec![c]),
                 // A header's value is truthy when the header is there and not empty.
                 Sym::Header(h) => Some(vec![Check::new(Target::Header(h), "matches", Y::str("."))]),
                 _ => None,
@@ -566,59 +642,33 @@ impl Walker<'_, '_> {
     }
 }
 
+/// Whether `data` is valid against `schema`, both known at import; `None` when the schema
+/// does not compile.
+pub(super) fn schema_holds(schema: &Json, data: &Json) -> Option<bool> {
+    Some(jsonschema::validator_for(schema).ok()?.is_valid(data))
+}
+
+/// `text.startsWith(affix)` / `text.endsWith(affix)` (or lodash's `_.startsWith(text,
+/// affix)`) as a `matches` check on the text.
+pub(super) fn affix_check(subject: &Sym, method: &str, affix: &str) -> Option<Check> {
+    let target = match subject {
+        Sym::Json(p) => Target::Json(p.clone()),
+        Sym::Body => Target::Body,
+        Sym::Header(h) => Target::Header(h.clone()),
+        _ => return None,
+    };
+    let re = match method {
+        "startsWith" => format!("^{}", regex::escape(affix)),
+        _ => format!("{}$", regex::escape(affix)),
+    };
+    Some(Check::new(target, "matches", Y::Str(escape_jinja(&re))))
+}
+
 /// A value as JavaScript's `+` joins it into text: strings and numbers.
-fn js_text(v: &Json) -> Option<String> {
+pub(super) fn js_text(v: &Json) -> Option<String> {
     match v {
         Json::String(s) => Some(s.clone()),
         Json::Number(n) => Some(n.to_string()),
         _ => None,
     }
-}
-
-/// `CryptoJS.MD5(text)` / `CryptoJS.SHA256(text)` as lowercase hex, computed at import.
-fn digest_hex(hash: &str, text: &str) -> String {
-    use md5::Digest as _;
-    let bytes: Vec<u8> = match hash {
-        "MD5" => md5::Md5::digest(text.as_bytes()).to_vec(),
-        _ => sha2::Sha256::digest(text.as_bytes()).to_vec(),
-    };
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `l OP r` for two values known at import, as JavaScript compares them (strict, or loose
-/// between a number and numeric text); `None` when that is not plain.
-fn static_compare(op: BinaryOperator, l: &Json, r: &Json) -> Option<bool> {
-    let num = |v: &Json| match v {
-        Json::Number(n) => n.as_f64(),
-        Json::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    let loose = matches!(op, BinaryOperator::Equality | BinaryOperator::Inequality);
-    let same = std::mem::discriminant(l) == std::mem::discriminant(r);
-    let equal = if same {
-        match (l, r) {
-            (Json::Number(_), Json::Number(_)) => num(l)? == num(r)?,
-            _ => l == r,
-        }
-    } else if loose && (l.is_number() || r.is_number()) {
-        num(l)? == num(r)?
-    } else if loose {
-        return None;
-    } else {
-        false
-    };
-    let order = || match (l, r) {
-        (Json::String(a), Json::String(b)) => Some(a.cmp(b)),
-        _ => num(l)?.partial_cmp(&num(r)?),
-    };
-    use std::cmp::Ordering::{Greater, Less};
-    Some(match op {
-        BinaryOperator::StrictEquality | BinaryOperator::Equality => equal,
-        BinaryOperator::StrictInequality | BinaryOperator::Inequality => !equal,
-        BinaryOperator::LessThan => order()? == Less,
-        BinaryOperator::GreaterThan => order()? == Greater,
-        BinaryOperator::LessEqualThan => order()? != Greater,
-        BinaryOperator::GreaterEqualThan => order()? != Less,
-        _ => return None,
-    })
 }

@@ -3,7 +3,9 @@
 
 mod chain;
 mod check;
+mod constant;
 mod eval;
+mod request;
 mod walk;
 
 use std::collections::{BTreeSet, HashMap};
@@ -17,6 +19,17 @@ use super::super::writer::Y;
 use eval::Sym;
 
 pub(crate) use check::{Check, Target};
+pub(crate) use request::ReqInfo;
+
+/// What a script runs around: which variables it may read at run time, which request it
+/// belongs to (in order, from 0) and what is known of that request; `None` for a
+/// collection or folder script, which runs around many.
+#[derive(Clone, Copy)]
+pub(crate) struct Around<'a> {
+    pub trust: &'a Trust,
+    pub at: Option<usize>,
+    pub req: Option<&'a ReqInfo>,
+}
 
 /// Which script: a test script reads the response, a pre-request script sets variables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,11 +47,52 @@ impl Kind {
     }
 }
 
+/// Which variables a check may read at run time and find what Newman finds there. A
+/// variable some script changes in a way the import does not carry over (a setter left as
+/// a comment or under a condition, an unset) is not; nor is one a script sets to a value
+/// known at import (that value goes to `vars`, so it is there from the start) before the
+/// request that sets it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Trust {
+    pub never: BTreeSet<String>,
+    /// Variable -> the request (in order, from 0) whose scripts first set it to a value
+    /// known at import, and whether its pre-request script did; read only after that.
+    pub literal: HashMap<String, (usize, Kind)>,
+    /// The first value known at import each variable was set to by a script.
+    pub values: HashMap<String, Y>,
+    /// Variable -> the first script that unsets it: it is not read after that.
+    pub unset: HashMap<String, (usize, Kind)>,
+    /// The first script that clears every variable: none is read after it.
+    pub cleared: Option<(usize, Kind)>,
+}
+
+impl Trust {
+    /// Whether request `at` (`None`: a collection or folder script, around many) may read
+    /// `name` (`postman` as Postman spells it) at run time.
+    pub fn allows(&self, name: &str, postman: &str, at: Option<usize>, kind: Kind) -> bool {
+        let after = |(first, by): (usize, Kind)| {
+            at.is_some_and(|a| {
+                a > first || (a == first && by == Kind::PreRequest && kind == Kind::Test)
+            })
+        };
+        // A collection or folder script runs after every request's: after a clear too.
+        !self.cleared.is_some_and(|c| at.is_none() || after(c))
+            && !self
+                .unset
+                .get(name)
+                .is_some_and(|u| at.is_none() || after(*u))
+            && !self.never.contains(name)
+            && !self.never.contains(postman)
+            && self.literal.get(name).is_none_or(|f| after(*f))
+    }
+}
+
 /// Walks one script's statements, following what each variable stands for.
 struct Walker<'s, 'n> {
     src: &'s str,
     kind: Kind,
     names: &'n mut Names,
+    around: Around<'n>,
     env: HashMap<String, Sym>,
     out: Translated,
     dropped_spans: Vec<Span>,
@@ -46,6 +100,19 @@ struct Walker<'s, 'n> {
     conditional: usize,
     /// Assertions understood that check nothing in Postman either (`jsonBody({...})`).
     vacuous: usize,
+    /// Variables this script set or unset (baton's names): what reading one back gives,
+    /// `None` when that is not known at import (unset, cleared, or set under a condition
+    /// or by a statement that was not translated).
+    set_here: HashMap<String, Option<Sym>>,
+    /// Variables whose value is not known after this script: quoted text (Postman's names)
+    /// in statements left as comments that may set variables, and variables set under a
+    /// condition.
+    forgotten: BTreeSet<String>,
+    /// Names a function declared in the script may change whenever it is called: what they
+    /// hold is never known.
+    volatile: BTreeSet<String>,
+    /// `pm.environment.clear()` ran: no variable read afterwards is known.
+    cleared: bool,
 }
 
 /// What one script turned into, and what it left as comments.
@@ -66,6 +133,10 @@ pub(crate) struct Translated {
     pub dropped: usize,
     /// What the script does to which variables are set, in script order.
     pub effects: Vec<Effect>,
+    /// Variables set or unset in a way that is not carried over (see `Trust`).
+    pub unknown_sets: Vec<String>,
+    /// The script clears every variable.
+    pub clears: bool,
 }
 
 /// A script setting or unsetting a variable (baton's name for it).
@@ -88,11 +159,31 @@ impl Translated {
         self.dropped_lines += other.dropped_lines;
         self.dropped += other.dropped;
         self.effects.extend(other.effects);
+        self.unknown_sets.extend(other.unknown_sets);
+        self.clears |= other.clears;
     }
 }
 
-/// Translates one script's source text.
+/// Translates one script's source text, every variable read at run time.
+#[cfg(test)]
 pub(crate) fn translate(source: &str, kind: Kind, names: &mut Names) -> Translated {
+    let trust = Trust::default();
+    let around = Around {
+        trust: &trust,
+        at: None,
+        req: None,
+    };
+    translate_in(source, kind, names, around)
+}
+
+/// Translates one script's source text, reading at run time only the variables its
+/// `around` trusts.
+pub(crate) fn translate_in(
+    source: &str,
+    kind: Kind,
+    names: &mut Names,
+    around: Around<'_>,
+) -> Translated {
     let lines = code_lines(source);
     if lines.is_empty() {
         return Translated::default();
@@ -121,10 +212,13 @@ pub(crate) fn translate(source: &str, kind: Kind, names: &mut Names) -> Translat
         );
         return t;
     };
-    let mut w = Walker::new(source, kind, names);
+    let mut w = Walker::new(source, kind, names, around);
     w.statements(&parsed.program.body);
     let dropped_spans = std::mem::take(&mut w.dropped_spans);
     let mut t = w.out;
+    t.clears |= w.cleared;
+    // Unsets are known (`Effect::Unset`); what else is not known is in `forgotten`.
+    t.unknown_sets.extend(w.forgotten);
     t.lines = lines.len();
     let dropped: BTreeSet<usize> = dropped_spans
         .iter()

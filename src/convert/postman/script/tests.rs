@@ -123,6 +123,8 @@ fn try_catch_wrapper_and_response_assertions() {
         shown(&t),
         [
             "Json(\"$.a\"): { eq: 1 }",
+            // The catch fails the test when the body is not JSON.
+            "Json(\"$\"): { exists: true }",
             "Status: { eq: 200 }",
             "Json(\"$\"): { exists: true }",
             "Json(\"$.data.items[0].id\"): { eq: 7 }",
@@ -314,4 +316,291 @@ fn conditions_known_at_import_hold_or_stay_comments() {
     );
     assert_eq!(shown(&t), ["Json(\"$.a\"): { eq: 1 }"]);
     assert_eq!((t.dropped_lines, t.dropped), (1, 1), "{t:?}");
+}
+
+#[test]
+fn variables_are_checked_as_variables() {
+    let t = run("pm.test('v', function () {\n\
+           pm.expect(pm.environment.has('a')).to.be.false;\n\
+           pm.expect(pm.environment.get('a')).to.be.undefined;\n\
+           pm.expect(pm.variables.get('b-c')).to.equal('1');\n\
+           pm.expect(pm.globals.get('d')).to.be.a('string');\n\
+         });\n\
+         tests['e'] = postman.getEnvironmentVariable('e') === 'x';\n\
+         var j = pm.response.json();\n\
+         tests['f'] = j.f === pm.environment.get('f');");
+    assert_eq!(
+        shown(&t),
+        [
+            "Var(\"a\"): { exists: false }",
+            "Var(\"a\"): { exists: false }",
+            "Var(\"b_c\"): { eq: \"1\" }",
+            "Var(\"d\"): { type: string }",
+            "Var(\"e\"): { eq: x }",
+            // Compared with a variable: Postman's unset one is `undefined`.
+            "Json(\"$.f\"): { eq: \"{{ f }}\" }",
+            "Var(\"f\"): { exists: true }",
+        ]
+    );
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+}
+
+#[test]
+fn a_variable_set_in_the_script_reads_back_what_it_was_set_to() {
+    let t = run("var j = pm.response.json();\n\
+         pm.environment.set('id', j.id);\n\
+         pm.expect(pm.environment.get('id')).to.equal(7);\n\
+         pm.environment.set('k', 'v');\n\
+         tests['k'] = pm.environment.get('k') === 'v';\n\
+         if (j.x) { pm.environment.set('c', j.x); }\n\
+         tests['c'] = pm.environment.get('c') === 1;");
+    // Set under a condition: not known, so the check stays a comment (as does the `if`).
+    assert_eq!(shown(&t), ["Json(\"$.id\"): { eq: 7 }"]);
+    assert_eq!(t.dropped_lines, 2, "{t:?}");
+    assert_eq!(t.unknown_sets, ["c"]);
+}
+
+#[test]
+fn variables_changed_where_the_import_cannot_follow_are_not_read() {
+    let mut trust = Trust::default();
+    trust.never.insert("count".into());
+    trust.literal.insert("seed".into(), (3, Kind::Test));
+    let src = "tests['a'] = pm.environment.get('count') === 1;\n\
+               tests['b'] = pm.environment.get('seed') === 'x';";
+    let at = |n| {
+        let around = Around {
+            trust: &trust,
+            at: n,
+            req: None,
+        };
+        translate_in(src, Kind::Test, &mut Names::default(), around)
+    };
+    // `count` is never read; `seed` only after request 3, which sets it.
+    assert!(at(Some(9)).checks.len() == 1 && at(Some(9)).dropped_lines == 1);
+    assert_eq!((at(Some(3)).checks.len(), at(None).checks.len()), (0, 0));
+    // A statement left as a comment may change what it names.
+    let t = run("var n = 1;\nn++;\nvar j = pm.response.json();\ntests['n'] = j.n === n;");
+    assert!(t.checks.is_empty(), "{t:?}");
+    let t = run(
+        "var s = 'k';\nfoo(pm.environment.set('v', s + bar()));\ntests['v'] = pm.environment.get('v') === 'k';",
+    );
+    assert!(t.checks.is_empty(), "{t:?}");
+}
+
+#[test]
+fn affixes_and_text_with_unknown_parts() {
+    let t = run("var f = JSON.parse(responseBody).files['a.json'];\n\
+         tests['f'] = _.startsWith(f, 'data:{x}');\n\
+         tests['g'] = pm.response.json().g.endsWith('.png');\n\
+         var name = 'n';\n\
+         pm.expect(pm.response.text()).to.include(`id ${name}`);\n\
+         pm.expect(pm.response.text()).to.include(`GET /${chars.join('/')} HTTP`);\n\
+         pm.expect(pm.response.text()).to.not.include(`x ${chars}`);");
+    assert_eq!(
+        shown(&t),
+        [
+            "Json(\"$.files['a.json']\"): { matches: \"^data:\\\\{x\\\\}\" }",
+            "Json(\"$.g\"): { matches: \\.png$ }",
+            "Body: { contains: id n }",
+            // Text that holds the whole holds each known part.
+            "Body: { contains: GET / }",
+            "Body: { contains: \" HTTP\" }",
+        ]
+    );
+    // Under `.not`, checking a part would be checking more: a comment.
+    assert_eq!(t.dropped_lines, 1, "{t:?}");
+}
+
+/// `translate_in` of a test script of request 0, known as `req`.
+fn run_for(src: &str, req: &ReqInfo) -> Translated {
+    let trust = Trust::default();
+    let around = Around {
+        trust: &trust,
+        at: Some(0),
+        req: Some(req),
+    };
+    translate_in(src, Kind::Test, &mut Names::default(), around)
+}
+
+#[test]
+fn loops_over_values_known_at_import_run_at_import() {
+    let t = run("var encode = [' ', '<'], chars = [], c;\n\
+         for (var i = 32; i < 65; i++) {\n\
+           c = String.fromCharCode(i);\n\
+           if (c === '#' || c === '?') { continue; }\n\
+           if (i > 62) break;\n\
+           chars.push(encode.includes(c) ? encodeURIComponent(c) : c);\n\
+         }\n\
+         pm.expect(pm.response.text()).to.include(`GET /${chars.join('')}`);");
+    assert_eq!(
+        shown(&t),
+        ["Body: { contains: \"GET /%20!\\\"$%&'()*+,-./0123456789:;%3C=>\" }"]
+    );
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+    // A loop that reads the response is not run: a comment, and what it changes unknown.
+    let t = run(
+        "var n = 0;\nfor (var i = 0; i < pm.response.json().k; i++) { n++; }\n\
+                 tests['n'] = pm.response.json().n === n;",
+    );
+    assert!(t.checks.is_empty(), "{t:?}");
+}
+
+#[test]
+fn the_sandbox_libraries_on_constants_are_computed() {
+    let t = run(
+        "var Ajv = require('ajv'), s = { properties: { a: { type: 'boolean' } } };\n\
+         pm.test('ajv', function () {\n\
+           var ajv = new Ajv({ logger: false }), v = ajv.compile(s);\n\
+           pm.expect(ajv.validate(s, { a: true })).to.be.true;\n\
+           pm.expect(v({ a: 1 })).to.be.false;\n\
+           pm.expect({ a: true }).to.be.jsonSchema(s);\n\
+           pm.expect(1).to.not.be.jsonSchema({ type: 'string' });\n\
+         });\n\
+         tests['sugar'] = [1, 2, 3].average() === 2 && (56).ordinalize() === '56th'\n\
+           && (56789.1).format() === '56,789.1' && 'a-beta'.camelize() === 'ABeta'\n\
+           && 'a-b_cD'.spacify() === 'a b c d' && 'abc'.shift(1) === 'bcd' && [[1], [2]].any([2]);\n\
+         pm.response.to.not.have.jsonSchema({ properties: { url: { type: 'number' } } });",
+    );
+    // What holds at import checks nothing; the negated schema of the body is `not`.
+    assert_eq!(
+        shown(&t),
+        ["Schema: { schema: { not: { properties: { url: { type: number } } } } }"]
+    );
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+    // One that does not hold at import is a comment.
+    let t = run("pm.expect(new (require('ajv'))().validate({ type: 'string' }, 1)).to.be.true;");
+    assert_eq!(t.dropped_lines, 1, "{t:?}");
+}
+
+#[test]
+fn what_a_script_knows_of_its_request() {
+    let req = ReqInfo {
+        name: "r1".into(),
+        description: Some("d".into()),
+        method: "POST".into(),
+        url: Some("http://h/p?q=1".into()),
+        headers: Some(vec![("Authorization".into(), "Basic eDp5".into())]),
+    };
+    let t = run_for(
+        "if (request.name !== 'r1' || request.description !== 'd') { undefFunction(); }\n\
+         pm.expect(pm.request.url.toString()).to.equal('http://h/p?q=1');\n\
+         tests['m'] = pm.request.method === 'POST' && pm.info.requestName === 'r1';\n\
+         pm.request.to.have.header('authorization', 'Basic eDp5');\n\
+         pm.request.to.have.header('Host');\n\
+         pm.request.to.not.have.header('Foo-Bar');\n\
+         pm.request.to.be.a.postmanRequest;",
+        &req,
+    );
+    assert!(t.checks.is_empty(), "{t:?}");
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+    // What does not hold, or is not known (headers Newman adds), stays a comment.
+    let t = run_for(
+        "pm.request.to.have.header('Foo-Bar');\npm.request.to.not.have.header('User-Agent');\n\
+         pm.expect(pm.request.url.toString()).to.equal('http://other/');",
+        &req,
+    );
+    assert_eq!(t.dropped_lines, 3, "{t:?}");
+    // Without its request (a folder's script), none of it is known.
+    let t = run("tests['n'] = pm.info.requestName === 'r1';");
+    assert_eq!(t.dropped_lines, 1, "{t:?}");
+}
+
+#[test]
+fn unsets_and_clears_hold_from_where_they_run() {
+    let mut trust = Trust::default();
+    trust.unset.insert("u".into(), (2, Kind::Test));
+    trust.cleared = Some((5, Kind::PreRequest));
+    let src = "tests['u'] = pm.environment.get('u') === 'x';\n\
+               tests['v'] = pm.environment.get('v') === 'y';";
+    let at = |n| {
+        let around = Around {
+            trust: &trust,
+            at: n,
+            req: None,
+        };
+        translate_in(src, Kind::Test, &mut Names::default(), around)
+            .checks
+            .len()
+    };
+    assert_eq!(
+        (at(Some(2)), at(Some(3)), at(Some(5)), at(None)),
+        (2, 1, 0, 0)
+    );
+    // In the script itself: read after an unset or a clear, nothing is known.
+    let t = run(
+        "pm.environment.unset('a');\ntests['a'] = pm.environment.get('a') === 1;\n\
+                 console.log(pm.environment.clear());\ntests['b'] = pm.environment.get('b') === 1;",
+    );
+    assert!(t.checks.is_empty() && t.clears, "{t:?}");
+}
+
+#[test]
+fn a_function_declared_later_may_change_what_it_names() {
+    let t = run(
+        "var n = 0;\nbump();\nvar j = pm.response.json();\ntests['n'] = j.n === n;\n\
+                 function bump() { n++; }",
+    );
+    assert!(t.checks.is_empty(), "{t:?}");
+}
+
+#[test]
+fn a_loop_over_a_list_known_at_import_checks_each_item() {
+    let t = run("var j = pm.response.json();\n\
+         ['id', 'name'].forEach(function (k) {\n\
+           pm.expect(j).to.have.property(k);\n\
+         });\n\
+         _.each([1, 2], (n) => pm.expect(j.ids).to.include(n));");
+    assert_eq!(
+        shown(&t),
+        [
+            "Json(\"$.id\"): { exists: true }",
+            "Json(\"$.name\"): { exists: true }",
+            "Json(\"$.ids\"): { contains: 1 }",
+            "Json(\"$.ids\"): { contains: 2 }",
+        ]
+    );
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+    // A body not translated whole is a comment, once.
+    let t = run(
+        "var j = pm.response.json();\n['a'].forEach(function (k) {\n  pm.expect(j[k]).to.be.ok;\n  foo(k);\n});",
+    );
+    assert!(t.checks.is_empty(), "{t:?}");
+    assert_eq!(t.dropped_lines, 4, "{t:?}");
+}
+
+#[test]
+fn lodash_paths_nested_properties_and_keys() {
+    let t = run("var _ = require('lodash');\n\
+         var r;\n\
+         try { r = JSON.parse(responseBody); }\n\
+         catch (e) { r = {}; tests['json'] = false; }\n\
+         tests['h'] = _.has(r, 'headers.host') && _.get(r, 'args.q[0]') === 'x';\n\
+         tests['k'] = Object.keys(r.cookies).length > 0;\n\
+         pm.expect(pm.response.json()).to.have.nested.property('headers.accept-encoding')\n\
+           .and.to.match(/gzip/);");
+    assert_eq!(
+        shown(&t),
+        [
+            "Json(\"$\"): { exists: true }",
+            "Json(\"$.headers.host\"): { exists: true }",
+            "Json(\"$.args.q[0]\"): { eq: x }",
+            "Json(\"$.cookies\"): { length: { gt: 0 } }",
+            "Json(\"$.headers['accept-encoding']\"): { exists: true }",
+            "Json(\"$.headers['accept-encoding']\"): { matches: gzip }",
+        ]
+    );
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+}
+
+#[test]
+fn a_status_chain_whose_last_else_fails_checks_the_codes() {
+    let t = run(
+        "if (responseCode.code === 200) {\n  tests['a'] = responseBody.has('x');\n}\n\
+                 else if (pm.response.code === 302) {\n  tests['b'] = true;\n}\n\
+                 else {\n  tests['ok'] = false;\n}",
+    );
+    assert_eq!(shown(&t), ["Status: { one_of: [200, 302] }"]);
+    // Without the failing else, nothing holds whatever the status.
+    let t = run("if (responseCode.code === 200) { tests['a'] = responseBody.has('x'); }");
+    assert!(t.checks.is_empty(), "{t:?}");
 }

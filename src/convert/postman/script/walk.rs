@@ -6,19 +6,20 @@ use std::collections::HashMap;
 
 use oxc_ast::ast::{
     Argument, AssignmentTarget, BindingPattern, Expression, IfStatement, PropertyKey, Statement,
-    TryStatement,
+    TryStatement, VariableDeclaration,
 };
 use oxc_span::{GetSpan, Span};
 use serde_json::Value as Json;
 
 use super::super::super::Names;
 use super::super::super::writer::Y;
+use super::check::{Check, Target};
 use super::eval::{Link, Sym, arg, flatten, join_path, string_arg};
-use super::{Effect, Kind, Translated, Walker, assertions_in};
+use super::{Around, Effect, Kind, Translated, Walker, assertions_in};
 
 /// What to restore when a statement turns out not to be translatable.
-struct Mark {
-    env: HashMap<String, Sym>,
+pub(super) struct Mark {
+    pub env: HashMap<String, Sym>,
     checks: usize,
     captures: usize,
     vars: usize,
@@ -26,26 +27,40 @@ struct Mark {
 }
 
 /// The statements of a test callback: a block, or an arrow's expression.
-enum Body<'b, 'a> {
+pub(super) enum Body<'b, 'a> {
     Block(&'b [Statement<'a>]),
     Expr(&'b Expression<'a>),
 }
 
 impl<'s, 'n> Walker<'s, 'n> {
-    pub fn new(src: &'s str, kind: Kind, names: &'n mut Names) -> Self {
+    pub fn new(src: &'s str, kind: Kind, names: &'n mut Names, around: Around<'n>) -> Self {
         Walker {
             src,
             kind,
             names,
+            around,
             env: HashMap::new(),
             out: Translated::default(),
             dropped_spans: Vec::new(),
             conditional: 0,
             vacuous: 0,
+            set_here: HashMap::new(),
+            forgotten: std::collections::BTreeSet::new(),
+            volatile: std::collections::BTreeSet::new(),
+            cleared: false,
         }
     }
 
     pub fn statements(&mut self, list: &[Statement<'_>]) {
+        // A function declared here can be called before its declaration (it is hoisted):
+        // what it may change is not known from the start.
+        for s in list {
+            if let Statement::FunctionDeclaration(f) = s {
+                let text = &self.src[f.span.start as usize..f.span.end as usize];
+                self.forget(text);
+                self.volatile.extend(words(text).map(str::to_string));
+            }
+        }
         for s in list {
             if let Statement::ReturnStatement(_) = s
                 && self.conditional == 0
@@ -66,7 +81,7 @@ impl<'s, 'n> Walker<'s, 'n> {
         }
     }
 
-    fn mark(&self) -> Mark {
+    pub(super) fn mark(&self) -> Mark {
         Mark {
             env: self.env.clone(),
             checks: self.out.checks.len(),
@@ -76,7 +91,7 @@ impl<'s, 'n> Walker<'s, 'n> {
         }
     }
 
-    fn restore(&mut self, m: Mark) {
+    pub(super) fn restore(&mut self, m: Mark) {
         self.env = m.env;
         self.out.checks.truncate(m.checks);
         self.out.captures.truncate(m.captures);
@@ -87,12 +102,29 @@ impl<'s, 'n> Walker<'s, 'n> {
     /// Keeps a statement's text as comment lines and counts it as dropped.
     fn drop_span(&mut self, span: Span) {
         let text = &self.src[span.start as usize..span.end as usize];
+        self.forget(text);
         self.dropped_spans.push(span);
         self.out.dropped += assertions_in(text);
         let label = self.kind.label();
         self.out
             .comments
             .extend(text.lines().map(|l| format!("{label}: {}", l.trim_end())));
+    }
+
+    /// What a statement that is not translated may change is no longer known: each name
+    /// in it, and each variable it may set (every quoted name, when it calls a setter).
+    fn forget(&mut self, text: &str) {
+        for word in words(text) {
+            self.env.remove(word);
+        }
+        if changes_variables(text) {
+            // Postman's names as written: naming them here would report renames of text
+            // that is no variable.
+            self.forgotten.extend(quoted_texts(text));
+            if text.contains("clear") {
+                self.cleared = true;
+            }
+        }
     }
 
     fn statement(&mut self, s: &Statement<'_>) {
@@ -120,6 +152,25 @@ impl<'s, 'n> Walker<'s, 'n> {
     /// comment; a setter still captures (a capture that finds nothing fails the request,
     /// which is never a false green). With nothing translated, the whole `if` is a comment.
     fn if_statement(&mut self, i: &IfStatement<'_>, span: Span) {
+        // A condition known at import: the branch it takes is all that runs.
+        if let Some(holds) = self.known(&i.test) {
+            match (holds, &i.alternate) {
+                (true, _) => self.statement(&i.consequent),
+                (false, Some(alt)) => self.statement(alt),
+                (false, None) => {}
+            }
+            return;
+        }
+        // `if (code === 200) ... else if (code === 302) ... else { tests[..] = false }`: the
+        // branches stay comments, but a status none of them takes fails the test.
+        if self.conditional == 0
+            && let Some(codes) = self.status_chain(i)
+        {
+            let codes = codes.into_iter().map(Y::Int).collect();
+            self.out
+                .checks
+                .push(Check::new(Target::Status, "one_of", Y::Seq(codes)));
+        }
         let before = (
             self.out.captures.len(),
             self.out.comments.len(),
@@ -145,6 +196,30 @@ impl<'s, 'n> Walker<'s, 'n> {
                 self.kind.label()
             ));
             self.dropped_spans.push(t);
+        }
+    }
+
+    /// The codes of an `if`/`else if` chain on the status whose last `else` fails the test.
+    fn status_chain(&mut self, first: &IfStatement<'_>) -> Option<Vec<i64>> {
+        let mut codes = Vec::new();
+        let mut cur = first;
+        loop {
+            let [c] = <[Check; 1]>::try_from(self.cond(&cur.test)?).ok()?;
+            let (Target::Status, Y::Map(m)) = (&c.target, &c.pred) else {
+                return None;
+            };
+            match m.as_slice() {
+                [(op, Y::Int(n))] if op == "eq" => codes.push(*n),
+                _ => return None,
+            }
+            match cur.alternate.as_ref()? {
+                Statement::IfStatement(next) => cur = next,
+                Statement::BlockStatement(b) if b.body.iter().any(marks_failed) => {
+                    return Some(codes);
+                }
+                other if marks_failed(other) => return Some(codes),
+                _ => return None,
+            }
         }
     }
 
@@ -200,10 +275,22 @@ impl<'s, 'n> Walker<'s, 'n> {
     /// failure (`tests[...] = false`, `console.log`, `pm.expect.fail`) adds nothing.
     fn try_statement(&mut self, t: &TryStatement<'_>) {
         self.statements(&t.block.body);
-        if let Some(h) = &t.handler
-            && !h.body.body.iter().all(|s| reports_failure(s))
-        {
-            self.drop_span(h.span);
+        if let Some(h) = &t.handler {
+            let catch = &h.body.body;
+            let fails = catch.iter().any(marks_failed);
+            if !catch
+                .iter()
+                .all(|s| reports_failure(s) || (fails && sets_literal(s)))
+            {
+                self.drop_span(h.span);
+            } else if fails && self.conditional == 0 {
+                // The catch fails the test: what in the block can throw must not. A body
+                // that is not JSON is what throws in `JSON.parse(responseBody)`.
+                let block = &self.src[t.block.span.start as usize..t.block.span.end as usize];
+                if block.contains("JSON.parse(responseBody)") || block.contains("response.json()") {
+                    self.out.checks.push(Check::exists("$".into(), true));
+                }
+            }
         }
         if let Some(f) = &t.finalizer {
             self.statements(&f.body);
@@ -214,23 +301,27 @@ impl<'s, 'n> Walker<'s, 'n> {
     fn simple(&mut self, s: &Statement<'_>) -> Option<()> {
         match s {
             Statement::ExpressionStatement(e) => self.expression(&e.expression),
-            Statement::VariableDeclaration(d) => {
-                for decl in &d.declarations {
-                    match (&decl.init, &decl.id) {
-                        // `var x;` only declares: nothing is known of `x` yet.
-                        (None, BindingPattern::BindingIdentifier(id)) => {
-                            self.env.remove(id.name.as_str());
-                        }
-                        (init, pattern) => {
-                            let sym = self.eval(init.as_ref()?)?;
-                            self.bind(pattern, sym)?;
-                        }
-                    }
-                }
-                Some(())
-            }
+            Statement::VariableDeclaration(d) => self.declare(d),
+            Statement::ForStatement(f) => self.for_loop(f),
             _ => None,
         }
+    }
+
+    /// `var a = 1, b;`: each name bound to what its value stands for.
+    pub(super) fn declare(&mut self, d: &VariableDeclaration<'_>) -> Option<()> {
+        for decl in &d.declarations {
+            match (&decl.init, &decl.id) {
+                // `var x;` only declares: nothing is known of `x` yet.
+                (None, BindingPattern::BindingIdentifier(id)) => {
+                    self.env.remove(id.name.as_str());
+                }
+                (init, pattern) => {
+                    let sym = self.eval(init.as_ref()?)?;
+                    self.bind(pattern, sym)?;
+                }
+            }
+        }
+        Some(())
     }
 
     /// `x = value` or `{ a, b: c } = value` (each name bound to its part).
@@ -259,18 +350,24 @@ impl<'s, 'n> Walker<'s, 'n> {
     }
 
     /// An expression statement: an assertion, a setter, an assignment, or logging.
-    fn expression(&mut self, e: &Expression<'_>) -> Option<()> {
+    pub(super) fn expression(&mut self, e: &Expression<'_>) -> Option<()> {
         if let Expression::AssignmentExpression(a) = e {
             return self.assignment(&a.left, &a.right);
         }
         let (base, links) = flatten(e);
+        if let [Link::Call("forEach", [f])] = links.as_slice() {
+            return self.each(base, f.as_expression()?);
+        }
         let Expression::Identifier(id) = base else {
             return None;
         };
         let p0 = links.first().and_then(Link::prop);
         let c0 = links.first().and_then(Link::call);
         match (id.name.as_str(), p0, c0) {
-            ("console", _, _) => Some(()),
+            ("console", _, _) => self.logged(links.last()?),
+            ("_", None, Some(("each" | "forEach", [list, f]))) if links.len() == 1 => {
+                self.each(list.as_expression()?, f.as_expression()?)
+            }
             ("pm", None, Some(("expect", args))) => {
                 let subject = self.eval(arg(args, 0)?)?;
                 let checks = self.chai(subject, &links[1..])?;
@@ -278,8 +375,14 @@ impl<'s, 'n> Walker<'s, 'n> {
                 self.out.checks.extend(checks);
                 Some(())
             }
-            ("pm", Some("response"), _) if links.get(1).and_then(Link::prop) == Some("to") => {
-                let checks = self.chai(Sym::Response, &links[1..])?;
+            ("pm", Some(r @ ("response" | "request")), _)
+                if links.get(1).and_then(Link::prop) == Some("to") =>
+            {
+                let subject = match r {
+                    "response" => Sym::Response,
+                    _ => Sym::Request(self.around.req?.clone()),
+                };
+                let checks = self.chai(subject, &links[1..])?;
                 self.vacuous += usize::from(checks.is_empty());
                 self.out.checks.extend(checks);
                 Some(())
@@ -322,6 +425,22 @@ impl<'s, 'n> Walker<'s, 'n> {
         }
     }
 
+    /// `console.log(...)` shows what it is given and changes nothing, unless what it is
+    /// given is a call that sets or clears variables (`console.log(pm.environment.clear())`):
+    /// that call is translated, or the statement is not.
+    fn logged(&mut self, call: &Link<'_, '_>) -> Option<()> {
+        let Link::Call(_, args) = call else {
+            return Some(());
+        };
+        for a in args.iter().filter_map(Argument::as_expression) {
+            let text = &self.src[a.span().start as usize..a.span().end as usize];
+            if changes_variables(text) {
+                self.expression(a)?;
+            }
+        }
+        Some(())
+    }
+
     /// `tests["name"] = condition;` or `x = value;`.
     fn assignment(&mut self, left: &AssignmentTarget<'_>, right: &Expression<'_>) -> Option<()> {
         match left {
@@ -358,8 +477,15 @@ impl<'s, 'n> Walker<'s, 'n> {
     fn unset(&mut self, name: Option<&str>) -> Option<()> {
         (self.conditional == 0).then_some(())?;
         let effect = match name {
-            Some(n) => Effect::Unset(self.names.ident(n)),
-            None => Effect::UnsetAll,
+            Some(n) => {
+                let n = self.names.ident(n);
+                self.set_here.insert(n.clone(), None);
+                Effect::Unset(n)
+            }
+            None => {
+                self.cleared = true;
+                Effect::UnsetAll
+            }
         };
         self.out.effects.push(effect);
         Some(())
@@ -370,6 +496,11 @@ impl<'s, 'n> Walker<'s, 'n> {
     fn setter(&mut self, args: &[Argument<'_>]) -> Option<()> {
         let name = self.names.ident(&string_arg(args, 0)?);
         let value = self.eval(arg(args, 1)?)?;
+        let read_back = (self.conditional == 0).then(|| value.clone());
+        if read_back.is_none() {
+            self.forgotten.insert(name.clone());
+        }
+        self.set_here.insert(name.clone(), read_back);
         match (self.kind, value) {
             // A value known at import is a variable, whichever script sets it.
             (_, Sym::Lit(v)) => {
@@ -448,6 +579,20 @@ fn is_ident(e: &Expression<'_>, name: &str) -> bool {
     matches!(e, Expression::Identifier(id) if id.name.as_str() == name)
 }
 
+/// `tests[...] = false` or `pm.expect.fail(...)`: the test fails.
+fn marks_failed(s: &Statement<'_>) -> bool {
+    reports_failure(s)
+        && !matches!(s, Statement::ExpressionStatement(e) if matches!(flatten(&e.expression).0, Expression::Identifier(id) if id.name == "console"))
+}
+
+/// `name = <literal>;` (in a catch that fails the test, it changes no verdict).
+fn sets_literal(s: &Statement<'_>) -> bool {
+    matches!(s, Statement::ExpressionStatement(e) if matches!(&e.expression,
+        Expression::AssignmentExpression(a)
+            if matches!(a.left, AssignmentTarget::AssignmentTargetIdentifier(_))
+                && super::eval::literal(&a.right).is_some()))
+}
+
 /// A catch-block statement that only marks the test failed or logs.
 fn reports_failure(s: &Statement<'_>) -> bool {
     let Statement::ExpressionStatement(e) = s else {
@@ -469,6 +614,38 @@ fn reports_failure(s: &Statement<'_>) -> bool {
                     ))
         }
     }
+}
+
+/// The names in a piece of script.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .filter(|w| !w.is_empty())
+}
+
+/// Whether a piece of script may call a setter or a clear of variables.
+fn changes_variables(text: &str) -> bool {
+    ["set(", "Variable(", "unset(", "clear(", "Variables("]
+        .iter()
+        .any(|m| text.contains(m))
+}
+
+/// The texts between quotes in a piece of script (`'a'`, `"b"`, `` `c` ``), without escapes.
+fn quoted_texts(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if matches!(c, '\'' | '"' | '`') {
+            let mut s = String::new();
+            for d in chars.by_ref() {
+                if d == c {
+                    break;
+                }
+                s.push(d);
+            }
+            out.push(s);
+        }
+    }
+    out
 }
 
 /// Captured tokens and passwords are kept out of reports.

@@ -29,16 +29,28 @@ ARGS=$RUNDIR/mix.args
 {
   for i in $(seq 500); do
     [ "$i" -gt 1 ] && echo --next
-    printf '%s\n' -s -o /dev/null -X POST -H 'Content-Type: application/json' \
+    printf '%s\n' -s -X POST -H 'Content-Type: application/json' \
       -d '{"username":"admin","password":"secret"}' "$BASE/api/v1/authenticate" --next \
-      -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/endpoint"
+      -s -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/endpoint"
   done
 } > "$ARGS"
 MIX=$RUNDIR/mix.sh
 printf '#!/usr/bin/env bash\nmapfile -t A < %q\nexec curl "${A[@]}"\n' "$ARGS" > "$MIX"
 chmod +x "$MIX"
 
-hyperfine -N -w 3 -r "$RUNS" \
+# As ../shared/bench/run.sh runs curl: bodies to stdout, which hyperfine discards. Medians
+# are in $RESULTS (hyperfine's JSON), printed at the end.
+RESULTS=${RESULTS:-$RUNDIR/floor.json}
+hyperfine -N -w 3 -r "$RUNS" --export-json "$RESULTS" \
   -n "baton, C" "$OURS run $HERE/collections/C.yaml" \
-  -n "curl, 1000 GET" "curl -s -o /dev/null -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/endpoint?i=[1-1000]'" \
+  -n "curl, 1000 GET" "curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/endpoint?i=[1-1000]'" \
   -n "curl, C's 500 x (POST, GET)" "$MIX"
+python3 - "$RESULTS" <<'PY'
+import json, sys
+rs = json.load(open(sys.argv[1]))["results"]
+ours = rs[0]["median"]
+print("| command | median wall s | user s | system s | baton's C divided by it |")
+print("|---|---|---|---|---|")
+for r in rs:
+    print(f"| {r['command']} | {r['median']:.3f} | {r['user']:.3f} | {r['system']:.3f} | {ours / r['median']:.2f} |")
+PY

@@ -427,16 +427,15 @@ fn start_oauth2(root: &Path) -> Result<Server, String> {
     Ok(server)
 }
 
-/// json-server 0.17 cannot report a port it picked, so take a free one and retry on a clash.
-fn start_json_server(root: &Path) -> Result<Server, String> {
+/// json-server on a fresh copy of `db` (a path under the project root), so that what one
+/// run creates or deletes never reaches the next. json-server 0.17 cannot report a port it
+/// picked, so take a free one and retry on a clash.
+fn start_json_server(root: &Path, db: &str) -> Result<Server, String> {
     let mut last = String::new();
     for _ in 0..3 {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        std::fs::copy(
-            root.join("tests/interop/json-server/db.json"),
-            dir.path().join("db.json"),
-        )
-        .map_err(|e| format!("copy db.json: {e}"))?;
+        std::fs::copy(root.join(db), dir.path().join("db.json"))
+            .map_err(|e| format!("copy {db}: {e}"))?;
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| e.to_string())?
@@ -451,7 +450,7 @@ fn start_json_server(root: &Path) -> Result<Server, String> {
         ]);
         let mut server = Server::spawn("json-server", cmd, dir)?;
         server.url = format!("http://127.0.0.1:{port}");
-        match server.wait_until_answers("/profile") {
+        match server.wait_until_answers("/db") {
             Ok(()) => return Ok(server),
             Err(e) => last = e,
         }
@@ -974,7 +973,7 @@ fn httpbin_bodies(ctx: &Ctx) -> Outcome {
 // json-server
 
 fn json_server_crud(ctx: &Ctx) -> Outcome {
-    let server = start_json_server(&ctx.root)?;
+    let server = start_json_server(&ctx.root, "tests/interop/json-server/db.json")?;
     let a = args(&[
         "run",
         "crud.yaml",

@@ -106,39 +106,13 @@ fn names_json_server(text: &str) -> bool {
         .any(|(host, stand)| *stand == Stand::JsonServer && text.contains(host))
 }
 
-/// A json-server on a fresh copy of the corpus db, for one collection's run (what one
-/// collection creates or deletes never reaches the next, as in bench/postman/compare).
-/// json-server 0.17 cannot report a port it picked, so take a free one and retry on a clash.
+/// A json-server on a fresh copy of the corpus db, for one collection's run (as in
+/// bench/postman/compare).
 fn start_json_server() -> Result<crate::Server, String> {
-    let root = root();
-    let mut last = String::new();
-    for _ in 0..3 {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        std::fs::copy(
-            root.join("tests/fixtures/postman-corpus/jsonplaceholder-db.json"),
-            dir.path().join("db.json"),
-        )
-        .map_err(|e| format!("copy jsonplaceholder-db.json: {e}"))?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
-        let mut cmd = Command::new(crate::node_modules(&root).join(".bin/json-server"));
-        cmd.current_dir(dir.path()).args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "db.json",
-        ]);
-        let mut server = crate::Server::spawn("json-server", cmd, dir)?;
-        server.url = format!("http://127.0.0.1:{port}");
-        match server.wait_until_answers("/db") {
-            Ok(()) => return Ok(server),
-            Err(e) => last = e,
-        }
-    }
-    Err(last)
+    crate::start_json_server(
+        &root(),
+        "tests/fixtures/postman-corpus/jsonplaceholder-db.json",
+    )
 }
 
 fn root() -> PathBuf {

@@ -112,7 +112,7 @@ pub const PREDICATES: &[&str] = &[
 pub const JWT: &[&str] = &["key", "alg", "claims"];
 pub const JWT_ALGS: &[&str] = &["HS256", "HS384", "HS512", "RS256", "ES256"];
 pub const TYPES: &[&str] = &[
-    "null", "boolean", "number", "integer", "string", "array", "object",
+    "null", "boolean", "number", "integer", "string", "array", "object", "xml",
 ];
 
 /// Capture sources (one per capture) and options.

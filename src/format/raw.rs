@@ -350,7 +350,8 @@ pub struct RawPredicates {
     /// A regular expression.
     pub matches: Option<String>,
     pub exists: Option<bool>,
-    /// null, boolean, number, integer, string, array or object.
+    /// null, boolean, number, integer, string, array or object; xml: text that is a
+    /// well-formed XML document.
     #[serde(rename = "type")]
     pub type_: Option<Option<TypeName>>,
     /// A number, or predicates on the length.
@@ -374,6 +375,8 @@ pub enum TypeName {
     String,
     Array,
     Object,
+    /// Text that is a well-formed XML document.
+    Xml,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -16,20 +16,13 @@ use serde_json::Value;
 /// server answers otherwise than the service they were written for, in a way baton's checks
 /// cannot see. A new one fails the test, and so does one that is fixed (take it out of this
 /// list). A request red in baton and green in Newman fails it too.
-const KNOWN_FALSE_GREEN: [(&str, &str, &str); 3] = [
+const KNOWN_FALSE_GREEN: [(&str, &str, &str); 2] = [
     (
         "newman-echo-v2.postman_collection.json",
         "Cookies / Delete Cookies",
         "httpbin answers /cookies/delete with a redirect whose Set-Cookie (Max-Age=0) deletes the cookie; \
          Newman keeps the request's Cookie header on the redirect hop and sends it again, baton's jar \
          drops it as browsers do (postman-echo itself answers without a redirect)",
-    ),
-    (
-        "newman-super-sandbox-test.postman_collection.json",
-        "r1",
-        "httpbin has no /type/xml (postman-echo has): Newman's xml2Json of the 404 page is falsy; \
-         baton has no check that a body is well-formed XML (the other checks test the sandbox \
-         itself on constants)",
     ),
     (
         "postman2openapi-echo.postman_collection.json",

@@ -16,6 +16,7 @@ mod docs_examples;
 mod expectations;
 mod expectations_json_paths;
 mod expectations_vars;
+mod expectations_xml;
 mod features_auth;
 mod features_bodies;
 mod features_sigv4;

@@ -112,6 +112,16 @@ fn type_is(v: &Json, t: &str) -> bool {
         "string" => v.is_string(),
         "array" => v.is_array(),
         "object" => v.is_object(),
+        // Text that is a well-formed XML document (a body, a header, a JSON string). A DTD
+        // is read (its entities expanded, with roxmltree's guard against entity bombs);
+        // external entities are never fetched.
+        "xml" => v.as_str().is_some_and(|t| {
+            let opts = roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..roxmltree::ParsingOptions::default()
+            };
+            roxmltree::Document::parse_with_options(t, opts).is_ok()
+        }),
         _ => false,
     }
 }

@@ -1,7 +1,8 @@
 //! What scripts compute from values known at import, computed there: `for` loops and
 //! `forEach` over lists known at import, conditions of constants, and the sandbox's
 //! functions on constants (`CryptoJS.MD5`, `Buffer`, `String.fromCharCode`,
-//! `encodeURIComponent`, lodash's `startsWith`/`has`/`get`, ajv, SugarJS's methods).
+//! `encodeURIComponent`, lodash's `startsWith`/`has`/`get`, ajv, SugarJS's methods), and
+//! `xml2Json` of the body (`type: xml`).
 
 use oxc_ast::ast::{
     Argument, AssignmentOperator, AssignmentTarget, BinaryOperator, BindingPattern, Expression,
@@ -10,7 +11,9 @@ use oxc_ast::ast::{
 };
 use serde_json::Value as Json;
 
+use super::super::super::writer::Y;
 use super::Walker;
+use super::check::{Check, Target};
 use super::eval::{
     Link, Sym, affix_check, arg, compare, flatten, js_text, literal, schema_holds, string_arg,
 };
@@ -34,6 +37,18 @@ impl Walker<'_, '_> {
                 return None;
             };
             return Some(Sym::Lit(Json::String(encode_uri_component(&t))));
+        }
+        // The sandbox's `xml2Json(text)`: an object when the text is well-formed XML, and
+        // nothing otherwise; of the body, what its truthiness says is `type: xml`.
+        if name == "xml2Json" && !self.env.contains_key(name) && args.len() == 1 {
+            return match self.eval(arg(args, 0)?)? {
+                Sym::Body => Some(Sym::Cond(vec![Check::new(
+                    Target::Body,
+                    "type",
+                    Y::str("xml"),
+                )])),
+                _ => None,
+            };
         }
         if name == "require" && args.len() == 1 {
             return match string_arg(args, 0)?.as_str() {

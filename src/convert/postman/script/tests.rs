@@ -367,14 +367,7 @@ fn variables_changed_where_the_import_cannot_follow_are_not_read() {
     trust.literal.insert("seed".into(), (3, Kind::Test));
     let src = "tests['a'] = pm.environment.get('count') === 1;\n\
                tests['b'] = pm.environment.get('seed') === 'x';";
-    let at = |n| {
-        let around = Around {
-            trust: &trust,
-            at: n,
-            req: None,
-        };
-        translate_in(src, Kind::Test, &mut Names::default(), around)
-    };
+    let at = |n| test_at(src, &trust, n);
     // `count` is never read; `seed` only after request 3, which sets it.
     assert!(at(Some(9)).checks.len() == 1 && at(Some(9)).dropped_lines == 1);
     assert_eq!((at(Some(3)).checks.len(), at(None).checks.len()), (0, 0));
@@ -409,6 +402,17 @@ fn affixes_and_text_with_unknown_parts() {
     );
     // Under `.not`, checking a part would be checking more: a comment.
     assert_eq!(t.dropped_lines, 1, "{t:?}");
+}
+
+/// `translate_in` of a test script of request `at` (None: of the collection or a folder),
+/// with what `trust` says of the variables there.
+fn test_at(src: &str, trust: &Trust, at: Option<usize>) -> Translated {
+    let around = Around {
+        trust,
+        at,
+        req: None,
+    };
+    translate_in(src, Kind::Test, &mut Names::default(), around)
 }
 
 /// `translate_in` of a test script of request 0, known as `req`.
@@ -512,16 +516,7 @@ fn unsets_and_clears_hold_from_where_they_run() {
     trust.cleared = Some((5, Kind::PreRequest));
     let src = "tests['u'] = pm.environment.get('u') === 'x';\n\
                tests['v'] = pm.environment.get('v') === 'y';";
-    let at = |n| {
-        let around = Around {
-            trust: &trust,
-            at: n,
-            req: None,
-        };
-        translate_in(src, Kind::Test, &mut Names::default(), around)
-            .checks
-            .len()
-    };
+    let at = |n| test_at(src, &trust, n).checks.len();
     assert_eq!(
         (at(Some(2)), at(Some(3)), at(Some(5)), at(None)),
         (2, 1, 0, 0)

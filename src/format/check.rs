@@ -29,17 +29,15 @@ pub fn undefined(
     }
     errors.append(&mut d.list);
     for step in &c.steps {
-        let Some(p) = parts(step) else {
-            if let Step::IncludeVars { file, vars } = step {
-                let mut d = Diags::new(file);
-                for (name, value) in vars {
-                    report(&templates_of(value), &defined, in_env, &mut d);
-                    defined.insert(name.clone());
-                }
-                errors.append(&mut d.list);
+        if let Step::IncludeVars { file, vars } = step {
+            let mut d = Diags::new(file);
+            for (name, value) in vars {
+                report(&templates_of(value), &defined, in_env, &mut d);
+                defined.insert(name.clone());
             }
-            continue;
-        };
+            errors.append(&mut d.list);
+        }
+        let Some(p) = parts(step) else { continue };
         let mut d = Diags::new(p.file);
         report(&p.for_each, &defined, in_env, &mut d);
         // A `for_each` request also sees `item` and `index`: added for it and taken out

@@ -73,17 +73,15 @@ fn read_with(text: &str, items: Option<&mut dyn Items>, apart: Option<usize>) ->
         numbers: HashMap::new(),
     };
     let mut feed = Feed::default();
-    let on_this_thread = match apart {
-        Some(batch) => pipelined(text, batch, &mut b, &mut feed).is_err(),
-        None => true,
-    };
-    if on_this_thread {
-        for next in Parser::new_from_str_with_options(text, parser_options()) {
-            let (event, span) = next.ok()?;
-            feed.event(&mut b, event, pos_of(&span))?;
+    match apart.map(|batch| pipelined(text, batch, &mut b, &mut feed)) {
+        Some(Ok(read)) => read?,
+        // No thread could be started, or none was wanted: parsed here.
+        Some(Err(())) | None => {
+            for next in Parser::new_from_str_with_options(text, parser_options()) {
+                let (event, span) = next.ok()?;
+                feed.event(&mut b, event, pos_of(&span))?;
+            }
         }
-    } else {
-        feed.finished?;
     }
     if !b.stack.is_empty() {
         return None;
@@ -96,7 +94,7 @@ fn read_with(text: &str, items: Option<&mut dyn Items>, apart: Option<usize>) ->
     })
 }
 
-/// A file of at least this many bytes (about 60 ms of parsing) is parsed on a thread of its
+/// A file of at least this many bytes (about 30 ms of parsing) is parsed on a thread of its
 /// own (`pipelined`). Below it the saving is a few milliseconds, and on a machine whose
 /// cores are busy each hand-over between the threads can wait for a time slice: workload C's
 /// 190 KB file took 79 ms on one thread and 113 ms on two under a load average of 2.7.
@@ -113,10 +111,15 @@ fn pos_of(span: &Span) -> Pos {
 
 /// The parser on a thread of its own, its events reaching the reader in batches, so that
 /// on a large file scanning and building the model (reading each request, checking it)
-/// share two cores. Err when no thread could be started (the caller then parses here).
-/// `feed.finished` is None when the reader stopped (a syntax error, or something left to
-/// serde-saphyr): the parser then stops too, at its next batch.
-fn pipelined(text: &str, batch: usize, b: &mut Builder<'_>, feed: &mut Feed) -> Result<(), ()> {
+/// share two cores. Err when no thread could be started (the caller then parses here);
+/// Ok(None) when the reader stopped (a syntax error, or something left to serde-saphyr):
+/// the parser then stops too, at its next batch.
+fn pipelined(
+    text: &str,
+    batch: usize,
+    b: &mut Builder<'_>,
+    feed: &mut Feed,
+) -> Result<Option<()>, ()> {
     type Batch<'t> = Vec<Option<(Event<'t>, Pos)>>;
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch<'_>>(BATCHES_IN_FLIGHT);
@@ -140,8 +143,7 @@ fn pipelined(text: &str, batch: usize, b: &mut Builder<'_>, feed: &mut Feed) -> 
         if parser.is_err() {
             return Err(());
         }
-        feed.finished = read_batches(rx, b, feed);
-        Ok(())
+        Ok(read_batches(rx, b, feed))
     })
 }
 
@@ -167,9 +169,6 @@ struct Feed {
     events: usize,
     comment_bytes: usize,
     documents: usize,
-    /// Some when every event of the parser's thread was read; None when reading stopped
-    /// early (`pipelined`).
-    finished: Option<()>,
 }
 
 impl Feed {

@@ -158,7 +158,9 @@ pub fn expect(node: &Node, base_dir: &Path, receive: bool, d: &mut Diags) -> Exp
                     out.items.push(item(Subject::Status, checks));
                 }
             }
-            "headers" | "json" | "query" | "vars" => out.items.extend(keyed_items(name, v, d)),
+            "headers" | "json" | "query" | "vars" | "cookies" => {
+                out.items.extend(keyed_items(name, v, d))
+            }
             "body" => {
                 let checks = plain_or_predicates(v, d);
                 out.items.push(item(Subject::Body, checks));
@@ -194,7 +196,7 @@ pub fn expect(node: &Node, base_dir: &Path, receive: bool, d: &mut Diags) -> Exp
 /// receive step (nothing is sent), `query` outside one. Says so; true when it is.
 fn misplaced(k: &Key, receive: bool, d: &mut Diags) -> bool {
     let name = k.name.as_str();
-    if receive && ["status", "duration", "openapi"].contains(&name) {
+    if receive && ["status", "duration", "openapi", "cookies"].contains(&name) {
         d.error(
             k.pos,
             format!("`{name}` cannot be checked in a receive step"),
@@ -234,7 +236,8 @@ fn status_checks(v: &Node, d: &mut Diags) -> Option<Vec<Check>> {
     })
 }
 
-/// `headers`, `json`, `query` or `vars`: a map of a name (a JSONPath for `json`) to checks.
+/// `headers`, `json`, `query`, `vars` or `cookies`: a map of a name (a JSONPath for `json`)
+/// to checks.
 fn keyed_items(name: &str, v: &Node, d: &mut Diags) -> Vec<ExpectItem> {
     let Some(entries) = v.as_map() else {
         d.error(
@@ -257,6 +260,7 @@ fn keyed_items(name: &str, v: &Node, d: &mut Diags) -> Vec<ExpectItem> {
                 continue;
             }
             "vars" => Subject::Var(hk.name.clone()),
+            "cookies" => Subject::Cookie(hk.name.clone()),
             _ => match shared_path(&hk.name) {
                 Ok((p, text)) => Subject::Json(p, text),
                 Err(e) => {

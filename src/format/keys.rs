@@ -97,7 +97,7 @@ pub const RECEIVE_RESPOND: &[&str] = &["status", "headers", "json", "body"];
 /// `expect:` keys, and those a `receive` step may use (it reads an inbound request).
 pub const EXPECT: &[&str] = &[
     "status", "headers", "query", "json", "body", "duration", "schema", "snapshot", "openapi",
-    "vars",
+    "vars", "cookies",
 ];
 pub const EXPECT_IN_RECEIVE: &[&str] = &[
     "headers", "query", "json", "body", "schema", "snapshot", "vars",

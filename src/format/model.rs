@@ -316,6 +316,9 @@ pub enum Subject {
     Schema(Arc<jsonschema::Validator>),
     /// A variable's value as the response is checked (`expect: { vars: { NAME: ... } }`).
     Var(String),
+    /// A cookie's value in the collection's jar for the request's URL, once the response's
+    /// `Set-Cookie` headers are in (`expect: { cookies: { NAME: ... } }`).
+    Cookie(String),
 }
 
 impl std::fmt::Debug for Subject {
@@ -329,6 +332,7 @@ impl std::fmt::Debug for Subject {
             Subject::Duration => f.write_str("Duration"),
             Subject::Schema(_) => f.write_str("Schema"),
             Subject::Var(v) => write!(f, "Var({v})"),
+            Subject::Cookie(c) => write!(f, "Cookie({c})"),
         }
     }
 }

@@ -315,6 +315,9 @@ pub struct RawExpect {
     /// Variable name -> plain value (eq) or predicates, on its value as the response is
     /// checked (`exists: false` for unset).
     pub vars: Option<BTreeMap<String, RawCheck>>,
+    /// Cookie name -> plain value (eq) or predicates, on its value in the collection's
+    /// cookie jar for this request's URL once the response is in (`exists: false` for none).
+    pub cookies: Option<BTreeMap<String, RawCheck>>,
 }
 
 /// A plain value (meaning `eq`) or a map of predicates.

@@ -128,17 +128,30 @@ async fn attempts(
         // What a `secret: true` capture takes from this response is secret before any
         // expectation shows (and cuts) a part of it.
         register_secret_captures(r, &exchange.response, secrets);
-        let assertions = crate::verdict::expectation::check(
+        let jar = jar_for(r, state, &exchange);
+        let assertions = crate::verdict::expectation::check_in_jar(
             &r.expect,
             &exchange.response,
             &state.scope,
             secrets,
+            jar.as_deref(),
         );
         if attempt >= attempts || assertions.iter().all(|a| a.passed) {
             return Ok((exchange, assertions));
         }
         wait(ctx, interval, res).await?;
     }
+}
+
+/// The cookies the collection's jar holds for the URL that answered, as a `Cookie` header
+/// says them, when a check reads them.
+fn jar_for(r: &Request, state: &CollectionState, exchange: &Exchange) -> Option<String> {
+    if !crate::verdict::expectation::reads_cookies(&r.expect) {
+        return None;
+    }
+    let url = url::Url::parse(&exchange.hops.last()?.url).ok()?;
+    let cookies = reqwest::cookie::CookieStore::cookies(state.jar.as_ref()?, &url)?;
+    Some(String::from_utf8_lossy(cookies.as_bytes()).into_owned())
 }
 
 /// The `retry.interval` wait between two sends.

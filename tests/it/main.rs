@@ -14,6 +14,7 @@ mod curl_round_trip;
 mod demo;
 mod docs_examples;
 mod expectations;
+mod expectations_cookies;
 mod expectations_json_paths;
 mod expectations_vars;
 mod expectations_xml;

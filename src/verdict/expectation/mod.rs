@@ -65,6 +65,25 @@ impl<'a> Actual<'a> {
 
 /// Check everything; all failures are reported.
 pub fn check(e: &Expect, r: &Response, vars: &Vars, secrets: &Secrets) -> Vec<AssertionResult> {
+    check_in_jar(e, r, vars, secrets, None)
+}
+
+/// Whether any check reads the cookie jar (`expect: { cookies: ... }`).
+pub fn reads_cookies(e: &Expect) -> bool {
+    e.items
+        .iter()
+        .any(|i| matches!(i.subject, Subject::Cookie(_)))
+}
+
+/// `check`, with the cookies the collection's jar holds for the response's URL (as a
+/// `Cookie` header says them: `a=1; b=2`), which `cookies` checks read.
+pub fn check_in_jar(
+    e: &Expect,
+    r: &Response,
+    vars: &Vars,
+    secrets: &Secrets,
+    jar: Option<&str>,
+) -> Vec<AssertionResult> {
     let mut out = Vec::with_capacity(e.items.len());
     for item in &e.items {
         let line = item.pos.line;
@@ -76,6 +95,9 @@ pub fn check(e: &Expect, r: &Response, vars: &Vars, secrets: &Secrets) -> Vec<As
             .then_some(r.body.as_slice());
         let selected = match &item.subject {
             Subject::Var(name) => Ok(Selected::Value(vars.get(name).map(Cow::Owned))),
+            Subject::Cookie(name) => Ok(Selected::Value(
+                jar_cookie(jar, name).map(|v| Cow::Owned(Json::String(v.to_string()))),
+            )),
             other => actual(other, r, secrets),
         };
         let actual = match selected {
@@ -91,6 +113,14 @@ pub fn check(e: &Expect, r: &Response, vars: &Vars, secrets: &Secrets) -> Vec<As
         }
     }
     out
+}
+
+/// A cookie's value in a `Cookie` header's text (`a=1; b=2`).
+fn jar_cookie<'j>(jar: Option<&'j str>, name: &str) -> Option<&'j str> {
+    jar?.split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 /// Whether the request's `status` expectations (if it has any) accept this code: a request
@@ -123,6 +153,7 @@ pub fn describe(s: &Subject) -> String {
         Subject::Duration => "duration".into(),
         Subject::Schema(..) => "schema".into(),
         Subject::Var(v) => format!("var {v}"),
+        Subject::Cookie(c) => format!("cookie {c}"),
     }
 }
 
@@ -222,7 +253,7 @@ fn owned_actual(s: &Subject, r: &Response, secrets: &Secrets) -> Result<Option<J
             }
         }
         Subject::Duration => Some(Json::from(r.duration.as_millis() as u64)),
-        Subject::Schema(..) | Subject::Var(..) => None,
+        Subject::Schema(..) | Subject::Var(..) | Subject::Cookie(..) => None,
     })
 }
 
@@ -365,6 +396,7 @@ fn actual_text(
             Subject::Header(_) => "(no such header)".into(),
             Subject::Query(_) => "(no such parameter)".into(),
             Subject::Var(_) => "(unset)".into(),
+            Subject::Cookie(_) => "(no such cookie)".into(),
             _ => "(nothing selected)".into(),
         },
     }

@@ -418,6 +418,12 @@ pub fn no_false_green(httpbin: &str) -> Result<(), Failed> {
     if total < 200 {
         problems.push(format!("only {total} requests matched Newman's"));
     }
+    // The goal: at most 10% of test-script lines left as comments.
+    if dropped * 10 > lines {
+        problems.push(format!(
+            "{dropped} of {lines} script lines dropped: more than 10%"
+        ));
+    }
     if !false_green.is_empty() {
         problems.push(format!(
             "green in baton, red in Newman:\n  {}",

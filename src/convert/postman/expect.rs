@@ -190,6 +190,7 @@ fn describe(t: &Target) -> String {
         Target::Duration => "the duration".into(),
         Target::Schema => "the JSON Schema".into(),
         Target::Var(v) => format!("variable {v}"),
+        Target::Cookie(c) => format!("cookie {c}"),
     }
 }
 
@@ -198,6 +199,7 @@ fn write(merged: Vec<(Target, Vec<(String, Y)>)>) -> Y {
     let mut headers = Y::map();
     let mut json = Y::map();
     let mut vars = Y::map();
+    let mut cookies = Y::map();
     let (mut status, mut body, mut duration, mut schema) = (None, None, None, None);
     for (t, preds) in merged {
         let v = Check::written(&Y::Map(preds));
@@ -209,6 +211,7 @@ fn write(merged: Vec<(Target, Vec<(String, Y)>)>) -> Y {
             Target::Duration => duration = Some(v),
             Target::Schema => schema = v.get("schema").cloned(),
             Target::Var(n) => vars.put(n, v),
+            Target::Cookie(c) => cookies.put(c, v),
         }
     }
     if let Some(s) = status {
@@ -231,6 +234,9 @@ fn write(merged: Vec<(Target, Vec<(String, Y)>)>) -> Y {
     }
     if !vars.is_empty_map() {
         e.put("vars", vars);
+    }
+    if !cookies.is_empty_map() {
+        e.put("cookies", cookies);
     }
     e
 }

@@ -8,7 +8,9 @@ use serde_json::Value as Json;
 use super::super::super::writer::Y;
 use super::Walker;
 use super::check::{Check, Target};
-use super::eval::{Link, Sym, arg, compare, compare_checks, join_path, literal, string_arg};
+use super::eval::{
+    Link, Sym, arg, compare, compare_checks, join_path, literal, named, string_arg,
+};
 
 /// The state of a chain as it is read left to right.
 struct Chain {
@@ -188,6 +190,9 @@ impl Walker<'_, '_> {
     /// `.property(k)` checks `k` exists and makes it the chain's subject; `.property(k, v)`
     /// also checks its value.
     fn property(&mut self, st: &mut Chain, args: &[Argument<'_>]) -> Option<()> {
+        if let Sym::Jar = st.subject {
+            return self.cookie_property(st, args);
+        }
         let Sym::Json(p) = &st.subject else {
             return None;
         };
@@ -207,6 +212,28 @@ impl Walker<'_, '_> {
             }
             None => {
                 st.push(Check::exists(path, true));
+                Some(())
+            }
+        }
+    }
+
+    /// `pm.expect(pm.cookies.toObject()).to.have.property(name[, value])`: the cookie is in
+    /// the jar (with that value).
+    fn cookie_property(&mut self, st: &mut Chain, args: &[Argument<'_>]) -> Option<()> {
+        if st.nested {
+            return None;
+        }
+        let Sym::Lit(Json::String(name)) = self.eval(arg(args, 0)?)? else {
+            return None;
+        };
+        st.subject = Sym::Cookie(name.clone());
+        match arg(args, 1) {
+            Some(v) => {
+                let v = self.eval(v)?;
+                st.compare("eq", &v)
+            }
+            None => {
+                st.push(Check::new(Target::Cookie(name), "exists", Y::Bool(true)));
                 Some(())
             }
         }
@@ -320,8 +347,7 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
         "null" => st.compare("eq", &Sym::Lit(Json::Null))?,
         "undefined" => match &st.subject {
             Sym::Json(p) => st.push(Check::exists(p.clone(), false)),
-            Sym::Var(n) => st.push(Check::new(Target::Var(n.clone()), "exists", Y::Bool(false))),
-            _ => return None,
+            other => st.push(Check::new(named(other)?, "exists", Y::Bool(false))),
         },
         "exist" | "exists" => match &st.subject {
             Sym::Json(p) => st.push(Check::new(Target::Json(p.clone()), "ne", Y::Null)),
@@ -330,8 +356,7 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
                 "exists",
                 Y::Bool(true),
             )),
-            Sym::Var(n) => st.push(Check::new(Target::Var(n.clone()), "exists", Y::Bool(true))),
-            _ => return None,
+            other => st.push(Check::new(named(other)?, "exists", Y::Bool(true))),
         },
         "empty" => {
             st.subject = Sym::Len(Box::new(st.subject.clone()));
@@ -339,9 +364,8 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
         }
         "ok" => match st.subject.clone() {
             Sym::Json(p) => st.push(Check::truthy(p)),
-            Sym::Var(n) => st.push(Check::truthy_of(Target::Var(n))),
             Sym::Cond(_) => st.boolean(true)?,
-            _ => return None,
+            other => st.push(Check::truthy_of(named(&other)?)),
         },
         _ => return None,
     }
@@ -351,8 +375,7 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
 fn type_of(st: &mut Chain, t: &str) -> Option<()> {
     let target = match st.subject.clone() {
         Sym::Json(p) => Target::Json(p),
-        Sym::Var(n) => Target::Var(n),
-        _ => return None,
+        other => named(&other)?,
     };
     let t = t.to_ascii_lowercase();
     let c = match t.as_str() {

@@ -16,6 +16,8 @@ pub(crate) enum Target {
     Schema,
     /// A variable's value at run time (baton's name for it).
     Var(String),
+    /// A cookie's value in the cookie jar, for the URL that answered.
+    Cookie(String),
 }
 
 /// A target and a map of predicates that must all hold.

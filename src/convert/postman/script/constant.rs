@@ -137,8 +137,13 @@ impl Walker<'_, '_> {
             }
             // `_.has(json, 'a.b')`, `_.get(json, 'a.b')`: a path into the body.
             (m @ ("has" | "get"), [x, path]) => {
-                let Sym::Json(base) = self.eval(x.as_expression()?)? else {
-                    return None;
+                let base = match self.eval(x.as_expression()?)? {
+                    Sym::Json(base) => base,
+                    // `_.get(postman.getResponseCookie(name), 'value')`
+                    Sym::CookieObj(c) if m == "get" && literal(path.as_expression()?)? == "value" => {
+                        return Some(Sym::Cookie(c));
+                    }
+                    _ => return None,
                 };
                 let Sym::Lit(Json::String(path)) = self.eval(path.as_expression()?)? else {
                     return None;

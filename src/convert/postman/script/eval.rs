@@ -24,7 +24,23 @@ pub(super) enum Sym {
     Duration,
     /// The response body as text.
     Body,
+    /// A cookie's value in the jar (`pm.cookies.get(name)`): checks read the jar for the
+    /// URL that answered; a capture reads the response's `Set-Cookie`.
     Cookie(String),
+    /// The jar's cookies as an object (`pm.cookies.toObject()`).
+    Jar,
+    /// A cookie of the jar as Postman's object (`postman.getResponseCookie(name)`): its
+    /// `.value` is the cookie's value; it is truthy when the cookie is there.
+    CookieObj(String),
+    /// A position in a header's value found with `indexOf`: where a match of the regex
+    /// `pre` (searched for in the value) ends, with the text `follow` right after it.
+    Pos {
+        header: String,
+        pre: String,
+        follow: String,
+    },
+    /// A part of a header's value: the first group of `regex` (searched for in it).
+    HeaderPart { header: String, regex: String },
     /// `pm.response` itself (for `pm.expect(pm.response).to.have.status(200)`).
     Response,
     /// `pm.request`, as far as the import knows it.
@@ -202,16 +218,15 @@ pub(super) fn compare(subject: &Sym, op: &str, value: &Sym) -> Option<Check> {
             target: Target::Json(p.clone()),
             pred: pred(v),
         },
-        Sym::Var(n) => Check {
-            target: Target::Var(n.clone()),
+        Sym::Var(_) | Sym::Cookie(_) => Check {
+            target: named(subject)?,
             pred: pred(v),
         },
         Sym::Len(inner) => {
             let target = match &**inner {
                 Sym::Json(p) => Target::Json(p.clone()),
                 Sym::Body => Target::Body,
-                Sym::Var(n) => Target::Var(n.clone()),
-                _ => return None,
+                other => named(other)?,
             };
             let inner_pred = if op == "eq" { v } else { pred(v) };
             Check::new(target, "length", inner_pred)
@@ -244,6 +259,15 @@ pub(super) fn compare(subject: &Sym, op: &str, value: &Sym) -> Option<Check> {
         },
         _ => return None,
     })
+}
+
+/// A value read by name at run time: a variable's, or a cookie's in the jar.
+pub(super) fn named(s: &Sym) -> Option<Target> {
+    match s {
+        Sym::Var(n) => Some(Target::Var(n.clone())),
+        Sym::Cookie(c) => Some(Target::Cookie(c.clone())),
+        _ => None,
+    }
 }
 
 /// `compare`, and when the value compared with is a variable, that the variable is set:
@@ -289,6 +313,10 @@ impl Walker<'_, '_> {
                     (Sym::Lit(l), Sym::Lit(r)) if l.is_string() || r.is_string() => Some(Sym::Lit(
                         Json::String([l, r].iter().map(js_text).collect::<Option<String>>()?),
                     )),
+                    // `h.indexOf('"') + 1`: a position in a header's value, moved on.
+                    (pos @ Sym::Pos { .. }, Sym::Lit(Json::Number(n))) => {
+                        self.advance(pos, n.as_u64()?)
+                    }
                     _ => None,
                 }
             }
@@ -378,6 +406,7 @@ impl Walker<'_, '_> {
             },
             "postman" => match c(0)? {
                 ("getResponseHeader", args) => (Sym::Header(string_arg(args, 0)?), 1),
+                ("getResponseCookie", args) => (Sym::CookieObj(string_arg(args, 0)?), 1),
                 (
                     "getEnvironmentVariable" | "getGlobalVariable" | "getCollectionVariable",
                     args,
@@ -457,6 +486,11 @@ impl Walker<'_, '_> {
             }
             (Some("cookies"), _) => match c(1)? {
                 ("get", args) => (Sym::Cookie(string_arg(args, 0)?), 2),
+                ("has", [only]) => {
+                    let name = string_arg(std::slice::from_ref(only), 0)?;
+                    (Sym::Cond(vec![Check::new(Target::Cookie(name), "exists", Y::Bool(true))]), 2)
+                }
+                ("toObject", []) => (Sym::Jar, 2),
                 _ => return None,
             },
             _ => return None,
@@ -472,51 +506,6 @@ impl Walker<'_, '_> {
                 _ => None,
             },
             Link::Call(..) => None,
-        }
-    }
-
-    /// A variable's value: what this script set it to before (Postman reads it back at
-    /// once; baton captures after its checks), else its value at run time. `None` when a
-    /// statement that was not translated may have changed it.
-    fn var(&mut self, name: &str) -> Option<Sym> {
-        match self.var_here(name)? {
-            Here::Set(known) => known,
-            Here::AtRunTime(n) => Some(Sym::Var(n)),
-        }
-    }
-
-    /// `pm.environment.has(name)`: whether the variable is set.
-    fn var_set(&mut self, name: &str) -> Option<Sym> {
-        match self.var_here(name)? {
-            Here::Set(Some(_)) => Some(Sym::Lit(Json::Bool(true))),
-            Here::Set(None) => None,
-            Here::AtRunTime(n) => Some(Sym::Cond(vec![Check::new(
-                Target::Var(n),
-                "exists",
-                Y::Bool(true),
-            )])),
-        }
-    }
-
-    /// What is known of a variable at this point of the script: what the script set it to,
-    /// or that its value at run time is Newman's; `None` when neither holds (a statement
-    /// left as a comment names it, a clear ran, or baton's run may hold another value).
-    fn var_here(&mut self, name: &str) -> Option<Here> {
-        if self.forgotten.contains(name) {
-            return None;
-        }
-        let n = self.names.ident(name);
-        match self.set_here.get(&n) {
-            Some(known) => Some(Here::Set(known.clone())),
-            None if self.cleared
-                || !self
-                    .around
-                    .trust
-                    .allows(&n, name, self.around.at, self.kind) =>
-            {
-                None
-            }
-            None => Some(Here::AtRunTime(n)),
         }
     }
 
@@ -552,11 +541,16 @@ impl Walker<'_, '_> {
                     };
                     Sym::Cond(vec![affix_check(&subject, m, &affix)?])
                 }
+                (Sym::Header(h), Link::Call(m @ ("indexOf" | "slice" | "substring"), args)) => {
+                    self.text_call(h, m, args)?
+                }
                 (Sym::Header(h), Link::Call("includes", args)) => Sym::Cond(vec![Check::new(
                     Target::Header(h),
                     "contains",
                     operand(&Sym::Lit(Json::String(string_arg(args, 0)?)))?,
                 )]),
+                (Sym::Jar, l @ (Link::Prop(_) | Link::Index(_))) => Sym::Cookie(self.key(l)?),
+                (Sym::CookieObj(c), Link::Prop("value")) => Sym::Cookie(c),
                 (Sym::Lit(v), l) => self.apply_lit(v, l)?,
                 (Sym::AjvInstance, Link::Call(m, args)) => self.ajv(m, args)?,
                 _ => return None,
@@ -604,6 +598,20 @@ impl Walker<'_, '_> {
                 };
                 Some(vec![Check::exists(join_path(&p, &k), true)])
             }
+            Expression::BinaryExpression(b)
+                if let Some(present) = self.against_undefined(b.operator, &b.left, &b.right) =>
+            {
+                let subject = match (self.is_undefined(&b.left), self.is_undefined(&b.right)) {
+                    (true, false) => self.eval(&b.right)?,
+                    (false, true) => self.eval(&b.left)?,
+                    _ => return None,
+                };
+                let target = match subject {
+                    Sym::Json(p) => Target::Json(p),
+                    other => named(&other)?,
+                };
+                Some(vec![Check::new(target, "exists", Y::Bool(present))])
+            }
             Expression::BinaryExpression(b) => {
                 let (op, flipped) = match b.operator {
                     BinaryOperator::StrictEquality | BinaryOperator::Equality => ("eq", "eq"),
@@ -629,7 +637,12 @@ impl Walker<'_, '_> {
             _ => match self.eval(e)? {
                 Sym::Cond(c) => Some(c),
                 Sym::Json(p) => Some(vec![Check::truthy(p)]),
-                Sym::Var(n) => Some(vec![Check::truthy_of(Target::Var(n))]),
+                v @ (Sym::Var(_) | Sym::Cookie(_)) => Some(vec![Check::truthy_of(named(&v)?)]),
+                Sym::CookieObj(c) => Some(vec![Check::new(
+                    Target::Cookie(c),
+                    "exists",
+                    Y::Bool(true),
+                )]),
                 // A length is truthy when it is not 0.
                 len @ Sym::Len(_) => compare(&len, "gt", &Sym::Lit(Json::from(0))).map(|c| vec![c]),
                 // A header's value is truthy when the header is there and not empty.
@@ -669,12 +682,4 @@ pub(super) fn js_text(v: &Json) -> Option<String> {
         Json::Number(n) => Some(n.to_string()),
         _ => None,
     }
-}
-
-/// What a script knows of a variable where it reads it (`var_here`).
-enum Here {
-    /// The script set it earlier: to this value, or to one not known at import.
-    Set(Option<Sym>),
-    /// Its value when the request runs, which is Newman's (the variable's name).
-    AtRunTime(String),
 }

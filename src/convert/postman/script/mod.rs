@@ -6,6 +6,8 @@ mod check;
 mod constant;
 mod eval;
 mod request;
+mod text;
+mod vars;
 mod walk;
 
 use std::collections::{BTreeSet, HashMap};

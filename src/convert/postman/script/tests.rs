@@ -599,3 +599,78 @@ fn a_status_chain_whose_last_else_fails_checks_the_codes() {
     let t = run("if (responseCode.code === 200) { tests['a'] = responseBody.has('x'); }");
     assert!(t.checks.is_empty(), "{t:?}");
 }
+
+#[test]
+fn checks_on_the_cookie_jar() {
+    let t = run("pm.test('a', function () {\n\
+           pm.expect(pm.cookies.toObject()).to.have.property('foo1', 'bar1');\n\
+           pm.expect(pm.cookies.toObject()).to.not.have.property('gone');\n\
+           pm.expect(pm.cookies.has('sid')).to.be.true;\n\
+           pm.expect(pm.cookies.get('theme')).to.equal('dark');\n\
+         });\n\
+         tests['v'] = postman.getResponseCookie('foo').value === 'bar';\n\
+         tests['u'] = _.get(postman.getResponseCookie('old'), 'value') === undefined;\n\
+         tests['o'] = !!postman.getResponseCookie('there');");
+    assert_eq!(
+        shown(&t),
+        [
+            "Cookie(\"foo1\"): { eq: bar1 }",
+            "Cookie(\"gone\"): { exists: false }",
+            "Cookie(\"sid\"): { exists: true }",
+            "Cookie(\"theme\"): { eq: dark }",
+            "Cookie(\"foo\"): { eq: bar }",
+            "Cookie(\"old\"): { exists: false }",
+            "Cookie(\"there\"): { exists: true }",
+        ]
+    );
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+}
+
+#[test]
+fn comparisons_with_undefined_are_checks_of_presence() {
+    let t = run("var d = pm.response.json();\n\
+         tests['a'] = d.a === undefined;\n\
+         tests['b'] = undefined !== d.b;\n\
+         tests['c'] = pm.environment.get('c') === undefined;");
+    assert_eq!(
+        shown(&t),
+        [
+            "Json(\"$.a\"): { exists: false }",
+            "Json(\"$.b\"): { exists: true }",
+            "Var(\"c\"): { exists: false }",
+        ]
+    );
+    // A script that binds `undefined` to a value compares with that value.
+    let t = run("var undefined = 1;\ntests['a'] = pm.response.json().a === undefined;");
+    assert_eq!(shown(&t), ["Json(\"$.a\"): { eq: 1 }"]);
+}
+
+#[test]
+fn a_header_value_cut_at_quotes_is_captured_with_a_regex() {
+    let t = run("var h = postman.getResponseHeader('WWW-Authenticate'),\n\
+           start = h.indexOf('\"', h.indexOf('realm')) + 1,\n\
+           end = h.indexOf('\"', start),\n\
+           realm = h.slice(start, end),\n\
+           from = h.indexOf('nonce'),\n\
+           word = h.substring(from, h.indexOf('=', from));\n\
+         postman.setGlobalVariable('realm', realm);\n\
+         pm.globals.set('word', word);");
+    let caps: Vec<String> = t
+        .captures
+        .iter()
+        .map(|(n, s)| format!("{n}: {}", flow(s)))
+        .collect();
+    assert_eq!(
+        caps,
+        [
+            "realm: { header: WWW-Authenticate, regex: \"realm[^\\\"]*\\\"([^\\\"]*)\\\"\" }",
+            "word: { header: WWW-Authenticate, regex: \"(nonce[^=]*)=\" }",
+        ]
+    );
+    assert_eq!(t.dropped_lines, 0, "{t:?}");
+    // A slice whose end was not found from its start is not known.
+    let t = run("var h = postman.getResponseHeader('X'),\n\
+           a = h.indexOf('a'), b = h.indexOf('b');\n\
+         pm.globals.set('x', h.slice(a, b));");
+    assert!(t.captures.is_empty(), "{t:?}");
+}

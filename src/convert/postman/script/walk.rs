@@ -543,6 +543,10 @@ fn capture_source(v: Sym) -> Option<Y> {
         Sym::Json(p) => Y::Str(p),
         Sym::Header(h) => Y::Map(vec![("header".into(), Y::Str(h))]),
         Sym::Cookie(c) => Y::Map(vec![("cookie".into(), Y::Str(c))]),
+        Sym::HeaderPart { header, regex } => Y::Map(vec![
+            ("header".into(), Y::Str(header)),
+            ("regex".into(), Y::Str(regex)),
+        ]),
         Sym::Body => flag("body"),
         Sym::Status => flag("status"),
         Sym::Duration => flag("duration"),

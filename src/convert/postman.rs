@@ -45,7 +45,7 @@ pub fn postman_to(json: &str, out: Option<&Path>) -> Result<Imported, ImportErro
         .to_string();
 
     let mut cx = Cx {
-        trust: trust::trust(obj.get("event"), items),
+        trust: trust::trust(&root, obj.get("event"), items),
         ..Cx::default()
     };
     let mut vars = Vec::new();

@@ -122,12 +122,19 @@ fn without_a_jar_no_cookie_is_there() {
     let (url, _rt) = server();
     let dir = tempfile::tempdir().unwrap();
     let checks = "        sid: { exists: false }";
-    write(dir.path(), "c.yaml", &collection(&url, "cookies: false\n", checks));
+    write(
+        dir.path(),
+        "c.yaml",
+        &collection(&url, "cookies: false\n", checks),
+    );
     let out = run(dir.path(), &["run", "c.yaml"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.contains("cookie sid eq: expected \"***\", got (no such cookie)")
-            && out.stdout.contains("cookie adm eq: expected \"1\", got (no such cookie)"),
+        out.stdout
+            .contains("cookie sid eq: expected \"***\", got (no such cookie)")
+            && out
+                .stdout
+                .contains("cookie adm eq: expected \"1\", got (no such cookie)"),
         "{}",
         out.stdout
     );
@@ -145,7 +152,9 @@ fn cookies_in_a_receive_step_is_an_error_with_its_place() {
     assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
     assert!(
         out.stderr.contains("c.yaml:5:7")
-            && out.stderr.contains("`cookies` cannot be checked in a receive step"),
+            && out
+                .stderr
+                .contains("`cookies` cannot be checked in a receive step"),
         "{}",
         out.stderr
     );

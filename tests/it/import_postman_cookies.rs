@@ -54,9 +54,11 @@ fn server() -> (String, tokio::runtime::Runtime) {
         )
         .route(
             "/echo",
-            get(|q: Query<std::collections::HashMap<String, String>>| async move {
-                q.get("v").cloned().unwrap_or_default()
-            }),
+            get(
+                |q: Query<std::collections::HashMap<String, String>>| async move {
+                    q.get("v").cloned().unwrap_or_default()
+                },
+            ),
         );
     serve(app)
 }
@@ -123,7 +125,11 @@ fn jar_checks_and_a_header_cut_at_quotes_run_as_in_newman() {
         "cookies: { theme: { exists: false } }",
         "realm: { header: WWW-Authenticate, regex: \"realm[^\\\"]*\\\"([^\\\"]*)\\\"\" }",
     ] {
-        assert!(out.stdout.contains(expected), "no `{expected}` in:\n{}", out.stdout);
+        assert!(
+            out.stdout.contains(expected),
+            "no `{expected}` in:\n{}",
+            out.stdout
+        );
     }
     // Every line of every script was translated.
     assert!(!out.stderr.contains("not converted"), "{}", out.stderr);

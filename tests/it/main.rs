@@ -29,6 +29,7 @@ mod first_hour_unset_env;
 mod fmt;
 mod fuzz;
 mod import;
+mod import_postman_conditions;
 mod import_postman_cookies;
 mod import_postman_vars;
 mod import_postman_warnings;

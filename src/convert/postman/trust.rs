@@ -1,16 +1,21 @@
 //! Which variables checks may read at run time: every script of the collection read once
 //! before the import proper, in the order Newman runs the requests (SPEC section 6).
 
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde_json::Value as Json;
 
 use super::super::Names;
 use super::scope::scripts;
 use super::script::{self, Trust};
 
-/// The trust of a collection whose top-level events are `events` and items `items`.
-pub(super) fn trust(events: Option<&Json>, items: &[Json]) -> Trust {
+/// The trust of a collection `root` whose top-level events are `events` and items `items`.
+pub(super) fn trust(root: &Json, events: Option<&Json>, items: &[Json]) -> Trust {
     let mut w = Walk::default();
     w.walk(events, items);
+    w.t.absent = absent(root, &w);
     // Set to a value known at import (which goes to `vars`, once) and captured too: after
     // a capture baton never has the known value again, where Newman sets it again.
     let both: Vec<String> =
@@ -21,6 +26,56 @@ pub(super) fn trust(events: Option<&Json>, items: &[Json]) -> Trust {
             .collect();
     w.t.never.extend(both);
     w.t
+}
+
+/// Names scripts read (`environment.x`, `pm.variables.get('x')`, ...) that nothing in the
+/// collection gives a value (see `Trust::absent`).
+fn absent(root: &Json, w: &Walk) -> BTreeSet<String> {
+    let mut given = BTreeSet::new();
+    defined(root, &mut given);
+    let text = root.to_string();
+    given.extend(
+        TEMPLATED
+            .captures_iter(&text)
+            .map(|c| c[1].trim().to_string()),
+    );
+    let set = w
+        .captured
+        .iter()
+        .chain(w.t.literal.keys())
+        .chain(w.t.never.iter())
+        .chain(w.t.unset.keys());
+    given.extend(set.cloned());
+    READS
+        .captures_iter(&text)
+        .filter_map(|c| c.iter().skip(1).flatten().next().map(|m| m.as_str()))
+        .filter(|n| !given.contains(*n) && crate::template::is_identifier(n))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `{{name}}` anywhere in the collection's text.
+static TEMPLATED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{\{([^{}]+)\}\}").unwrap());
+/// A script reading a variable by name: `environment.x`, `globals.x`, or a getter's quoted
+/// argument (in the JSON text, so quotes may be escaped).
+static READS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\b(?:environment|globals)\.([A-Za-z_][A-Za-z0-9_]*)|(?:get|has|Variable)\(\\?['"]([A-Za-z_][A-Za-z0-9_]*)\\?['"]"#)
+        .unwrap()
+});
+
+/// Names of the variables the collection and its folders define.
+fn defined(v: &Json, out: &mut BTreeSet<String>) {
+    if let Some(list) = v.get("variable").and_then(Json::as_array) {
+        out.extend(
+            list.iter()
+                .filter_map(|e| e.get("key").or_else(|| e.get("id")))
+                .filter_map(Json::as_str)
+                .map(str::to_string),
+        );
+    }
+    for item in v.get("item").and_then(Json::as_array).into_iter().flatten() {
+        defined(item, out);
+    }
 }
 
 /// What the walk has found so far.

@@ -8,9 +8,7 @@ use serde_json::Value as Json;
 use super::super::super::writer::Y;
 use super::Walker;
 use super::check::{Check, Target};
-use super::eval::{
-    Link, Sym, arg, compare, compare_checks, join_path, literal, named, string_arg,
-};
+use super::eval::{Link, Sym, arg, compare, compare_checks, join_path, literal, named, string_arg};
 
 /// The state of a chain as it is read left to right.
 struct Chain {

@@ -81,6 +81,21 @@ impl Walker<'_, '_> {
                 },
                 _ => return None,
             },
+            // `Array.isArray(x)`, `Number.isInteger(x)`: the type of a part of the body.
+            "Array" | "Number" => {
+                let (t, [x]) = (match (name, c(0)?) {
+                    ("Array", ("isArray", args)) => ("array", args),
+                    ("Number", ("isInteger", args)) => ("integer", args),
+                    _ => return None,
+                }) else {
+                    return None;
+                };
+                let Sym::Json(p) = self.eval(x.as_expression()?)? else {
+                    return None;
+                };
+                let check = Check::new(Target::Json(p), "type", Y::str(t));
+                (Sym::Cond(vec![check]), 1)
+            }
             "CryptoJS" => match c(0)? {
                 (hash @ ("MD5" | "SHA256"), args) => {
                     let Sym::Lit(Json::String(text)) = self.eval(arg(args, 0)?)? else {
@@ -140,7 +155,9 @@ impl Walker<'_, '_> {
                 let base = match self.eval(x.as_expression()?)? {
                     Sym::Json(base) => base,
                     // `_.get(postman.getResponseCookie(name), 'value')`
-                    Sym::CookieObj(c) if m == "get" && literal(path.as_expression()?)? == "value" => {
+                    Sym::CookieObj(c)
+                        if m == "get" && literal(path.as_expression()?)? == "value" =>
+                    {
                         return Some(Sym::Cookie(c));
                     }
                     _ => return None,
@@ -293,6 +310,8 @@ impl Walker<'_, '_> {
             | Expression::ComputedMemberExpression(_)
             | Expression::BooleanLiteral(_) => match self.eval(e)? {
                 Sym::Lit(Json::Bool(b)) => Some(b),
+                // A variable nothing gives a value is `undefined`: false.
+                Sym::Var(n) if self.around.trust.absent.contains(&n) => Some(false),
                 _ => None,
             },
             _ => None,

@@ -40,7 +40,10 @@ pub(super) enum Sym {
         follow: String,
     },
     /// A part of a header's value: the first group of `regex` (searched for in it).
-    HeaderPart { header: String, regex: String },
+    HeaderPart {
+        header: String,
+        regex: String,
+    },
     /// `pm.response` itself (for `pm.expect(pm.response).to.have.status(200)`).
     Response,
     /// `pm.request`, as far as the import knows it.
@@ -324,6 +327,15 @@ impl Walker<'_, '_> {
             Expression::LogicalExpression(l) if l.operator == LogicalOperator::And => {
                 self.cond(e).map(Sym::Cond)
             }
+            // `json.user || {}`: the part itself. Where it is absent or falsy, a path below it
+            // selects nothing, which fails what reading `{}` would fail (and more: stricter).
+            Expression::LogicalExpression(l) if l.operator == LogicalOperator::Or => {
+                match (self.eval(&l.left)?, literal(&l.right)?) {
+                    (part @ Sym::Json(_), Json::Object(o)) if o.is_empty() => Some(part),
+                    (part @ Sym::Json(_), Json::Array(a)) if a.is_empty() => Some(part),
+                    _ => None,
+                }
+            }
             Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
                 self.cond(e).map(Sym::Cond)
             }
@@ -414,7 +426,9 @@ impl Walker<'_, '_> {
                 _ => return None,
             },
             "responseHeaders" => (Sym::Header(self.key(links.first()?)?), 1),
-            "CryptoJS" | "Buffer" | "String" | "Object" => self.constants(name, links)?,
+            "CryptoJS" | "Buffer" | "String" | "Object" | "Array" | "Number" => {
+                self.constants(name, links)?
+            }
             "_" => (self.lodash(c(0)?)?, 1),
             "tv4" => match c(0)? {
                 ("validate", args) => {
@@ -488,7 +502,14 @@ impl Walker<'_, '_> {
                 ("get", args) => (Sym::Cookie(string_arg(args, 0)?), 2),
                 ("has", [only]) => {
                     let name = string_arg(std::slice::from_ref(only), 0)?;
-                    (Sym::Cond(vec![Check::new(Target::Cookie(name), "exists", Y::Bool(true))]), 2)
+                    (
+                        Sym::Cond(vec![Check::new(
+                            Target::Cookie(name),
+                            "exists",
+                            Y::Bool(true),
+                        )]),
+                        2,
+                    )
                 }
                 ("toObject", []) => (Sym::Jar, 2),
                 _ => return None,
@@ -601,16 +622,7 @@ impl Walker<'_, '_> {
             Expression::BinaryExpression(b)
                 if let Some(present) = self.against_undefined(b.operator, &b.left, &b.right) =>
             {
-                let subject = match (self.is_undefined(&b.left), self.is_undefined(&b.right)) {
-                    (true, false) => self.eval(&b.right)?,
-                    (false, true) => self.eval(&b.left)?,
-                    _ => return None,
-                };
-                let target = match subject {
-                    Sym::Json(p) => Target::Json(p),
-                    other => named(&other)?,
-                };
-                Some(vec![Check::new(target, "exists", Y::Bool(present))])
+                self.presence(&b.left, &b.right, present)
             }
             Expression::BinaryExpression(b) => {
                 let (op, flipped) = match b.operator {
@@ -638,11 +650,9 @@ impl Walker<'_, '_> {
                 Sym::Cond(c) => Some(c),
                 Sym::Json(p) => Some(vec![Check::truthy(p)]),
                 v @ (Sym::Var(_) | Sym::Cookie(_)) => Some(vec![Check::truthy_of(named(&v)?)]),
-                Sym::CookieObj(c) => Some(vec![Check::new(
-                    Target::Cookie(c),
-                    "exists",
-                    Y::Bool(true),
-                )]),
+                Sym::CookieObj(c) => {
+                    Some(vec![Check::new(Target::Cookie(c), "exists", Y::Bool(true))])
+                }
                 // A length is truthy when it is not 0.
                 len @ Sym::Len(_) => compare(&len, "gt", &Sym::Lit(Json::from(0))).map(|c| vec![c]),
                 // A header's value is truthy when the header is there and not empty.

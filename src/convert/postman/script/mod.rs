@@ -1,6 +1,7 @@
 //! Postman scripts into captures, expectations and variables: parsed with oxc and walked
 //! symbolically (SPEC section 6); a statement is translated whole or kept as a comment.
 
+mod branch;
 mod chain;
 mod check;
 mod constant;
@@ -66,6 +67,11 @@ pub(crate) struct Trust {
     pub unset: HashMap<String, (usize, Kind)>,
     /// The first script that clears every variable: none is read after it.
     pub cleared: Option<(usize, Kind)>,
+    /// Variables nothing in the collection gives a value: not defined by it or a folder,
+    /// never set by a script, never written as `{{name}}`. A script that reads one (a switch
+    /// such as `environment.isIntegrationTest`) finds `undefined` in Newman without an
+    /// environment, and a condition on it is known at import.
+    pub absent: BTreeSet<String>,
 }
 
 impl Trust {
@@ -281,5 +287,7 @@ fn assertions_in(text: &str) -> usize {
     tests + expects
 }
 
+#[cfg(test)]
+mod branch_tests;
 #[cfg(test)]
 mod tests;

@@ -4,8 +4,10 @@
 
 use oxc_ast::ast::{Argument, BinaryOperator, Expression};
 
+use super::super::super::writer::Y;
 use super::Walker;
-use super::eval::{Sym, arg, string_arg};
+use super::check::{Check, Target};
+use super::eval::{Sym, arg, named, string_arg};
 
 impl Walker<'_, '_> {
     /// `x === undefined` (`Some(false)`: x is not there) or `x !== undefined` (`Some(true)`);
@@ -22,6 +24,25 @@ impl Walker<'_, '_> {
             _ => return None,
         };
         (self.is_undefined(l) != self.is_undefined(r)).then_some(present)
+    }
+
+    /// `x === undefined` (`present` false) or `x !== undefined` (true): whether x is there.
+    pub(super) fn presence(
+        &mut self,
+        l: &Expression<'_>,
+        r: &Expression<'_>,
+        present: bool,
+    ) -> Option<Vec<Check>> {
+        let subject = match (self.is_undefined(l), self.is_undefined(r)) {
+            (true, false) => self.eval(r)?,
+            (false, true) => self.eval(l)?,
+            _ => return None,
+        };
+        let target = match subject {
+            Sym::Json(p) => Target::Json(p),
+            other => named(&other)?,
+        };
+        Some(vec![Check::new(target, "exists", Y::Bool(present))])
     }
 
     /// The identifier `undefined`, when the script does not bind that name.
@@ -65,7 +86,11 @@ impl Walker<'_, '_> {
                 // The first `c` at `from` or after: in the text known to be there, or past it.
                 let pre = match follow.find(c) {
                     Some(i) => format!("{pre}{}", regex::escape(&follow[..i])),
-                    None => format!("{pre}{}[^{}]*", regex::escape(&follow), regex::escape(&text)),
+                    None => format!(
+                        "{pre}{}[^{}]*",
+                        regex::escape(&follow),
+                        regex::escape(&text)
+                    ),
                 };
                 Some(Sym::Pos {
                     header,

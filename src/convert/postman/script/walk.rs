@@ -127,7 +127,7 @@ impl<'s, 'n> Walker<'s, 'n> {
         }
     }
 
-    fn statement(&mut self, s: &Statement<'_>) {
+    pub(super) fn statement(&mut self, s: &Statement<'_>) {
         match s {
             Statement::EmptyStatement(_) => {}
             Statement::BlockStatement(b) => self.statements(&b.body),
@@ -161,6 +161,18 @@ impl<'s, 'n> Walker<'s, 'n> {
             }
             return;
         }
+        // `tests['200'] = code === 200; if (code === 200) { ... }`: a condition this script has
+        // already checked holds whenever the request passes, so what runs under it is checked
+        // as Newman checks it; an `else` runs only on a request that already fails.
+        if self.conditional == 0 && self.asserted(&i.test) {
+            self.statement(&i.consequent);
+            if let Some(alt) = &i.alternate {
+                self.conditional += 1;
+                self.statement(alt);
+                self.conditional -= 1;
+            }
+            return;
+        }
         // `if (code === 200) ... else if (code === 302) ... else { tests[..] = false }`: the
         // branches stay comments, but a status none of them takes fails the test.
         if self.conditional == 0
@@ -170,6 +182,10 @@ impl<'s, 'n> Walker<'s, 'n> {
             self.out
                 .checks
                 .push(Check::new(Target::Status, "one_of", Y::Seq(codes)));
+        }
+        // Condition and branches on the body alone: one schema with if/then/else.
+        if self.conditional == 0 && self.body_branches(i).is_some() {
+            return;
         }
         let before = (
             self.out.captures.len(),
@@ -197,6 +213,15 @@ impl<'s, 'n> Walker<'s, 'n> {
             ));
             self.dropped_spans.push(t);
         }
+    }
+
+    /// Whether every check a condition stands for is already made, unconditionally, by this
+    /// script: then the request fails whenever the condition does not hold.
+    fn asserted(&mut self, test: &Expression<'_>) -> bool {
+        let mark = self.mark();
+        let checks = self.cond(test);
+        self.restore(mark);
+        checks.is_some_and(|cs| !cs.is_empty() && cs.iter().all(|c| self.out.checks.contains(c)))
     }
 
     /// The codes of an `if`/`else if` chain on the status whose last `else` fails the test.

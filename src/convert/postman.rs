@@ -48,6 +48,11 @@ pub fn postman_to(json: &str, out: Option<&Path>) -> Result<Imported, ImportErro
         trust: trust::trust(&root, obj.get("event"), items),
         ..Cx::default()
     };
+    for name in &cx.trust.absent {
+        cx.warnings.push(format!(
+            "scripts read variable `{name}`, which nothing in the collection sets: taken as unset, as in Newman without an environment, so a condition on it is decided at import (giving it later with --var does not change that)"
+        ));
+    }
     let mut vars = Vec::new();
     cx.variables(obj.get("variable"), &mut vars, "the collection");
     let default_auth = cx.collection_auth(obj.get("auth"));

@@ -108,6 +108,13 @@ fn conditions_on_status_body_and_a_switch_have_newmans_verdicts() {
     // Every script line was translated: none stays a comment.
     assert!(!out.stderr.contains("not converted"), "{}", out.stderr);
     assert!(out.stdout.contains("schema:"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "scripts read variable `isIntegrationTest`, which nothing in the collection sets: taken as unset"
+        ),
+        "{}",
+        out.stderr
+    );
     write(dir.path(), "c.yaml", &out.stdout);
     let check = run(dir.path(), &["check", "c.yaml"]);
     assert_eq!(check.code, 0, "{}", check.stderr);

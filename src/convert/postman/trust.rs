@@ -48,7 +48,13 @@ fn absent(root: &Json, w: &Walk) -> BTreeSet<String> {
     given.extend(set.cloned());
     READS
         .captures_iter(&text)
-        .filter_map(|c| c.iter().skip(1).flatten().next().map(|m| m.as_str()))
+        // `pm.environment.name` is the environment's name, `environment.get(` a call.
+        .filter(|c| c.name("pm").is_none() && c.name("call").is_none())
+        .filter_map(|c| {
+            c.name("legacy")
+                .or_else(|| c.name("getter"))
+                .map(|m| m.as_str())
+        })
         .filter(|n| !given.contains(*n) && crate::template::is_identifier(n))
         .map(str::to_string)
         .collect()
@@ -56,11 +62,15 @@ fn absent(root: &Json, w: &Walk) -> BTreeSet<String> {
 
 /// `{{name}}` anywhere in the collection's text.
 static TEMPLATED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{\{([^{}]+)\}\}").unwrap());
-/// A script reading a variable by name: `environment.x`, `globals.x`, or a getter's quoted
-/// argument (in the JSON text, so quotes may be escaped).
+/// A script reading a variable by name: the legacy `environment.x` and `globals.x`, or a
+/// getter's quoted argument (in the JSON text, so quotes may be escaped).
 static READS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\b(?:environment|globals)\.([A-Za-z_][A-Za-z0-9_]*)|(?:get|has|Variable)\(\\?['"]([A-Za-z_][A-Za-z0-9_]*)\\?['"]"#)
-        .unwrap()
+    Regex::new(concat!(
+        r"(?P<pm>pm\.)?\b(?:environment|globals)\.(?P<legacy>[A-Za-z_]\w*)(?P<call>\s*\()?",
+        r"|(?:(?:environment|globals|variables|collectionVariables)\.(?:get|has)",
+        r#"|get(?:Environment|Global|Collection)Variable)\(\\?['"](?P<getter>[A-Za-z_]\w*)\\?['"]"#,
+    ))
+    .unwrap()
 });
 
 /// Names of the variables the collection and its folders define.

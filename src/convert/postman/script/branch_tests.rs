@@ -205,3 +205,29 @@ fn a_variable_nothing_gives_a_value_is_undefined_in_a_condition() {
     let t = run(source);
     assert!(t.checks.is_empty(), "{t:?}");
 }
+
+#[test]
+fn a_check_left_as_a_comment_does_not_make_later_ones_unknown() {
+    // `.to.deep.include(...)` is not translated; `j` still stands for the body after it.
+    let t = run("var j = pm.response.json();\n\
+         pm.expect(j.args).to.deep.include({a: '1'});\n\
+         pm.expect(j).to.have.all.keys('args', 'url');\n\
+         pm.expect(pm.response).to.have.property('code', 200);\n\
+         tests['x'] = j.x === 1;");
+    assert_eq!(
+        shown(&t),
+        [
+            "Json(\"$.args\"): { exists: true }",
+            "Json(\"$.url\"): { exists: true }",
+            "Json(\"$\"): { length: 2 }",
+            "Status: { eq: 200 }",
+            "Json(\"$.x\"): { eq: 1 }",
+        ]
+    );
+    assert_eq!(t.dropped_lines, 1, "{t:?}");
+    // One that may change a value makes what it names unknown.
+    let t = run("var j = pm.response.json();\n\
+         pm.expect(j.list.push(1)).to.equal(2);\n\
+         tests['x'] = j.x === 1;");
+    assert!(t.checks.is_empty(), "{t:?}");
+}

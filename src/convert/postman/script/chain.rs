@@ -109,7 +109,7 @@ impl Walker<'_, '_> {
     }
 
     fn call(&mut self, st: &mut Chain, name: &str, args: &[Argument<'_>]) -> Option<()> {
-        if st.subject == Sym::Response {
+        if st.subject == Sym::Response && name != "property" {
             return response_call(st, name, args);
         }
         if let Sym::Request(req) = &st.subject {
@@ -190,6 +190,24 @@ impl Walker<'_, '_> {
     fn property(&mut self, st: &mut Chain, args: &[Argument<'_>]) -> Option<()> {
         if let Sym::Jar = st.subject {
             return self.cookie_property(st, args);
+        }
+        // `pm.expect(pm.response).to.have.property('code', 200)`
+        if st.subject == Sym::Response {
+            let Sym::Lit(Json::String(key)) = self.eval(arg(args, 0)?)? else {
+                return None;
+            };
+            st.subject = match key.as_str() {
+                "code" => Sym::Status,
+                "responseTime" => Sym::Duration,
+                _ => return None,
+            };
+            return match arg(args, 1) {
+                Some(v) => {
+                    let v = self.eval(v)?;
+                    st.compare("eq", &v)
+                }
+                None => Some(()),
+            };
         }
         let Sym::Json(p) = &st.subject else {
             return None;
@@ -338,6 +356,8 @@ fn word(st: &mut Chain, w: &str) -> Option<()> {
         "not" => st.negated = !st.negated,
         "include" | "contain" | "includes" | "contains" => st.include = true,
         "any" => st.any = true,
+        // `.all.keys(...)`: every key, which `.keys` says already.
+        "all" => {}
         "nested" => st.nested = true,
         "length" | "lengthOf" => st.subject = Sym::Len(Box::new(st.subject.clone())),
         "true" => st.boolean(true)?,

@@ -142,3 +142,40 @@ impl Walker<'_, '_> {
         })
     }
 }
+
+/// Whether a statement left as a comment only checks: a chai chain or `tests[...] = ...`
+/// that assigns nothing else and calls nothing that changes a value. What the script's
+/// names stand for is still known after it.
+pub(super) fn only_checks(text: &str) -> bool {
+    let t = text.trim_start();
+    let (check, rest) = if let Some(r) = t
+        .strip_prefix("tests[")
+        .or_else(|| t.strip_prefix("tests."))
+    {
+        // The one assignment is the test's own.
+        match r.split_once('=') {
+            Some((_, value)) if !value.starts_with('=') => (true, value),
+            _ => (false, r),
+        }
+    } else {
+        (
+            t.starts_with("pm.expect(") || t.starts_with("pm.response.to."),
+            t,
+        )
+    };
+    const CHANGES: [&str; 12] = [
+        "++", "--", "push(", "pop(", "shift(", "splice(", "sort(", "reverse(", "fill(", "delete ",
+        "set(", "assign(",
+    ];
+    check && !assigns(rest) && !CHANGES.iter().any(|c| rest.contains(c))
+}
+
+/// Whether text holds an assignment: an `=` that is no part of `==`, `!=`, `<=`, `>=`, `=>`.
+fn assigns(text: &str) -> bool {
+    let b = text.as_bytes();
+    (0..b.len()).any(|i| {
+        b[i] == b'='
+            && !matches!(b.get(i + 1), Some(b'=' | b'>'))
+            && !(i > 0 && matches!(b[i - 1], b'=' | b'!' | b'<' | b'>'))
+    })
+}

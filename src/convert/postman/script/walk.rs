@@ -114,8 +114,10 @@ impl<'s, 'n> Walker<'s, 'n> {
     /// What a statement that is not translated may change is no longer known: each name
     /// in it, and each variable it may set (every quoted name, when it calls a setter).
     fn forget(&mut self, text: &str) {
-        for word in words(text) {
-            self.env.remove(word);
+        if !super::text::only_checks(text) {
+            for word in words(text) {
+                self.env.remove(word);
+            }
         }
         if changes_variables(text) {
             // Postman's names as written: naming them here would report renames of text

@@ -3,7 +3,9 @@
 //! Newman's recorded verdicts: a request Newman finds red is never green in baton.
 //!
 //! A module of the interop tests: the run needs their httpbin and json-server (a fresh one,
-//! on the corpus's JSONPlaceholder db, per collection that names jsonplaceholder).
+//! on the corpus's JSONPlaceholder db, per collection that names jsonplaceholder), and for
+//! the RealWorld suite a fresh Conduit stand-in (tests/fixtures/postman-corpus/servers/
+//! conduit.py, under the interop venv's Python) given by variables as its own runner does.
 //! `bench/postman/compare --record` rewrites the verdicts from a real Newman run.
 
 use std::path::{Path, PathBuf};
@@ -42,7 +44,19 @@ enum Stand {
     Httpbin,
     /// json-server on a fresh copy of tests/fixtures/postman-corpus/jsonplaceholder-db.json.
     JsonServer,
+    /// The RealWorld Conduit API stand-in (servers/conduit.py), empty at each start. The
+    /// collection names no host: its runner (`api/run-api-tests.sh`) gives the URL and the
+    /// user as variables (`CONDUIT_VARS`), Newman as `--global-var`, baton as `--var`.
+    Conduit,
 }
+
+/// The variables the RealWorld suite is run with besides `APIURL` (fixed: each run has a
+/// server of its own, so registering them never clashes).
+const CONDUIT_VARS: [(&str, &str); 3] = [
+    ("USERNAME", "conduit-user"),
+    ("EMAIL", "conduit-user@example.com"),
+    ("PASSWORD", "conduit-pass-1"),
+];
 
 /// Every host the corpus names, and the local server that stands in for it (as
 /// bench/postman/compare does): nothing leaves the machine.
@@ -64,6 +78,8 @@ struct Local<'a> {
     httpbin: &'a str,
     /// None when the collection names no host that json-server stands in for.
     json_server: Option<&'a str>,
+    /// None when the collection does not take `{{APIURL}}` (the RealWorld suite).
+    conduit: Option<&'a str>,
 }
 
 impl Local<'_> {
@@ -71,7 +87,23 @@ impl Local<'_> {
         match stand {
             Stand::Httpbin => self.httpbin,
             Stand::JsonServer => self.json_server.unwrap_or("127.0.0.1:9"),
+            Stand::Conduit => self.conduit.unwrap_or("127.0.0.1:9"),
         }
+    }
+
+    /// `--var NAME=VALUE` for each variable the collection's own runner gives it.
+    fn var_args(&self) -> Vec<String> {
+        if self.conduit.is_none() {
+            return Vec::new();
+        }
+        let api = (
+            "APIURL",
+            format!("http://{}/api", self.addr(Stand::Conduit)),
+        );
+        std::iter::once(api)
+            .chain(CONDUIT_VARS.iter().map(|(k, v)| (*k, v.to_string())))
+            .flat_map(|(k, v)| ["--var".to_string(), format!("{k}={v}")])
+            .collect()
     }
 
     /// A request name as Newman's recorded verdicts write it: the local servers' URLs
@@ -99,6 +131,25 @@ fn names_json_server(text: &str) -> bool {
     HOSTS
         .iter()
         .any(|(host, stand)| *stand == Stand::JsonServer && text.contains(host))
+}
+
+/// Whether a collection takes the Conduit API's URL as `{{APIURL}}` (the RealWorld suite).
+fn names_conduit(text: &str) -> bool {
+    text.contains("{{APIURL}}")
+}
+
+/// A fresh Conduit stand-in for one collection's run (as in bench/postman/compare): it
+/// prints the port it took on its first line.
+fn start_conduit() -> Result<crate::Server, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(crate::venv_bin(&root(), "python3"));
+    cmd.arg(root().join("tests/fixtures/postman-corpus/servers/conduit.py"))
+        .arg("0");
+    let mut server = crate::Server::spawn("conduit", cmd, dir)?;
+    let port = server.wait_for_line(|l| l.trim().parse::<u16>().ok().map(|p| p.to_string()))?;
+    server.url = format!("http://127.0.0.1:{port}");
+    server.wait_until_answers("/api/tags")?;
+    Ok(server)
 }
 
 /// A json-server on a fresh copy of the corpus db, for one collection's run (as in
@@ -278,6 +329,7 @@ pub fn every_import_passes_check() -> Result<(), Failed> {
     let nowhere = Local {
         httpbin: "127.0.0.1:9",
         json_server: Some("127.0.0.1:9"),
+        conduit: Some("127.0.0.1:9"),
     };
     for src in corpus() {
         let text = std::fs::read_to_string(&src).map_err(|e| e.to_string())?;
@@ -330,14 +382,12 @@ fn run_one(
     let (yaml, dropped) = import_counted(src, text, local, dir)?;
     let report = dir.join("report.json");
     let _ = std::fs::remove_file(&report);
-    let run = baton(&[
-        "run",
-        &yaml.to_string_lossy(),
-        "--timeout",
-        "10s",
-        "--report",
-        &format!("json={}", report.display()),
-    ]);
+    let yaml = yaml.to_string_lossy();
+    let report_arg = format!("json={}", report.display());
+    let mut args = vec!["run", &yaml, "--timeout", "10s", "--report", &report_arg];
+    let vars = local.var_args();
+    args.extend(vars.iter().map(String::as_str));
+    let run = baton(&args);
     let text = std::fs::read_to_string(&report).map_err(|e| {
         format!(
             "{name}: no report ({e}); stderr:\n{}",
@@ -372,9 +422,16 @@ pub fn no_false_green(httpbin: &str) -> Result<(), Failed> {
             true => Some(start_json_server()?),
             false => None,
         };
+        let conduit = match names_conduit(&text) {
+            true => Some(start_conduit()?),
+            false => None,
+        };
         let local = Local {
             httpbin,
             json_server: json_server
+                .as_ref()
+                .map(|s| s.url.trim_start_matches("http://")),
+            conduit: conduit
                 .as_ref()
                 .map(|s| s.url.trim_start_matches("http://")),
         };

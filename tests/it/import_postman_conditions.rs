@@ -8,7 +8,7 @@ use axum::extract::Query;
 use axum::routing::get;
 use serde_json::json;
 
-use crate::support::{run, serve, write};
+use crate::support::{outcomes, run, serve, write};
 
 fn server() -> (String, tokio::runtime::Runtime) {
     let article = json!({"title": "t", "slug": "t-1", "tagList": ["a"], "favoritesCount": 0,
@@ -85,14 +85,6 @@ fn collection(base: &str) -> String {
         ]
     })
     .to_string()
-}
-
-fn outcomes(stdout: &str) -> Vec<String> {
-    stdout
-        .lines()
-        .filter(|l| l.trim_start().starts_with(['✓', '✗']))
-        .map(|l| l.split(" GET").next().unwrap_or(l).trim().to_string())
-        .collect()
 }
 
 #[test]

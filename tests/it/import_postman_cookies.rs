@@ -9,7 +9,7 @@ use axum::http::header::{LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
 use axum::response::AppendHeaders;
 use axum::routing::get;
 
-use crate::support::{run, serve, write};
+use crate::support::{outcomes, run, serve, write};
 
 fn server() -> (String, tokio::runtime::Runtime) {
     let app = Router::new()
@@ -100,14 +100,6 @@ fn collection(base: &str) -> String {
         ]
     })
     .to_string()
-}
-
-fn outcomes(stdout: &str) -> Vec<String> {
-    stdout
-        .lines()
-        .filter(|l| l.trim_start().starts_with(['✓', '✗']))
-        .map(|l| l.split(" GET").next().unwrap_or(l).trim().to_string())
-        .collect()
 }
 
 #[test]

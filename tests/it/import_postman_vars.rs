@@ -2,7 +2,7 @@
 //! without an environment (a variable no one sets is `undefined`; one the import sends as
 //! its `{{name}}` text is unset too until it is given).
 
-use crate::support::{TestServer, run, write};
+use crate::support::{TestServer, outcomes, run, write};
 
 fn collection(base: &str) -> String {
     let test =
@@ -25,14 +25,6 @@ fn collection(base: &str) -> String {
         ]
     })
     .to_string()
-}
-
-fn outcomes(stdout: &str) -> Vec<String> {
-    stdout
-        .lines()
-        .filter(|l| l.trim_start().starts_with(['✓', '✗']))
-        .map(|l| l.split(" GET").next().unwrap_or(l).trim().to_string())
-        .collect()
 }
 
 #[test]

@@ -364,3 +364,12 @@ pub fn stand_in_secrets(path: &Path) -> Vec<(String, String)> {
         .map(|n| (n.clone(), format!("stand-in-{n}")))
         .collect()
 }
+
+/// Each request's mark and name in a run's output (`✓ login`, `✗ list`), for GET requests.
+pub fn outcomes(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with(['✓', '✗']))
+        .map(|l| l.split(" GET").next().unwrap_or(l).trim().to_string())
+        .collect()
+}

@@ -6,18 +6,8 @@
 use serde_json::json;
 
 use super::super::super::writer::flow;
+use super::tests::{run, shown};
 use super::*;
-
-fn run(src: &str) -> Translated {
-    translate(src, Kind::Test, &mut Names::default())
-}
-
-fn shown(t: &Translated) -> Vec<String> {
-    t.checks
-        .iter()
-        .map(|c| format!("{:?}: {}", c.target, flow(&c.pred)))
-        .collect()
-}
 
 /// The one schema check of a translation, compiled.
 fn schema(t: &Translated) -> jsonschema::Validator {

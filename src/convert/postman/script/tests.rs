@@ -3,12 +3,12 @@
 use super::super::super::writer::flow;
 use super::*;
 
-fn run(src: &str) -> Translated {
+pub(super) fn run(src: &str) -> Translated {
     translate(src, Kind::Test, &mut Names::default())
 }
 
 /// Each check as `target: predicates` in flow style.
-fn shown(t: &Translated) -> Vec<String> {
+pub(super) fn shown(t: &Translated) -> Vec<String> {
     t.checks
         .iter()
         .map(|c| format!("{:?}: {}", c.target, flow(&c.pred)))

@@ -50,7 +50,7 @@ pub fn postman_to(json: &str, out: Option<&Path>) -> Result<Imported, ImportErro
     };
     for name in &cx.trust.absent {
         cx.warnings.push(format!(
-            "scripts read variable `{name}`, which nothing in the collection sets: taken as unset, as in Newman without an environment, so a condition on it is decided at import (giving it later with --var does not change that)"
+            "scripts read variable `{name}`, which nothing in the collection sets: taken as unset, as in Newman without an environment, where a condition on it skips no check (giving it later with --var does not change what the import decided)"
         ));
     }
     let mut vars = Vec::new();

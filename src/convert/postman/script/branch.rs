@@ -6,9 +6,11 @@
 use oxc_ast::ast::{IfStatement, Statement};
 
 use super::super::super::writer::Y;
-use super::Walker;
+use oxc_span::GetSpan;
+
 use super::check::{Check, Target};
 use super::eval::join_path;
+use super::{Walker, assertions_in};
 
 impl Walker<'_, '_> {
     /// Translates an `if` whose condition and branches all read the body into one schema
@@ -50,6 +52,30 @@ impl Walker<'_, '_> {
             .checks
             .push(Check::new(Target::Schema, "schema", Y::Map(schema)));
         Some(())
+    }
+
+    /// Which branch of an `if` runs, when that is known at import. A condition on a
+    /// variable nothing in the collection gives a value is decided as Newman without an
+    /// environment decides it only when the branch it skips checks nothing: were the
+    /// variable given, baton would then check more than Newman, never less.
+    pub(super) fn decided(&mut self, i: &IfStatement<'_>) -> Option<bool> {
+        if let Some(holds) = self.known(&i.test) {
+            return Some(holds);
+        }
+        self.absent_known = true;
+        let holds = self.known(&i.test);
+        self.absent_known = false;
+        let holds = holds?;
+        let skipped = if holds {
+            i.alternate.as_ref()
+        } else {
+            Some(&i.consequent)
+        };
+        let text = skipped.map_or("", |s| {
+            let span = s.span();
+            &self.src[span.start as usize..span.end as usize]
+        });
+        (assertions_in(text) == 0).then_some(holds)
     }
 
     /// The checks one branch makes, when it makes nothing else (no capture, no variable,

@@ -191,6 +191,12 @@ fn a_variable_nothing_gives_a_value_is_undefined_in_a_condition() {
     };
     let t = translate_in(source, Kind::Test, &mut Names::default(), around);
     assert_eq!(shown(&t), ["Body: { contains: a }"]);
+    // Decided so, the skipped branch would check: given the variable, Newman would check
+    // what baton does not. It stays a condition (a comment).
+    let skipping = "if (environment.isIntegrationTest) {\n  tests['a'] = responseBody.has('a');\n}";
+    let t = translate_in(skipping, Kind::Test, &mut Names::default(), around);
+    assert!(t.checks.is_empty(), "{t:?}");
+    assert!(t.dropped_lines > 0, "{t:?}");
     // Not absent (set somewhere, or given): the condition is not known, the check stays.
     let t = run(source);
     assert!(t.checks.is_empty(), "{t:?}");

@@ -311,7 +311,9 @@ impl Walker<'_, '_> {
             | Expression::BooleanLiteral(_) => match self.eval(e)? {
                 Sym::Lit(Json::Bool(b)) => Some(b),
                 // A variable nothing gives a value is `undefined`: false.
-                Sym::Var(n) if self.around.trust.absent.contains(&n) => Some(false),
+                Sym::Var(n) if self.absent_known && self.around.trust.absent.contains(&n) => {
+                    Some(false)
+                }
                 _ => None,
             },
             _ => None,

@@ -121,6 +121,8 @@ struct Walker<'s, 'n> {
     volatile: BTreeSet<String>,
     /// `pm.environment.clear()` ran: no variable read afterwards is known.
     cleared: bool,
+    /// Conditions may read a variable nothing gives a value as `undefined` (`Trust::absent`).
+    absent_known: bool,
 }
 
 /// What one script turned into, and what it left as comments.

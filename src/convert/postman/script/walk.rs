@@ -48,6 +48,7 @@ impl<'s, 'n> Walker<'s, 'n> {
             forgotten: std::collections::BTreeSet::new(),
             volatile: std::collections::BTreeSet::new(),
             cleared: false,
+            absent_known: false,
         }
     }
 
@@ -155,7 +156,7 @@ impl<'s, 'n> Walker<'s, 'n> {
     /// which is never a false green). With nothing translated, the whole `if` is a comment.
     fn if_statement(&mut self, i: &IfStatement<'_>, span: Span) {
         // A condition known at import: the branch it takes is all that runs.
-        if let Some(holds) = self.known(&i.test) {
+        if let Some(holds) = self.decided(i) {
             match (holds, &i.alternate) {
                 (true, _) => self.statement(&i.consequent),
                 (false, Some(alt)) => self.statement(alt),

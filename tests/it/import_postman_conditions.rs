@@ -8,7 +8,7 @@ use axum::extract::Query;
 use axum::routing::get;
 use serde_json::json;
 
-use crate::support::{outcomes, run, serve, write};
+use crate::support::{import_postman, outcomes, postman_test, run, serve};
 
 fn server() -> (String, tokio::runtime::Runtime) {
     let article = json!({"title": "t", "slug": "t-1", "tagList": ["a"], "favoritesCount": 0,
@@ -59,8 +59,7 @@ const LIST_TEST: &[&str] = &[
 ];
 
 fn collection(base: &str) -> String {
-    let test =
-        |lines: &[&str]| serde_json::json!([{ "listen": "test", "script": { "exec": lines } }]);
+    let test = postman_test;
     let list = |name: &str, case: &str| {
         json!({ "name": name, "request": { "method": "GET", "url": format!("{base}/articles?case={case}") },
                 "event": test(LIST_TEST) })
@@ -91,12 +90,7 @@ fn collection(base: &str) -> String {
 fn conditions_on_status_body_and_a_switch_have_newmans_verdicts() {
     let (url, _rt) = server();
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "c.postman_collection.json", &collection(&url));
-    let out = run(
-        dir.path(),
-        &["import", "postman", "c.postman_collection.json"],
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = import_postman(dir.path(), &collection(&url));
     // Every script line was translated: none stays a comment.
     assert!(!out.stderr.contains("not converted"), "{}", out.stderr);
     assert!(out.stdout.contains("schema:"), "{}", out.stdout);
@@ -107,7 +101,6 @@ fn conditions_on_status_body_and_a_switch_have_newmans_verdicts() {
         "{}",
         out.stderr
     );
-    write(dir.path(), "c.yaml", &out.stdout);
     let check = run(dir.path(), &["check", "c.yaml"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
     let out = run(dir.path(), &["run", "c.yaml"]);

@@ -9,7 +9,7 @@ use axum::http::header::{LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
 use axum::response::AppendHeaders;
 use axum::routing::get;
 
-use crate::support::{outcomes, run, serve, write};
+use crate::support::{import_postman, outcomes, postman_test, run, serve};
 
 fn server() -> (String, tokio::runtime::Runtime) {
     let app = Router::new()
@@ -64,8 +64,7 @@ fn server() -> (String, tokio::runtime::Runtime) {
 }
 
 fn collection(base: &str) -> String {
-    let test =
-        |lines: &[&str]| serde_json::json!([{ "listen": "test", "script": { "exec": lines } }]);
+    let test = postman_test;
     let get = |path: &str| serde_json::json!({ "method": "GET", "url": format!("{base}{path}") });
     serde_json::json!({
         "info": { "name": "jar", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json" },
@@ -106,12 +105,7 @@ fn collection(base: &str) -> String {
 fn jar_checks_and_a_header_cut_at_quotes_run_as_in_newman() {
     let (url, _rt) = server();
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "c.postman_collection.json", &collection(&url));
-    let out = run(
-        dir.path(),
-        &["import", "postman", "c.postman_collection.json"],
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = import_postman(dir.path(), &collection(&url));
     for expected in [
         "cookies: { sid: s3ss10n, theme: dark }",
         "cookies: { theme: { exists: false } }",
@@ -125,7 +119,6 @@ fn jar_checks_and_a_header_cut_at_quotes_run_as_in_newman() {
     }
     // Every line of every script was translated.
     assert!(!out.stderr.contains("not converted"), "{}", out.stderr);
-    write(dir.path(), "c.yaml", &out.stdout);
     let out = run(dir.path(), &["run", "c.yaml"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(

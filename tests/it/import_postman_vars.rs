@@ -2,11 +2,10 @@
 //! without an environment (a variable no one sets is `undefined`; one the import sends as
 //! its `{{name}}` text is unset too until it is given).
 
-use crate::support::{TestServer, outcomes, run, write};
+use crate::support::{TestServer, import_postman, outcomes, postman_test, run};
 
 fn collection(base: &str) -> String {
-    let test =
-        |lines: &[&str]| serde_json::json!([{ "listen": "test", "script": { "exec": lines } }]);
+    let test = postman_test;
     serde_json::json!({
         "info": { "name": "vars", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json" },
         "item": [
@@ -31,22 +30,12 @@ fn collection(base: &str) -> String {
 fn variable_checks_have_newmans_verdicts() {
     let server = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "c.postman_collection.json",
-        &collection(&server.url),
-    );
-    let out = run(
-        dir.path(),
-        &["import", "postman", "c.postman_collection.json"],
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = import_postman(dir.path(), &collection(&server.url));
     assert!(
         out.stdout.contains("vars: { absent: { exists: false } }"),
         "{}",
         out.stdout
     );
-    write(dir.path(), "c.yaml", &out.stdout);
     let out = run(dir.path(), &["run", "c.yaml"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(

@@ -373,3 +373,18 @@ pub fn outcomes(stdout: &str) -> Vec<String> {
         .map(|l| l.split(" GET").next().unwrap_or(l).trim().to_string())
         .collect()
 }
+
+/// A Postman test script's event list (`"event": [...]`) of these lines.
+pub fn postman_test(lines: &[&str]) -> serde_json::Value {
+    serde_json::json!([{ "listen": "test", "script": { "exec": lines } }])
+}
+
+/// Writes a Postman collection into `dir`, imports it with `baton import postman` (which
+/// must succeed) and writes the result as `c.yaml`; the import's output.
+pub fn import_postman(dir: &Path, collection: &str) -> Output {
+    write(dir, "c.postman_collection.json", collection);
+    let out = run(dir, &["import", "postman", "c.postman_collection.json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    write(dir, "c.yaml", &out.stdout);
+    out
+}

@@ -620,9 +620,9 @@ impl Walker<'_, '_> {
                 Some(vec![Check::exists(join_path(&p, &k), true)])
             }
             Expression::BinaryExpression(b)
-                if let Some(present) = self.against_undefined(b.operator, &b.left, &b.right) =>
+                if let Some(checks) = self.presence(b.operator, &b.left, &b.right) =>
             {
-                self.presence(&b.left, &b.right, present)
+                Some(checks)
             }
             Expression::BinaryExpression(b) => {
                 let (op, flipped) = match b.operator {

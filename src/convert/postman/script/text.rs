@@ -10,29 +10,19 @@ use super::check::{Check, Target};
 use super::eval::{Sym, arg, named, string_arg};
 
 impl Walker<'_, '_> {
-    /// `x === undefined` (`Some(false)`: x is not there) or `x !== undefined` (`Some(true)`);
-    /// `None` for any other comparison. Loose `==` also takes `null` for `undefined`.
-    pub(super) fn against_undefined(
-        &self,
+    /// `x === undefined` (x is not there) or `x !== undefined` (it is), either way round;
+    /// `None` for any other comparison (loose `==` is not read: it takes `null` too).
+    pub(super) fn presence(
+        &mut self,
         op: BinaryOperator,
         l: &Expression<'_>,
         r: &Expression<'_>,
-    ) -> Option<bool> {
+    ) -> Option<Vec<Check>> {
         let present = match op {
             BinaryOperator::StrictEquality => false,
             BinaryOperator::StrictInequality => true,
             _ => return None,
         };
-        (self.is_undefined(l) != self.is_undefined(r)).then_some(present)
-    }
-
-    /// `x === undefined` (`present` false) or `x !== undefined` (true): whether x is there.
-    pub(super) fn presence(
-        &mut self,
-        l: &Expression<'_>,
-        r: &Expression<'_>,
-        present: bool,
-    ) -> Option<Vec<Check>> {
         let subject = match (self.is_undefined(l), self.is_undefined(r)) {
             (true, false) => self.eval(r)?,
             (false, true) => self.eval(l)?,
@@ -46,7 +36,7 @@ impl Walker<'_, '_> {
     }
 
     /// The identifier `undefined`, when the script does not bind that name.
-    pub(super) fn is_undefined(&self, e: &Expression<'_>) -> bool {
+    fn is_undefined(&self, e: &Expression<'_>) -> bool {
         matches!(e.without_parentheses(), Expression::Identifier(id) if id.name == "undefined")
             && !self.env.contains_key("undefined")
     }

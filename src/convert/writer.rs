@@ -139,8 +139,10 @@ pub fn document(root: &Y) -> String {
 
 fn write_comments(out: &mut String, lines: &[String], indent: usize) {
     for line in lines {
-        for l in line.split('\n') {
-            let l = l.trim_end_matches('\r');
+        // Every line break YAML knows ends a comment; what YAML does not allow in a document
+        // at all (control characters) is written as an escape.
+        for l in line.split(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']) {
+            let l = printable(l);
             let _ = writeln!(
                 out,
                 "{:indent$}#{}{}",
@@ -150,6 +152,27 @@ fn write_comments(out: &mut String, lines: &[String], indent: usize) {
             );
         }
     }
+}
+
+/// Text with the characters a YAML document may not hold (C0 and C1 controls but tab, DEL,
+/// a byte-order mark, non-characters) written as `\u{..}`.
+fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && c != '\t') || c == '\u{feff}' || matches!(c, '\u{fffe}' | '\u{ffff}')
+    };
+    if !s.contains(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    s.chars()
+        .map(|c| {
+            if bad(c) {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
 }
 
 fn write_map(out: &mut String, entries: &[(String, Y)], indent: usize) {

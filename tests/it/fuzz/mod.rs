@@ -1,6 +1,7 @@
 //! Fuzzing on stable Rust: a seeded mutation fuzzer over every input baton reads (collections
 //! through `check`, templates, expectations and captures against odd responses, mock files,
-//! secret masking, the `receive` listener's inbound requests, OpenAPI documents), checking properties as well as "no panic, no hang".
+//! secret masking, the `receive` listener's inbound requests, OpenAPI documents, Postman
+//! scripts), checking properties as well as "no panic, no hang".
 //!
 //! `cargo test --test it fuzz` runs a bounded number of executions (CI); a long run:
 //! `BATON_FUZZ_ITERATIONS=1000000 cargo test --release --test it fuzz -- --nocapture`.
@@ -17,6 +18,7 @@ pub mod masking;
 pub mod mock;
 pub mod mutate;
 pub mod openapi;
+pub mod postman;
 pub mod seeds;
 pub mod template;
 
@@ -57,6 +59,11 @@ fn openapi() {
     engine::fuzz::<openapi::OpenApi>();
 }
 
+#[test]
+fn postman() {
+    engine::fuzz::<postman::Postman>();
+}
+
 /// Every failure ever found, replayed: each must now run clean.
 #[test]
 fn regressions() {
@@ -80,6 +87,7 @@ fn regressions() {
         masking::Masking::NAME,
         listener::Listener::NAME,
         openapi::OpenApi::NAME,
+        postman::Postman::NAME,
     ];
     let mut problems = Vec::new();
     for f in &files {
@@ -95,6 +103,7 @@ fn regressions() {
     problems.extend(engine::replay::<masking::Masking>(&of(names[4])));
     problems.extend(engine::replay::<listener::Listener>(&of(names[5])));
     problems.extend(engine::replay::<openapi::OpenApi>(&of(names[6])));
+    problems.extend(engine::replay::<postman::Postman>(&of(names[7])));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -126,6 +135,7 @@ fn replay() {
             "masking",
             "listener",
             "openapi",
+            "postman",
         ]
         .iter()
         .any(|t| n.starts_with(t))
@@ -148,6 +158,8 @@ fn replay() {
             engine::replay::<listener::Listener>(&files)
         } else if n.starts_with("openapi") {
             engine::replay::<openapi::OpenApi>(&files)
+        } else if n.starts_with("postman") {
+            engine::replay::<postman::Postman>(&files)
         } else {
             vec![format!("{}: names no fuzz target", f.display())]
         };

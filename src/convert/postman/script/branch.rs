@@ -43,6 +43,9 @@ impl Walker<'_, '_> {
                 schema.push((key.to_string(), schema_of(&checks)?));
             }
         }
+        let schema = Y::Map(schema);
+        // A pattern the schema's regex dialect refuses would fail `check`: a comment instead.
+        jsonschema::validator_for(&to_json(&schema)?).ok()?;
         for c in reach {
             if !self.out.checks.contains(&c) {
                 self.out.checks.push(c);
@@ -50,7 +53,7 @@ impl Walker<'_, '_> {
         }
         self.out
             .checks
-            .push(Check::new(Target::Schema, "schema", Y::Map(schema)));
+            .push(Check::new(Target::Schema, "schema", schema));
         Some(())
     }
 
@@ -115,6 +118,9 @@ impl Walker<'_, '_> {
     }
 }
 
+/// The furthest item of a list a schema names.
+const MAX_INDEX: usize = 1_000;
+
 /// One step of a path into the body.
 #[derive(Debug, PartialEq)]
 enum Step {
@@ -145,7 +151,9 @@ fn steps(path: &str) -> Option<Vec<Step>> {
             match quoted {
                 Some(k) if !k.contains(['\\', '\'', '"']) => out.push(Step::Key(k.to_string())),
                 Some(_) => return None,
-                None => out.push(Step::Index(inner.parse().ok()?)),
+                // An item far down a list is no schema's business (`prefixItems` lists
+                // every item before it).
+                None => out.push(Step::Index(inner.parse().ok().filter(|n| *n <= MAX_INDEX)?)),
             }
             rest = &r[end + 1..];
         } else {
@@ -386,6 +394,26 @@ fn length_schema(v: &Y) -> Option<Y> {
             of("string", "minLength", "maxLength"),
         ]),
     )]))
+}
+
+/// A value written as YAML, as JSON (`None` for comments).
+fn to_json(y: &Y) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    Some(match y {
+        Y::Null => J::Null,
+        Y::Bool(b) => J::Bool(*b),
+        Y::Int(n) => J::from(*n),
+        Y::Float(f) => J::from(*f),
+        Y::Str(s) => J::String(s.clone()),
+        Y::Seq(items) => J::Array(items.iter().map(to_json).collect::<Option<_>>()?),
+        Y::Map(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| Some((k.clone(), to_json(v)?)))
+                .collect::<Option<_>>()?,
+        ),
+        Y::Noted(_, v) => to_json(v)?,
+        Y::Comment(_) => return None,
+    })
 }
 
 /// Schemas that must all hold: the one itself, `true` for none, else `allOf`.

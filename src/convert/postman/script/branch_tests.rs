@@ -227,3 +227,15 @@ fn a_check_left_as_a_comment_does_not_make_later_ones_unknown() {
          tests['x'] = j.x === 1;");
     assert!(t.checks.is_empty(), "{t:?}");
 }
+
+#[test]
+fn an_item_far_down_a_list_is_no_schema() {
+    let t = run("var r = pm.response.json();\n\
+         if (r.ok) { tests['a'] = r.list[99999999999].id === 1; }");
+    assert!(
+        !t.checks.iter().any(|c| c.target == Target::Schema),
+        "{t:?}"
+    );
+    let t = run("var r = pm.response.json();\nif (r.ok) { tests['a'] = r.list[1000].id === 1; }");
+    assert!(t.checks.iter().any(|c| c.target == Target::Schema), "{t:?}");
+}

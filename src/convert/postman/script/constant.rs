@@ -525,7 +525,7 @@ pub(super) fn sugar(v: &Json, method: &str, args: &[Json]) -> Option<Json> {
         (Json::Array(a), "average", []) if !a.is_empty() => {
             let nums: Option<Vec<f64>> = a.iter().map(Json::as_f64).collect();
             let nums = nums?;
-            super::eval::number(nums.iter().sum::<f64>() / nums.len() as f64)?
+            super::syntax::number(nums.iter().sum::<f64>() / nums.len() as f64)?
         }
         (Json::Number(n), "hex", []) => Json::String(format!("{:x}", n.as_u64()?)),
         (Json::Number(n), "isEven", []) => Json::Bool(n.as_i64()? % 2 == 0),
@@ -563,7 +563,7 @@ fn grouped(f: f64) -> Option<String> {
     if !f.is_finite() || f < 0.0 {
         return None;
     }
-    let text = super::eval::number(f)?.to_string();
+    let text = super::syntax::number(f)?.to_string();
     let (whole, frac) = text
         .split_once('.')
         .map_or((text.as_str(), None), |(w, f)| (w, Some(f)));

@@ -7,6 +7,7 @@ mod check;
 mod constant;
 mod eval;
 mod request;
+mod syntax;
 mod text;
 mod vars;
 mod walk;

@@ -118,6 +118,26 @@ impl Y {
             J::Object(o) => Y::Map(o.iter().map(|(k, x)| (f(k), Y::from_json(x, f))).collect()),
         }
     }
+
+    /// The value as JSON; `None` when it holds comments on their own.
+    pub fn to_json(&self) -> Option<serde_json::Value> {
+        use serde_json::Value as J;
+        Some(match self {
+            Y::Null => J::Null,
+            Y::Bool(b) => J::Bool(*b),
+            Y::Int(n) => J::from(*n),
+            Y::Float(f) => J::from(*f),
+            Y::Str(s) => J::String(s.clone()),
+            Y::Seq(items) => J::Array(items.iter().map(Y::to_json).collect::<Option<_>>()?),
+            Y::Map(m) => J::Object(
+                m.iter()
+                    .map(|(k, v)| Some((k.clone(), v.to_json()?)))
+                    .collect::<Option<_>>()?,
+            ),
+            Y::Noted(_, v) => v.to_json()?,
+            Y::Comment(_) => return None,
+        })
+    }
 }
 
 /// Writes a whole document (a map at the top), ending with a newline.

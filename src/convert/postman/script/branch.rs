@@ -45,7 +45,7 @@ impl Walker<'_, '_> {
         }
         let schema = Y::Map(schema);
         // A pattern the schema's regex dialect refuses would fail `check`: a comment instead.
-        jsonschema::validator_for(&to_json(&schema)?).ok()?;
+        jsonschema::validator_for(&schema.to_json()?).ok()?;
         for c in reach {
             if !self.out.checks.contains(&c) {
                 self.out.checks.push(c);
@@ -394,26 +394,6 @@ fn length_schema(v: &Y) -> Option<Y> {
             of("string", "minLength", "maxLength"),
         ]),
     )]))
-}
-
-/// A value written as YAML, as JSON (`None` for comments).
-fn to_json(y: &Y) -> Option<serde_json::Value> {
-    use serde_json::Value as J;
-    Some(match y {
-        Y::Null => J::Null,
-        Y::Bool(b) => J::Bool(*b),
-        Y::Int(n) => J::from(*n),
-        Y::Float(f) => J::from(*f),
-        Y::Str(s) => J::String(s.clone()),
-        Y::Seq(items) => J::Array(items.iter().map(to_json).collect::<Option<_>>()?),
-        Y::Map(m) => J::Object(
-            m.iter()
-                .map(|(k, v)| Some((k.clone(), to_json(v)?)))
-                .collect::<Option<_>>()?,
-        ),
-        Y::Noted(_, v) => to_json(v)?,
-        Y::Comment(_) => return None,
-    })
 }
 
 /// Schemas that must all hold: the one itself, `true` for none, else `allOf`.

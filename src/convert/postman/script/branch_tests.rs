@@ -5,7 +5,6 @@
 
 use serde_json::json;
 
-use super::super::super::writer::flow;
 use super::tests::{run, shown};
 use super::*;
 
@@ -17,9 +16,7 @@ fn schema(t: &Translated) -> jsonschema::Validator {
         .find(|c| c.target == Target::Schema)
         .and_then(|c| c.pred.get("schema"))
         .expect("a schema check");
-    let text = flow(s);
-    let json = crate::format::yaml::parse(&text).expect("YAML").to_json();
-    jsonschema::validator_for(&json).expect("a valid schema")
+    jsonschema::validator_for(&s.to_json().expect("no comments")).expect("a valid schema")
 }
 
 const LIST: &str = "var r = JSON.parse(responseBody);\n\

@@ -2,55 +2,16 @@
 //! (what it would send to the URL that answered); through the binary against a server that
 //! sets cookies, deletes them on a redirect, and scopes one to a path.
 
-use axum::Router;
-use axum::http::header::{LOCATION, SET_COOKIE};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::AppendHeaders;
+use axum::http::header::SET_COOKIE;
 use axum::routing::get;
 
-use crate::support::{run, serve, write};
+use crate::support::{cookie_routes, run, serve, write};
 
 fn server() -> (String, tokio::runtime::Runtime) {
-    let app = Router::new()
-        .route(
-            "/login",
-            get(|| async {
-                (
-                    AppendHeaders([
-                        (SET_COOKIE, "sid=0123abcd; Path=/"),
-                        (SET_COOKIE, "theme=dark; Path=/"),
-                    ]),
-                    "in",
-                )
-            }),
-        )
-        .route(
-            "/admin/enter",
-            get(|| async { ([(SET_COOKIE, "adm=1; Path=/admin")], "admin") }),
-        )
-        // Deletes `theme` on a redirect hop, as httpbin's /cookies/delete does.
-        .route(
-            "/forget",
-            get(|| async {
-                (
-                    StatusCode::FOUND,
-                    [
-                        (SET_COOKIE, "theme=; Max-Age=0; Path=/"),
-                        (LOCATION, "/seen"),
-                    ],
-                    "",
-                )
-            }),
-        )
-        .route(
-            "/seen",
-            get(|h: HeaderMap| async move {
-                h.get("cookie")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("")
-                    .to_string()
-            }),
-        );
+    let app = cookie_routes().route(
+        "/admin/enter",
+        get(|| async { ([(SET_COOKIE, "adm=1; Path=/admin")], "admin") }),
+    );
     serve(app)
 }
 

@@ -388,3 +388,46 @@ pub fn import_postman(dir: &Path, collection: &str) -> Output {
     write(dir, "c.yaml", &out.stdout);
     out
 }
+
+/// Routes that work a cookie jar: `/login` sets `sid=0123abcd` and `theme=dark`, `/forget`
+/// deletes `theme` on a redirect to `/seen` (as httpbin's /cookies/delete does), and `/seen`
+/// answers with the `Cookie` header it got.
+pub fn cookie_routes() -> Router {
+    use axum::http::header::{LOCATION, SET_COOKIE};
+    use axum::response::AppendHeaders;
+    Router::new()
+        .route(
+            "/login",
+            get(|| async {
+                (
+                    AppendHeaders([
+                        (SET_COOKIE, "sid=0123abcd; Path=/"),
+                        (SET_COOKIE, "theme=dark; Path=/"),
+                    ]),
+                    "in",
+                )
+            }),
+        )
+        .route(
+            "/forget",
+            get(|| async {
+                (
+                    axum::http::StatusCode::FOUND,
+                    [
+                        (SET_COOKIE, "theme=; Max-Age=0; Path=/"),
+                        (LOCATION, "/seen"),
+                    ],
+                    "",
+                )
+            }),
+        )
+        .route(
+            "/seen",
+            get(|h: axum::http::HeaderMap| async move {
+                h.get("cookie")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string()
+            }),
+        )
+}
